@@ -1,0 +1,138 @@
+package dev.softmax.cli;
+
+import dev.softmax.data.Dataset;
+import dev.softmax.eval.ConfusionMatrix;
+import dev.softmax.eval.Metrics;
+import dev.softmax.io.Json;
+import dev.softmax.model.SoftmaxRegression;
+import dev.softmax.model.Trainer;
+import dev.softmax.optim.IterationRecord;
+import dev.softmax.optim.OptimizationResult;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code train}: fits a model on a data set and reports how well it does on the held-out part. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Train a softmax regression classifier and evaluate it on a held-out test set.")
+public final class TrainCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    DataOptions data;
+
+    @Mixin
+    OptimizerOptions optimization;
+
+    @Option(names = "--report", paramLabel = "FILE", description = "Write a JSON summary of the run to FILE.")
+    Path report;
+
+    @Mixin
+    CommonOptions common;
+
+    @Override
+    public Integer call() throws Exception {
+        common.applyThreads();
+        PrintWriter out = spec.commandLine().getOut();
+        var stopping = optimization.stoppingCriteria();
+        DataOptions.Prepared prepared = data.load();
+        Dataset train = prepared.train();
+        Dataset test = prepared.test();
+        Trainer trainer = Trainer.builder()
+                .l2(optimization.l2())
+                .optimizer(optimization.kind().create(optimization))
+                .stopping(stopping)
+                .dataType(data.dataType())
+                .scaling(prepared.scaling())
+                .build();
+
+        out.printf("dataset: %s (%s): %d train, %d test, %d features, %d classes%n", data.dataset(),
+                prepared.source(), train.numSamples(), test.numSamples(), train.numFeatures(), train.numClasses());
+        out.printf("optimizer: %s, l2 %s, dtype %s, %d threads%n", optimization.kind(), optimization.l2(),
+                dtypeName(), common.effectiveThreads());
+        out.flush();
+
+        long start = System.nanoTime();
+        SoftmaxRegression model = trainer.fit(train);
+        double trainSeconds = (System.nanoTime() - start) / 1e9;
+        OptimizationResult result = model.trainingResult().orElseThrow();
+        IterationRecord last = result.last();
+
+        int[] trainPredicted = model.predict(train.features());
+        double trainAccuracy = Metrics.accuracy(train.labels(), trainPredicted);
+        double testAccuracy = Double.NaN;
+        double testLogLoss = Double.NaN;
+        ConfusionMatrix confusion = null;
+        if (test.numSamples() > 0) {
+            int[] testPredicted = model.predict(test.features());
+            testAccuracy = Metrics.accuracy(test.labels(), testPredicted);
+            testLogLoss = Metrics.logLoss(test.labels(), model.predictLogProba(test.features()));
+            confusion = ConfusionMatrix.of(test.labels(), testPredicted, test.classNames());
+        }
+
+        out.printf("objective %.10g, gradient norm %.3e, %d iterations, %s%s, %.3f s%n", result.value(),
+                last.gradientNorm(), result.iterations(), result.reason(),
+                result.converged() ? " (converged)" : "", trainSeconds);
+        String advice = Advice.forResult(result, optimization);
+        if (advice != null) {
+            out.println("note: " + advice);
+        }
+        out.printf("train accuracy %.4f%n", trainAccuracy);
+        if (confusion != null) {
+            out.printf("test accuracy %.4f, test log-loss %.4f%n", testAccuracy, testLogLoss);
+            out.println();
+            out.print(confusion.formatReport());
+            out.println();
+            out.print(confusion.formatMatrix());
+        }
+        out.flush();
+
+        if (report != null) {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("dataset", data.dataset().toString());
+            json.put("source", prepared.source());
+            json.put("optimizer", optimization.kind().toString());
+            json.put("l2", optimization.l2());
+            json.put("dtype", dtypeName());
+            json.put("seed", data.seed());
+            json.put("test_fraction", data.testFraction());
+            json.put("threads", common.effectiveThreads());
+            json.put("n_train", train.numSamples());
+            json.put("n_test", test.numSamples());
+            json.put("n_features", train.numFeatures());
+            json.put("n_classes", train.numClasses());
+            json.put("class_names", train.classNames());
+            json.put("iterations", result.iterations());
+            json.put("termination_reason", result.reason().toString());
+            json.put("converged", result.converged());
+            json.put("objective", result.value());
+            json.put("gradient_norm", last.gradientNorm());
+            json.put("function_evaluations", last.functionEvaluations());
+            json.put("gradient_evaluations", last.gradientEvaluations());
+            json.put("train_accuracy", trainAccuracy);
+            json.put("test_accuracy", finiteOrNull(testAccuracy));
+            json.put("test_log_loss", finiteOrNull(testLogLoss));
+            json.put("train_seconds", trainSeconds);
+            Json.write(report, json);
+            out.println("report written to " + report);
+        }
+        return 0;
+    }
+
+    private String dtypeName() {
+        return data.dataType() == org.nd4j.linalg.api.buffer.DataType.DOUBLE ? "double" : "float";
+    }
+
+    private static Double finiteOrNull(double v) {
+        return Double.isFinite(v) ? v : null;
+    }
+}

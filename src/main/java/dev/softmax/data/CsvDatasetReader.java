@@ -1,0 +1,211 @@
+package dev.softmax.data;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Reads a comma-separated file of numeric features and one label column into a {@link Dataset}.
+ *
+ * <p>The header is optional: the first line is a header when any of its feature cells is not a number. Labels
+ * may be numbers or strings; the class names are the distinct labels, sorted numerically when all are numbers
+ * and alphabetically otherwise, so the label order does not depend on the row order. Every problem (missing
+ * file, empty file, ragged row, non-numeric or non-finite cell) is reported with the file and line.
+ */
+public final class CsvDatasetReader {
+
+    /** Which column holds the label: {@code "last"}, a 0-based index, or a header name. */
+    private final String labelColumn;
+
+    /** @param labelColumn {@code "last"}, a 0-based column index, or a header name */
+    public CsvDatasetReader(String labelColumn) {
+        this.labelColumn = labelColumn == null || labelColumn.isBlank() ? "last" : labelColumn.trim();
+    }
+
+    /** Reads with the label in the last column. */
+    public static Dataset read(Path file, DataType type) throws IOException {
+        return new CsvDatasetReader("last").read(file, type, null);
+    }
+
+    /**
+     * Reads {@code file}.
+     *
+     * @param file       the CSV file
+     * @param type       FLOAT or DOUBLE for the features
+     * @param classNames the class names to map labels onto (for a test file that must match a training file),
+     *                   or {@code null} to take them from this file
+     * @throws InvalidDataException for any problem with the contents, naming the file and line
+     * @throws IOException          when the file cannot be read
+     */
+    public Dataset read(Path file, DataType type, List<String> classNames) throws IOException {
+        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            return read(reader, file, type, classNames);
+        } catch (NoSuchFileException e) {
+            throw new InvalidDataException(file, "file not found");
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new InvalidDataException(file, "not a UTF-8 text file");
+        }
+    }
+
+    /**
+     * Reads CSV text from {@code reader}; {@code source} names it in error messages. The reader is not closed.
+     *
+     * @see #read(Path, DataType, List)
+     */
+    public Dataset read(BufferedReader reader, Path source, DataType type, List<String> classNames)
+            throws IOException {
+        Path file = source;
+        List<String[]> rows = new ArrayList<>();
+        List<Integer> lineNumbers = new ArrayList<>();
+        String[] header = null;
+        String line;
+        int lineNumber = 0;
+        while ((line = reader.readLine()) != null) {
+            lineNumber++;
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] cells = line.split(",", -1);
+            for (int c = 0; c < cells.length; c++) {
+                cells[c] = unquote(cells[c].trim());
+            }
+            if (header == null && rows.isEmpty() && looksLikeHeader(cells)) {
+                header = cells;
+                continue;
+            }
+            rows.add(cells);
+            lineNumbers.add(lineNumber);
+        }
+        if (rows.isEmpty()) {
+            throw new InvalidDataException(file, "no data rows (empty file)");
+        }
+        int columns = header != null ? header.length : rows.get(0).length;
+        if (columns < 2) {
+            throw new InvalidDataException(file, "need at least one feature column and a label column, found "
+                    + columns + " column");
+        }
+        int label = labelIndex(file, header, columns);
+        int d = columns - 1;
+        double[] values = new double[rows.size() * d];
+        String[] rawLabels = new String[rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            String[] cells = rows.get(i);
+            int rowLine = lineNumbers.get(i);
+            if (cells.length != columns) {
+                throw new InvalidDataException(file, "line", rowLine, "expected " + columns + " columns, found "
+                        + cells.length);
+            }
+            int j = 0;
+            for (int c = 0; c < columns; c++) {
+                if (c == label) {
+                    if (cells[c].isEmpty()) {
+                        throw new InvalidDataException(file, "line", rowLine, "empty label");
+                    }
+                    rawLabels[i] = cells[c];
+                    continue;
+                }
+                double v;
+                try {
+                    v = Double.parseDouble(cells[c]);
+                } catch (NumberFormatException e) {
+                    throw new InvalidDataException(file, "line", rowLine, "column " + (c + 1) + ": '" + cells[c]
+                            + "' is not a number");
+                }
+                if (!Double.isFinite(v)) {
+                    throw new InvalidDataException(file, "line", rowLine, "column " + (c + 1) + ": " + cells[c]
+                            + " is not a finite number");
+                }
+                values[i * d + j++] = v;
+            }
+        }
+        List<String> names = classNames != null ? List.copyOf(classNames) : sortedDistinct(rawLabels);
+        Map<String, Integer> index = new HashMap<>();
+        for (int k = 0; k < names.size(); k++) {
+            index.put(names.get(k), k);
+        }
+        int[] labels = new int[rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            Integer k = index.get(rawLabels[i]);
+            if (k == null) {
+                throw new InvalidDataException(file, "line", lineNumbers.get(i), "label '" + rawLabels[i]
+                        + "' is not one of the training classes " + names);
+            }
+            labels[i] = k;
+        }
+        INDArray features = Nd4j.create(values, new long[] {rows.size(), d}, type);
+        return new Dataset(features, labels, names);
+    }
+
+    private int labelIndex(Path file, String[] header, int columns) {
+        if (labelColumn.equalsIgnoreCase("last")) {
+            return columns - 1;
+        }
+        if (labelColumn.chars().allMatch(Character::isDigit)) {
+            int index = Integer.parseInt(labelColumn);
+            if (index >= columns) {
+                throw new InvalidDataException(file, "label column " + index + " does not exist (" + columns
+                        + " columns, 0-based)");
+            }
+            return index;
+        }
+        if (header == null) {
+            throw new InvalidDataException(file, "label column '" + labelColumn + "' given by name but the file has no header");
+        }
+        for (int c = 0; c < header.length; c++) {
+            if (header[c].equals(labelColumn)) {
+                return c;
+            }
+        }
+        throw new InvalidDataException(file, "no column named '" + labelColumn + "' in header " + Arrays.toString(header));
+    }
+
+    /** A first line is a header when a cell outside the label column is not a number (always, for a named label). */
+    private boolean looksLikeHeader(String[] cells) {
+        int labelGuess;
+        if (labelColumn.equalsIgnoreCase("last")) {
+            labelGuess = cells.length - 1;
+        } else if (labelColumn.chars().allMatch(Character::isDigit)) {
+            labelGuess = Integer.parseInt(labelColumn);
+        } else {
+            return true;
+        }
+        for (int c = 0; c < cells.length; c++) {
+            if (c != labelGuess && !isNumber(cells[c])) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isNumber(String s) {
+        try {
+            Double.parseDouble(s);
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static String unquote(String s) {
+        return s.length() >= 2 && s.startsWith("\"") && s.endsWith("\"") ? s.substring(1, s.length() - 1) : s;
+    }
+
+    private static List<String> sortedDistinct(String[] labels) {
+        List<String> distinct = new ArrayList<>(new java.util.LinkedHashSet<>(Arrays.asList(labels)));
+        boolean numeric = distinct.stream().allMatch(CsvDatasetReader::isNumber);
+        distinct.sort(numeric ? Comparator.comparingDouble(Double::parseDouble) : Comparator.naturalOrder());
+        return distinct;
+    }
+}

@@ -1,0 +1,74 @@
+package dev.softmax.data;
+
+import java.util.Arrays;
+import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Features with their class labels.
+ *
+ * @param features   {@code [n,d]}, one row per sample
+ * @param labels     {@code int[n]}, each in {@code [0, classNames.size())}
+ * @param classNames names of the classes, indexed by label
+ */
+public record Dataset(INDArray features, int[] labels, List<String> classNames) {
+
+    /** Checks that the shapes and labels agree. */
+    public Dataset {
+        if (features.rank() != 2) {
+            throw new IllegalArgumentException("features must be [n,d], got shape " + Arrays.toString(features.shape()));
+        }
+        if (features.rows() != labels.length) {
+            throw new IllegalArgumentException("features have " + features.rows() + " rows but there are "
+                    + labels.length + " labels");
+        }
+        classNames = List.copyOf(classNames);
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] < 0 || labels[i] >= classNames.size()) {
+                throw new IllegalArgumentException("label " + labels[i] + " at row " + i + " is outside [0,"
+                        + classNames.size() + ")");
+            }
+        }
+    }
+
+    /** Number of samples {@code n}. */
+    public int numSamples() {
+        return labels.length;
+    }
+
+    /** Number of features {@code d}. */
+    public int numFeatures() {
+        return (int) features.columns();
+    }
+
+    /** Number of classes {@code K}. */
+    public int numClasses() {
+        return classNames.size();
+    }
+
+    /** The rows at {@code rows}, in that order, as a new dataset (features copied). */
+    public Dataset subset(int[] rows) {
+        int[] subLabels = new int[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            subLabels[i] = labels[rows[i]];
+        }
+        INDArray subFeatures = rows.length == 0
+                ? org.nd4j.linalg.factory.Nd4j.create(features.dataType(), 0, features.columns())
+                : features.getRows(rows);
+        return new Dataset(subFeatures, subLabels, classNames);
+    }
+
+    /** The same data with other features (same rows). */
+    public Dataset withFeatures(INDArray newFeatures) {
+        return new Dataset(newFeatures, labels, classNames);
+    }
+
+    /** Count of samples per class, indexed by label. */
+    public int[] classCounts() {
+        int[] counts = new int[numClasses()];
+        for (int label : labels) {
+            counts[label]++;
+        }
+        return counts;
+    }
+}

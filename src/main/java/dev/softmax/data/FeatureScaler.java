@@ -1,0 +1,108 @@
+package dev.softmax.data;
+
+import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A per-feature affine map {@code x' = (x - shift) / scale}, fitted on training data and kept with the model so
+ * that raw features can be given at prediction time. Covers no scaling (shift 0, scale 1), pixel scaling
+ * (shift 0, scale 255) and z-scores (shift = mean, scale = standard deviation).
+ *
+ * @param kind  how it was made
+ * @param shift {@code double[d]}
+ * @param scale {@code double[d]}, all {@code > 0}
+ */
+public record FeatureScaler(Kind kind, double[] shift, double[] scale) {
+
+    /** How a scaler was made. */
+    public enum Kind {
+        /** Identity. */
+        NONE,
+        /** Divide by a constant (pixels by 255). */
+        UNIT,
+        /** Z-score per feature. */
+        STANDARD
+    }
+
+    /** Validates the vectors. */
+    public FeatureScaler {
+        if (shift.length != scale.length) {
+            throw new IllegalArgumentException("shift has " + shift.length + " entries but scale has " + scale.length);
+        }
+        for (double s : scale) {
+            if (!(s > 0) || Double.isInfinite(s)) {
+                throw new IllegalArgumentException("every scale must be finite and > 0, got " + s);
+            }
+        }
+        shift = shift.clone();
+        scale = scale.clone();
+    }
+
+    /** The identity on {@code d} features. */
+    public static FeatureScaler none(int d) {
+        double[] ones = new double[d];
+        Arrays.fill(ones, 1.0);
+        return new FeatureScaler(Kind.NONE, new double[d], ones);
+    }
+
+    /** Division of every feature by {@code divisor} (255 for 8-bit pixels). */
+    public static FeatureScaler unit(int d, double divisor) {
+        double[] scale = new double[d];
+        Arrays.fill(scale, divisor);
+        return new FeatureScaler(Kind.UNIT, new double[d], scale);
+    }
+
+    /**
+     * Z-scores fitted on {@code x [n,d]}: mean and population standard deviation per column, in double. A
+     * constant column gets scale 1, so it maps to 0 instead of dividing by zero.
+     */
+    public static FeatureScaler standard(INDArray x) {
+        INDArray xd = x.castTo(DataType.DOUBLE);
+        double[] mean = xd.mean(0).toDoubleVector();
+        double[] std = xd.std(false, 0).toDoubleVector();
+        for (int j = 0; j < std.length; j++) {
+            if (!(std[j] > 1e-12 * Math.max(1.0, Math.abs(mean[j])))) {
+                std[j] = 1.0;
+            }
+        }
+        return new FeatureScaler(Kind.STANDARD, mean, std);
+    }
+
+    /** Number of features. */
+    public int numFeatures() {
+        return shift.length;
+    }
+
+    /** Returns {@code (x - shift) / scale} as a new array of {@code x}'s type; {@code x} is not mutated. */
+    public INDArray transform(INDArray x) {
+        if (x.rank() != 2 || x.columns() != shift.length) {
+            throw new IllegalArgumentException("expected [n," + shift.length + "] features, got shape "
+                    + Arrays.toString(x.shape()));
+        }
+        INDArray out = x.dup('c');
+        if (kind == Kind.NONE) {
+            return out;
+        }
+        DataType type = x.dataType();
+        return out.subiRowVector(Nd4j.create(shift, new long[] {1, shift.length}, type))
+                .diviRowVector(Nd4j.create(scale, new long[] {1, scale.length}, type));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof FeatureScaler other && kind == other.kind && Arrays.equals(shift, other.shift)
+                && Arrays.equals(scale, other.scale);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * (31 * kind.hashCode() + Arrays.hashCode(shift)) + Arrays.hashCode(scale);
+    }
+
+    @Override
+    public String toString() {
+        return "FeatureScaler[" + kind + ", d=" + shift.length + "]";
+    }
+}

@@ -1,0 +1,120 @@
+package dev.softmax.eval;
+
+import java.util.List;
+
+/**
+ * Counts of (true class, predicted class) pairs, with per-class precision, recall and F1.
+ * {@code count(t, p)} is the number of samples of true class {@code t} predicted as {@code p}.
+ */
+public final class ConfusionMatrix {
+
+    private final long[][] counts;
+    private final List<String> classNames;
+
+    private ConfusionMatrix(long[][] counts, List<String> classNames) {
+        this.counts = counts;
+        this.classNames = List.copyOf(classNames);
+    }
+
+    /** Tallies {@code truth} against {@code predicted}; labels must be in {@code [0, classNames.size())}. */
+    public static ConfusionMatrix of(int[] truth, int[] predicted, List<String> classNames) {
+        if (truth.length != predicted.length) {
+            throw new IllegalArgumentException("truth has " + truth.length + " entries but predictions have "
+                    + predicted.length);
+        }
+        int k = classNames.size();
+        long[][] counts = new long[k][k];
+        for (int i = 0; i < truth.length; i++) {
+            counts[truth[i]][predicted[i]]++;
+        }
+        return new ConfusionMatrix(counts, classNames);
+    }
+
+    /** Number of classes. */
+    public int numClasses() {
+        return counts.length;
+    }
+
+    /** The class names, indexed by label. */
+    public List<String> classNames() {
+        return classNames;
+    }
+
+    /** Samples of true class {@code truth} predicted as {@code predicted}. */
+    public long count(int truth, int predicted) {
+        return counts[truth][predicted];
+    }
+
+    /** Of the samples predicted as {@code k}, the fraction that are {@code k}; NaN when none were predicted. */
+    public double precision(int k) {
+        long predicted = 0;
+        for (long[] row : counts) {
+            predicted += row[k];
+        }
+        return predicted == 0 ? Double.NaN : (double) counts[k][k] / predicted;
+    }
+
+    /** Of the samples of class {@code k}, the fraction predicted as {@code k}; NaN when there are none. */
+    public double recall(int k) {
+        long actual = 0;
+        for (long c : counts[k]) {
+            actual += c;
+        }
+        return actual == 0 ? Double.NaN : (double) counts[k][k] / actual;
+    }
+
+    /** Harmonic mean of precision and recall; 0 when both are 0, NaN when either is undefined. */
+    public double f1(int k) {
+        double p = precision(k);
+        double r = recall(k);
+        if (Double.isNaN(p) || Double.isNaN(r)) {
+            return Double.NaN;
+        }
+        return p + r == 0 ? 0 : 2 * p * r / (p + r);
+    }
+
+    /** Number of samples of class {@code k}. */
+    public long support(int k) {
+        long actual = 0;
+        for (long c : counts[k]) {
+            actual += c;
+        }
+        return actual;
+    }
+
+    /** Per-class precision, recall, F1 and support as an aligned table. */
+    public String formatReport() {
+        int width = Math.max(5, classNames.stream().mapToInt(String::length).max().orElse(5));
+        StringBuilder out = new StringBuilder();
+        out.append(String.format("%-" + width + "s  %9s  %9s  %9s  %7s%n", "class", "precision", "recall", "f1", "support"));
+        for (int k = 0; k < numClasses(); k++) {
+            out.append(String.format("%-" + width + "s  %9.4f  %9.4f  %9.4f  %7d%n", classNames.get(k),
+                    precision(k), recall(k), f1(k), support(k)));
+        }
+        return out.toString();
+    }
+
+    /** The matrix with true classes as rows and predicted classes as columns, labelled by name. */
+    public String formatMatrix() {
+        int width = Math.max(9, classNames.stream().mapToInt(String::length).max().orElse(6));
+        for (long[] row : counts) {
+            for (long c : row) {
+                width = Math.max(width, Long.toString(c).length());
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        out.append(String.format("%-" + width + "s", "true\\pred"));
+        for (String name : classNames) {
+            out.append(String.format("  %" + width + "s", name));
+        }
+        out.append(System.lineSeparator());
+        for (int t = 0; t < numClasses(); t++) {
+            out.append(String.format("%-" + width + "s", classNames.get(t)));
+            for (int p = 0; p < numClasses(); p++) {
+                out.append(String.format("  %" + width + "d", counts[t][p]));
+            }
+            out.append(System.lineSeparator());
+        }
+        return out.toString();
+    }
+}

@@ -1,0 +1,47 @@
+package dev.softmax.eval;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** Classification metrics; arguments are always {@code (truth, predicted)} in that order. */
+public final class Metrics {
+
+    private Metrics() {
+    }
+
+    /** Fraction of positions where {@code predicted[i] == truth[i]}. */
+    public static double accuracy(int[] truth, int[] predicted) {
+        checkLengths(truth.length, predicted.length);
+        if (truth.length == 0) {
+            return Double.NaN;
+        }
+        int correct = 0;
+        for (int i = 0; i < truth.length; i++) {
+            correct += truth[i] == predicted[i] ? 1 : 0;
+        }
+        return (double) correct / truth.length;
+    }
+
+    /**
+     * Mean negative log-likelihood {@code -(1/n) sum_i log p[i][truth[i]]} from log-probabilities {@code [n,K]}
+     * (as returned by {@code predictLogProba}), so that confident mistakes give large finite values, not infinity.
+     */
+    public static double logLoss(int[] truth, INDArray logProbabilities) {
+        checkLengths(truth.length, logProbabilities.rows());
+        if (truth.length == 0) {
+            return Double.NaN;
+        }
+        double[][] logP = logProbabilities.castTo(DataType.DOUBLE).toDoubleMatrix();
+        double sum = 0;
+        for (int i = 0; i < truth.length; i++) {
+            sum -= logP[i][truth[i]];
+        }
+        return sum / truth.length;
+    }
+
+    private static void checkLengths(long truth, long predicted) {
+        if (truth != predicted) {
+            throw new IllegalArgumentException("truth has " + truth + " entries but predictions have " + predicted);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package dev.softmax.io;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** JSON output shared by reports and model headers (Jackson, pretty-printed, keys in insertion order). */
+public final class Json {
+
+    /** The shared, thread-safe mapper. */
+    public static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Json() {
+    }
+
+    /** Writes {@code value} (maps, lists, records) to {@code target} atomically. */
+    public static void write(Path target, Object value) throws IOException {
+        AtomicFiles.write(target, true, out -> MAPPER.writeValue(new NonClosing(out), value));
+    }
+
+    /** Jackson closes the stream it writes to; {@link AtomicFiles} closes it itself. */
+    private static final class NonClosing extends java.io.FilterOutputStream {
+        NonClosing(java.io.OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush();
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package dev.softmax.model;
+
+import dev.softmax.data.Dataset;
+import dev.softmax.data.FeatureScaler;
+import dev.softmax.loss.ParameterLayout;
+import dev.softmax.loss.SoftmaxCrossEntropy;
+import dev.softmax.optim.GradientDescent;
+import dev.softmax.optim.IterationListener;
+import dev.softmax.optim.OptimizationResult;
+import dev.softmax.optim.Optimizer;
+import dev.softmax.optim.StoppingCriteria;
+import java.util.Objects;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Fits a {@link SoftmaxRegression}: scales the features, builds the {@link SoftmaxCrossEntropy} objective,
+ * runs the optimizer from zero weights (or a warm start) and packs the result into a model. Immutable; build
+ * one with {@link #builder()}.
+ */
+public final class Trainer {
+
+    /** How raw features are scaled before training; the fitted scaling is stored in the model. */
+    public enum Scaling {
+        /** Use the features as given. */
+        NONE,
+        /** Divide by 255 (8-bit pixels). */
+        UNIT,
+        /** Z-score each feature with the training mean and standard deviation. */
+        STANDARD
+    }
+
+    private final double l2;
+    private final Optimizer<? super SoftmaxCrossEntropy> optimizer;
+    private final StoppingCriteria stopping;
+    private final DataType dataType;
+    private final Scaling scaling;
+    private final IterationListener listener;
+
+    private Trainer(Builder b) {
+        this.l2 = b.l2;
+        this.optimizer = b.optimizer;
+        this.stopping = b.stopping;
+        this.dataType = b.dataType;
+        this.scaling = b.scaling;
+        this.listener = b.listener;
+    }
+
+    /** A builder with the defaults: l2 1e-4, gradient descent, 1000 iterations, float32, z-scores. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The regularisation strength. */
+    public double l2() {
+        return l2;
+    }
+
+    /** The optimizer. */
+    public Optimizer<? super SoftmaxCrossEntropy> optimizer() {
+        return optimizer;
+    }
+
+    /** The stopping criteria. */
+    public StoppingCriteria stopping() {
+        return stopping;
+    }
+
+    /** The computation type. */
+    public DataType dataType() {
+        return dataType;
+    }
+
+    /** The scaling. */
+    public Scaling scaling() {
+        return scaling;
+    }
+
+    /** Fits on {@code train} (raw features); the dataset is not modified. */
+    public SoftmaxRegression fit(Dataset train) {
+        if (train.numSamples() == 0) {
+            throw new IllegalArgumentException("the training set is empty");
+        }
+        int present = 0;
+        for (int count : train.classCounts()) {
+            present += count > 0 ? 1 : 0;
+        }
+        if (present < 2) {
+            throw new IllegalArgumentException("the training set has a single class; need at least two");
+        }
+        INDArray raw = train.features().castTo(dataType);
+        if (raw.isNaN().any() || raw.isInfinite().any()) {
+            throw new IllegalArgumentException("training features contain NaN or infinite values");
+        }
+        FeatureScaler scaler = switch (scaling) {
+            case NONE -> FeatureScaler.none(train.numFeatures());
+            case UNIT -> FeatureScaler.unit(train.numFeatures(), 255.0);
+            case STANDARD -> FeatureScaler.standard(raw);
+        };
+        INDArray x = scaler.transform(raw);
+        SoftmaxCrossEntropy objective = new SoftmaxCrossEntropy(x, train.labels(), train.numClasses(), l2);
+        ParameterLayout layout = objective.layout();
+        OptimizationResult result = optimizer.minimize(objective, layout.zeros(dataType), stopping, listener);
+        INDArray theta = result.solution();
+        return new SoftmaxRegression(layout.weights(theta), layout.bias(theta), train.classNames(), scaler, result);
+    }
+
+    /** Settings for a {@link Trainer}; every setter validates its argument. */
+    public static final class Builder {
+        private double l2 = 1e-4;
+        private Optimizer<? super SoftmaxCrossEntropy> optimizer = new GradientDescent();
+        private StoppingCriteria stopping = StoppingCriteria.of(1000);
+        private DataType dataType = DataType.FLOAT;
+        private Scaling scaling = Scaling.STANDARD;
+        private IterationListener listener = IterationListener.NONE;
+
+        private Builder() {
+        }
+
+        /** L2 strength {@code lambda >= 0} on the weights (not the bias). */
+        public Builder l2(double lambda) {
+            if (!(lambda >= 0) || Double.isInfinite(lambda)) {
+                throw new IllegalArgumentException("l2 must be finite and >= 0, got " + lambda);
+            }
+            this.l2 = lambda;
+            return this;
+        }
+
+        /** The optimizer. */
+        public Builder optimizer(Optimizer<? super SoftmaxCrossEntropy> method) {
+            this.optimizer = Objects.requireNonNull(method, "optimizer");
+            return this;
+        }
+
+        /** When to stop. */
+        public Builder stopping(StoppingCriteria criteria) {
+            this.stopping = Objects.requireNonNull(criteria, "stopping");
+            return this;
+        }
+
+        /** FLOAT (default) or DOUBLE. */
+        public Builder dataType(DataType type) {
+            if (type != DataType.FLOAT && type != DataType.DOUBLE) {
+                throw new IllegalArgumentException("dataType must be FLOAT or DOUBLE, got " + type);
+            }
+            this.dataType = type;
+            return this;
+        }
+
+        /** Feature scaling (default {@link Scaling#STANDARD}). */
+        public Builder scaling(Scaling how) {
+            this.scaling = Objects.requireNonNull(how, "scaling");
+            return this;
+        }
+
+        /** Called after every optimizer iteration. */
+        public Builder listener(IterationListener iterationListener) {
+            this.listener = Objects.requireNonNull(iterationListener, "listener");
+            return this;
+        }
+
+        /** The configured trainer. */
+        public Trainer build() {
+            return new Trainer(this);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package dev.softmax.optim;
+
+import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * What an optimizer returns: the best point it accepted, its objective, why it stopped, and its history.
+ *
+ * @param solution the final parameters (a new array; for {@link TerminationReason#NON_FINITE_VALUE} the
+ *                 last finite point)
+ * @param value    objective at {@code solution}
+ * @param reason   why the optimizer stopped
+ * @param history  one row per iteration, row 0 being the start; unmodifiable
+ */
+public record OptimizationResult(INDArray solution, double value, TerminationReason reason,
+                                 List<IterationRecord> history) {
+
+    /** Copies the history into an unmodifiable list. */
+    public OptimizationResult {
+        history = List.copyOf(history);
+    }
+
+    /** Whether a convergence test (gradient or function tolerance) was met. */
+    public boolean converged() {
+        return reason.isConvergence();
+    }
+
+    /** Number of iterations done (rows after the start). */
+    public int iterations() {
+        return history.isEmpty() ? 0 : history.get(history.size() - 1).iteration();
+    }
+
+    /** The last history row. */
+    public IterationRecord last() {
+        return history.get(history.size() - 1);
+    }
+}

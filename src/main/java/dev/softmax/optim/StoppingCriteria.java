@@ -1,0 +1,98 @@
+package dev.softmax.optim;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * When an optimizer stops; shared by every optimizer.
+ *
+ * @param maxIterations             iteration (or epoch) limit, {@code > 0}
+ * @param gradientTolerance         stop when {@code ||g|| <= gradientTolerance * max(1, ||g_0||)} (relative to the
+ *                                  starting gradient, as liblinear does); 0 disables
+ * @param relativeFunctionTolerance stop when {@code (f_prev - f) <= tol * max(|f_prev|, |f|, 1)} (scipy's
+ *                                  L-BFGS-B rule); 0 disables
+ * @param timeLimit                 wall-clock limit, or {@code null} for none
+ */
+public record StoppingCriteria(int maxIterations, double gradientTolerance, double relativeFunctionTolerance,
+                               Duration timeLimit) {
+
+    /** Default gradient tolerance, relative to the starting gradient norm. */
+    public static final double DEFAULT_GRADIENT_TOLERANCE = 1e-6;
+    /** Default relative function tolerance. */
+    public static final double DEFAULT_FUNCTION_TOLERANCE = 1e-12;
+
+    /** Validates every field. */
+    public StoppingCriteria {
+        if (maxIterations <= 0) {
+            throw new IllegalArgumentException("maxIterations must be > 0, got " + maxIterations);
+        }
+        if (!(gradientTolerance >= 0) || Double.isInfinite(gradientTolerance)) {
+            throw new IllegalArgumentException("gradientTolerance must be finite and >= 0, got " + gradientTolerance);
+        }
+        if (!(relativeFunctionTolerance >= 0) || Double.isInfinite(relativeFunctionTolerance)) {
+            throw new IllegalArgumentException("relativeFunctionTolerance must be finite and >= 0, got "
+                    + relativeFunctionTolerance);
+        }
+        if (timeLimit != null && (timeLimit.isNegative() || timeLimit.isZero())) {
+            throw new IllegalArgumentException("timeLimit must be positive, got " + timeLimit);
+        }
+    }
+
+    /** The defaults with the given iteration limit. */
+    public static StoppingCriteria of(int maxIterations) {
+        return new StoppingCriteria(maxIterations, DEFAULT_GRADIENT_TOLERANCE, DEFAULT_FUNCTION_TOLERANCE, null);
+    }
+
+    /** A copy with another gradient tolerance. */
+    public StoppingCriteria withGradientTolerance(double tolerance) {
+        return new StoppingCriteria(maxIterations, tolerance, relativeFunctionTolerance, timeLimit);
+    }
+
+    /** A copy with another relative function tolerance. */
+    public StoppingCriteria withRelativeFunctionTolerance(double tolerance) {
+        return new StoppingCriteria(maxIterations, gradientTolerance, tolerance, timeLimit);
+    }
+
+    /** A copy with another iteration limit. */
+    public StoppingCriteria withMaxIterations(int iterations) {
+        return new StoppingCriteria(iterations, gradientTolerance, relativeFunctionTolerance, timeLimit);
+    }
+
+    /** A copy with a wall-clock limit ({@code null} for none). */
+    public StoppingCriteria withTimeLimit(Duration limit) {
+        return new StoppingCriteria(maxIterations, gradientTolerance, relativeFunctionTolerance, limit);
+    }
+
+    /**
+     * Checks the tests in order: non-finite value, gradient, function change, iterations, time.
+     *
+     * @param previous        the row before {@code current}, or {@code null} when {@code current} is the start
+     * @param current         the row just recorded
+     * @param initialGradNorm {@code ||g_0||}
+     * @return the reason to stop, or empty to go on
+     */
+    public Optional<TerminationReason> check(IterationRecord previous, IterationRecord current,
+                                             double initialGradNorm) {
+        if (!Double.isFinite(current.value())) {
+            return Optional.of(TerminationReason.NON_FINITE_VALUE);
+        }
+        if (!Double.isNaN(current.gradientNorm())
+                && current.gradientNorm() <= gradientTolerance * Math.max(1.0, initialGradNorm)) {
+            return Optional.of(TerminationReason.GRADIENT_TOLERANCE);
+        }
+        if (previous != null && relativeFunctionTolerance > 0) {
+            double decrease = previous.value() - current.value();
+            double scale = Math.max(Math.max(Math.abs(previous.value()), Math.abs(current.value())), 1.0);
+            if (decrease >= 0 && decrease <= relativeFunctionTolerance * scale) {
+                return Optional.of(TerminationReason.FUNCTION_TOLERANCE);
+            }
+        }
+        if (current.iteration() >= maxIterations) {
+            return Optional.of(TerminationReason.MAX_ITERATIONS);
+        }
+        if (timeLimit != null && current.elapsedNanos() >= timeLimit.toNanos()) {
+            return Optional.of(TerminationReason.TIME_LIMIT);
+        }
+        return Optional.empty();
+    }
+}
