@@ -1,0 +1,133 @@
+package dev.softmax.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MainTest {
+
+    @TempDir
+    Path dir;
+
+    /** Exit status and what went to each stream. */
+    record Run(int status, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Main.run(args, new PrintWriter(out), new PrintWriter(err));
+        return new Run(status, out.toString(), err.toString());
+    }
+
+    @Test
+    void trainOnIrisPrintsResultsAndWritesTheReport() throws Exception {
+        Path report = dir.resolve("out/report.json");
+        Run run = run("train", "--dataset", "iris", "--report", report.toString());
+        assertEquals(0, run.status(), run.err());
+        assertTrue(run.out().contains("test accuracy"), run.out());
+        assertTrue(run.out().contains("true\\pred"), run.out());
+        assertTrue(run.out().contains("versicolor"), run.out());
+        JsonNode json = new ObjectMapper().readTree(report.toFile());
+        for (String key : List.of("dataset", "optimizer", "l2", "dtype", "n_train", "n_test", "n_features",
+                "n_classes", "iterations", "termination_reason", "objective", "gradient_norm", "train_accuracy",
+                "test_accuracy", "test_log_loss", "train_seconds")) {
+            assertTrue(json.has(key), "report lacks " + key);
+        }
+        assertEquals("iris", json.get("dataset").asText());
+        assertEquals(120, json.get("n_train").asInt());
+        assertEquals(30, json.get("n_test").asInt());
+        assertEquals(4, json.get("n_features").asInt());
+        assertEquals(3, json.get("n_classes").asInt());
+        assertTrue(json.get("test_accuracy").asDouble() >= 0.93, "test accuracy " + json.get("test_accuracy"));
+        try (var files = Files.list(report.getParent())) {
+            assertEquals(List.of(report), files.toList(), "no temporary files left beside the report");
+        }
+    }
+
+    @Test
+    void doubleAndFloatReachTheSameObjective() throws Exception {
+        Path a = dir.resolve("float.json");
+        Path b = dir.resolve("double.json");
+        assertEquals(0, run("train", "--report", a.toString()).status());
+        assertEquals(0, run("train", "--dtype", "double", "--report", b.toString()).status());
+        ObjectMapper mapper = new ObjectMapper();
+        double objectiveFloat = mapper.readTree(a.toFile()).get("objective").asDouble();
+        double objectiveDouble = mapper.readTree(b.toFile()).get("objective").asDouble();
+        // Gradient descent stops where float32 rounding hides further decrease, so the two runs stop at slightly
+        // different points on iris's flat valley; they must still agree far beyond what accuracy can show.
+        assertEquals(objectiveDouble, objectiveFloat, 1e-4 * objectiveDouble);
+        assertEquals("double", mapper.readTree(b.toFile()).get("dtype").asText());
+    }
+
+    @Test
+    void badFlagsGiveUsageAndStatusTwo() {
+        Run unknown = run("train", "--no-such-flag");
+        assertEquals(2, unknown.status());
+        assertTrue(unknown.err().contains("Unknown option: '--no-such-flag'"), unknown.err());
+        assertTrue(unknown.err().contains("Usage:"), unknown.err());
+
+        Run badNumber = run("train", "--l2", "lots");
+        assertEquals(2, badNumber.status());
+        assertTrue(badNumber.err().contains("--l2"), badNumber.err());
+
+        Run badOptimizer = run("train", "--optimizer", "magic");
+        assertEquals(2, badOptimizer.status());
+        assertTrue(badOptimizer.err().contains("unknown optimizer 'magic'"), badOptimizer.err());
+
+        Run badDtype = run("train", "--dtype", "half");
+        assertEquals(2, badDtype.status());
+        assertTrue(badDtype.err().contains("expected float or double"), badDtype.err());
+    }
+
+    @Test
+    void badValuesGiveOneLineAndStatusTwoWithoutStackTrace() {
+        Run fraction = run("train", "--test-fraction", "1.5");
+        assertEquals(2, fraction.status());
+        assertEquals("error: --test-fraction must be in [0,1), got 1.5", fraction.err().strip());
+
+        Run l2 = run("train", "--l2", "-1");
+        assertEquals(2, l2.status());
+        assertTrue(l2.err().strip().startsWith("error: l2 must be finite and >= 0"), l2.err());
+        assertFalse(l2.err().contains("\tat "), "no stack trace without --verbose");
+
+        Run verbose = run("train", "--l2", "-1", "--verbose");
+        assertEquals(2, verbose.status());
+        assertTrue(verbose.err().contains("\tat "), "stack trace with --verbose");
+    }
+
+    @Test
+    void brokenDataFileIsNamedInTheError() throws Exception {
+        Files.writeString(dir.resolve("iris.csv"), "a,b,label\n1,2,x\n3,,y\n");
+        Run run = run("train", "--data-dir", dir.toString());
+        assertEquals(2, run.status());
+        assertTrue(run.err().contains("iris.csv: line 3: column 2: '' is not a number"), run.err());
+        assertEquals(1, run.err().strip().lines().count(), run.err());
+    }
+
+    @Test
+    void noArgumentsMeansTrainOnIris() {
+        Run run = run();
+        assertEquals(0, run.status(), run.err());
+        assertTrue(run.out().startsWith("dataset: iris"), run.out());
+    }
+
+    @Test
+    void helpListsOptionsWithDefaults() {
+        Run run = run("train", "--help");
+        assertEquals(0, run.status());
+        assertTrue(run.out().contains("--optimizer=NAME"), run.out());
+        assertTrue(run.out().contains("(default: 1e-4)"), run.out());
+        assertTrue(run.out().contains("gd"), run.out());
+    }
+}

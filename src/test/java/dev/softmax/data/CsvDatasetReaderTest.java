@@ -1,0 +1,87 @@
+package dev.softmax.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.softmax.testutil.TestProblems;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+
+class CsvDatasetReaderTest {
+
+    @TempDir
+    Path dir;
+
+    private Path write(String name, String text) throws IOException {
+        return Files.writeString(dir.resolve(name), text);
+    }
+
+    @Test
+    void readsTheShippedIris() {
+        Dataset iris = TestProblems.iris(DataType.DOUBLE);
+        assertEquals(150, iris.numSamples());
+        assertEquals(4, iris.numFeatures());
+        assertEquals(List.of("setosa", "versicolor", "virginica"), iris.classNames());
+        assertArrayEquals(new int[] {50, 50, 50}, iris.classCounts());
+        assertArrayEquals(new double[] {5.1, 3.5, 1.4, 0.2}, iris.features().getRow(0).toDoubleVector(), 0.0);
+        assertEquals(2, iris.labels()[149]);
+    }
+
+    @Test
+    void headerIsOptionalAndNumericLabelsSortNumerically() throws IOException {
+        Path file = write("a.csv", "1.0,2.0,10\n3.0,4.0,2\n5,6,10\n");
+        Dataset data = CsvDatasetReader.read(file, DataType.FLOAT);
+        assertEquals(3, data.numSamples());
+        assertEquals(List.of("2", "10"), data.classNames());
+        assertArrayEquals(new int[] {1, 0, 1}, data.labels());
+        assertEquals(DataType.FLOAT, data.features().dataType());
+        assertArrayEquals(new float[] {3, 4}, data.features().getRow(1).toFloatVector(), 0f);
+    }
+
+    @Test
+    void labelColumnByNameOrIndex() throws IOException {
+        Path file = write("b.csv", "kind,x,y\ncat,1,2\ndog,3,4\n");
+        Dataset byName = new CsvDatasetReader("kind").read(file, DataType.DOUBLE, null);
+        Dataset byIndex = new CsvDatasetReader("0").read(file, DataType.DOUBLE, null);
+        for (Dataset data : List.of(byName, byIndex)) {
+            assertEquals(List.of("cat", "dog"), data.classNames());
+            assertArrayEquals(new double[] {3, 4}, data.features().getRow(1).toDoubleVector(), 0.0);
+        }
+    }
+
+    @Test
+    void givenClassNamesMapLabelsAndRejectUnknownOnes() throws IOException {
+        Path file = write("c.csv", "1,2,b\n3,4,a\n");
+        Dataset data = new CsvDatasetReader("last").read(file, DataType.DOUBLE, List.of("b", "a"));
+        assertArrayEquals(new int[] {0, 1}, data.labels());
+        InvalidDataException e = assertThrows(InvalidDataException.class,
+                () -> new CsvDatasetReader("last").read(file, DataType.DOUBLE, List.of("a")));
+        assertTrue(e.getMessage().contains("line 1") && e.getMessage().contains("'b'"), e.getMessage());
+    }
+
+    @Test
+    void badFilesNameTheFileAndLine() throws IOException {
+        assertMessage(write("ragged.csv", "x,y,label\n1,2,a\n3,b\n"), "ragged.csv: line 3: expected 3 columns, found 2");
+        assertMessage(write("text.csv", "x,y,label\n1,2,a\n3,oops,b\n"), "text.csv: line 3: column 2: 'oops' is not a number");
+        assertMessage(write("nan.csv", "1,NaN,a\n"), "nan.csv: line 1: column 2: NaN is not a finite number");
+        assertMessage(write("inf.csv", "1,2,a\nInfinity,2,b\n"), "inf.csv: line 2: column 1: Infinity is not a finite number");
+        assertMessage(write("empty.csv", ""), "empty.csv: no data rows (empty file)");
+        assertMessage(write("header-only.csv", "x,y,label\n"), "header-only.csv: no data rows (empty file)");
+        assertMessage(write("one-column.csv", "a\nb\n"), "one-column.csv: need at least one feature column");
+        assertMessage(dir.resolve("missing.csv"), "missing.csv: file not found");
+    }
+
+    private static void assertMessage(Path file, String expected) {
+        InvalidDataException e = assertThrows(InvalidDataException.class,
+                () -> CsvDatasetReader.read(file, DataType.DOUBLE));
+        assertTrue(e.getMessage().contains(expected), () -> "message was: " + e.getMessage());
+        assertEquals(1, e.getMessage().lines().count());
+    }
+}

@@ -1,0 +1,64 @@
+package dev.softmax.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.softmax.testutil.TestProblems;
+import java.util.Arrays;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class SplitsAndScalingTest {
+
+    @Test
+    void stratifiedSplitKeepsClassProportionsAndCoversEveryRowOnce() {
+        int[] labels = new int[100];
+        for (int i = 0; i < 100; i++) {
+            labels[i] = i < 60 ? 0 : i < 90 ? 1 : 2;
+        }
+        Splits.Split split = Splits.stratified(labels, 3, 0.2, 7);
+        int[] testCounts = new int[3];
+        for (int row : split.test()) {
+            testCounts[labels[row]]++;
+        }
+        assertArrayEquals(new int[] {12, 6, 2}, testCounts);
+        int[] all = IntStream.concat(Arrays.stream(split.train()), Arrays.stream(split.test())).sorted().toArray();
+        assertArrayEquals(IntStream.range(0, 100).toArray(), all);
+    }
+
+    @Test
+    void sameSeedSameSplitOtherSeedOtherSplit() {
+        int[] labels = TestProblems.randomLabels(200, 4, 1);
+        Splits.Split a = Splits.stratified(labels, 4, 0.25, 42);
+        Splits.Split b = Splits.stratified(labels, 4, 0.25, 42);
+        Splits.Split c = Splits.stratified(labels, 4, 0.25, 43);
+        assertArrayEquals(a.test(), b.test());
+        assertFalse(Arrays.equals(a.test(), c.test()));
+        assertThrows(IllegalArgumentException.class, () -> Splits.stratified(labels, 4, 1.0, 1));
+    }
+
+    @Test
+    void standardScalerGivesZeroMeanUnitVarianceAndLeavesConstantColumnsFinite() {
+        INDArray x = Nd4j.create(new double[][] {{1, 10, 5}, {2, 20, 5}, {3, 60, 5}});
+        FeatureScaler scaler = FeatureScaler.standard(x);
+        INDArray z = scaler.transform(x);
+        assertArrayEquals(new double[] {0, 0, 0}, z.mean(0).toDoubleVector(), 1e-15);
+        assertArrayEquals(new double[] {1, 1, 0}, z.std(false, 0).toDoubleVector(), 1e-14);
+        assertEquals(x, Nd4j.create(new double[][] {{1, 10, 5}, {2, 20, 5}, {3, 60, 5}}), "input not mutated");
+    }
+
+    @Test
+    void unitScalerDividesAndNoneCopies() {
+        INDArray pixels = Nd4j.create(new float[][] {{0, 255}, {51, 102}});
+        assertArrayEquals(new float[] {0.2f, 0.4f}, FeatureScaler.unit(2, 255).transform(pixels).getRow(1).toFloatVector(), 1e-7f);
+        INDArray copy = FeatureScaler.none(2).transform(pixels);
+        assertEquals(pixels, copy);
+        assertThrows(IllegalArgumentException.class, () -> FeatureScaler.none(3).transform(pixels));
+        assertEquals(DataType.FLOAT, FeatureScaler.standard(pixels).transform(pixels).dataType());
+    }
+}

@@ -1,0 +1,48 @@
+package dev.softmax.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.factory.Nd4j;
+
+class MetricsTest {
+
+    private final int[] truth = {0, 0, 0, 1, 1, 2, 2, 2, 2, 2};
+    private final int[] predicted = {0, 0, 1, 1, 2, 2, 2, 2, 0, 2};
+
+    @Test
+    void accuracyCountsMatches() {
+        assertEquals(0.7, Metrics.accuracy(truth, predicted), 1e-15);
+        assertThrows(IllegalArgumentException.class, () -> Metrics.accuracy(truth, new int[3]));
+    }
+
+    @Test
+    void logLossIsTheMeanNegativeLogLikelihood() {
+        double[][] p = {{0.5, 0.25, 0.25}, {0.1, 0.8, 0.1}};
+        double expected = -(Math.log(0.5) + Math.log(0.8)) / 2;
+        assertEquals(expected, Metrics.logLoss(new int[] {0, 1}, org.nd4j.linalg.ops.transforms.Transforms.log(Nd4j.create(p))), 1e-15);
+    }
+
+    @Test
+    void confusionMatrixPrecisionRecallF1() {
+        ConfusionMatrix m = ConfusionMatrix.of(truth, predicted, List.of("a", "b", "c"));
+        assertEquals(2, m.count(0, 0));
+        assertEquals(1, m.count(0, 1));
+        assertEquals(1, m.count(2, 0));
+        // class 0: predicted 3 times (2 right), 3 true samples (2 found)
+        assertEquals(2 / 3.0, m.precision(0), 1e-15);
+        assertEquals(2 / 3.0, m.recall(0), 1e-15);
+        // class 2: predicted 5 times (4 right), 5 true samples (4 found)
+        assertEquals(0.8, m.precision(2), 1e-15);
+        assertEquals(0.8, m.f1(2), 1e-15);
+        assertEquals(0.5, m.precision(1), 1e-15);
+        assertEquals(0.5, m.recall(1), 1e-15);
+        assertEquals(5, m.support(2));
+        String table = m.formatMatrix();
+        assertTrue(table.lines().count() == 4 && table.contains("true\\pred"), table);
+        assertTrue(m.formatReport().lines().anyMatch(l -> l.startsWith("c ") && l.contains("0.8000")), m.formatReport());
+    }
+}

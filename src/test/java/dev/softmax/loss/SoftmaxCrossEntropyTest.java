@@ -1,0 +1,134 @@
+package dev.softmax.loss;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.softmax.optim.ValueAndGradient;
+import dev.softmax.testutil.GradientCheck;
+import dev.softmax.testutil.TestProblems;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class SoftmaxCrossEntropyTest {
+
+    static Stream<Arguments> problems() {
+        // n, d, K, lambda, bias (zero or random), seed
+        return Stream.of(
+                Arguments.of(30, 4, 3, 0.0, false, 1L),
+                Arguments.of(30, 4, 3, 0.0, true, 2L),
+                Arguments.of(25, 6, 5, 0.1, false, 3L),
+                Arguments.of(25, 6, 5, 0.1, true, 4L),
+                Arguments.of(40, 3, 2, 1e-3, true, 5L),
+                Arguments.of(12, 10, 4, 2.0, true, 6L));
+    }
+
+    @ParameterizedTest(name = "n={0} d={1} K={2} lambda={3} bias={4}")
+    @MethodSource("problems")
+    void gradientMatchesCentralDifferences(int n, int d, int k, double lambda, boolean bias, long seed) {
+        INDArray x = TestProblems.randomFeatures(n, d, 1.0, seed, DataType.DOUBLE);
+        int[] y = TestProblems.randomLabels(n, k, seed);
+        SoftmaxCrossEntropy f = new SoftmaxCrossEntropy(x, y, k, lambda);
+        INDArray theta = TestProblems.randomVector(f.dimension(), 0.5, seed + 100, DataType.DOUBLE);
+        if (!bias) {
+            f.layout().bias(theta).assign(0);
+        }
+        INDArray analytic = f.gradient(theta);
+        INDArray numeric = GradientCheck.numericalGradient(f, theta, 1e-5);
+        double error = GradientCheck.maxRelativeError(analytic, numeric, 1e-6);
+        assertTrue(error < 1e-6, "relative error " + error);
+    }
+
+    @Test
+    void valueAndFusedValueAgreeAndThetaIsNotMutated() {
+        INDArray x = TestProblems.randomFeatures(50, 5, 1.0, 7, DataType.DOUBLE);
+        int[] y = TestProblems.randomLabels(50, 3, 7);
+        SoftmaxCrossEntropy f = new SoftmaxCrossEntropy(x, y, 3, 0.3);
+        INDArray theta = TestProblems.randomVector(f.dimension(), 1.0, 8, DataType.DOUBLE);
+        INDArray before = theta.dup();
+        ValueAndGradient vg = f.valueAndGradient(theta);
+        assertEquals(f.value(theta), vg.value(), 1e-14);
+        assertEquals(before, theta);
+        // A second evaluation reuses the buffers and must give the same answer.
+        ValueAndGradient again = f.valueAndGradient(theta);
+        assertEquals(vg.value(), again.value(), 0.0);
+        assertEquals(vg.gradient(), again.gradient());
+    }
+
+    @Test
+    void atZeroTheLossIsLogKAndTheBiasGradientIsUniformMinusFrequencies() {
+        int[] y = {0, 0, 0, 1, 2, 2};
+        INDArray x = TestProblems.randomFeatures(6, 2, 1.0, 9, DataType.DOUBLE);
+        SoftmaxCrossEntropy f = new SoftmaxCrossEntropy(x, y, 3, 0.5);
+        INDArray theta = f.layout().zeros(DataType.DOUBLE);
+        ValueAndGradient vg = f.valueAndGradient(theta);
+        assertEquals(Math.log(3), vg.value(), 1e-15);
+        INDArray gradB = f.layout().bias(vg.gradient());
+        assertEquals(1 / 3.0 - 3 / 6.0, gradB.getDouble(0), 1e-15);
+        assertEquals(1 / 3.0 - 1 / 6.0, gradB.getDouble(1), 1e-15);
+        assertEquals(1 / 3.0 - 2 / 6.0, gradB.getDouble(2), 1e-15);
+    }
+
+    @Test
+    void penaltyCoversWeightsButNotBias() {
+        INDArray x = TestProblems.randomFeatures(10, 3, 1.0, 10, DataType.DOUBLE);
+        int[] y = TestProblems.randomLabels(10, 2, 10);
+        SoftmaxCrossEntropy plain = new SoftmaxCrossEntropy(x, y, 2, 0.0);
+        SoftmaxCrossEntropy penalised = new SoftmaxCrossEntropy(x, y, 2, 0.7);
+        INDArray theta = TestProblems.randomVector(plain.dimension(), 1.0, 11, DataType.DOUBLE);
+        INDArray w = plain.layout().weights(theta);
+        double squaredNorm = w.mul(w).sumNumber().doubleValue();
+        assertEquals(plain.value(theta) + 0.35 * squaredNorm, penalised.value(theta), 1e-13);
+        INDArray shiftedBias = theta.dup();
+        plain.layout().bias(shiftedBias).addi(5.0);
+        // Adding the same constant to every class's bias changes no probability and is not penalised.
+        assertEquals(penalised.value(theta), penalised.value(shiftedBias), 1e-12);
+    }
+
+    @Test
+    void floatAndDoubleAgree() {
+        INDArray x = TestProblems.randomFeatures(200, 8, 1.0, 12, DataType.DOUBLE);
+        int[] y = TestProblems.randomLabels(200, 4, 12);
+        INDArray theta = TestProblems.randomVector(9 * 4, 0.3, 13, DataType.DOUBLE);
+        SoftmaxCrossEntropy inDouble = new SoftmaxCrossEntropy(x, y, 4, 0.01);
+        SoftmaxCrossEntropy inFloat = new SoftmaxCrossEntropy(x.castTo(DataType.FLOAT), y, 4, 0.01);
+        ValueAndGradient d = inDouble.valueAndGradient(theta);
+        ValueAndGradient f = inFloat.valueAndGradient(theta.castTo(DataType.FLOAT));
+        assertEquals(d.value(), f.value(), 1e-6 * d.value());
+        assertEquals(DataType.FLOAT, f.gradient().dataType());
+        assertTrue(GradientCheck.maxRelativeError(d.gradient(), f.gradient(), 1e-3) < 1e-4);
+    }
+
+    @Test
+    void extremeLogitsGiveFiniteLossAndGradient() {
+        for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            INDArray x = Nd4j.create(new double[][] {{1}, {-1}, {1}}).castTo(type);
+            int[] y = {0, 1, 1};
+            SoftmaxCrossEntropy f = new SoftmaxCrossEntropy(x, y, 2, 0.0);
+            // Logits of +-1e4: class 0 certain for x=1, class 1 for x=-1; row 3 is confidently wrong.
+            INDArray theta = f.layout().zeros(type);
+            f.layout().weights(theta).assign(Nd4j.create(new double[][] {{1e4, -1e4}}).castTo(type));
+            ValueAndGradient vg = f.valueAndGradient(theta);
+            assertTrue(Double.isFinite(vg.value()), "finite loss for " + type);
+            assertEquals(2e4 / 3, vg.value(), 1e-3 * 2e4 / 3);
+            assertTrue(vg.gradient().isNaN().none() && vg.gradient().isInfinite().none());
+        }
+    }
+
+    @Test
+    void rejectsMismatchedInput() {
+        INDArray x = TestProblems.randomFeatures(5, 2, 1.0, 14, DataType.DOUBLE);
+        assertThrows(IllegalArgumentException.class, () -> new SoftmaxCrossEntropy(x, new int[4], 2, 0));
+        assertThrows(IllegalArgumentException.class, () -> new SoftmaxCrossEntropy(x, new int[] {0, 1, 2, 0, 1}, 2, 0));
+        assertThrows(IllegalArgumentException.class, () -> new SoftmaxCrossEntropy(x, new int[5], 2, -1));
+        SoftmaxCrossEntropy f = new SoftmaxCrossEntropy(x, new int[] {0, 1, 0, 1, 0}, 2, 0);
+        assertThrows(IllegalArgumentException.class, () -> f.value(Nd4j.zeros(DataType.DOUBLE, 5)));
+        assertThrows(IllegalArgumentException.class, () -> f.value(Nd4j.zeros(DataType.FLOAT, 6)));
+    }
+}

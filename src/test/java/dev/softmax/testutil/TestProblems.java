@@ -1,0 +1,67 @@
+package dev.softmax.testutil;
+
+import dev.softmax.data.CsvDatasetReader;
+import dev.softmax.data.Dataset;
+import dev.softmax.data.FeatureScaler;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Random;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** Small reproducible problems for tests. */
+public final class TestProblems {
+
+    /** The shipped iris file, relative to the project root (Surefire's working directory). */
+    public static final Path IRIS = Path.of("notebooks-data", "iris.csv");
+
+    private TestProblems() {
+    }
+
+    /** Features {@code [n,d]} with entries N(0, scale^2) from {@code seed}. */
+    public static INDArray randomFeatures(int n, int d, double scale, long seed, DataType type) {
+        Random random = new Random(seed);
+        double[] values = new double[n * d];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = scale * random.nextGaussian();
+        }
+        return Nd4j.create(values, new long[] {n, d}, type);
+    }
+
+    /** Labels in {@code [0,K)}, every class present when {@code n >= K}. */
+    public static int[] randomLabels(int n, int k, long seed) {
+        Random random = new Random(seed);
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = i < k ? i : random.nextInt(k);
+        }
+        return labels;
+    }
+
+    /** A vector of length {@code m} with entries N(0, scale^2). */
+    public static INDArray randomVector(long m, double scale, long seed, DataType type) {
+        Random random = new Random(seed);
+        double[] values = new double[(int) m];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = scale * random.nextGaussian();
+        }
+        return Nd4j.create(values, new long[] {m}, type);
+    }
+
+    /** All of iris in the given type, raw features. */
+    public static Dataset iris(DataType type) {
+        try {
+            return CsvDatasetReader.read(IRIS, type);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** All of iris with z-scored features. */
+    public static Dataset standardizedIris(DataType type) {
+        Dataset raw = iris(type);
+        return raw.withFeatures(FeatureScaler.standard(raw.features()).transform(raw.features()));
+    }
+}
