@@ -24,7 +24,7 @@ public final class OptimizerOptions {
     double gradientTolerance;
 
     @Option(names = "--ftol", paramLabel = "TOL", defaultValue = "1e-12",
-            description = "Stop when the objective's relative decrease is below TOL; 0 disables (default: ${DEFAULT-VALUE}).")
+            description = "Stop when the objective's relative decrease is below TOL; 0 stops only when it no longer changes (default: ${DEFAULT-VALUE}).")
     double functionTolerance;
 
     @Option(names = "--time-limit", paramLabel = "SECONDS",

@@ -8,8 +8,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code f(x + t d) <= f(x) + c1 t g^T d}, halving {@code t} (by {@code shrink}) until it holds.
  *
  * <p>Each trial evaluates value and gradient together, so the accepted trial's gradient is reused by the
- * next iteration. A trial with a non-finite value counts as insufficient decrease, and so does one whose value
- * is not strictly below the current one (so that rounding cannot fake a decrease).
+ * next iteration. A trial with a non-finite value counts as insufficient decrease. Near the optimum
+ * {@code f + c1 t g^T d} rounds to {@code f}, so a step that leaves {@code f} unchanged can be accepted; the
+ * stopping criteria end the run there ({@link TerminationReason#FUNCTION_TOLERANCE}: no decrease at all).
  *
  * @param c1        sufficient-decrease constant, in (0, 1)
  * @param shrink    factor applied to the step after a failed trial, in (0, 1)
@@ -67,10 +68,7 @@ public record ArmijoLineSearch(double c1, double shrink, int maxTrials) {
             INDArray candidate = x.add(direction.mul(step));
             ValueAndGradient at = objective.valueAndGradient(candidate);
             monitor.countValueAndGradient();
-            // The strict decrease guards against rounding: near the optimum f + c1 t slope rounds to f, and
-            // accepting f_new == f would let the step shrink forever without progress.
-            if (Double.isFinite(at.value()) && at.value() <= current.value() + c1 * step * slope
-                    && at.value() < current.value()) {
+            if (Double.isFinite(at.value()) && at.value() <= current.value() + c1 * step * slope) {
                 return new Outcome(true, step, candidate, at, trial);
             }
             step *= shrink;

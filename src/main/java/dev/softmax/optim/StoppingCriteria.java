@@ -9,8 +9,9 @@ import java.util.Optional;
  * @param maxIterations             iteration (or epoch) limit, {@code > 0}
  * @param gradientTolerance         stop when {@code ||g|| <= gradientTolerance * max(1, ||g_0||)} (relative to the
  *                                  starting gradient, as liblinear does); 0 disables
- * @param relativeFunctionTolerance stop when {@code (f_prev - f) <= tol * max(|f_prev|, |f|, 1)} (scipy's
- *                                  L-BFGS-B rule); 0 disables
+ * @param relativeFunctionTolerance stop when {@code 0 <= (f_prev - f) <= tol * max(|f_prev|, |f|, 1)} (scipy's
+ *                                  L-BFGS-B rule); with 0 only an objective that stopped changing at all (the
+ *                                  rounding floor) ends the run
  * @param timeLimit                 wall-clock limit, or {@code null} for none
  */
 public record StoppingCriteria(int maxIterations, double gradientTolerance, double relativeFunctionTolerance,
@@ -80,7 +81,7 @@ public record StoppingCriteria(int maxIterations, double gradientTolerance, doub
                 && current.gradientNorm() <= gradientTolerance * Math.max(1.0, initialGradNorm)) {
             return Optional.of(TerminationReason.GRADIENT_TOLERANCE);
         }
-        if (previous != null && relativeFunctionTolerance > 0) {
+        if (previous != null) {
             double decrease = previous.value() - current.value();
             double scale = Math.max(Math.max(Math.abs(previous.value()), Math.abs(current.value())), 1.0);
             if (decrease >= 0 && decrease <= relativeFunctionTolerance * scale) {

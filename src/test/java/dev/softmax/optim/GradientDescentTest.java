@@ -114,6 +114,20 @@ class GradientDescentTest {
     }
 
     @Test
+    void stopsAtTheRoundingFloorInsteadOfShrinkingTheStepForever() {
+        // Regression: with the function tolerance at 0 and a gradient tolerance below what double rounding lets
+        // the line search see, steps that left f unchanged were accepted and halved for ever until max-iter.
+        var iris = TestProblems.standardizedIris(DataType.DOUBLE);
+        SoftmaxCrossEntropy f = new SoftmaxCrossEntropy(iris.features(), iris.labels(), 3, 0.1);
+        OptimizationResult result = new GradientDescent().minimize(f, f.layout().zeros(DataType.DOUBLE),
+                StoppingCriteria.of(2000).withGradientTolerance(1e-12).withRelativeFunctionTolerance(0),
+                IterationListener.NONE);
+        assertEquals(TerminationReason.FUNCTION_TOLERANCE, result.reason());
+        assertTrue(result.iterations() < 500, "iterations " + result.iterations());
+        assertTrue(result.last().gradientNorm() < 1e-6);
+    }
+
+    @Test
     void stoppingCriteriaRejectNonsense() {
         assertThrows(IllegalArgumentException.class, () -> StoppingCriteria.of(0));
         assertThrows(IllegalArgumentException.class, () -> StoppingCriteria.of(10).withGradientTolerance(-1));
