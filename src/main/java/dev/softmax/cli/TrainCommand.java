@@ -36,6 +36,13 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--report", paramLabel = "FILE", description = "Write a JSON summary of the run to FILE.")
     Path report;
 
+    @Option(names = "--save", paramLabel = "MODEL",
+            description = "Save the trained model to MODEL (a zip with model.json, weights.npy and bias.npy).")
+    Path save;
+
+    @Option(names = "--force", description = "Let --save replace an existing model file.")
+    boolean force;
+
     @Mixin
     CommonOptions common;
 
@@ -44,6 +51,10 @@ public final class TrainCommand implements Callable<Integer> {
         common.applyThreads();
         PrintWriter out = spec.commandLine().getOut();
         var stopping = optimization.stoppingCriteria();
+        // Refuse before training, not after: a long run should not end in "file exists".
+        if (save != null && !force && java.nio.file.Files.exists(save)) {
+            throw new java.nio.file.FileAlreadyExistsException(save + " exists (use --force to replace it)");
+        }
         DataOptions.Prepared prepared = data.load();
         Dataset train = prepared.train();
         Dataset test = prepared.test();
@@ -124,6 +135,10 @@ public final class TrainCommand implements Callable<Integer> {
             json.put("train_seconds", trainSeconds);
             Json.write(report, json);
             out.println("report written to " + report);
+        }
+        if (save != null) {
+            dev.softmax.io.ModelIO.save(model, save, force);
+            out.println("model written to " + save);
         }
         return 0;
     }
