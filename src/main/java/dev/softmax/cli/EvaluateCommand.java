@@ -10,6 +10,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.nd4j.linalg.api.buffer.DataType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -49,7 +50,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         int[] truth = labelsFor(model, evaluated);
 
         out.printf("model: %s: %d features, %d classes, %s%s%n", modelFile, model.numFeatures(), model.numClasses(),
-                model.dataType() == org.nd4j.linalg.api.buffer.DataType.DOUBLE ? "double" : "float",
+                model.dataType() == DataType.DOUBLE ? "double" : "float",
                 model.trainingSummary().map(EvaluateCommand::describe).orElse(""));
         out.printf("dataset: %s (%s): %d %s rows%n", data.dataset(), prepared.source(), evaluated.numSamples(),
                 allRows ? "(all)" : "test");

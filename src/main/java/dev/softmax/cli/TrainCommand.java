@@ -4,11 +4,14 @@ import dev.softmax.data.Dataset;
 import dev.softmax.eval.ConfusionMatrix;
 import dev.softmax.eval.Metrics;
 import dev.softmax.io.Json;
+import dev.softmax.io.ModelIO;
 import dev.softmax.model.SoftmaxRegression;
 import dev.softmax.model.Trainer;
 import dev.softmax.optim.IterationRecord;
 import dev.softmax.optim.OptimizationResult;
 import java.io.PrintWriter;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -52,8 +55,8 @@ public final class TrainCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         var stopping = optimization.stoppingCriteria();
         // Refuse before training, not after: a long run should not end in "file exists".
-        if (save != null && !force && java.nio.file.Files.exists(save)) {
-            throw new java.nio.file.FileAlreadyExistsException(save + " exists (use --force to replace it)");
+        if (save != null && !force && Files.exists(save)) {
+            throw new FileAlreadyExistsException(save + " exists (use --force to replace it)");
         }
         DataOptions.Prepared prepared = data.load();
         Dataset train = prepared.train();
@@ -137,7 +140,7 @@ public final class TrainCommand implements Callable<Integer> {
             out.println("report written to " + report);
         }
         if (save != null) {
-            dev.softmax.io.ModelIO.save(model, save, force);
+            ModelIO.save(model, save, force);
             out.println("model written to " + save);
         }
         return 0;

@@ -41,6 +41,9 @@ public final class FeatureCsvReader {
      * @throws IOException          when the file cannot be read
      */
     public static Features read(Path file, int numFeatures) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new InvalidDataException(file, "is a directory, not a file");
+        }
         try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             return read(reader, file, numFeatures);
         } catch (NoSuchFileException e) {

@@ -268,6 +268,9 @@ public final class ModelIO {
 
     /** Tells a foreign file from a damaged model file before the zip reader gives a vaguer message. */
     private static void checkZipMagic(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new InvalidDataException(file, "is a directory, not a file");
+        }
         byte[] magic = new byte[4];
         int read;
         try (InputStream in = Files.newInputStream(file)) {

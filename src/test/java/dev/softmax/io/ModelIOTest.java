@@ -142,6 +142,7 @@ class ModelIOTest {
     void missingAndEmptyFilesAreRefused() throws IOException {
         assertRefused(dir.resolve("absent.model"), "file not found");
         assertRefused(Files.createFile(dir.resolve("empty.model")), "empty file");
+        assertRefused(Files.createDirectory(dir.resolve("folder.model")), "is a directory");
     }
 
     @Test
