@@ -136,6 +136,11 @@ class ModelIOTest {
         try (Stream<Path> files = Files.list(dir)) {
             assertEquals(List.of(file), files.toList(), "no temporary file is left behind");
         }
+        if (Files.getFileStore(file).supportsFileAttributeView("posix")) {
+            // Regression: the temporary file came from Files.createTempFile, so models were saved with mode 0600.
+            Path plain = Files.createFile(dir.resolve("plain"));
+            assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(file));
+        }
     }
 
     @Test
