@@ -82,6 +82,9 @@ class ArrayApiTest {
             assertEquals(model.classNames().get(labels[i]), names[i]);
         }
         assertEquals(2, model.classIndex("virginica"));
+        double[][] one = model.predictProba(new double[][] {x[0]});
+        assertEquals(1, one.length);
+        assertArrayEquals(proba[0], one[0]);
     }
 
     @Test
