@@ -4,6 +4,7 @@ import dev.softmax.data.FeatureScaler;
 import dev.softmax.loss.Softmax;
 import dev.softmax.optim.OptimizationResult;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -69,7 +70,7 @@ public final class SoftmaxRegression {
             throw new IllegalArgumentException("scaler is for " + scaler.numFeatures() + " features but weights have "
                     + weights.rows() + " rows");
         }
-        if (new java.util.HashSet<>(classNames).size() != k) {
+        if (new HashSet<>(classNames).size() != k) {
             throw new IllegalArgumentException("class names must be distinct, got " + classNames);
         }
         this.weights = weights.dup('c');

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeSet;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -46,6 +47,7 @@ public final class Trainer {
     private final DataType dataType;
     private final Scaling scaling;
     private final IterationListener listener;
+    private final SoftmaxRegression warmStart;
 
     private Trainer(Builder b) {
         this.l2 = b.l2;
@@ -54,6 +56,7 @@ public final class Trainer {
         this.dataType = b.dataType;
         this.scaling = b.scaling;
         this.listener = b.listener;
+        this.warmStart = b.warmStart;
     }
 
     /** A builder with the defaults: l2 1e-4, gradient descent, 1000 iterations, float32, z-scores. */
@@ -86,6 +89,11 @@ public final class Trainer {
         return scaling;
     }
 
+    /** The model training starts from, if any (see {@link Builder#warmStart}). */
+    public Optional<SoftmaxRegression> warmStart() {
+        return Optional.ofNullable(warmStart);
+    }
+
     /** Fits on {@code train} (raw features); the dataset is not modified. */
     public SoftmaxRegression fit(Dataset train) {
         if (train.numSamples() == 0) {
@@ -102,7 +110,9 @@ public final class Trainer {
         if (raw.isNaN().any() || raw.isInfinite().any()) {
             throw new IllegalArgumentException("training features contain NaN or infinite values");
         }
-        FeatureScaler scaler = switch (scaling) {
+        checkWarmStart(train);
+        // A warm start keeps the model's scaling: its weights only mean something on features scaled that way.
+        FeatureScaler scaler = warmStart != null ? warmStart.scaler() : switch (scaling) {
             case NONE -> FeatureScaler.none(train.numFeatures());
             case UNIT -> FeatureScaler.unit(train.numFeatures(), 255.0);
             case STANDARD -> FeatureScaler.standard(raw);
@@ -110,7 +120,9 @@ public final class Trainer {
         INDArray x = scaler.transform(raw);
         SoftmaxCrossEntropy objective = new SoftmaxCrossEntropy(x, train.labels(), train.numClasses(), l2);
         ParameterLayout layout = objective.layout();
-        OptimizationResult result = optimizer.minimize(objective, layout.zeros(dataType), stopping, listener);
+        INDArray start = warmStart == null ? layout.zeros(dataType)
+                : layout.pack(warmStart.weights().castTo(dataType), warmStart.bias());
+        OptimizationResult result = optimizer.minimize(objective, start, stopping, listener);
         INDArray theta = result.solution();
         TrainingSummary summary = TrainingSummary.of(optimizer.name(), l2, stopping, train.numSamples(), result);
         return new SoftmaxRegression(layout.weights(theta), layout.bias(theta), train.classNames(), scaler, result,
@@ -184,6 +196,20 @@ public final class Trainer {
         return fit(new Dataset(x, y, names));
     }
 
+    private void checkWarmStart(Dataset train) {
+        if (warmStart == null) {
+            return;
+        }
+        if (warmStart.numFeatures() != train.numFeatures()) {
+            throw new IllegalArgumentException("the warm-start model has " + warmStart.numFeatures()
+                    + " features but the training set has " + train.numFeatures());
+        }
+        if (!warmStart.classNames().equals(train.classNames())) {
+            throw new IllegalArgumentException("the warm-start model has classes " + warmStart.classNames()
+                    + " but the training set has " + train.classNames());
+        }
+    }
+
     private static int[] checkLabels(int[] y, long rows) {
         if (y == null || y.length != rows) {
             throw new IllegalArgumentException("expected one label per row (" + rows + "), got "
@@ -225,6 +251,7 @@ public final class Trainer {
         private DataType dataType = DataType.FLOAT;
         private Scaling scaling = Scaling.STANDARD;
         private IterationListener listener = IterationListener.NONE;
+        private SoftmaxRegression warmStart;
 
         private Builder() {
         }
@@ -268,6 +295,16 @@ public final class Trainer {
         /** Called after every optimizer iteration. */
         public Builder listener(IterationListener iterationListener) {
             this.listener = Objects.requireNonNull(iterationListener, "listener");
+            return this;
+        }
+
+        /**
+         * Starts the optimizer from {@code model}'s weights and bias instead of zeros, and keeps its feature
+         * scaling (the {@link #scaling} setting is then ignored). The training set must have the model's feature
+         * count and class names. {@code null} (the default) starts from zeros.
+         */
+        public Builder warmStart(SoftmaxRegression model) {
+            this.warmStart = model;
             return this;
         }
 
