@@ -24,7 +24,10 @@ final class Inputs {
      * @param expectedColumns the required {@code d}, or {@link #ANY}
      */
     static INDArray matrix(double[][] x, int expectedColumns, DataType type) {
-        int d = checkShape(x == null ? null : x.length, x == null ? 0 : rowLength(x, 0), expectedColumns);
+        if (x == null) {
+            throw new IllegalArgumentException("features must not be null");
+        }
+        int d = checkShape(x.length, x.length == 0 || x[0] == null ? 0 : x[0].length, expectedColumns);
         double[] flat = new double[Math.multiplyExact(x.length, d)];
         for (int i = 0; i < x.length; i++) {
             checkRow(x[i] == null ? -1 : x[i].length, i, d);
@@ -41,7 +44,10 @@ final class Inputs {
 
     /** As {@link #matrix(double[][], int, DataType)}, for float rows. */
     static INDArray matrix(float[][] x, int expectedColumns, DataType type) {
-        int d = checkShape(x == null ? null : x.length, x == null ? 0 : rowLength(x, 0), expectedColumns);
+        if (x == null) {
+            throw new IllegalArgumentException("features must not be null");
+        }
+        int d = checkShape(x.length, x.length == 0 || x[0] == null ? 0 : x[0].length, expectedColumns);
         float[] flat = new float[Math.multiplyExact(x.length, d)];
         for (int i = 0; i < x.length; i++) {
             checkRow(x[i] == null ? -1 : x[i].length, i, d);
@@ -76,14 +82,7 @@ final class Inputs {
         }
     }
 
-    private static int rowLength(Object[] rows, int i) {
-        return rows.length == 0 || rows[i] == null ? 0 : java.lang.reflect.Array.getLength(rows[i]);
-    }
-
-    private static int checkShape(Integer rows, int columns, int expectedColumns) {
-        if (rows == null) {
-            throw new IllegalArgumentException("features must not be null");
-        }
+    private static int checkShape(int rows, int columns, int expectedColumns) {
         if (rows == 0) {
             throw new IllegalArgumentException("features are empty; expected at least one row of "
                     + describe(expectedColumns) + " features");
