@@ -4,11 +4,14 @@ import dev.softmax.data.Dataset;
 import dev.softmax.eval.ConfusionMatrix;
 import dev.softmax.eval.Metrics;
 import dev.softmax.io.Json;
+import dev.softmax.io.ModelIO;
 import dev.softmax.model.SoftmaxRegression;
 import dev.softmax.model.Trainer;
 import dev.softmax.optim.IterationRecord;
 import dev.softmax.optim.OptimizationResult;
 import java.io.PrintWriter;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -36,6 +39,13 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--report", paramLabel = "FILE", description = "Write a JSON summary of the run to FILE.")
     Path report;
 
+    @Option(names = "--save", paramLabel = "MODEL",
+            description = "Save the trained model to MODEL (a zip with model.json, weights.npy and bias.npy).")
+    Path save;
+
+    @Option(names = "--force", description = "Let --save replace an existing model file.")
+    boolean force;
+
     @Mixin
     CommonOptions common;
 
@@ -44,6 +54,10 @@ public final class TrainCommand implements Callable<Integer> {
         common.applyThreads();
         PrintWriter out = spec.commandLine().getOut();
         var stopping = optimization.stoppingCriteria();
+        // Refuse before training, not after: a long run should not end in "file exists".
+        if (save != null && !force && Files.exists(save)) {
+            throw new FileAlreadyExistsException(save + " exists (use --force to replace it)");
+        }
         DataOptions.Prepared prepared = data.load();
         Dataset train = prepared.train();
         Dataset test = prepared.test();
@@ -124,6 +138,10 @@ public final class TrainCommand implements Callable<Integer> {
             json.put("train_seconds", trainSeconds);
             Json.write(report, json);
             out.println("report written to " + report);
+        }
+        if (save != null) {
+            ModelIO.save(model, save, force);
+            out.println("model written to " + save);
         }
         return 0;
     }

@@ -2,13 +2,18 @@ package dev.softmax.io;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 
 /** Writes files so that readers see either the old file or the complete new one, never a partial file. */
 public final class AtomicFiles {
+
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     private AtomicFiles() {
     }
@@ -34,10 +39,17 @@ public final class AtomicFiles {
         if (!overwrite && Files.exists(absolute)) {
             throw new java.nio.file.FileAlreadyExistsException(target + " (use --force to replace it)");
         }
-        Path temp = Files.createTempFile(dir, "." + absolute.getFileName(), ".tmp");
+        // Not Files.createTempFile: it creates the file with mode 0600, so a saved model or report would be
+        // unreadable to everyone else. CREATE_NEW with a random name gets the usual umask-derived mode instead.
+        Path temp = dir.resolve("." + absolute.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong(), 36)
+                + ".tmp");
         try {
-            try (OutputStream out = Files.newOutputStream(temp)) {
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                 OutputStream out = Channels.newOutputStream(channel)) {
                 writer.writeTo(out);
+                out.flush();
+                // On disk before the rename, so that a crash cannot leave the new name with missing contents.
+                channel.force(true);
             }
             try {
                 Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

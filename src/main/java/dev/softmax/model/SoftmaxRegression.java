@@ -4,6 +4,7 @@ import dev.softmax.data.FeatureScaler;
 import dev.softmax.loss.Softmax;
 import dev.softmax.optim.OptimizationResult;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -17,6 +18,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Immutable: the weights are copied in and every accessor returns a copy, so one instance can serve
  * predictions from many threads. Inputs are raw features {@code [n,d]} (any floating type); the scaling is
  * applied inside.
+ *
+ * <p>Besides the {@link INDArray} methods there are conveniences for plain Java arrays
+ * ({@link #predict(double[][])}, {@link #predictNames(double[][])}, {@link #predictProba(double[][])}), which
+ * check their input at the boundary. A model is saved and loaded with {@link dev.softmax.io.ModelIO}.
  */
 public final class SoftmaxRegression {
 
@@ -25,8 +30,11 @@ public final class SoftmaxRegression {
     private final List<String> classNames;
     private final FeatureScaler scaler;
     private final OptimizationResult trainingResult;
+    private final TrainingSummary trainingSummary;
 
     /**
+     * A model without a training summary (for example weights made by hand).
+     *
      * @param weights        {@code W [d,K]}, copied
      * @param bias           {@code b} with {@code K} entries, copied
      * @param classNames     {@code K} class names, indexed by label
@@ -35,6 +43,19 @@ public final class SoftmaxRegression {
      */
     public SoftmaxRegression(INDArray weights, INDArray bias, List<String> classNames, FeatureScaler scaler,
                              OptimizationResult trainingResult) {
+        this(weights, bias, classNames, scaler, trainingResult, null);
+    }
+
+    /**
+     * @param weights         {@code W [d,K]}, copied
+     * @param bias            {@code b} with {@code K} entries, copied
+     * @param classNames      {@code K} distinct class names, indexed by label
+     * @param scaler          the feature scaling applied before {@code W}, on {@code d} features
+     * @param trainingResult  the optimizer's full result, or {@code null} (always {@code null} for a loaded model)
+     * @param trainingSummary how the model was trained, or {@code null}
+     */
+    public SoftmaxRegression(INDArray weights, INDArray bias, List<String> classNames, FeatureScaler scaler,
+                             OptimizationResult trainingResult, TrainingSummary trainingSummary) {
         if (weights.rank() != 2) {
             throw new IllegalArgumentException("weights must be [d,K], got shape " + Arrays.toString(weights.shape()));
         }
@@ -49,11 +70,15 @@ public final class SoftmaxRegression {
             throw new IllegalArgumentException("scaler is for " + scaler.numFeatures() + " features but weights have "
                     + weights.rows() + " rows");
         }
+        if (new HashSet<>(classNames).size() != k) {
+            throw new IllegalArgumentException("class names must be distinct, got " + classNames);
+        }
         this.weights = weights.dup('c');
         this.bias = bias.reshape(1, k).dup('c');
         this.classNames = List.copyOf(classNames);
         this.scaler = scaler;
         this.trainingResult = trainingResult;
+        this.trainingSummary = trainingSummary;
     }
 
     /** Number of input features {@code d}. */
@@ -91,14 +116,41 @@ public final class SoftmaxRegression {
         return scaler;
     }
 
-    /** How the model was trained, when it was trained in this process or the information was saved. */
+    /**
+     * The optimizer's full result, with its per-iteration history: present only when the model was trained in
+     * this process. A loaded model has {@link #trainingSummary()} instead.
+     */
     public Optional<OptimizationResult> trainingResult() {
         return Optional.ofNullable(trainingResult);
     }
 
-    /** Logits {@code s(x) W + b}, {@code [n,K]}, for raw features {@code x [n,d]}. */
+    /** How the model was trained (configuration and outcome): present for trained and for loaded models. */
+    public Optional<TrainingSummary> trainingSummary() {
+        return Optional.ofNullable(trainingSummary);
+    }
+
+    /**
+     * The label of a class name, for turning string labels into the {@code int} labels {@link #predict} returns.
+     *
+     * @throws IllegalArgumentException when the model was not trained on a class of that name
+     */
+    public int classIndex(String className) {
+        int k = classNames.indexOf(className);
+        if (k < 0) {
+            throw new IllegalArgumentException("unknown class '" + className + "'; the model knows " + classNames);
+        }
+        return k;
+    }
+
+    /**
+     * Logits {@code s(x) W + b}, {@code [n,K]}, for raw features {@code x [n,d]} (any floating type, cast to
+     * {@link #dataType()}; not mutated).
+     *
+     * @throws IllegalArgumentException when {@code x} is not {@code [n,d]} with {@code n >= 1}, or holds NaN or
+     *                                  infinite values
+     */
     public INDArray decisionFunction(INDArray x) {
-        checkInput(x);
+        Inputs.check(x, numFeatures());
         INDArray scaled = scaler.transform(x.castTo(weights.dataType()));
         return scaled.mmul(weights).addiRowVector(bias);
     }
@@ -129,16 +181,26 @@ public final class SoftmaxRegression {
         return names;
     }
 
-    private void checkInput(INDArray x) {
-        if (x.rank() != 2 || x.columns() != numFeatures()) {
-            throw new IllegalArgumentException("expected features of shape [n," + numFeatures() + "], got "
-                    + Arrays.toString(x.shape()));
-        }
-        if (!x.dataType().isFPType()) {
-            throw new IllegalArgumentException("features must be floating point, got " + x.dataType());
-        }
-        if (x.length() > 0 && (x.isNaN().any() || x.isInfinite().any())) {
-            throw new IllegalArgumentException("features contain NaN or infinite values");
-        }
+    /**
+     * The most probable class label per row of {@code x [n][d]} (raw features).
+     *
+     * @throws IllegalArgumentException when {@code x} is empty or ragged, a row does not have {@link #numFeatures()}
+     *                                  entries, or a value is NaN or infinite
+     */
+    public int[] predict(double[][] x) {
+        return predict(Inputs.matrix(x, numFeatures(), dataType()));
+    }
+
+    /** The most probable class name per row of {@code x [n][d]}; checked as {@link #predict(double[][])}. */
+    public String[] predictNames(double[][] x) {
+        return predictNames(Inputs.matrix(x, numFeatures(), dataType()));
+    }
+
+    /**
+     * Class probabilities {@code [n][K]} for {@code x [n][d]}, columns in {@link #classNames()} order; checked as
+     * {@link #predict(double[][])}.
+     */
+    public double[][] predictProba(double[][] x) {
+        return predictProba(Inputs.matrix(x, numFeatures(), dataType())).castTo(DataType.DOUBLE).toDoubleMatrix();
     }
 }

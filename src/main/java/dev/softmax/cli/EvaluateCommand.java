@@ -1,0 +1,97 @@
+package dev.softmax.cli;
+
+import dev.softmax.data.Dataset;
+import dev.softmax.eval.ConfusionMatrix;
+import dev.softmax.eval.Metrics;
+import dev.softmax.io.ModelIO;
+import dev.softmax.model.SoftmaxRegression;
+import dev.softmax.model.TrainingSummary;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.nd4j.linalg.api.buffer.DataType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code evaluate}: loads a saved model and reports accuracy, log-loss, per-class precision/recall/F1 and the
+ * confusion matrix on the test part of a data set. With the {@code --seed} and {@code --test-fraction} that
+ * {@code train} used, the test part is the same held-out rows; with {@code --test-fraction 0} every row is used.
+ */
+@Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Evaluate a saved model on the test part of a data set.")
+public final class EvaluateCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", paramLabel = "MODEL", required = true,
+            description = "Model file written by train --save.")
+    Path modelFile;
+
+    @Mixin
+    DataOptions data;
+
+    @Mixin
+    CommonOptions common;
+
+    @Override
+    public Integer call() throws Exception {
+        common.applyThreads();
+        PrintWriter out = spec.commandLine().getOut();
+        SoftmaxRegression model = ModelIO.load(modelFile);
+        DataOptions.Prepared prepared = data.load();
+        boolean allRows = prepared.test().numSamples() == 0;
+        Dataset evaluated = allRows ? prepared.train() : prepared.test();
+        int[] truth = labelsFor(model, evaluated);
+
+        out.printf("model: %s: %d features, %d classes, %s%s%n", modelFile, model.numFeatures(), model.numClasses(),
+                model.dataType() == DataType.DOUBLE ? "double" : "float",
+                model.trainingSummary().map(EvaluateCommand::describe).orElse(""));
+        out.printf("dataset: %s (%s): %d %s rows%n", data.dataset(), prepared.source(), evaluated.numSamples(),
+                allRows ? "(all)" : "test");
+
+        int[] predicted = model.predict(evaluated.features());
+        double accuracy = Metrics.accuracy(truth, predicted);
+        double logLoss = Metrics.logLoss(truth, model.predictLogProba(evaluated.features()));
+        ConfusionMatrix confusion = ConfusionMatrix.of(truth, predicted, model.classNames());
+        out.printf("accuracy %.4f, log-loss %.4f%n", accuracy, logLoss);
+        out.println();
+        out.print(confusion.formatReport());
+        out.println();
+        out.print(confusion.formatMatrix());
+        out.flush();
+        return 0;
+    }
+
+    /**
+     * The data set's labels renumbered into the model's classes: both are sorted class names, but the data may
+     * lack a class the model has, or have one it does not.
+     */
+    private static int[] labelsFor(SoftmaxRegression model, Dataset dataset) {
+        if (dataset.numFeatures() != model.numFeatures()) {
+            throw new IllegalArgumentException("the model expects " + model.numFeatures() + " features but the data set has "
+                    + dataset.numFeatures());
+        }
+        List<String> names = dataset.classNames();
+        int[] toModel = new int[names.size()];
+        for (int k = 0; k < names.size(); k++) {
+            toModel[k] = model.classIndex(names.get(k));
+        }
+        int[] labels = dataset.labels();
+        int[] out = new int[labels.length];
+        for (int i = 0; i < labels.length; i++) {
+            out[i] = toModel[labels[i]];
+        }
+        return out;
+    }
+
+    private static String describe(TrainingSummary s) {
+        return String.format(", trained with %s (l2 %s) on %d rows: %d iterations, %s", s.optimizer(), s.l2(),
+                s.numSamples(), s.iterations(), s.terminationReason());
+    }
+}

@@ -1,0 +1,114 @@
+package dev.softmax.cli;
+
+import dev.softmax.data.FeatureCsvReader;
+import dev.softmax.io.AtomicFiles;
+import dev.softmax.io.ModelIO;
+import dev.softmax.model.SoftmaxRegression;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.nd4j.linalg.api.buffer.DataType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code predict}: applies a saved model to a CSV of feature rows. Writes one line per row with the predicted
+ * class name; with {@code --proba} a header line {@code predicted,<class 1>,...,<class K>} and then the predicted
+ * class and the probability of every class per row. Probabilities are written with the shortest decimal that
+ * reads back to the model's float or double value.
+ */
+@Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Predict the class of every row of a CSV file with a saved model.",
+            "The CSV has the model's d feature columns and an optional header; a file with d+1 columns (label last,"
+                + " like the training CSV) is accepted and its last column ignored."})
+public final class PredictCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", paramLabel = "MODEL", required = true,
+            description = "Model file written by train --save.")
+    Path modelFile;
+
+    @Option(names = "--input", paramLabel = "FILE", required = true, description = "CSV of feature rows.")
+    Path input;
+
+    @Option(names = "--proba", description = "Also write the probability of every class, with a header line.")
+    boolean proba;
+
+    @Option(names = "--output", paramLabel = "FILE",
+            description = "Write the predictions to FILE (replaced atomically if it exists) instead of the standard output.")
+    Path output;
+
+    @Mixin
+    CommonOptions common;
+
+    @Override
+    public Integer call() throws Exception {
+        common.applyThreads();
+        SoftmaxRegression model = ModelIO.load(modelFile);
+        FeatureCsvReader.Features features = FeatureCsvReader.read(input, model.numFeatures());
+        if (features.ignoredLastColumn()) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.printf("note: %s has %d columns for a model with %d features; the last column is ignored%n", input,
+                    model.numFeatures() + 1, model.numFeatures());
+            err.flush();
+        }
+        String[] names = model.predictNames(features.rows());
+        double[][] probabilities = proba ? model.predictProba(features.rows()) : null;
+        boolean single = model.dataType() == DataType.FLOAT;
+
+        if (output == null) {
+            PrintWriter out = spec.commandLine().getOut();
+            write(out, model.classNames(), names, probabilities, single);
+            out.flush();
+        } else {
+            AtomicFiles.write(output, true, stream -> {
+                Writer writer = new OutputStreamWriter(stream, StandardCharsets.UTF_8);
+                write(writer, model.classNames(), names, probabilities, single);
+                writer.flush();
+            });
+            spec.commandLine().getErr().printf("%d predictions written to %s%n", names.length, output);
+            spec.commandLine().getErr().flush();
+        }
+        return 0;
+    }
+
+    private static void write(Writer out, List<String> classNames, String[] predicted, double[][] probabilities,
+                              boolean single) throws IOException {
+        StringBuilder line = new StringBuilder();
+        if (probabilities != null) {
+            line.append("predicted");
+            for (String name : classNames) {
+                line.append(',').append(csvCell(name));
+            }
+            out.write(line.append('\n').toString());
+        }
+        for (int i = 0; i < predicted.length; i++) {
+            line.setLength(0);
+            line.append(csvCell(predicted[i]));
+            if (probabilities != null) {
+                for (double p : probabilities[i]) {
+                    line.append(',').append(single ? Float.toString((float) p) : Double.toString(p));
+                }
+            }
+            out.write(line.append('\n').toString());
+        }
+    }
+
+    /** Quotes a class name that would otherwise break the CSV (RFC 4180: double any quote inside). */
+    static String csvCell(String s) {
+        if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) {
+            return s;
+        }
+        return '"' + s.replace("\"", "\"\"") + '"';
+    }
+}

@@ -1,0 +1,123 @@
+package dev.softmax.data;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.MalformedInputException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads rows of numeric features to predict on: a comma-separated file with {@code d} feature columns, an
+ * optional header, and no label.
+ *
+ * <p>A file with {@code d + 1} columns is accepted too and its last column is ignored, so that the same CSV that
+ * was used for training (label last, as {@link CsvDatasetReader} expects by default) can be given as is. Any
+ * other column count is an error. The first line is a header when one of its feature cells is not a number.
+ */
+public final class FeatureCsvReader {
+
+    private FeatureCsvReader() {
+    }
+
+    /**
+     * Rows read from a file.
+     *
+     * @param rows              {@code [n][d]} features, all finite
+     * @param ignoredLastColumn whether the file had {@code d + 1} columns and the last was dropped
+     * @param header            the header cells (all columns), or {@code null} when there was none
+     */
+    public record Features(double[][] rows, boolean ignoredLastColumn, String[] header) {
+    }
+
+    /**
+     * Reads {@code file}, expecting {@code numFeatures} feature columns (optionally followed by a label column).
+     *
+     * @throws InvalidDataException for a missing or empty file, a wrong column count, or a cell that is not a
+     *                              finite number, naming the file and line
+     * @throws IOException          when the file cannot be read
+     */
+    public static Features read(Path file, int numFeatures) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new InvalidDataException(file, "is a directory, not a file");
+        }
+        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            return read(reader, file, numFeatures);
+        } catch (NoSuchFileException e) {
+            throw new InvalidDataException(file, "file not found");
+        } catch (MalformedInputException e) {
+            throw new InvalidDataException(file, "not a UTF-8 text file");
+        }
+    }
+
+    /** Reads CSV text from {@code reader} (not closed); {@code source} names it in messages. */
+    public static Features read(BufferedReader reader, Path source, int numFeatures) throws IOException {
+        List<double[]> rows = new ArrayList<>();
+        String[] header = null;
+        int columns = -1;
+        String line;
+        int lineNumber = 0;
+        while ((line = reader.readLine()) != null) {
+            lineNumber++;
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] cells = line.split(",", -1);
+            for (int c = 0; c < cells.length; c++) {
+                cells[c] = unquote(cells[c].trim());
+            }
+            if (columns < 0) {
+                if (cells.length != numFeatures && cells.length != numFeatures + 1) {
+                    throw new InvalidDataException(source, "line", lineNumber, "expected " + numFeatures
+                            + " feature columns (or " + (numFeatures + 1) + " with a label last, which is ignored),"
+                            + " found " + cells.length);
+                }
+                columns = cells.length;
+                if (rows.isEmpty() && header == null && !allNumbers(cells, numFeatures)) {
+                    header = cells;
+                    continue;
+                }
+            }
+            if (cells.length != columns) {
+                throw new InvalidDataException(source, "line", lineNumber, "expected " + columns + " columns like the"
+                        + " first line, found " + cells.length);
+            }
+            double[] row = new double[numFeatures];
+            for (int j = 0; j < numFeatures; j++) {
+                try {
+                    row[j] = Double.parseDouble(cells[j]);
+                } catch (NumberFormatException e) {
+                    throw new InvalidDataException(source, "line", lineNumber, "column " + (j + 1) + ": '" + cells[j]
+                            + "' is not a number");
+                }
+                if (!Double.isFinite(row[j])) {
+                    throw new InvalidDataException(source, "line", lineNumber, "column " + (j + 1) + ": " + cells[j]
+                            + " is not a finite number");
+                }
+            }
+            rows.add(row);
+        }
+        if (rows.isEmpty()) {
+            throw new InvalidDataException(source, "no data rows (expected " + numFeatures + " numbers per line)");
+        }
+        return new Features(rows.toArray(double[][]::new), columns == numFeatures + 1, header);
+    }
+
+    private static boolean allNumbers(String[] cells, int count) {
+        for (int j = 0; j < count; j++) {
+            try {
+                Double.parseDouble(cells[j]);
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String unquote(String s) {
+        return s.length() >= 2 && s.startsWith("\"") && s.endsWith("\"") ? s.substring(1, s.length() - 1) : s;
+    }
+}

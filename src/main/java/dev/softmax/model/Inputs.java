@@ -1,0 +1,114 @@
+package dev.softmax.model;
+
+import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Boundary checks and conversions for the Java-array entry points of {@link Trainer} and
+ * {@link SoftmaxRegression}. Every problem becomes an {@link IllegalArgumentException} that names the row and
+ * column and says what was expected, before anything is handed to ND4J.
+ */
+final class Inputs {
+
+    /** Pass as {@code expectedColumns} when any (consistent) feature count is fine. */
+    static final int ANY = -1;
+
+    private Inputs() {
+    }
+
+    /**
+     * Copies {@code x [n][d]} into a {@code 'c'}-order {@code [n,d]} array of {@code type}.
+     *
+     * @param expectedColumns the required {@code d}, or {@link #ANY}
+     */
+    static INDArray matrix(double[][] x, int expectedColumns, DataType type) {
+        if (x == null) {
+            throw new IllegalArgumentException("features must not be null");
+        }
+        int d = checkShape(x.length, x.length == 0 || x[0] == null ? 0 : x[0].length, expectedColumns);
+        double[] flat = new double[Math.multiplyExact(x.length, d)];
+        for (int i = 0; i < x.length; i++) {
+            checkRow(x[i] == null ? -1 : x[i].length, i, d);
+            for (int j = 0; j < d; j++) {
+                double v = x[i][j];
+                if (!Double.isFinite(v)) {
+                    throw nonFinite(v, i, j);
+                }
+                flat[i * d + j] = v;
+            }
+        }
+        return Nd4j.create(flat, new long[] {x.length, d}, type);
+    }
+
+    /** As {@link #matrix(double[][], int, DataType)}, for float rows. */
+    static INDArray matrix(float[][] x, int expectedColumns, DataType type) {
+        if (x == null) {
+            throw new IllegalArgumentException("features must not be null");
+        }
+        int d = checkShape(x.length, x.length == 0 || x[0] == null ? 0 : x[0].length, expectedColumns);
+        float[] flat = new float[Math.multiplyExact(x.length, d)];
+        for (int i = 0; i < x.length; i++) {
+            checkRow(x[i] == null ? -1 : x[i].length, i, d);
+            for (int j = 0; j < d; j++) {
+                float v = x[i][j];
+                if (!Float.isFinite(v)) {
+                    throw nonFinite(v, i, j);
+                }
+                flat[i * d + j] = v;
+            }
+        }
+        // Created as FLOAT, then cast: Nd4j.create(float[], shape, DOUBLE) is not offered for float data.
+        INDArray m = Nd4j.create(flat, new long[] {x.length, d}, 'c');
+        return type == DataType.FLOAT ? m : m.castTo(type);
+    }
+
+    /** Checks an {@code INDArray} of features: rank 2, floating point, at least one row, all finite. */
+    static void check(INDArray x, int expectedColumns) {
+        if (x == null) {
+            throw new IllegalArgumentException("features must not be null");
+        }
+        if (x.rank() != 2) {
+            throw new IllegalArgumentException("expected features of shape [n," + describe(expectedColumns)
+                    + "], got shape " + Arrays.toString(x.shape()));
+        }
+        checkShape((int) x.rows(), (int) x.columns(), expectedColumns);
+        if (!x.dataType().isFPType()) {
+            throw new IllegalArgumentException("features must be floating point, got " + x.dataType());
+        }
+        if (x.isNaN().any() || x.isInfinite().any()) {
+            throw new IllegalArgumentException("features contain NaN or infinite values; expected finite numbers");
+        }
+    }
+
+    private static int checkShape(int rows, int columns, int expectedColumns) {
+        if (rows == 0) {
+            throw new IllegalArgumentException("features are empty; expected at least one row of "
+                    + describe(expectedColumns) + " features");
+        }
+        if (expectedColumns != ANY && columns != expectedColumns) {
+            throw new IllegalArgumentException("expected " + expectedColumns + " features per row, got " + columns);
+        }
+        if (columns == 0) {
+            throw new IllegalArgumentException("rows have no features; expected at least one");
+        }
+        return columns;
+    }
+
+    private static void checkRow(int length, int row, int d) {
+        if (length != d) {
+            throw new IllegalArgumentException("row " + row + " has " + (length < 0 ? "no array" : length
+                    + " features") + "; expected " + d + " like row 0");
+        }
+    }
+
+    private static IllegalArgumentException nonFinite(double v, int row, int column) {
+        return new IllegalArgumentException("feature " + column + " of row " + row + " is " + v
+                + "; expected a finite number");
+    }
+
+    private static String describe(int expectedColumns) {
+        return expectedColumns == ANY ? "d" : Integer.toString(expectedColumns);
+    }
+}

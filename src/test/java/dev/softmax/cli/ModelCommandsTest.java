@@ -1,0 +1,182 @@
+package dev.softmax.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.softmax.data.CsvDatasetReader;
+import dev.softmax.data.Dataset;
+import dev.softmax.io.ModelIO;
+import dev.softmax.model.SoftmaxRegression;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/** {@code train --save}, {@code evaluate} and {@code predict} through {@link Main#run}, as a user runs them. */
+class ModelCommandsTest {
+
+    private static final Path IRIS = Path.of("notebooks-data/iris.csv");
+
+    @TempDir
+    Path dir;
+
+    private Path model;
+
+    /** Output of one run. */
+    private record Run(int status, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Main.run(args, new PrintWriter(out), new PrintWriter(err));
+        return new Run(status, out.toString(), err.toString());
+    }
+
+    private Run train(String... extra) {
+        List<String> args = new java.util.ArrayList<>(List.of("train", "--data-dir", "notebooks-data",
+                "--max-iter", "200", "--threads", "1", "--save", model.toString()));
+        args.addAll(List.of(extra));
+        return run(args.toArray(String[]::new));
+    }
+
+    @BeforeEach
+    void setUp() {
+        model = dir.resolve("iris.model");
+    }
+
+    @Test
+    void trainSaveThenEvaluateReportsTheSameTestAccuracy() {
+        Run trained = train();
+        assertEquals(0, trained.status(), trained.err());
+        assertTrue(trained.out().contains("model written to " + model), trained.out());
+        assertTrue(Files.exists(model));
+
+        Run evaluated = run("evaluate", "--model", model.toString(), "--data-dir", "notebooks-data", "--threads", "1");
+        assertEquals(0, evaluated.status(), evaluated.err());
+        assertEquals(number("test accuracy ([0-9.]+)", trained.out()), number("accuracy ([0-9.]+)", evaluated.out()),
+                "same seed and test fraction: the same held-out rows");
+        assertEquals(number("test log-loss ([0-9.]+)", trained.out()), number("log-loss ([0-9.]+)", evaluated.out()));
+        assertTrue(evaluated.out().contains("30 test rows"), evaluated.out());
+        assertTrue(evaluated.out().contains("true\\pred"), evaluated.out());
+        assertTrue(evaluated.out().contains("precision"), evaluated.out());
+    }
+
+    @Test
+    void saveRefusesAnExistingFileBeforeTrainingUnlessForced() throws IOException {
+        Files.writeString(model, "keep me");
+        Run refused = train();
+        assertEquals(Main.EXIT_BAD_INPUT, refused.status());
+        assertTrue(refused.err().contains("exists (use --force to replace it)"), refused.err());
+        assertFalse(refused.out().contains("objective"), "refused before training: " + refused.out());
+        assertEquals("keep me", Files.readString(model));
+
+        Run forced = train("--force");
+        assertEquals(0, forced.status(), forced.err());
+        assertEquals(3, ModelIO.load(model).numClasses());
+    }
+
+    @Test
+    void predictWritesOneClassNamePerRow() throws IOException {
+        assertEquals(0, train().status());
+        SoftmaxRegression loaded = ModelIO.load(model);
+        Dataset iris = CsvDatasetReader.read(IRIS, DataType.DOUBLE);
+        String[] expected = loaded.predictNames(iris.features());
+
+        // Features only, with a header.
+        Path input = dir.resolve("flowers.csv");
+        StringBuilder csv = new StringBuilder("sepal_length,sepal_width,petal_length,petal_width\n");
+        for (double[] row : iris.features().toDoubleMatrix()) {
+            csv.append(row[0]).append(',').append(row[1]).append(',').append(row[2]).append(',').append(row[3])
+                    .append('\n');
+        }
+        Files.writeString(input, csv);
+        Run predicted = run("predict", "--model", model.toString(), "--input", input.toString());
+        assertEquals(0, predicted.status(), predicted.err());
+        assertArrayEquals(expected, predicted.out().split("\n"));
+
+        // The training CSV itself: the label column is ignored, with a note.
+        Run fromTrainingCsv = run("predict", "--model", model.toString(), "--input", IRIS.toString());
+        assertEquals(0, fromTrainingCsv.status(), fromTrainingCsv.err());
+        assertArrayEquals(expected, fromTrainingCsv.out().split("\n"));
+        assertTrue(fromTrainingCsv.err().contains("the last column is ignored"), fromTrainingCsv.err());
+    }
+
+    @Test
+    void predictProbaWritesAHeaderAndProbabilitiesToAFile() throws IOException {
+        assertEquals(0, train().status());
+        Path input = Files.writeString(dir.resolve("two.csv"), "5.1,3.5,1.4,0.2\n6.7,3.0,5.2,2.3\n");
+        Path output = dir.resolve("out/predictions.csv");
+        Run predicted = run("predict", "--model", model.toString(), "--input", input.toString(), "--proba",
+                "--output", output.toString());
+        assertEquals(0, predicted.status(), predicted.err());
+        assertEquals("", predicted.out());
+        List<String> lines = Files.readAllLines(output);
+        assertEquals(3, lines.size(), lines.toString());
+        assertEquals("predicted,setosa,versicolor,virginica", lines.get(0));
+        assertTrue(lines.get(1).startsWith("setosa,"), lines.get(1));
+        assertTrue(lines.get(2).startsWith("virginica,"), lines.get(2));
+        double[][] expected = ModelIO.load(model).predictProba(new double[][] {{5.1, 3.5, 1.4, 0.2}, {6.7, 3.0, 5.2, 2.3}});
+        for (int i = 0; i < 2; i++) {
+            String[] cells = lines.get(i + 1).split(",");
+            double sum = 0;
+            for (int k = 0; k < 3; k++) {
+                assertEquals((float) expected[i][k], Float.parseFloat(cells[k + 1]));
+                sum += Double.parseDouble(cells[k + 1]);
+            }
+            assertEquals(1.0, sum, 1e-5);
+        }
+    }
+
+    @Test
+    void missingOrForeignModelFilesGiveExitTwo() throws IOException {
+        Path absent = dir.resolve("absent.model");
+        Run evaluate = run("evaluate", "--model", absent.toString());
+        assertEquals(Main.EXIT_BAD_INPUT, evaluate.status());
+        assertEquals("error: " + absent + ": file not found", evaluate.err().strip());
+
+        Path input = Files.writeString(dir.resolve("one.csv"), "5.1,3.5,1.4,0.2\n");
+        Run predict = run("predict", "--model", absent.toString(), "--input", input.toString());
+        assertEquals(Main.EXIT_BAD_INPUT, predict.status());
+        assertTrue(predict.err().contains("file not found"), predict.err());
+
+        Run foreign = run("predict", "--model", IRIS.toString(), "--input", input.toString());
+        assertEquals(Main.EXIT_BAD_INPUT, foreign.status());
+        assertTrue(foreign.err().contains("not a model file"), foreign.err());
+    }
+
+    @Test
+    void badPredictInputGivesExitTwoWithTheLine() throws IOException {
+        assertEquals(0, train().status());
+        Path wide = Files.writeString(dir.resolve("wide.csv"), "1,2,3,4,5,6\n");
+        Run tooWide = run("predict", "--model", model.toString(), "--input", wide.toString());
+        assertEquals(Main.EXIT_BAD_INPUT, tooWide.status());
+        assertTrue(tooWide.err().contains("line 1: expected 4 feature columns (or 5 with a label last"), tooWide.err());
+
+        Path notNumber = Files.writeString(dir.resolve("bad.csv"), "1,2,3,4\n1,2,x,4\n");
+        Run bad = run("predict", "--model", model.toString(), "--input", notNumber.toString());
+        assertEquals(Main.EXIT_BAD_INPUT, bad.status());
+        assertTrue(bad.err().contains("line 2: column 3: 'x' is not a number"), bad.err());
+
+        Path empty = Files.writeString(dir.resolve("empty.csv"), "a,b,c,d\n");
+        Run none = run("predict", "--model", model.toString(), "--input", empty.toString());
+        assertEquals(Main.EXIT_BAD_INPUT, none.status());
+        assertTrue(none.err().contains("no data rows"), none.err());
+    }
+
+    private static String number(String pattern, String text) {
+        Matcher m = Pattern.compile(pattern).matcher(text);
+        assertTrue(m.find(), "no '" + pattern + "' in: " + text);
+        return m.group(1);
+    }
+}
