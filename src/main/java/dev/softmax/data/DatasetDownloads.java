@@ -114,13 +114,16 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
                 + " fashion-mnist");
     }
 
-    /** The official URLs, for messages. */
+    /** The official URL, or the official base URL and the file names, for messages. */
     public String describeSources() {
-        List<String> urls = new ArrayList<>();
-        for (RemoteFile file : files) {
-            urls.add(defaultBaseUrl.resolve(file.fileName()).toString());
+        if (files.size() == 1) {
+            return defaultBaseUrl.resolve(files.get(0).fileName()).toString();
         }
-        return String.join(", ", urls);
+        List<String> names = new ArrayList<>();
+        for (RemoteFile file : files) {
+            names.add(file.fileName());
+        }
+        return String.join(", ", names) + " from " + defaultBaseUrl;
     }
 
     /** The base URL in force: the system property {@value #BASE_URL_PROPERTY} when set, else the official one. */
@@ -171,7 +174,11 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
         String base = baseUrl.toString().endsWith("/") ? baseUrl.toString() : baseUrl + "/";
         Path target = dataDir.resolve(folder);
         Path downloadDir = unpackTar ? dataDir : target;
-        boolean createdDownloadDir = !Files.exists(downloadDir);
+        // The outermost folder this call creates, so that a failed download leaves no empty folders behind.
+        Path firstCreated = null;
+        for (Path p = downloadDir.toAbsolutePath(); p != null && !Files.exists(p); p = p.getParent()) {
+            firstCreated = p;
+        }
         List<Path> verified = new ArrayList<>();
         boolean done = false;
         try {
@@ -200,12 +207,8 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
                 for (Path temp : verified) {
                     Files.deleteIfExists(temp);
                 }
-                if (createdDownloadDir && Files.isDirectory(downloadDir)) {
-                    try (var left = Files.list(downloadDir)) {
-                        if (left.findAny().isEmpty()) {
-                            Files.delete(downloadDir);
-                        }
-                    }
+                if (firstCreated != null) {
+                    deleteEmptyFolders(downloadDir.toAbsolutePath(), firstCreated);
                 }
             }
         }
@@ -260,6 +263,21 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
             if (!done) {
                 deleteTree(temp);
             }
+        }
+    }
+
+    /** Deletes {@code folder} and its parents up to {@code outermost} while they are empty. */
+    private static void deleteEmptyFolders(Path folder, Path outermost) throws IOException {
+        for (Path p = folder; p != null && p.startsWith(outermost); p = p.getParent()) {
+            if (!Files.isDirectory(p)) {
+                continue;
+            }
+            try (var left = Files.list(p)) {
+                if (left.findAny().isPresent()) {
+                    return;
+                }
+            }
+            Files.delete(p);
         }
     }
 

@@ -165,6 +165,14 @@ public final class Downloader {
     /** A readable cause: exception messages are often null for refused connections. */
     private static String reason(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.nio.channels.UnresolvedAddressException || t instanceof java.net.UnknownHostException) {
+                return "host name not found";
+            }
+        }
+        if (e instanceof ConnectException && e.getMessage() == null && e.getCause() == null) {
+            return "connection refused";
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
             if (t.getMessage() != null && !t.getMessage().isBlank()) {
                 return t.getMessage();
             }

@@ -223,6 +223,10 @@ class DataCommandLineTest {
             try (Stream<Path> left = Files.walk(data)) {
                 assertEquals(List.of(data), left.toList(), "nothing left behind");
             }
+            Path fresh = dir.resolve("new").resolve("data");
+            assertBadInput(run("download", "mnist", "--data-dir", fresh.toString(), "--base-url",
+                    "http://127.0.0.1:" + server.getAddress().getPort()), "checksum mismatch");
+            assertFalse(Files.exists(dir.resolve("new")), "folders it created are removed again");
         } finally {
             server.stop(0);
         }
