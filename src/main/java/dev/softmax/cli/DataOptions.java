@@ -130,8 +130,9 @@ public final class DataOptions {
                 all = new CsvDatasetReader(labelColumn).read(requireTrainFile(), dataType, null);
                 source = trainFile.toString();
             } else {
-                all = loadIris();
-                source = irisSource;
+                Path irisFile = dataDir.resolve("iris.csv");
+                source = Files.exists(irisFile) ? irisFile.toString() : "bundled iris.csv";
+                all = loadIris(irisFile);
             }
             Splits.Split split = Splits.stratified(all.labels(), all.numClasses(), testFraction, seed);
             train = all.subset(split.train());
@@ -150,13 +151,9 @@ public final class DataOptions {
         return new Prepared(train, test, source, scale != null ? scale : dataset.defaultScaling(), validation);
     }
 
-    /** Where iris was read from, set by {@link #loadIris()}. */
-    private String irisSource;
-
-    private Dataset loadIris() throws IOException {
-        Path irisFile = dataDir.resolve("iris.csv");
+    /** Reads {@code irisFile}, or the copy in the jar when it does not exist. */
+    private Dataset loadIris(Path irisFile) throws IOException {
         if (Files.exists(irisFile)) {
-            irisSource = irisFile.toString();
             return CsvDatasetReader.read(irisFile, dataType);
         }
         try (InputStream in = DataOptions.class.getResourceAsStream(BUNDLED_IRIS)) {
@@ -164,7 +161,6 @@ public final class DataOptions {
                 throw new InvalidDataException(irisFile, "file not found, and no bundled copy in the jar");
             }
             BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            irisSource = "bundled iris.csv";
             return new CsvDatasetReader("last").read(reader, Path.of("classpath:" + BUNDLED_IRIS), dataType, null);
         }
     }
