@@ -172,11 +172,15 @@ public final class DataOptions {
         return trainFile;
     }
 
-    /** MNIST in {@code <data-dir>/mnist}; Fashion-MNIST in {@code <data-dir>/fashion-mnist}, then system folders. */
+    /**
+     * MNIST in {@code <data-dir>/mnist}, Fashion-MNIST in {@code <data-dir>/fashion-mnist}; then {@code <data-dir>}
+     * itself; then the data set's system folders.
+     */
     private TrainTestSets loadIdx() throws IOException {
         String folderName = dataset.toString();
         List<Path> candidates = new ArrayList<>();
         candidates.add(dataDir.resolve(folderName));
+        candidates.add(dataDir); // --data-dir pointing straight at the IDX files
         candidates.addAll(dataset.systemFolders());
         for (Path folder : candidates) {
             if (MnistIdxLoader.isPresent(folder)) {
@@ -186,9 +190,9 @@ public final class DataOptions {
             }
         }
         throw new InvalidDataException(candidates.get(0).resolve(MnistIdxLoader.FILE_NAMES.get(0)),
-                "file not found" + (candidates.size() > 1 ? " (nor in " + candidates.subList(1, candidates.size())
-                        + ")" : "") + "; run 'download " + dataset + "' or put the four IDX files "
-                        + MnistIdxLoader.FILE_NAMES + " in " + candidates.get(0));
+                "file not found (nor in " + candidates.subList(1, candidates.size()) + "); run 'download "
+                        + dataset + "' or put the four IDX files " + MnistIdxLoader.FILE_NAMES + " in "
+                        + candidates.get(0));
     }
 
     /** {@code <data-dir>/cifar-10-batches-bin}, else {@code <data-dir>/cifar-10-binary.tar.gz}, else the folder itself. */
