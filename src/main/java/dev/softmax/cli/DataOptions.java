@@ -1,8 +1,13 @@
 package dev.softmax.cli;
 
+import dev.softmax.data.Cifar10BinaryLoader;
 import dev.softmax.data.CsvDatasetReader;
 import dev.softmax.data.Dataset;
+import dev.softmax.data.DatasetDownloads;
+import dev.softmax.data.InvalidDataException;
+import dev.softmax.data.MnistIdxLoader;
 import dev.softmax.data.Splits;
+import dev.softmax.data.TrainTestSets;
 import dev.softmax.model.Trainer;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -11,28 +16,59 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
 
-/** Which data to train on, where it lives, how it is split and in which precision. */
+/** Which data to train on, where it lives, how it is split and scaled, and in which precision. */
 public final class DataOptions {
 
     /** Iris copy inside the jar, used when {@code --data-dir} has none. */
     static final String BUNDLED_IRIS = "/dev/softmax/data/iris.csv";
 
     @Option(names = "--dataset", paramLabel = "NAME", defaultValue = "iris", converter = DatasetKindConverter.class,
-            description = "Data set: iris (default: ${DEFAULT-VALUE}).")
+            completionCandidates = DatasetKindCandidates.class,
+            description = "Data set: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     DatasetKind dataset;
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "notebooks-data",
             description = "Folder the data sets are looked for in (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
+    @Option(names = "--train", paramLabel = "FILE", description = "With --dataset csv: the training CSV file.")
+    Path trainFile;
+
+    @Option(names = "--test", paramLabel = "FILE",
+            description = "With --dataset csv: a test CSV file with the same columns (else --test-fraction applies).")
+    Path testFile;
+
+    @Option(names = "--label-column", paramLabel = "COLUMN", defaultValue = "last",
+            description = "With --dataset csv: the label column, as a header name, a 0-based index or 'last'"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String labelColumn;
+
     @Option(names = "--test-fraction", paramLabel = "F", defaultValue = "0.2",
-            description = "Fraction of each class held out for testing, in [0,1) (default: ${DEFAULT-VALUE}).")
+            description = "Fraction of each class held out for testing, in [0,1), for data sets without their own"
+                    + " test split (iris, csv without --test) (default: ${DEFAULT-VALUE}).")
     double testFraction;
+
+    @Option(names = "--validation-fraction", paramLabel = "F", defaultValue = "0",
+            description = "Fraction of each class of the training part held out for validation, in [0,1)"
+                    + " (default: ${DEFAULT-VALUE}).")
+    double validationFraction;
+
+    @Option(names = "--limit", paramLabel = "N",
+            description = "Train on the first N training examples only (default: all).")
+    Integer limit;
+
+    @Option(names = "--scale", paramLabel = "HOW", converter = ScalingConverter.class,
+            completionCandidates = ScalingCandidates.class,
+            description = "Feature scaling: ${COMPLETION-CANDIDATES}; unit divides by 255, standard z-scores each"
+                    + " feature on the training part (default: unit for image sets, standard for iris and csv).")
+    Trainer.Scaling scale;
 
     @Option(names = "--seed", paramLabel = "SEED", defaultValue = "42",
             description = "Seed for the split and any randomness in training (default: ${DEFAULT-VALUE}).")
@@ -43,39 +79,152 @@ public final class DataOptions {
     DataType dataType;
 
     /**
-     * A training and a test set with a description.
+     * The data, split and ready for training.
      *
-     * @param train       the training part (raw features)
-     * @param test        the test part (raw features), possibly empty
-     * @param source      where the data came from, for the report
-     * @param scaling     the default scaling for this data set
+     * @param train      the training part (raw features)
+     * @param test       the test part (raw features), possibly empty
+     * @param source     where the data came from, for the report
+     * @param scaling    the scaling to train with: {@code --scale}, else the data set's default
+     * @param validation the part of the training data held out by {@code --validation-fraction} (raw features),
+     *                   possibly empty; it is not in {@code train}
      */
-    public record Prepared(Dataset train, Dataset test, String source, Trainer.Scaling scaling) {
+    public record Prepared(Dataset train, Dataset test, String source, Trainer.Scaling scaling, Dataset validation) {
     }
 
-    /** Loads the chosen data set and splits it. */
+    /**
+     * Loads the chosen data set, splits it, and checks that the training part can be trained on.
+     *
+     * @throws InvalidDataException for missing or malformed data files, naming the file
+     * @throws IllegalArgumentException for option values out of range or options that do not fit the data set
+     */
     public Prepared load() throws IOException {
         if (!(testFraction >= 0 && testFraction < 1)) {
             throw new IllegalArgumentException("--test-fraction must be in [0,1), got " + testFraction);
         }
-        Dataset all;
+        if (!(validationFraction >= 0 && validationFraction < 1)) {
+            throw new IllegalArgumentException("--validation-fraction must be in [0,1), got " + validationFraction);
+        }
+        if (limit != null && limit < 1) {
+            throw new IllegalArgumentException("--limit must be >= 1, got " + limit);
+        }
+        if (dataset != DatasetKind.CSV && (trainFile != null || testFile != null)) {
+            throw new IllegalArgumentException("--train and --test are for --dataset csv, not --dataset " + dataset);
+        }
+        long maxTrain = limit == null ? Long.MAX_VALUE : limit;
+        Dataset train;
+        Dataset test;
         String source;
-        Path irisFile = dataDir.resolve("iris.csv");
-        if (Files.exists(irisFile)) {
-            all = CsvDatasetReader.read(irisFile, dataType);
-            source = irisFile.toString();
+        if (hasOwnTestSplit()) {
+            // The image loaders apply the limit while reading, so --limit also saves loading time and memory.
+            TrainTestSets sets = switch (dataset) {
+                case MNIST, FASHION_MNIST -> loadIdx();
+                case CIFAR10 -> Cifar10BinaryLoader.load(cifarLocation(), dataType, maxTrain);
+                default -> new CsvDatasetReader(labelColumn).readTrainTest(requireTrainFile(), testFile, dataType);
+            };
+            train = sets.train();
+            test = sets.test();
+            source = sets.source();
         } else {
-            try (InputStream in = DataOptions.class.getResourceAsStream(BUNDLED_IRIS)) {
-                if (in == null) {
-                    throw new IllegalArgumentException(irisFile + ": file not found, and no bundled copy in the jar");
-                }
-                BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-                all = new CsvDatasetReader("last").read(reader, Path.of("classpath:" + BUNDLED_IRIS), dataType, null);
-                source = "bundled iris.csv";
+            Dataset all;
+            if (dataset == DatasetKind.CSV) {
+                all = new CsvDatasetReader(labelColumn).read(requireTrainFile(), dataType, null);
+                source = trainFile.toString();
+            } else {
+                Path irisFile = dataDir.resolve("iris.csv");
+                source = Files.exists(irisFile) ? irisFile.toString() : "bundled iris.csv";
+                all = loadIris(irisFile);
+            }
+            Splits.Split split = Splits.stratified(all.labels(), all.numClasses(), testFraction, seed);
+            train = all.subset(split.train());
+            test = all.subset(split.test());
+        }
+        if (train.numSamples() > maxTrain) {
+            train = train.subset(java.util.stream.IntStream.range(0, (int) maxTrain).toArray());
+        }
+        Dataset validation = train.subset(new int[0]);
+        if (validationFraction > 0) {
+            Splits.Split split = Splits.stratified(train.labels(), train.numClasses(), validationFraction, seed);
+            validation = train.subset(split.test());
+            train = train.subset(split.train());
+        }
+        checkTrainable(train, source);
+        return new Prepared(train, test, source, scale != null ? scale : dataset.defaultScaling(), validation);
+    }
+
+    /** Reads {@code irisFile}, or the copy in the jar when it does not exist. */
+    private Dataset loadIris(Path irisFile) throws IOException {
+        if (Files.exists(irisFile)) {
+            return CsvDatasetReader.read(irisFile, dataType);
+        }
+        try (InputStream in = DataOptions.class.getResourceAsStream(BUNDLED_IRIS)) {
+            if (in == null) {
+                throw new InvalidDataException(irisFile, "file not found, and no bundled copy in the jar");
+            }
+            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+            return new CsvDatasetReader("last").read(reader, Path.of("classpath:" + BUNDLED_IRIS), dataType, null);
+        }
+    }
+
+    private Path requireTrainFile() {
+        if (trainFile == null) {
+            throw new IllegalArgumentException("--dataset csv needs --train FILE (and optionally --test FILE)");
+        }
+        return trainFile;
+    }
+
+    /**
+     * MNIST in {@code <data-dir>/mnist}, Fashion-MNIST in {@code <data-dir>/fashion-mnist}; then {@code <data-dir>}
+     * itself; then the data set's system folders.
+     */
+    private TrainTestSets loadIdx() throws IOException {
+        String folderName = dataset.toString();
+        List<Path> candidates = new ArrayList<>();
+        candidates.add(dataDir.resolve(folderName));
+        candidates.add(dataDir); // --data-dir pointing straight at the IDX files
+        candidates.addAll(dataset.systemFolders());
+        for (Path folder : candidates) {
+            if (MnistIdxLoader.isPresent(folder)) {
+                List<String> classes = dataset == DatasetKind.MNIST
+                        ? MnistIdxLoader.MNIST_CLASSES : MnistIdxLoader.FASHION_MNIST_CLASSES;
+                return MnistIdxLoader.load(folder, classes, dataType, limit == null ? Long.MAX_VALUE : limit);
             }
         }
-        Splits.Split split = Splits.stratified(all.labels(), all.numClasses(), testFraction, seed);
-        return new Prepared(all.subset(split.train()), all.subset(split.test()), source, Trainer.Scaling.STANDARD);
+        throw new InvalidDataException(candidates.get(0).resolve(MnistIdxLoader.FILE_NAMES.get(0)),
+                "file not found (nor in " + candidates.subList(1, candidates.size()) + "); run 'download "
+                        + dataset + "' or put the four IDX files " + MnistIdxLoader.FILE_NAMES + " in "
+                        + candidates.get(0));
+    }
+
+    /** {@code <data-dir>/cifar-10-batches-bin}, else {@code <data-dir>/cifar-10-binary.tar.gz}, else the folder itself. */
+    private Path cifarLocation() {
+        Path folder = dataDir.resolve(Cifar10BinaryLoader.FOLDER_NAME);
+        Path archive = dataDir.resolve(Cifar10BinaryLoader.ARCHIVE_NAME);
+        if (Files.isDirectory(folder)) {
+            return folder;
+        }
+        if (Files.isRegularFile(archive)) {
+            return archive;
+        }
+        if (Files.isRegularFile(dataDir.resolve(Cifar10BinaryLoader.TRAIN_FILES.get(0)))) {
+            return dataDir;
+        }
+        throw new InvalidDataException(folder, "not found (nor " + archive + "); run 'download cifar10' or put"
+                + " the official binary version there (from " + DatasetDownloads.cifar10().describeSources() + ")");
+    }
+
+    /** Training needs at least two classes; with --limit or a small file one class can be all that is left. */
+    private void checkTrainable(Dataset train, String source) {
+        if (train.numSamples() == 0) {
+            throw new IllegalArgumentException(source + ": the training set is empty");
+        }
+        int present = 0;
+        for (int count : train.classCounts()) {
+            present += count > 0 ? 1 : 0;
+        }
+        if (present < 2) {
+            throw new IllegalArgumentException(source + ": the training set has a single class"
+                    + (limit != null ? " after --limit " + limit : "") + "; need at least two");
+        }
     }
 
     /** The dataset's command-line name. */
@@ -96,6 +245,55 @@ public final class DataOptions {
     /** The test fraction. */
     public double testFraction() {
         return testFraction;
+    }
+
+    /** Whether the test part is the data set's own test split (so {@code --test-fraction} does not apply). */
+    public boolean hasOwnTestSplit() {
+        return dataset.hasOwnTestSplit() || (dataset == DatasetKind.CSV && testFile != null);
+    }
+
+    /** The validation fraction. */
+    public double validationFraction() {
+        return validationFraction;
+    }
+
+    /** The {@code --limit}, or {@code null} for none. */
+    public Integer limit() {
+        return limit;
+    }
+
+    /** Lists {@code --dataset} values by their command-line names. */
+    static final class DatasetKindCandidates extends ArrayList<String> {
+        private static final long serialVersionUID = 1L;
+
+        DatasetKindCandidates() {
+            for (DatasetKind kind : DatasetKind.values()) {
+                add(kind.toString());
+            }
+        }
+    }
+
+    /** Lists {@code --scale} values. */
+    static final class ScalingCandidates extends ArrayList<String> {
+        private static final long serialVersionUID = 1L;
+
+        ScalingCandidates() {
+            for (Trainer.Scaling scaling : Trainer.Scaling.values()) {
+                add(scaling.name().toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+    }
+
+    /** Converts {@code --scale} values, case-insensitively. */
+    static final class ScalingConverter implements ITypeConverter<Trainer.Scaling> {
+        @Override
+        public Trainer.Scaling convert(String value) {
+            try {
+                return Trainer.Scaling.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException("expected none, unit or standard, got '" + value + "'");
+            }
+        }
     }
 
     /** Converts {@code --dataset} values. */

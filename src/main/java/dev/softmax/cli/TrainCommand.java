@@ -61,6 +61,7 @@ public final class TrainCommand implements Callable<Integer> {
         DataOptions.Prepared prepared = data.load();
         Dataset train = prepared.train();
         Dataset test = prepared.test();
+        Dataset validation = prepared.validation();
         Trainer trainer = Trainer.builder()
                 .l2(optimization.l2())
                 .optimizer(optimization.kind().create(optimization))
@@ -69,10 +70,12 @@ public final class TrainCommand implements Callable<Integer> {
                 .scaling(prepared.scaling())
                 .build();
 
-        out.printf("dataset: %s (%s): %d train, %d test, %d features, %d classes%n", data.dataset(),
-                prepared.source(), train.numSamples(), test.numSamples(), train.numFeatures(), train.numClasses());
-        out.printf("optimizer: %s, l2 %s, dtype %s, %d threads%n", optimization.kind(), optimization.l2(),
-                dtypeName(), common.effectiveThreads());
+        out.printf("dataset: %s (%s): %d train, %s%d test, %d features, %d classes%n", data.dataset(),
+                prepared.source(), train.numSamples(), validation.numSamples() > 0
+                        ? validation.numSamples() + " validation, " : "", test.numSamples(), train.numFeatures(),
+                train.numClasses());
+        out.printf("optimizer: %s, l2 %s, dtype %s, scaling %s, %d threads%n", optimization.kind(),
+                optimization.l2(), dtypeName(), scalingName(prepared.scaling()), common.effectiveThreads());
         out.flush();
 
         long start = System.nanoTime();
@@ -83,6 +86,8 @@ public final class TrainCommand implements Callable<Integer> {
 
         int[] trainPredicted = model.predict(train.features());
         double trainAccuracy = Metrics.accuracy(train.labels(), trainPredicted);
+        double validationAccuracy = validation.numSamples() > 0
+                ? Metrics.accuracy(validation.labels(), model.predict(validation.features())) : Double.NaN;
         double testAccuracy = Double.NaN;
         double testLogLoss = Double.NaN;
         ConfusionMatrix confusion = null;
@@ -101,6 +106,9 @@ public final class TrainCommand implements Callable<Integer> {
             out.println("note: " + advice);
         }
         out.printf("train accuracy %.4f%n", trainAccuracy);
+        if (validation.numSamples() > 0) {
+            out.printf("validation accuracy %.4f%n", validationAccuracy);
+        }
         if (confusion != null) {
             out.printf("test accuracy %.4f, test log-loss %.4f%n", testAccuracy, testLogLoss);
             out.println();
@@ -118,9 +126,13 @@ public final class TrainCommand implements Callable<Integer> {
             json.put("l2", optimization.l2());
             json.put("dtype", dtypeName());
             json.put("seed", data.seed());
-            json.put("test_fraction", data.testFraction());
+            json.put("test_fraction", data.hasOwnTestSplit() ? null : data.testFraction());
+            json.put("validation_fraction", data.validationFraction());
+            json.put("limit", data.limit());
+            json.put("scaling", scalingName(prepared.scaling()));
             json.put("threads", common.effectiveThreads());
             json.put("n_train", train.numSamples());
+            json.put("n_validation", validation.numSamples());
             json.put("n_test", test.numSamples());
             json.put("n_features", train.numFeatures());
             json.put("n_classes", train.numClasses());
@@ -133,6 +145,7 @@ public final class TrainCommand implements Callable<Integer> {
             json.put("function_evaluations", last.functionEvaluations());
             json.put("gradient_evaluations", last.gradientEvaluations());
             json.put("train_accuracy", trainAccuracy);
+            json.put("validation_accuracy", finiteOrNull(validationAccuracy));
             json.put("test_accuracy", finiteOrNull(testAccuracy));
             json.put("test_log_loss", finiteOrNull(testLogLoss));
             json.put("train_seconds", trainSeconds);
@@ -148,6 +161,10 @@ public final class TrainCommand implements Callable<Integer> {
 
     private String dtypeName() {
         return data.dataType() == org.nd4j.linalg.api.buffer.DataType.DOUBLE ? "double" : "float";
+    }
+
+    private static String scalingName(Trainer.Scaling scaling) {
+        return scaling.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     private static Double finiteOrNull(double v) {

@@ -34,6 +34,25 @@ public final class CsvDatasetReader {
         this.labelColumn = labelColumn == null || labelColumn.isBlank() ? "last" : labelColumn.trim();
     }
 
+    /**
+     * Reads a training file and a test file with the same columns; the test labels must be training classes.
+     *
+     * @param train the training CSV
+     * @param test  the test CSV
+     * @param type  FLOAT or DOUBLE for the features
+     * @throws InvalidDataException for any problem with either file, naming it and the line
+     */
+    public TrainTestSets readTrainTest(Path train, Path test, DataType type) throws IOException {
+        Dataset trainSet = read(train, type, null);
+        Dataset testSet;
+        try (BufferedReader reader = open(test)) {
+            testSet = read(reader, test, type, trainSet.classNames(), trainSet.numFeatures());
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new InvalidDataException(test, "not a UTF-8 text file");
+        }
+        return new TrainTestSets(trainSet, testSet, train + " + " + test);
+    }
+
     /** Reads with the label in the last column. */
     public static Dataset read(Path file, DataType type) throws IOException {
         return new CsvDatasetReader("last").read(file, type, null);
@@ -50,12 +69,18 @@ public final class CsvDatasetReader {
      * @throws IOException          when the file cannot be read
      */
     public Dataset read(Path file, DataType type, List<String> classNames) throws IOException {
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        try (BufferedReader reader = open(file)) {
             return read(reader, file, type, classNames);
-        } catch (NoSuchFileException e) {
-            throw new InvalidDataException(file, "file not found");
         } catch (java.nio.charset.MalformedInputException e) {
             throw new InvalidDataException(file, "not a UTF-8 text file");
+        }
+    }
+
+    private static BufferedReader open(Path file) throws IOException {
+        try {
+            return Files.newBufferedReader(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new InvalidDataException(file, "file not found");
         }
     }
 
@@ -66,6 +91,12 @@ public final class CsvDatasetReader {
      */
     public Dataset read(BufferedReader reader, Path source, DataType type, List<String> classNames)
             throws IOException {
+        return read(reader, source, type, classNames, 0);
+    }
+
+    /** As {@link #read(BufferedReader, Path, DataType, List)}; a positive {@code expectedFeatures} is enforced. */
+    private Dataset read(BufferedReader reader, Path source, DataType type, List<String> classNames,
+                         int expectedFeatures) throws IOException {
         Path file = source;
         List<String[]> rows = new ArrayList<>();
         List<Integer> lineNumbers = new ArrayList<>();
@@ -98,6 +129,10 @@ public final class CsvDatasetReader {
         }
         int label = labelIndex(file, header, columns);
         int d = columns - 1;
+        if (expectedFeatures > 0 && d != expectedFeatures) {
+            throw new InvalidDataException(file, "has " + d + " feature columns but the training file has "
+                    + expectedFeatures);
+        }
         double[] values = new double[rows.size() * d];
         String[] rawLabels = new String[rows.size()];
         for (int i = 0; i < rows.size(); i++) {
@@ -131,6 +166,10 @@ public final class CsvDatasetReader {
             }
         }
         List<String> names = classNames != null ? List.copyOf(classNames) : sortedDistinct(rawLabels);
+        if (classNames == null && names.size() < 2) {
+            throw new InvalidDataException(file, "every row has the label '" + names.get(0)
+                    + "': a single class, need at least two");
+        }
         Map<String, Integer> index = new HashMap<>();
         for (int k = 0; k < names.size(); k++) {
             index.put(names.get(k), k);

@@ -1,0 +1,310 @@
+package dev.softmax.data;
+
+import dev.softmax.io.DownloadException;
+import dev.softmax.io.Downloader;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+/**
+ * Where each downloadable data set comes from, with its published checksums, and how it is installed under a
+ * data folder.
+ *
+ * <p>Installation is all or nothing: every file is downloaded to a temporary file and checked first, and only
+ * when all of them match are they moved into place. A tar archive is unpacked into a temporary folder that is
+ * renamed into place when complete.
+ *
+ * @param name           the command-line name
+ * @param defaultBaseUrl the official location; file names are appended to it
+ * @param folder         the folder under the data folder that the loader reads
+ * @param files          the files to fetch, with their published MD5
+ * @param unpackTar      whether the (single) file is a tar.gz archive whose {@code folder/} members are unpacked
+ */
+public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, List<RemoteFile> files,
+                               boolean unpackTar) {
+
+    /** System property that replaces every data set's base URL (a mirror, or a local server in tests). */
+    public static final String BASE_URL_PROPERTY = "softmax.download.baseUrl";
+
+    /**
+     * One file to fetch.
+     *
+     * @param fileName the name at the base URL and on disk
+     * @param md5      the published MD5, 32 hex digits
+     */
+    public record RemoteFile(String fileName, String md5) {
+        /** Checks the checksum's form. */
+        public RemoteFile {
+            Objects.requireNonNull(fileName, "fileName");
+            if (md5 == null || !md5.matches("[0-9a-fA-F]{32}")) {
+                throw new IllegalArgumentException("md5 must be 32 hex digits, got " + md5);
+            }
+        }
+    }
+
+    /** Validates the fields. */
+    public DatasetDownloads {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(defaultBaseUrl, "defaultBaseUrl");
+        Objects.requireNonNull(folder, "folder");
+        files = List.copyOf(files);
+        if (files.isEmpty() || (unpackTar && files.size() != 1)) {
+            throw new IllegalArgumentException("need one or more files, exactly one for a tar archive: " + files);
+        }
+    }
+
+    /** The binary version from the authors' page; MD5 as published there. */
+    public static DatasetDownloads cifar10() {
+        return new DatasetDownloads("cifar10", URI.create("https://www.cs.toronto.edu/~kriz/"),
+                Cifar10BinaryLoader.FOLDER_NAME,
+                List.of(new RemoteFile(Cifar10BinaryLoader.ARCHIVE_NAME, "c32a1d4ab5d03f1284b67883e8d87530")), true);
+    }
+
+    /**
+     * The original MNIST files from the mirror torchvision uses (the original site now refuses most downloads);
+     * the MD5s are those of the original files.
+     */
+    public static DatasetDownloads mnist() {
+        return new DatasetDownloads("mnist", URI.create("https://ossci-datasets.s3.amazonaws.com/mnist/"), "mnist",
+                List.of(new RemoteFile("train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
+                        new RemoteFile("train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432"),
+                        new RemoteFile("t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"),
+                        new RemoteFile("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c")), false);
+    }
+
+    /** Zalando's files; the MD5s are the ones in the data set's README. */
+    public static DatasetDownloads fashionMnist() {
+        return new DatasetDownloads("fashion-mnist",
+                URI.create("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"), "fashion-mnist",
+                List.of(new RemoteFile("train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
+                        new RemoteFile("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe"),
+                        new RemoteFile("t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79"),
+                        new RemoteFile("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310")), false);
+    }
+
+    /** The three downloadable data sets. */
+    public static List<DatasetDownloads> all() {
+        return List.of(cifar10(), mnist(), fashionMnist());
+    }
+
+    /** Looks a data set up by its command-line name. */
+    public static DatasetDownloads forName(String name) {
+        for (DatasetDownloads d : all()) {
+            if (d.name.equalsIgnoreCase(name.trim())) {
+                return d;
+            }
+        }
+        throw new IllegalArgumentException("cannot download '" + name + "', expected one of cifar10, mnist,"
+                + " fashion-mnist");
+    }
+
+    /** The official URL, or the official base URL and the file names, for messages. */
+    public String describeSources() {
+        if (files.size() == 1) {
+            return defaultBaseUrl.resolve(files.get(0).fileName()).toString();
+        }
+        List<String> names = new ArrayList<>();
+        for (RemoteFile file : files) {
+            names.add(file.fileName());
+        }
+        return String.join(", ", names) + " from " + defaultBaseUrl;
+    }
+
+    /** The base URL in force: the system property {@value #BASE_URL_PROPERTY} when set, else the official one. */
+    public URI effectiveBaseUrl() {
+        String override = System.getProperty(BASE_URL_PROPERTY);
+        return override == null || override.isBlank() ? defaultBaseUrl : URI.create(override);
+    }
+
+    /** Where a user puts the files by hand, said in the same words in every error. */
+    public String byHand(Path dataDir) {
+        Path target = dataDir.resolve(folder);
+        return unpackTar
+                ? "download " + describeSources() + " by hand and unpack it in " + dataDir + " (giving " + target
+                  + "/), or put the archive itself in " + dataDir
+                : "download " + describeSources() + " by hand and put the files in " + target + "/";
+    }
+
+    /** Whether the data set is already in place under {@code dataDir}. */
+    public boolean isInstalled(Path dataDir) {
+        Path target = dataDir.resolve(folder);
+        if (unpackTar) {
+            for (String name : Cifar10BinaryLoader.TRAIN_FILES) {
+                if (!Files.isRegularFile(target.resolve(name))) {
+                    return false;
+                }
+            }
+            return Files.isRegularFile(target.resolve(Cifar10BinaryLoader.TEST_FILE));
+        }
+        for (RemoteFile file : files) {
+            if (!Files.isRegularFile(target.resolve(file.fileName()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Downloads, verifies and installs the data set under {@code dataDir}.
+     *
+     * @param dataDir    the data folder ({@code notebooks-data} by default)
+     * @param baseUrl    where the files are fetched from, ending in {@code /}
+     * @param downloader fetches and verifies single files
+     * @param log        progress messages
+     * @return the installed folder
+     * @throws DownloadException when a download or a checksum fails; nothing is left behind then
+     */
+    public Path install(Path dataDir, URI baseUrl, Downloader downloader, PrintWriter log) throws IOException {
+        String base = baseUrl.toString().endsWith("/") ? baseUrl.toString() : baseUrl + "/";
+        Path target = dataDir.resolve(folder);
+        Path downloadDir = unpackTar ? dataDir : target;
+        // The outermost folder this call creates, so that a failed download leaves no empty folders behind.
+        Path firstCreated = null;
+        for (Path p = downloadDir.toAbsolutePath(); p != null && !Files.exists(p); p = p.getParent()) {
+            firstCreated = p;
+        }
+        List<Path> verified = new ArrayList<>();
+        boolean done = false;
+        try {
+            for (RemoteFile file : files) {
+                verified.add(downloader.fetchVerified(URI.create(base + file.fileName()), downloadDir, file.md5(),
+                        byHand(dataDir)));
+            }
+            List<Path> placed = new ArrayList<>();
+            for (int i = 0; i < files.size(); i++) {
+                Path destination = downloadDir.resolve(files.get(i).fileName());
+                move(verified.get(i), destination);
+                placed.add(destination);
+            }
+            log.printf("%s: %d file%s downloaded and verified (MD5)%n", name, files.size(),
+                    files.size() == 1 ? "" : "s");
+            if (unpackTar) {
+                unpack(placed.get(0), dataDir, target);
+                Files.delete(placed.get(0));
+                log.printf("%s: unpacked into %s%n", name, target);
+            }
+            log.flush();
+            done = true;
+            return target;
+        } finally {
+            if (!done) {
+                for (Path temp : verified) {
+                    Files.deleteIfExists(temp);
+                }
+                if (firstCreated != null) {
+                    deleteEmptyFolders(downloadDir.toAbsolutePath(), firstCreated);
+                }
+            }
+        }
+    }
+
+    /**
+     * Unpacks the regular-file members under {@code folder/} of a tar.gz archive into a temporary folder, then
+     * renames it to {@code target}. Members elsewhere, links and names that climb out ("..") are skipped, so an
+     * archive cannot write outside {@code target}.
+     */
+    static void unpack(Path archive, Path dataDir, Path target) throws IOException {
+        Path temp = Files.createTempDirectory(dataDir, "." + target.getFileName() + ".");
+        boolean done = false;
+        try {
+            int count = 0;
+            try (InputStream file = Files.newInputStream(archive);
+                 InputStream gzip = new GZIPInputStream(new BufferedInputStream(file, 1 << 16), 1 << 16);
+                 TarArchiveInputStream tar = new TarArchiveInputStream(gzip)) {
+                TarArchiveEntry entry;
+                String prefix = target.getFileName() + "/";
+                while ((entry = tar.getNextEntry()) != null) {
+                    String entryName = entry.getName();
+                    if (!entry.isFile() || !entryName.startsWith(prefix)) {
+                        continue;
+                    }
+                    Path out = temp.resolve(entryName.substring(prefix.length())).normalize();
+                    if (!out.startsWith(temp) || out.equals(temp)) {
+                        continue;
+                    }
+                    Files.createDirectories(out.getParent());
+                    try (OutputStream os = Files.newOutputStream(out)) {
+                        tar.transferTo(os);
+                    }
+                    count++;
+                }
+            } catch (java.io.EOFException | java.util.zip.ZipException e) {
+                throw new DownloadException(archive + ": truncated or corrupt archive (" + e.getMessage() + ")", e);
+            }
+            if (count == 0) {
+                throw new DownloadException(archive + ": no members under " + target.getFileName() + "/");
+            }
+            if (Files.exists(target)) {
+                deleteTree(target);
+            }
+            try {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, target);
+            }
+            done = true;
+        } finally {
+            if (!done) {
+                deleteTree(temp);
+            }
+        }
+    }
+
+    /** Deletes {@code folder} and its parents up to {@code outermost} while they are empty. */
+    private static void deleteEmptyFolders(Path folder, Path outermost) throws IOException {
+        for (Path p = folder; p != null && p.startsWith(outermost); p = p.getParent()) {
+            if (!Files.isDirectory(p)) {
+                continue;
+            }
+            try (var left = Files.list(p)) {
+                if (left.findAny().isPresent()) {
+                    return;
+                }
+            }
+            Files.delete(p);
+        }
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                Files.delete(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}

@@ -1,0 +1,243 @@
+package dev.softmax.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The data options and the download command through {@link Main#run}: exit status, the one-line message naming
+ * the file, and what reaches the report.
+ */
+class DataCommandLineTest {
+
+    @TempDir
+    Path dir;
+
+    /** Exit status and the two streams of one run. */
+    record Run(int status, String out, String err) {
+        /** The error output as lines, for the one-line check. */
+        List<String> errLines() {
+            return err.strip().lines().toList();
+        }
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Main.run(args, new PrintWriter(out), new PrintWriter(err));
+        return new Run(status, out.toString(), err.toString());
+    }
+
+    /**
+     * Exit status 2 and one error line, "error: ..." containing every one of {@code parts}, as the last line of
+     * the error stream (download progress lines may come before it), with no stack trace.
+     */
+    static void assertBadInput(Run r, String... parts) {
+        assertEquals(Main.EXIT_BAD_INPUT, r.status(), r.err() + r.out());
+        List<String> lines = r.errLines();
+        String last = lines.get(lines.size() - 1);
+        assertTrue(last.startsWith("error: "), r.err());
+        assertEquals(1, lines.stream().filter(l -> l.startsWith("error: ")).count(), r.err());
+        assertTrue(lines.stream().noneMatch(l -> l.startsWith("\tat ") || l.contains("--verbose")),
+                "no stack trace: " + r.err());
+        for (String part : parts) {
+            assertTrue(last.contains(part), "'" + part + "' missing from: " + r.err());
+        }
+    }
+
+    // ---- a small MNIST-format folder: 40 training images of 4x4 in 3 classes, 9 test images ----
+
+    static byte[] idx(int ndim, int[] dims, byte[] payload) {
+        ByteBuffer b = ByteBuffer.allocate(4 + 4 * dims.length + payload.length);
+        b.put((byte) 0).put((byte) 0).put((byte) 0x08).put((byte) ndim);
+        for (int d : dims) {
+            b.putInt(d);
+        }
+        return b.put(payload).array();
+    }
+
+    /** Class {@code k} images are bright in row {@code k}, so the classes are learnable. */
+    static void writeMnist(Path folder, int trainCount, int testCount) throws IOException {
+        Files.createDirectories(folder);
+        for (String part : List.of("train", "t10k")) {
+            int n = part.equals("train") ? trainCount : testCount;
+            byte[] pixels = new byte[n * 16];
+            byte[] labels = new byte[n];
+            for (int i = 0; i < n; i++) {
+                int k = i % 3;
+                labels[i] = (byte) k;
+                for (int p = 0; p < 16; p++) {
+                    pixels[i * 16 + p] = (byte) (p / 4 == k ? 200 + (i % 50) : (i * 7 + p) % 40);
+                }
+            }
+            gzip(folder.resolve(part + "-images-idx3-ubyte.gz"), idx(3, new int[] {n, 4, 4}, pixels));
+            gzip(folder.resolve(part + "-labels-idx1-ubyte.gz"), idx(1, new int[] {n}, labels));
+        }
+    }
+
+    static void gzip(Path file, byte[] data) throws IOException {
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file))) {
+            out.write(data);
+        }
+    }
+
+    @Test
+    void trainsOnAnIdxFolderWithLimitValidationAndReport() throws IOException {
+        writeMnist(dir.resolve("mnist"), 40, 9);
+        Path report = dir.resolve("report.json");
+        Run r = run("train", "--dataset", "mnist", "--data-dir", dir.toString(), "--limit", "30",
+                "--validation-fraction", "0.2", "--max-iter", "30", "--report", report.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("24 train, 6 validation, 9 test, 16 features, 10 classes"), r.out());
+        assertTrue(r.out().contains("scaling unit"), r.out());
+        assertTrue(r.out().contains("validation accuracy 1.0000"), r.out());
+        JsonNode json = new ObjectMapper().readTree(report.toFile());
+        assertEquals(1.0, json.get("validation_accuracy").asDouble());
+        assertEquals(6, json.get("n_validation").asInt());
+        assertEquals(24, json.get("n_train").asInt());
+        assertEquals(30, json.get("limit").asInt());
+        assertEquals("unit", json.get("scaling").asText());
+        assertTrue(json.get("test_fraction").isNull(), "MNIST has its own test split");
+        assertTrue(json.get("test_accuracy").asDouble() > 0.99, json.toString());
+    }
+
+    @Test
+    void trainsOnCsvFilesWithTheChosenScaling() throws IOException {
+        Path train = dir.resolve("train.csv");
+        Path test = dir.resolve("test.csv");
+        StringBuilder rows = new StringBuilder("a,b,species\n");
+        for (int i = 0; i < 30; i++) {
+            rows.append(i % 2 == 0 ? 1 + i * 0.01 : -1 - i * 0.01).append(',').append(i * 0.1).append(',')
+                    .append(i % 2 == 0 ? "left" : "right").append('\n');
+        }
+        Files.writeString(train, rows);
+        Files.writeString(test, "a,b,species\n2,0,left\n-2,1,right\n");
+        Run r = run("train", "--dataset", "csv", "--train", train.toString(), "--test", test.toString(),
+                "--label-column", "species", "--scale", "none", "--max-iter", "50");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("30 train, 2 test, 2 features, 2 classes"), r.out());
+        assertTrue(r.out().contains("scaling none"), r.out());
+        assertTrue(r.out().contains("test accuracy 1.0000"), r.out());
+    }
+
+    @Test
+    void badInputIsExitStatusTwoWithOneLineNamingTheFile() throws IOException {
+        assertBadInput(run("train", "--dataset", "mnist", "--data-dir", dir.toString()),
+                dir.resolve("mnist").resolve("train-images-idx3-ubyte.gz") + ": file not found",
+                "download mnist");
+        Path mnist = dir.resolve("mnist");
+        writeMnist(mnist, 12, 3);
+        Files.write(mnist.resolve("t10k-labels-idx1-ubyte.gz"), new byte[] {1, 2, 3});
+        assertBadInput(run("train", "--dataset", "mnist", "--data-dir", dir.toString()),
+                mnist.resolve("t10k-labels-idx1-ubyte.gz") + ": truncated");
+        assertBadInput(run("train", "--dataset", "cifar10", "--data-dir", dir.toString()),
+                dir.resolve("cifar-10-batches-bin") + ": not found", "download cifar10");
+        Path cifar = Files.createDirectories(dir.resolve("cifar-10-batches-bin"));
+        for (int b = 1; b <= 5; b++) {
+            Files.write(cifar.resolve("data_batch_" + b + ".bin"), new byte[3073]);
+        }
+        Files.write(cifar.resolve("test_batch.bin"), new byte[3073 + 5]);
+        assertBadInput(run("train", "--dataset", "cifar10", "--data-dir", dir.toString()),
+                cifar.resolve("test_batch.bin") + ": record 2: truncated");
+
+        Path csv = dir.resolve("x.csv");
+        Files.writeString(csv, "1,2,a\n3,four,b\n");
+        assertBadInput(run("train", "--dataset", "csv", "--train", csv.toString()),
+                csv + ": line 2: column 2: 'four' is not a number");
+        Files.writeString(csv, "1,2,a\n3,4,a\n");
+        assertBadInput(run("train", "--dataset", "csv", "--train", csv.toString()), csv + ": ", "single class");
+        Files.writeString(csv, "");
+        assertBadInput(run("train", "--dataset", "csv", "--train", csv.toString()), csv + ": no data rows");
+    }
+
+    @Test
+    void optionsThatDoNotFitAreExitStatusTwo() throws IOException {
+        assertBadInput(run("train", "--dataset", "csv"), "--dataset csv needs --train FILE");
+        assertBadInput(run("train", "--dataset", "iris", "--train", "x.csv"), "--train and --test are for --dataset csv");
+        assertBadInput(run("train", "--validation-fraction", "1"), "--validation-fraction must be in [0,1)");
+        assertBadInput(run("train", "--limit", "0"), "--limit must be >= 1");
+        Run r = run("train", "--scale", "minmax");
+        assertEquals(Main.EXIT_BAD_INPUT, r.status());
+        assertTrue(r.err().contains("expected none, unit or standard, got 'minmax'"), r.err());
+        writeMnist(dir.resolve("mnist"), 12, 3);
+        assertBadInput(run("train", "--dataset", "mnist", "--data-dir", dir.toString(), "--limit", "1"),
+                "single class after --limit 1");
+    }
+
+    @Test
+    void downloadOfflineFailsFastWithExitTwoAndSaysWhereToPutTheFiles() throws IOException {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        Path data = dir.resolve("data");
+        long start = System.nanoTime();
+        Run r = run("download", "cifar10", "--data-dir", data.toString(), "--base-url",
+                "http://127.0.0.1:" + closedPort + "/");
+        assertTrue((System.nanoTime() - start) / 1e9 < 5, "must fail within seconds");
+        assertBadInput(r, "cannot reach http://127.0.0.1:" + closedPort + "/cifar-10-binary.tar.gz",
+                "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz by hand and unpack it in " + data);
+        assertFalse(Files.exists(data), "nothing left behind");
+    }
+
+    @Test
+    void downloadWithABadChecksumIsExitTwoAndLeavesNothing() throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        byte[] body = new byte[100_000];
+        Arrays.fill(body, (byte) 7);
+        server.createContext("/", exchange -> {
+            try (exchange) {
+                exchange.sendResponseHeaders(200, body.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
+            }
+        });
+        server.start();
+        try {
+            Path data = Files.createDirectories(dir.resolve("data"));
+            Run r = run("download", "fashion-mnist", "--data-dir", data.toString(), "--base-url",
+                    "http://127.0.0.1:" + server.getAddress().getPort());
+            assertBadInput(r, "train-images-idx3-ubyte.gz: checksum mismatch",
+                    "published value is 8d4fb7e6c68d591d4c3dfef9ec88bf0d");
+            try (Stream<Path> left = Files.walk(data)) {
+                assertEquals(List.of(data), left.toList(), "nothing left behind");
+            }
+            Path fresh = dir.resolve("new").resolve("data");
+            assertBadInput(run("download", "mnist", "--data-dir", fresh.toString(), "--base-url",
+                    "http://127.0.0.1:" + server.getAddress().getPort()), "checksum mismatch");
+            assertFalse(Files.exists(dir.resolve("new")), "folders it created are removed again");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void downloadSkipsADataSetAlreadyInPlace() throws IOException {
+        writeMnist(dir.resolve("mnist"), 3, 3);
+        Run r = run("download", "mnist", "--data-dir", dir.toString(), "--base-url", "http://127.0.0.1:9/");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("already in"), r.out());
+        assertBadInput(run("download", "imagenet"), "cannot download 'imagenet'");
+    }
+}

@@ -1,0 +1,242 @@
+package dev.softmax.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** IDX reading, value by value, and every malformed-file case, on files generated here. */
+class MnistIdxLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    // ---- generators: the exact IDX layout (magic 0x00 0x00 0x08 ndim, big-endian sizes, then bytes) ----
+
+    /** An IDX file of unsigned bytes with the given sizes and payload. */
+    static byte[] idx(int ndim, int[] dims, byte[] payload) {
+        ByteBuffer b = ByteBuffer.allocate(4 + 4 * dims.length + payload.length);
+        b.put((byte) 0).put((byte) 0).put((byte) 0x08).put((byte) ndim);
+        for (int d : dims) {
+            b.putInt(d);
+        }
+        b.put(payload);
+        return b.array();
+    }
+
+    /** {@code n} images of {@code rows x cols}; pixel {@code (i, p)} is {@code (7*i + 3*p) mod 256}. */
+    static byte[] images(int n, int rows, int cols) {
+        byte[] pixels = new byte[n * rows * cols];
+        for (int i = 0; i < n; i++) {
+            for (int p = 0; p < rows * cols; p++) {
+                pixels[i * rows * cols + p] = (byte) pixel(i, p);
+            }
+        }
+        return idx(3, new int[] {n, rows, cols}, pixels);
+    }
+
+    static int pixel(int image, int p) {
+        return (7 * image + 3 * p + 250) % 256;
+    }
+
+    static byte[] labels(int... values) {
+        byte[] bytes = new byte[values.length];
+        for (int i = 0; i < values.length; i++) {
+            bytes[i] = (byte) values[i];
+        }
+        return idx(1, new int[] {values.length}, bytes);
+    }
+
+    static byte[] gzip(byte[] data) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (OutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(data);
+        }
+        return out.toByteArray();
+    }
+
+    /** A complete MNIST-style folder: 6 training and 4 test images of 3x2, labels cycling 0,1,2. */
+    static Path writeFolder(Path folder, boolean gzipped) throws IOException {
+        Files.createDirectories(folder);
+        String suffix = gzipped ? ".gz" : "";
+        write(folder.resolve("train-images-idx3-ubyte" + suffix), images(6, 3, 2), gzipped);
+        write(folder.resolve("train-labels-idx1-ubyte" + suffix), labels(0, 1, 2, 0, 1, 2), gzipped);
+        write(folder.resolve("t10k-images-idx3-ubyte" + suffix), images(4, 3, 2), gzipped);
+        write(folder.resolve("t10k-labels-idx1-ubyte" + suffix), labels(2, 1, 0, 9), gzipped);
+        return folder;
+    }
+
+    static void write(Path file, byte[] data, boolean gzipped) throws IOException {
+        Files.write(file, gzipped ? gzip(data) : data);
+    }
+
+    // ---- reading ----
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void readsEveryPixelAndLabelGzippedOrNot(boolean gzipped) throws IOException {
+        Path folder = writeFolder(dir.resolve("m"), gzipped);
+        TrainTestSets sets = MnistIdxLoader.load(folder, MnistIdxLoader.MNIST_CLASSES, DataType.FLOAT,
+                Long.MAX_VALUE);
+        INDArray x = sets.train().features();
+        assertArrayEquals(new long[] {6, 6}, x.shape());
+        assertEquals(DataType.FLOAT, x.dataType());
+        for (int i = 0; i < 6; i++) {
+            for (int p = 0; p < 6; p++) {
+                assertEquals(pixel(i, p), x.getFloat(i, p), 0.0, "image " + i + " pixel " + p);
+            }
+        }
+        assertArrayEquals(new int[] {0, 1, 2, 0, 1, 2}, sets.train().labels());
+        assertArrayEquals(new int[] {2, 1, 0, 9}, sets.test().labels());
+        assertEquals(pixel(3, 5), sets.test().features().getFloat(3, 5), 0.0);
+        assertEquals(MnistIdxLoader.MNIST_CLASSES, sets.train().classNames());
+    }
+
+    @Test
+    void readsDoubleAndStopsAtTheLimit() throws IOException {
+        Path folder = writeFolder(dir.resolve("m"), true);
+        TrainTestSets sets = MnistIdxLoader.load(folder, MnistIdxLoader.MNIST_CLASSES, DataType.DOUBLE, 4);
+        assertEquals(DataType.DOUBLE, sets.train().features().dataType());
+        assertArrayEquals(new long[] {4, 6}, sets.train().features().shape());
+        assertArrayEquals(new int[] {0, 1, 2, 0}, sets.train().labels());
+        assertEquals(pixel(3, 4), sets.train().features().getDouble(3, 4), 0.0);
+        assertEquals(4, sets.test().numSamples(), "the limit applies to training only");
+    }
+
+    @Test
+    void convertsAcrossChunkBoundaries() throws IOException {
+        // More pixels than one conversion chunk, so the chunked copy must line up.
+        int n = 3;
+        int side = 160;
+        Path file = dir.resolve("big-idx3-ubyte");
+        Files.write(file, images(n, side, side));
+        INDArray x = MnistIdxLoader.readImages(file, DataType.FLOAT, Long.MAX_VALUE);
+        assertTrue(n * side * side > FeatureMatrixWriter.CHUNK);
+        for (int i = 0; i < n; i++) {
+            for (int p = 0; p < side * side; p += 997) {
+                assertEquals(pixel(i, p), x.getFloat(i, p), 0.0);
+            }
+            assertEquals(pixel(i, side * side - 1), x.getFloat(i, side * side - 1), 0.0);
+        }
+    }
+
+    // ---- malformed files: one line naming the file (and the record) ----
+
+    private InvalidDataException imagesError(byte[] content, boolean gzipped) throws IOException {
+        Path file = dir.resolve("bad-images" + (gzipped ? ".gz" : ""));
+        write(file, content, gzipped);
+        InvalidDataException e = assertThrows(InvalidDataException.class,
+                () -> MnistIdxLoader.readImages(file, DataType.FLOAT, Long.MAX_VALUE));
+        assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
+        assertTrue(!e.getMessage().contains("\n"), "one line: " + e.getMessage());
+        return e;
+    }
+
+    @Test
+    void rejectsAWrongMagicNumber() throws IOException {
+        byte[] labelFile = labels(1, 2, 3);
+        InvalidDataException e = imagesError(labelFile, false);
+        assertTrue(e.getMessage().contains("bad magic number 0x00000801, expected 0x00000803"), e.getMessage());
+        byte[] notIdx = "hello world, no IDX here".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        assertTrue(imagesError(notIdx, true).getMessage().contains("bad magic number"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void rejectsTruncatedPixelData(boolean gzipped) throws IOException {
+        byte[] full = images(5, 4, 4);
+        InvalidDataException e = imagesError(Arrays.copyOf(full, full.length - 20), gzipped);
+        assertTrue(e.getMessage().contains("record 4: truncated"), e.getMessage());
+    }
+
+    @Test
+    void rejectsATruncatedGzipStream() throws IOException {
+        byte[] gz = gzip(images(50, 10, 10));
+        Path file = dir.resolve("cut.gz");
+        Files.write(file, Arrays.copyOf(gz, gz.length / 2));
+        InvalidDataException e = assertThrows(InvalidDataException.class,
+                () -> MnistIdxLoader.readImages(file, DataType.FLOAT, Long.MAX_VALUE));
+        assertTrue(e.getMessage().startsWith(file + ": "), e.getMessage());
+        assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void rejectsBytesBeyondTheAnnouncedCount(boolean gzipped) throws IOException {
+        byte[] full = images(5, 4, 4);
+        byte[] longer = Arrays.copyOf(full, full.length + 16); // one image more than the header says
+        InvalidDataException e = imagesError(longer, gzipped);
+        assertTrue(e.getMessage().contains("16 bytes after the 5 images"), e.getMessage());
+    }
+
+    @Test
+    void rejectsATruncatedHeaderAnEmptyFileAndAZeroCount() throws IOException {
+        assertTrue(imagesError(Arrays.copyOf(images(1, 2, 2), 9), false).getMessage()
+                .contains("truncated: the header ends"));
+        assertTrue(imagesError(new byte[0], false).getMessage().endsWith(": empty file"));
+        assertTrue(imagesError(idx(3, new int[] {0, 28, 28}, new byte[0]), true).getMessage()
+                .contains("size 1 in the header is 0 (no records)"));
+    }
+
+    @Test
+    void rejectsLabelsOutOfRange() throws IOException {
+        Path file = dir.resolve("labels");
+        Files.write(file, labels(0, 9, 10, 3));
+        InvalidDataException e = assertThrows(InvalidDataException.class,
+                () -> MnistIdxLoader.readLabels(file, 10, Long.MAX_VALUE));
+        assertEquals(file + ": record 3: label 10 is outside [0,10)", e.getMessage());
+    }
+
+    @Test
+    void rejectsTruncatedLabels() throws IOException {
+        Path file = dir.resolve("labels.gz");
+        byte[] full = labels(0, 1, 2, 3, 4);
+        Files.write(file, gzip(Arrays.copyOf(full, full.length - 2)));
+        InvalidDataException e = assertThrows(InvalidDataException.class,
+                () -> MnistIdxLoader.readLabels(file, 10, Long.MAX_VALUE));
+        assertTrue(e.getMessage().contains("record 4: truncated"), e.getMessage());
+    }
+
+    @Test
+    void rejectsImageAndLabelCountsThatDiffer() throws IOException {
+        Path folder = writeFolder(dir.resolve("m"), false);
+        Files.write(folder.resolve("train-labels-idx1-ubyte"), labels(0, 1, 2, 0, 1));
+        InvalidDataException e = assertThrows(InvalidDataException.class,
+                () -> MnistIdxLoader.load(folder, MnistIdxLoader.MNIST_CLASSES, DataType.FLOAT, Long.MAX_VALUE));
+        assertTrue(e.getMessage().startsWith(folder.resolve("train-labels-idx1-ubyte") + ": has 5 labels but "),
+                e.getMessage());
+        assertTrue(e.getMessage().endsWith("has 6 images"), e.getMessage());
+    }
+
+    @Test
+    void namesAMissingFile() throws IOException {
+        Path folder = writeFolder(dir.resolve("m"), true);
+        Files.delete(folder.resolve("t10k-labels-idx1-ubyte.gz"));
+        InvalidDataException e = assertThrows(InvalidDataException.class,
+                () -> MnistIdxLoader.load(folder, MnistIdxLoader.MNIST_CLASSES, DataType.FLOAT, Long.MAX_VALUE));
+        assertTrue(e.getMessage().startsWith(folder.resolve("t10k-labels-idx1-ubyte.gz") + ": file not found"),
+                e.getMessage());
+    }
+
+    @Test
+    void fashionClassNamesFollowTheReadme() {
+        assertEquals(List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
+                "Bag", "Ankle boot"), MnistIdxLoader.FASHION_MNIST_CLASSES);
+    }
+}
