@@ -62,9 +62,12 @@ public final class TrainCommand implements Callable<Integer> {
         Dataset train = prepared.train();
         Dataset test = prepared.test();
         Dataset validation = prepared.validation();
+        OptimizerKind.Choice choice = optimization.kind().resolve(train.numFeatures(), train.numClasses(),
+                optimization.hessianBudgetBytes());
         Trainer trainer = Trainer.builder()
                 .l2(optimization.l2())
-                .optimizer(optimization.kind().create(optimization))
+                .optimizer(choice.kind().create(optimization, data.seed()))
+                .hessianBudget(optimization.hessianBudgetBytes())
                 .stopping(stopping)
                 .dataType(data.dataType())
                 .scaling(prepared.scaling())
@@ -74,7 +77,10 @@ public final class TrainCommand implements Callable<Integer> {
                 prepared.source(), train.numSamples(), validation.numSamples() > 0
                         ? validation.numSamples() + " validation, " : "", test.numSamples(), train.numFeatures(),
                 train.numClasses());
-        out.printf("optimizer: %s, l2 %s, dtype %s, scaling %s, %d threads%n", optimization.kind(),
+        if (optimization.kind() == OptimizerKind.AUTO) {
+            out.printf("auto chose %s: %s%n", choice.kind(), choice.reason());
+        }
+        out.printf("optimizer: %s, l2 %s, dtype %s, scaling %s, %d threads%n", choice.kind(),
                 optimization.l2(), dtypeName(), scalingName(prepared.scaling()), common.effectiveThreads());
         out.flush();
 
@@ -122,7 +128,9 @@ public final class TrainCommand implements Callable<Integer> {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("dataset", data.dataset().toString());
             json.put("source", prepared.source());
-            json.put("optimizer", optimization.kind().toString());
+            json.put("optimizer", choice.kind().toString());
+            json.put("optimizer_requested", optimization.kind().toString());
+            json.put("optimizer_reason", choice.reason());
             json.put("l2", optimization.l2());
             json.put("dtype", dtypeName());
             json.put("seed", data.seed());
@@ -144,6 +152,7 @@ public final class TrainCommand implements Callable<Integer> {
             json.put("gradient_norm", last.gradientNorm());
             json.put("function_evaluations", last.functionEvaluations());
             json.put("gradient_evaluations", last.gradientEvaluations());
+            json.put("hessian_vector_products", last.hessianVectorProducts());
             json.put("train_accuracy", trainAccuracy);
             json.put("validation_accuracy", finiteOrNull(validationAccuracy));
             json.put("test_accuracy", finiteOrNull(testAccuracy));

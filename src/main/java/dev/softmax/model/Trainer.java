@@ -23,7 +23,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Fits a {@link SoftmaxRegression}: scales the features, builds the {@link SoftmaxCrossEntropy} objective,
- * runs the optimizer from zero weights (or a warm start) and packs the result into a model. Immutable; build
+ * runs the optimizer from zero weights (or from a {@linkplain Builder#warmStart warm start}) and packs the result
+ * into a model. Immutable; build
  * one with {@link #builder()}.
  */
 public final class Trainer {
@@ -48,8 +49,10 @@ public final class Trainer {
     private final Scaling scaling;
     private final IterationListener listener;
     private final SoftmaxRegression warmStart;
+    private final long hessianBudgetBytes;
 
     private Trainer(Builder b) {
+        this.hessianBudgetBytes = b.hessianBudgetBytes;
         this.l2 = b.l2;
         this.optimizer = b.optimizer;
         this.stopping = b.stopping;
@@ -118,7 +121,8 @@ public final class Trainer {
             case STANDARD -> FeatureScaler.standard(raw);
         };
         INDArray x = scaler.transform(raw);
-        SoftmaxCrossEntropy objective = new SoftmaxCrossEntropy(x, train.labels(), train.numClasses(), l2);
+        SoftmaxCrossEntropy objective = new SoftmaxCrossEntropy(x, train.labels(), train.numClasses(), l2,
+                hessianBudgetBytes);
         ParameterLayout layout = objective.layout();
         INDArray start = warmStart == null ? layout.zeros(dataType)
                 : layout.pack(warmStart.weights().castTo(dataType), warmStart.bias());
@@ -252,8 +256,18 @@ public final class Trainer {
         private Scaling scaling = Scaling.STANDARD;
         private IterationListener listener = IterationListener.NONE;
         private SoftmaxRegression warmStart;
+        private long hessianBudgetBytes = SoftmaxCrossEntropy.DEFAULT_HESSIAN_BUDGET_BYTES;
 
         private Builder() {
+        }
+
+        /** Largest dense Hessian (bytes) the objective may build, for {@code newton}; default 2 GiB. */
+        public Builder hessianBudget(long bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("hessianBudget must be > 0 bytes, got " + bytes);
+            }
+            this.hessianBudgetBytes = bytes;
+            return this;
         }
 
         /** L2 strength {@code lambda >= 0} on the weights (not the bias). */

@@ -4,6 +4,7 @@ import dev.softmax.optim.DifferentiableObjective;
 import java.util.function.Function;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Numerical derivatives for tests, in double only (as DL4J's GradientCheckUtil insists): central differences
@@ -36,11 +37,32 @@ public final class GradientCheck {
             INDArray minus = g.apply(x).castTo(DataType.DOUBLE).reshape(-1);
             x.putScalar(j, original);
             if (first == null) {
-                first = org.nd4j.linalg.factory.Nd4j.zeros(DataType.DOUBLE, plus.length(), m);
+                first = Nd4j.zeros(DataType.DOUBLE, plus.length(), m);
             }
             first.getColumn(j).assign(plus.sub(minus).divi(2 * h));
         }
         return first;
+    }
+
+    /** {@code (g(theta + h v) - g(theta - h v)) / (2h)}: the Hessian-vector product by differencing the gradient. */
+    public static INDArray numericalHessianVector(DifferentiableObjective f, INDArray theta, INDArray v, double h) {
+        requireDouble(theta);
+        INDArray plus = f.gradient(theta.add(v.mul(h)));
+        INDArray minus = f.gradient(theta.sub(v.mul(h)));
+        return plus.subi(minus).divi(2 * h);
+    }
+
+    /** The dense Hessian by differencing the gradient along each unit vector; column {@code i} is {@code H e_i}. */
+    public static INDArray numericalHessian(DifferentiableObjective f, INDArray theta, double h) {
+        requireDouble(theta);
+        int m = (int) theta.length();
+        INDArray hessian = Nd4j.zeros(DataType.DOUBLE, m, m);
+        for (int i = 0; i < m; i++) {
+            INDArray e = Nd4j.zeros(DataType.DOUBLE, m);
+            e.putScalar(i, 1.0);
+            hessian.putColumn(i, numericalHessianVector(f, theta, e, h).reshape(m, 1));
+        }
+        return hessian;
     }
 
     /**
@@ -62,7 +84,7 @@ public final class GradientCheck {
     }
 
     private static INDArray scalar(double v) {
-        return org.nd4j.linalg.factory.Nd4j.scalar(v).reshape(1);
+        return Nd4j.scalar(v).reshape(1);
     }
 
     private static void requireDouble(INDArray theta) {
