@@ -17,7 +17,7 @@ import picocli.CommandLine.ParseResult;
  */
 @Command(name = "softmax-regression", mixinStandardHelpOptions = true, version = "softmax-regression 0.1.0",
         description = "Multinomial logistic (softmax) regression on ND4J.",
-        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, DownloadCommand.class,
+        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, DownloadCommand.class, BenchCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 

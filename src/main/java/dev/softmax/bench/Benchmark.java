@@ -1,0 +1,190 @@
+package dev.softmax.bench;
+
+import dev.softmax.data.FeatureScaler;
+import dev.softmax.loss.ParameterLayout;
+import dev.softmax.loss.SoftmaxCrossEntropy;
+import dev.softmax.model.SoftmaxRegression;
+import dev.softmax.optim.HessianOperator;
+import dev.softmax.optim.ValueAndGradient;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Supplier;
+import org.bytedeco.javacpp.Pointer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Times the hot paths against a floor measured in the same process: one streaming reduction over {@code X}.
+ *
+ * <p>Every figure is the median of {@code repeats} runs after {@code warmups} unmeasured ones, reported in
+ * seconds and as a ratio to the floor. A value-and-gradient evaluation has to read {@code X} twice ({@code X W},
+ * then {@code X^T (P - Y)}) unless the two passes are fused, so about 2 is the floor's natural multiple.
+ */
+public final class Benchmark {
+
+    /** What to measure on. */
+    public record Settings(int repeats, int warmups, int sgdBatchSize, long seed) {
+        /** Validates the counts. */
+        public Settings {
+            if (repeats < 1 || warmups < 0 || sgdBatchSize < 1) {
+                throw new IllegalArgumentException("need repeats >= 1, warmups >= 0, batch size >= 1");
+            }
+        }
+    }
+
+    /**
+     * One measurement.
+     *
+     * @param name    what was timed
+     * @param seconds median wall time
+     * @param ratio   {@code seconds / floor seconds}
+     */
+    public record Measurement(String name, double seconds, double ratio) {
+    }
+
+    private final Settings settings;
+
+    /** @param settings repeats, warm-ups, SGD batch size and seed */
+    public Benchmark(Settings settings) {
+        this.settings = settings;
+    }
+
+    /**
+     * Random features {@code [n,d]} uniform in [0,1) and labels, from a seed (ND4J's generator: fast, native).
+     */
+    public static INDArray syntheticFeatures(int n, int d, DataType type, long seed) {
+        Nd4j.getRandom().setSeed(seed);
+        return Nd4j.rand(type, n, d);
+    }
+
+    /** Labels in {@code [0,k)} from a seed. */
+    public static int[] syntheticLabels(int n, int k, long seed) {
+        Random random = new Random(seed);
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = random.nextInt(k);
+        }
+        return labels;
+    }
+
+    /**
+     * Runs every measurement on {@code x [n,d]} with labels {@code y}; {@code x} is used as the (already scaled)
+     * training matrix and is not modified.
+     *
+     * @return the measurements, floor first, plus allocation figures, in a map ready for the JSON report
+     */
+    public Map<String, Object> run(INDArray x, int[] y, int k, double lambda) {
+        SoftmaxCrossEntropy objective = new SoftmaxCrossEntropy(x, y, k, lambda);
+        ParameterLayout layout = objective.layout();
+        INDArray theta = syntheticFeatures(1, (int) objective.dimension(), x.dataType(), settings.seed() + 1)
+                .reshape(objective.dimension()).subi(0.5).muli(0.01);
+        INDArray v = syntheticFeatures(1, (int) objective.dimension(), x.dataType(), settings.seed() + 2)
+                .reshape(objective.dimension()).subi(0.5);
+
+        double floor = median(() -> x.sumNumber());
+        List<Measurement> results = new ArrayList<>();
+        results.add(new Measurement("floor", floor, 1.0));
+        results.add(measure("value_gradient", floor, () -> objective.valueAndGradient(theta)));
+        HessianOperator hessian = objective.hessianAt(theta);
+        results.add(measure("hessian_vector", floor, () -> hessian.apply(v)));
+        SoftmaxRegression model = new SoftmaxRegression(layout.weights(theta), layout.bias(theta),
+                classNames(k), FeatureScaler.none((int) x.columns()), null);
+        results.add(measure("predict", floor, () -> model.predict(x)));
+        results.add(measure("sgd_epoch", floor, () -> sgdEpoch(objective, theta.dup())));
+
+        long[] allocated = allocatedPerEvaluation(() -> objective.valueAndGradient(theta));
+
+        Map<String, Object> report = new LinkedHashMap<>();
+        for (Measurement m : results) {
+            report.put(m.name() + "_seconds", m.seconds());
+        }
+        for (Measurement m : results) {
+            if (!m.name().equals("floor")) {
+                report.put(m.name() + "_ratio", m.ratio());
+            }
+        }
+        report.put("allocated_bytes_per_evaluation", allocated[0] + allocated[1]);
+        report.put("allocated_heap_bytes_per_evaluation", allocated[0]);
+        report.put("allocated_native_bytes_per_evaluation", allocated[1]);
+        report.put("gradient_bytes", objective.dimension() * x.dataType().width());
+        return report;
+    }
+
+    /** One epoch of mini-batch SGD (the updates only, no full evaluation), in a fixed shuffled order. */
+    private Object sgdEpoch(SoftmaxCrossEntropy objective, INDArray x) {
+        int n = objective.numSamples();
+        List<Integer> order = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            order.add(i);
+        }
+        Collections.shuffle(order, new Random(settings.seed()));
+        int[] rows = order.stream().mapToInt(Integer::intValue).toArray();
+        int batch = settings.sgdBatchSize();
+        for (int from = 0; from < n; from += batch) {
+            int[] batchRows = Arrays.copyOfRange(rows, from, Math.min(n, from + batch));
+            ValueAndGradient vg = objective.batch(batchRows).valueAndGradient(x);
+            x.subi(vg.gradient().muli(0.01));
+        }
+        return x;
+    }
+
+    private Measurement measure(String name, double floor, Supplier<Object> work) {
+        double seconds = median(work::get);
+        return new Measurement(name, seconds, seconds / floor);
+    }
+
+    private double median(Runnable work) {
+        for (int i = 0; i < settings.warmups(); i++) {
+            work.run();
+        }
+        double[] times = new double[settings.repeats()];
+        for (int i = 0; i < times.length; i++) {
+            long start = System.nanoTime();
+            work.run();
+            times[i] = (System.nanoTime() - start) / 1e9;
+        }
+        Arrays.sort(times);
+        return times.length % 2 == 1 ? times[times.length / 2]
+                : 0.5 * (times[times.length / 2 - 1] + times[times.length / 2]);
+    }
+
+    /**
+     * Bytes allocated by one call after warm-up, as the median over the repeats: Java heap from the thread's
+     * allocation counter, native memory from JavaCPP's count of live bytes (ND4J's buffers are JavaCPP pointers;
+     * they are freed only when collected, so within one call the growth is what the call allocated).
+     */
+    private long[] allocatedPerEvaluation(Runnable work) {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long thread = Thread.currentThread().getId();
+        for (int i = 0; i < settings.warmups() + 1; i++) {
+            work.run();
+        }
+        long[] heap = new long[settings.repeats()];
+        long[] nativeBytes = new long[settings.repeats()];
+        for (int i = 0; i < heap.length; i++) {
+            long heapBefore = threads.getThreadAllocatedBytes(thread);
+            long nativeBefore = Pointer.totalBytes();
+            work.run();
+            nativeBytes[i] = Math.max(0, Pointer.totalBytes() - nativeBefore);
+            heap[i] = threads.getThreadAllocatedBytes(thread) - heapBefore;
+        }
+        Arrays.sort(heap);
+        Arrays.sort(nativeBytes);
+        return new long[] {heap[heap.length / 2], nativeBytes[nativeBytes.length / 2]};
+    }
+
+    private static List<String> classNames(int k) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < k; i++) {
+            names.add("class" + i);
+        }
+        return names;
+    }
+}

@@ -1,0 +1,124 @@
+package dev.softmax.cli;
+
+import dev.softmax.NativeThreads;
+import dev.softmax.bench.Benchmark;
+import dev.softmax.data.Dataset;
+import dev.softmax.data.FeatureScaler;
+import dev.softmax.io.Json;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code bench}: times the hot paths as ratios to a floor measured in the same run. */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Time one value-and-gradient evaluation, one Hessian-vector product, one prediction pass and "
+                + "one SGD epoch, each as a ratio to the floor: one streaming pass over X in the same process.",
+            "Default shape: CIFAR-10's (50000 x 3072, 10 classes, float32) on synthetic data."})
+public final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--rows", paramLabel = "N", defaultValue = "50000", description = "Rows n (default: ${DEFAULT-VALUE}).")
+    int rows;
+
+    @Option(names = "--features", paramLabel = "D", defaultValue = "3072",
+            description = "Features d (default: ${DEFAULT-VALUE}).")
+    int features;
+
+    @Option(names = "--classes", paramLabel = "K", defaultValue = "10", description = "Classes K (default: ${DEFAULT-VALUE}).")
+    int classes;
+
+    @Mixin
+    DataOptions data;
+
+    @Option(names = "--repeats", paramLabel = "R", defaultValue = "7",
+            description = "Measured runs per figure; the median is reported (default: ${DEFAULT-VALUE}).")
+    int repeats;
+
+    @Option(names = "--warmups", paramLabel = "W", defaultValue = "2",
+            description = "Unmeasured runs first (default: ${DEFAULT-VALUE}).")
+    int warmups;
+
+    @Option(names = "--l2", paramLabel = "LAMBDA", defaultValue = "1e-4", description = "L2 strength (default: ${DEFAULT-VALUE}).")
+    double l2;
+
+    @Option(names = "--report", paramLabel = "FILE", description = "Write the results as JSON.")
+    Path report;
+
+    @Mixin
+    CommonOptions common;
+
+    @Override
+    public Integer call() throws Exception {
+        common.applyThreads();
+        PrintWriter out = spec.commandLine().getOut();
+        if (rows < 1 || features < 1 || classes < 2) {
+            throw new IllegalArgumentException("need --rows >= 1, --features >= 1 and --classes >= 2");
+        }
+        Benchmark benchmark = new Benchmark(new Benchmark.Settings(repeats, warmups, 128, 42));
+        INDArray x;
+        int[] y;
+        int k;
+        String source;
+        DataType dataType = data.dataType();
+        if (spec.commandLine().getParseResult().hasMatchedOption("--dataset")) {
+            DatasetKind dataset = data.dataset();
+            Dataset train = data.load().train();
+            FeatureScaler scaler = switch (dataset.defaultScaling()) {
+                case NONE -> FeatureScaler.none(train.numFeatures());
+                case UNIT -> FeatureScaler.unit(train.numFeatures(), 255.0);
+                case STANDARD -> FeatureScaler.standard(train.features());
+            };
+            x = scaler.transform(train.features());
+            y = train.labels();
+            k = train.numClasses();
+            source = dataset.toString();
+        } else {
+            x = Benchmark.syntheticFeatures(rows, features, dataType, 42);
+            y = Benchmark.syntheticLabels(rows, classes, 43);
+            k = classes;
+            source = "synthetic";
+        }
+        out.printf("bench: %s, %d x %d, %d classes, %s, %d threads, median of %d after %d warm-ups%n", source,
+                x.rows(), x.columns(), k, dataType == DataType.DOUBLE ? "double" : "float", NativeThreads.current(),
+                repeats, warmups);
+        out.flush();
+        Map<String, Object> results = benchmark.run(x, y, k, l2);
+
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("source", source);
+        json.put("rows", x.rows());
+        json.put("features", x.columns());
+        json.put("classes", k);
+        json.put("dtype", dataType == DataType.DOUBLE ? "double" : "float");
+        json.put("threads", NativeThreads.current());
+        json.put("repeats", repeats);
+        json.putAll(results);
+
+        out.printf("%-16s %10s %8s%n", "measurement", "seconds", "x floor");
+        for (String name : new String[] {"floor", "value_gradient", "hessian_vector", "predict", "sgd_epoch"}) {
+            double seconds = (double) results.get(name + "_seconds");
+            Object ratio = results.getOrDefault(name + "_ratio", 1.0);
+            out.printf("%-16s %10.4f %8.2f%n", name, seconds, (double) ratio);
+        }
+        out.printf("allocated per value-and-gradient evaluation: %d bytes (heap %d, native %d; the gradient itself is %d)%n",
+                (long) results.get("allocated_bytes_per_evaluation"),
+                (long) results.get("allocated_heap_bytes_per_evaluation"),
+                (long) results.get("allocated_native_bytes_per_evaluation"), (long) results.get("gradient_bytes"));
+        if (report != null) {
+            Json.write(report, json);
+            out.println("report written to " + report);
+        }
+        return 0;
+    }
+}
