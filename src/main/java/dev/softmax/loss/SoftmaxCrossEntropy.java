@@ -1,11 +1,15 @@
 package dev.softmax.loss;
 
 import dev.softmax.optim.DifferentiableObjective;
+import dev.softmax.optim.HessianOperator;
+import dev.softmax.optim.MiniBatchObjective;
+import dev.softmax.optim.TwiceDifferentiableObjective;
 import dev.softmax.optim.ValueAndGradient;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -29,8 +33,24 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>The forward pass is one GEMM ({@code X W}) and the backward pass one GEMM ({@code X^T (P - Y)} with the
  * transpose given to BLAS as a flag, no copy of {@code X}). The {@code [n,K]} work buffers are allocated once
  * and reused by every call, so one instance must not be used from several threads at once.
+ *
+ * <h2>Second derivatives</h2>
+ * With {@code V = [dW; db^T]} a direction in θ's layout, the Hessian-vector product is (scikit-learn's
+ * multinomial {@code hessp} derivation): {@code T = X dW + 1 db^T}, {@code R = P * (T - rowsum(P * T))},
+ * {@code H v = [X^T R / n + lambda dW; colsum(R) / n]}. {@link #hessianAt} computes {@code P} once, so each
+ * product costs two GEMMs. The dense Hessian has the blocks
+ * {@code H_kl = X~^T diag(p_k * (delta_kl - p_l)) X~ / n (+ lambda on the W diagonal)} with {@code X~ = [X, 1]},
+ * one GEMM per class pair; it has {@code ((d+1)K)^2} entries and is refused above
+ * {@link #hessianBudgetBytes()}.
+ *
+ * <p>The Hessian is singular: adding the same vector to every class column of θ leaves {@code P} unchanged,
+ * so that direction has zero curvature for the bias always, and for {@code W} too when {@code lambda = 0}.
+ * Optimizers that solve with {@code H} must handle it (see {@link dev.softmax.optim.Newton}).
  */
-public final class SoftmaxCrossEntropy implements DifferentiableObjective {
+public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, MiniBatchObjective {
+
+    /** Default memory budget of the dense Hessian: 2 GiB. */
+    public static final long DEFAULT_HESSIAN_BUDGET_BYTES = 2L << 30;
 
     private final INDArray features;
     private final int[] labels;
@@ -40,6 +60,7 @@ public final class SoftmaxCrossEntropy implements DifferentiableObjective {
     private final int numSamples;
     private final INDArray logits;
     private final INDArray scratch;
+    private final long hessianBudgetBytes;
 
     /**
      * @param features {@code X [n,d]}, float or double; kept by reference, not copied, and never mutated
@@ -48,6 +69,22 @@ public final class SoftmaxCrossEntropy implements DifferentiableObjective {
      * @param lambda   L2 strength {@code >= 0} on {@code W}
      */
     public SoftmaxCrossEntropy(INDArray features, int[] labels, int numClasses, double lambda) {
+        this(features, labels, numClasses, lambda, DEFAULT_HESSIAN_BUDGET_BYTES);
+    }
+
+    /**
+     * @param features           {@code X [n,d]}, float or double; kept by reference, not copied, and never mutated
+     * @param labels             {@code y [n]}, each in {@code [0, numClasses)}; copied
+     * @param numClasses         {@code K >= 2}
+     * @param lambda             L2 strength {@code >= 0} on {@code W}
+     * @param hessianBudgetBytes largest dense Hessian {@link #hessian} may build, in bytes, {@code > 0}
+     */
+    public SoftmaxCrossEntropy(INDArray features, int[] labels, int numClasses, double lambda,
+                               long hessianBudgetBytes) {
+        if (hessianBudgetBytes <= 0) {
+            throw new IllegalArgumentException("hessianBudgetBytes must be > 0, got " + hessianBudgetBytes);
+        }
+        this.hessianBudgetBytes = hessianBudgetBytes;
         if (features.rank() != 2) {
             throw new IllegalArgumentException("features must be an [n,d] matrix, got shape "
                     + Arrays.toString(features.shape()));
@@ -91,12 +128,42 @@ public final class SoftmaxCrossEntropy implements DifferentiableObjective {
         return Nd4j.create(flat, new long[] {labels.length, numClasses}, type);
     }
 
+    /** The same objective with another dense-Hessian memory budget (shares the data, which is not copied). */
+    public SoftmaxCrossEntropy withHessianBudget(long bytes) {
+        return new SoftmaxCrossEntropy(features, labels, layout.classes(), lambda, bytes);
+    }
+
+    /** The largest dense Hessian, in bytes, that {@link #hessian} builds. */
+    public long hessianBudgetBytes() {
+        return hessianBudgetBytes;
+    }
+
+    /** Bytes of a dense DOUBLE Hessian for {@code d} features and {@code K} classes: {@code 8 ((d+1)K)^2}. */
+    public static long denseHessianBytes(int features, int classes) {
+        double dim = (double) (features + 1) * classes;
+        double bytes = 8.0 * dim * dim;
+        return bytes >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) bytes;
+    }
+
+    /** Formats a byte count with a binary unit, e.g. {@code 7.0 GiB}. */
+    public static String formatBytes(long bytes) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+        double value = bytes;
+        int unit = 0;
+        while (value >= 1024 && unit < units.length - 1) {
+            value /= 1024;
+            unit++;
+        }
+        return unit == 0 ? bytes + " B" : String.format(java.util.Locale.ROOT, "%.1f %s", value, units[unit]);
+    }
+
     /** The parameter layout ({@code d}, {@code K}). */
     public ParameterLayout layout() {
         return layout;
     }
 
     /** Number of samples {@code n}. */
+    @Override
     public int numSamples() {
         return numSamples;
     }
@@ -139,6 +206,149 @@ public final class SoftmaxCrossEntropy implements DifferentiableObjective {
         }
         layout.bias(gradient).assign(logits.sum(true, 0).divi(numSamples));
         return new ValueAndGradient(value, gradient);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The batch is a new {@code SoftmaxCrossEntropy} on a copy of the selected rows (one gather, no
+     * per-element work), with the same {@code lambda} and Hessian budget.
+     */
+    @Override
+    public SoftmaxCrossEntropy batch(int[] rowIndices) {
+        if (rowIndices.length == 0) {
+            throw new IllegalArgumentException("a batch needs at least one row");
+        }
+        int[] batchLabels = new int[rowIndices.length];
+        for (int i = 0; i < rowIndices.length; i++) {
+            int row = rowIndices[i];
+            if (row < 0 || row >= numSamples) {
+                throw new IllegalArgumentException("row index " + row + " at position " + i + " is outside [0,"
+                        + numSamples + ")");
+            }
+            batchLabels[i] = labels[row];
+        }
+        return new SoftmaxCrossEntropy(features.getRows(rowIndices), batchLabels, layout.classes(), lambda,
+                hessianBudgetBytes);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Computes {@code P = softmax(X W + 1 b^T)} once (one GEMM) and keeps it in the operator; products and
+     * the diagonal are in θ's data type.
+     */
+    @Override
+    public HessianOperator hessianAt(INDArray theta) {
+        checkTheta(theta);
+        return new SoftmaxHessian(probabilities(theta));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Built from {@code K(K+1)/2} GEMMs {@code X~^T diag(w_kl) X~} of size {@code (d+1)^2}, each
+     * {@code O(n d^2)}; the probabilities are computed in DOUBLE. The entry for θ indices
+     * {@code (j,k), (j',l)} (row {@code j} of the {@code [(d+1),K]} matrix, class {@code k}) is at
+     * {@code [j*K + k, j'*K + l]}.
+     *
+     * @throws IllegalStateException when {@code 8 ((d+1)K)^2} bytes exceed {@link #hessianBudgetBytes()}
+     */
+    @Override
+    public INDArray hessian(INDArray theta) {
+        checkTheta(theta);
+        int d = layout.features();
+        int k = layout.classes();
+        long bytes = denseHessianBytes(d, k);
+        if (bytes > hessianBudgetBytes) {
+            throw new IllegalStateException("the dense Hessian for d=" + d + ", K=" + k + " is " + layout.dimension()
+                    + " x " + layout.dimension() + " doubles = " + formatBytes(bytes) + ", above the budget of "
+                    + formatBytes(hessianBudgetBytes) + "; use newton-cg (Hessian-free), lbfgs, or raise the budget"
+                    + " (--hessian-budget)");
+        }
+        INDArray p = probabilities(theta).castTo(DataType.DOUBLE);
+        INDArray xTilde = Nd4j.hstack(features.castTo(DataType.DOUBLE), Nd4j.ones(DataType.DOUBLE, numSamples, 1));
+        int dim = (int) layout.dimension();
+        INDArray h = Nd4j.zeros(DataType.DOUBLE, dim, dim);
+        // View as [j, k, j', l] so that the block of class pair (k, l) is h4[:, k, :, l].
+        INDArray h4 = h.reshape('c', d + 1, k, d + 1, k);
+        INDArray block = Nd4j.createUninitialized(DataType.DOUBLE, d + 1, d + 1);
+        for (int a = 0; a < k; a++) {
+            INDArray pa = p.getColumn(a, true);
+            for (int c = a; c < k; c++) {
+                // w_ac = p_a * (delta_ac - p_c), per sample.
+                INDArray w = a == c ? pa.mul(pa.rsub(1.0)) : pa.mul(p.getColumn(c, true)).negi();
+                Nd4j.gemm(xTilde, xTilde.mulColumnVector(w), block, true, false, 1.0 / numSamples, 0.0);
+                h4.get(NDArrayIndex.all(), NDArrayIndex.point(a), NDArrayIndex.all(), NDArrayIndex.point(c))
+                        .assign(block);
+                if (a != c) {
+                    h4.get(NDArrayIndex.all(), NDArrayIndex.point(c), NDArrayIndex.all(), NDArrayIndex.point(a))
+                            .assign(block.transpose());
+                }
+            }
+        }
+        if (lambda != 0) {
+            // The W entries come first in θ, so the penalised diagonal is the leading d*K entries.
+            for (int i = 0; i < d * k; i++) {
+                h.putScalar(i, i, h.getDouble(i, i) + lambda);
+            }
+        }
+        return h;
+    }
+
+    /** {@code P = softmax(X W + 1 b^T)}, a new {@code [n,K]} array of θ's type. */
+    private INDArray probabilities(INDArray theta) {
+        INDArray z = Nd4j.createUninitialized(theta.dataType(), numSamples, layout.classes());
+        Nd4j.gemm(features, layout.weights(theta), z, false, false, 1.0, 0.0);
+        z.addiRowVector(layout.bias(theta));
+        z.subiColumnVector(z.max(true, 1));
+        Transforms.exp(z, false);
+        return z.diviColumnVector(z.sum(true, 1));
+    }
+
+    /** The Hessian at one point; holds its own {@code P}, so it stays valid after other calls. */
+    private final class SoftmaxHessian implements HessianOperator {
+        private final INDArray p;
+
+        SoftmaxHessian(INDArray p) {
+            this.p = p;
+        }
+
+        @Override
+        public INDArray apply(INDArray v) {
+            checkTheta(v);
+            INDArray flat = v.isView() || v.ordering() != 'c' ? v.dup('c') : v;
+            INDArray dW = layout.weights(flat);
+            // T = X dW + 1 db^T: the change of the logits along v.
+            INDArray t = Nd4j.createUninitialized(p.dataType(), numSamples, layout.classes());
+            Nd4j.gemm(features, dW, t, false, false, 1.0, 0.0);
+            t.addiRowVector(layout.bias(flat));
+            // R = P * (T - rowsum(P * T)): the softmax Jacobian diag(p) - p p^T applied row by row.
+            INDArray rowSums = t.mul(p).sum(true, 1);
+            INDArray r = t.subiColumnVector(rowSums).muli(p);
+            INDArray out = layout.zeros(p.dataType());
+            INDArray outW = layout.weights(out);
+            Nd4j.gemm(features, r, outW, true, false, 1.0 / numSamples, 0.0);
+            if (lambda != 0) {
+                outW.addi(dW.mul(lambda));
+            }
+            layout.bias(out).assign(r.sum(true, 0).divi(numSamples));
+            return out;
+        }
+
+        @Override
+        public INDArray diagonal() {
+            // H[(j,k),(j,k)] = (1/n) sum_i x_ij^2 p_ik (1 - p_ik) (+ lambda for W): one GEMM with X∘X.
+            INDArray w = p.mul(p.rsub(1.0));
+            INDArray out = layout.zeros(p.dataType());
+            INDArray outW = layout.weights(out);
+            Nd4j.gemm(features.mul(features), w, outW, true, false, 1.0 / numSamples, 0.0);
+            if (lambda != 0) {
+                outW.addi(lambda);
+            }
+            layout.bias(out).assign(w.sum(true, 0).divi(numSamples));
+            return out;
+        }
     }
 
     /**

@@ -43,6 +43,27 @@ public final class GradientCheck {
         return first;
     }
 
+    /** {@code (g(theta + h v) - g(theta - h v)) / (2h)}: the Hessian-vector product by differencing the gradient. */
+    public static INDArray numericalHessianVector(DifferentiableObjective f, INDArray theta, INDArray v, double h) {
+        requireDouble(theta);
+        INDArray plus = f.gradient(theta.add(v.mul(h)));
+        INDArray minus = f.gradient(theta.sub(v.mul(h)));
+        return plus.subi(minus).divi(2 * h);
+    }
+
+    /** The dense Hessian by differencing the gradient along each unit vector; column {@code i} is {@code H e_i}. */
+    public static INDArray numericalHessian(DifferentiableObjective f, INDArray theta, double h) {
+        requireDouble(theta);
+        int m = (int) theta.length();
+        INDArray hessian = org.nd4j.linalg.factory.Nd4j.zeros(DataType.DOUBLE, m, m);
+        for (int i = 0; i < m; i++) {
+            INDArray e = org.nd4j.linalg.factory.Nd4j.zeros(DataType.DOUBLE, m);
+            e.putScalar(i, 1.0);
+            hessian.putColumn(i, numericalHessianVector(f, theta, e, h).reshape(m, 1));
+        }
+        return hessian;
+    }
+
     /**
      * Largest relative error {@code |a - b| / max(|a|, |b|, floor)} over all entries; the floor keeps entries that
      * are both nearly zero from dominating.

@@ -1,0 +1,21 @@
+package dev.softmax.optim;
+
+/**
+ * An objective that is a mean over samples (plus a penalty), so that it can be evaluated on a subset of the
+ * samples: what stochastic optimizers need.
+ */
+public interface MiniBatchObjective extends DifferentiableObjective {
+
+    /** Number of samples {@code n} the full objective averages over. */
+    int numSamples();
+
+    /**
+     * The same objective on the rows {@code rowIndices} only, with the same scaling as the full objective (the
+     * mean over the batch plus the same penalty), so a batch of all rows equals the full objective and
+     * mini-batch gradients are unbiased estimates of the full gradient.
+     *
+     * @param rowIndices sample indices in {@code [0, numSamples())}, at least one; repeats are allowed
+     * @throws IllegalArgumentException for an empty array or an index out of range
+     */
+    DifferentiableObjective batch(int[] rowIndices);
+}

@@ -1,0 +1,31 @@
+package dev.softmax.optim;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * An objective with second derivatives, available as Hessian-vector products (any size) and as a dense
+ * matrix (small problems only).
+ */
+public interface TwiceDifferentiableObjective extends DifferentiableObjective {
+
+    /**
+     * Linearises at {@code theta} once and returns the Hessian there as an operator; each
+     * {@link HessianOperator#apply} reuses that work. {@code theta} is not mutated, and later calls to other
+     * methods of the objective do not change the operator.
+     */
+    HessianOperator hessianAt(INDArray theta);
+
+    /** {@code H(theta) v}; linearises anew on every call, so prefer {@link #hessianAt} for several products. */
+    default INDArray hessianVectorProduct(INDArray theta, INDArray v) {
+        return hessianAt(theta).apply(v);
+    }
+
+    /**
+     * The dense Hessian {@code [m,m]} at {@code theta}, in DOUBLE whatever the objective's type.
+     *
+     * @throws IllegalStateException when the matrix would exceed the objective's memory budget; the message
+     *                               gives the size and points to {@code newton-cg}, which needs only
+     *                               Hessian-vector products
+     */
+    INDArray hessian(INDArray theta);
+}

@@ -1,0 +1,33 @@
+package dev.softmax.optim;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** Small vector helpers the optimizers share; reductions always accumulate in double. */
+final class Vectors {
+
+    private Vectors() {
+    }
+
+    /** {@code a . b} accumulated in double (BLAS {@code ddot} on DOUBLE inputs, a cast first otherwise). */
+    static double dot(INDArray a, INDArray b) {
+        INDArray x = a.dataType() == DataType.DOUBLE ? a : a.castTo(DataType.DOUBLE);
+        INDArray y = b.dataType() == DataType.DOUBLE ? b : b.castTo(DataType.DOUBLE);
+        return Nd4j.getBlasWrapper().dot(flat(x), flat(y));
+    }
+
+    /** Whether every entry is finite. */
+    static boolean allFinite(INDArray a) {
+        return !(a.isNaN().any() || a.isInfinite().any());
+    }
+
+    /** {@code a} as a DOUBLE array (itself when it already is). */
+    static INDArray asDouble(INDArray a) {
+        return a.dataType() == DataType.DOUBLE ? a : a.castTo(DataType.DOUBLE);
+    }
+
+    private static INDArray flat(INDArray a) {
+        return a.rank() == 1 ? a : a.reshape(a.length());
+    }
+}

@@ -1,0 +1,133 @@
+package dev.softmax.loss;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.softmax.optim.DifferentiableObjective;
+import dev.softmax.optim.HessianOperator;
+import dev.softmax.optim.ValueAndGradient;
+import dev.softmax.testutil.GradientCheck;
+import dev.softmax.testutil.TestProblems;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** Second derivatives and mini-batches of {@link SoftmaxCrossEntropy}, checked numerically and against each other. */
+class SoftmaxHessianTest {
+
+    /** Random problem, random θ with a nonzero bias (the layout puts b in the last row). */
+    private static SoftmaxCrossEntropy problem(double lambda) {
+        return TestProblems.random(40, 5, 4, lambda, 7);
+    }
+
+    @ParameterizedTest
+    @ValueSource(doubles = {0.0, 0.3})
+    void hessianVectorProductMatchesFiniteDifferencesOfTheGradient(double lambda) {
+        SoftmaxCrossEntropy f = problem(lambda);
+        INDArray theta = TestProblems.randomPoint(f, 0.5, 1);
+        HessianOperator h = f.hessianAt(theta);
+        for (long seed = 10; seed < 13; seed++) {
+            INDArray v = TestProblems.randomPoint(f, 1.0, seed);
+            INDArray numeric = GradientCheck.numericalHessianVector(f, theta, v, 1e-5);
+            assertTrue(GradientCheck.maxRelativeError(h.apply(v), numeric, 1e-6) < 1e-6,
+                    "Hv vs finite differences, lambda=" + lambda);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(doubles = {0.0, 0.3})
+    void denseHessianMatchesFiniteDifferencesAndTheOperator(double lambda) {
+        SoftmaxCrossEntropy f = problem(lambda);
+        INDArray theta = TestProblems.randomPoint(f, 0.5, 2);
+        INDArray dense = f.hessian(theta);
+        assertEquals(DataType.DOUBLE, dense.dataType());
+        INDArray numeric = GradientCheck.numericalHessian(f, theta, 1e-5);
+        assertTrue(GradientCheck.maxRelativeError(dense, numeric, 1e-6) < 1e-6, "H vs finite differences");
+        assertTrue(GradientCheck.maxRelativeError(dense, dense.transpose(), 1e-12) < 1e-12, "H symmetric");
+
+        HessianOperator op = f.hessianAt(theta);
+        INDArray v = TestProblems.randomPoint(f, 1.0, 3);
+        INDArray dv = dense.mmul(v.reshape(v.length(), 1)).reshape(v.length());
+        assertTrue(GradientCheck.maxRelativeError(op.apply(v), dv, 1e-12) < 1e-10, "hessianAt(θ).apply(v) == H v");
+        assertTrue(GradientCheck.maxRelativeError(f.hessianVectorProduct(theta, v), dv, 1e-12) < 1e-10);
+        assertTrue(GradientCheck.maxRelativeError(op.diagonal(), Nd4j.diag(dense).reshape(v.length()), 1e-12) < 1e-10,
+                "diagonal() == diag(H)");
+    }
+
+    @Test
+    void gradientMatchesFiniteDifferences() {
+        SoftmaxCrossEntropy f = problem(0.3);
+        INDArray theta = TestProblems.randomPoint(f, 0.5, 4);
+        INDArray numeric = GradientCheck.numericalGradient(f, theta, 1e-6);
+        assertTrue(GradientCheck.maxRelativeError(f.gradient(theta), numeric, 1e-6) < 1e-6);
+    }
+
+    @Test
+    void hessianIsSingularAlongAddingTheSameBiasToEveryClass() {
+        SoftmaxCrossEntropy f = problem(0.3);
+        INDArray theta = TestProblems.randomPoint(f, 0.5, 5);
+        INDArray v = f.layout().zeros(DataType.DOUBLE);
+        f.layout().bias(v).assign(1.0);
+        assertTrue(f.hessianAt(theta).apply(v).norm2Number().doubleValue() < 1e-12);
+    }
+
+    @Test
+    void operatorIsUnaffectedByLaterEvaluations() {
+        SoftmaxCrossEntropy f = problem(0.1);
+        INDArray theta = TestProblems.randomPoint(f, 0.5, 6);
+        HessianOperator op = f.hessianAt(theta);
+        INDArray v = TestProblems.randomPoint(f, 1.0, 7);
+        INDArray before = op.apply(v);
+        f.valueAndGradient(TestProblems.randomPoint(f, 2.0, 8));
+        assertEquals(before, op.apply(v));
+    }
+
+    @Test
+    void batchOfAllRowsEqualsTheFullObjective() {
+        SoftmaxCrossEntropy f = problem(0.2);
+        INDArray theta = TestProblems.randomPoint(f, 0.5, 9);
+        DifferentiableObjective all = f.batch(IntStream.range(0, f.numSamples()).toArray());
+        ValueAndGradient full = f.valueAndGradient(theta);
+        ValueAndGradient batch = all.valueAndGradient(theta);
+        assertEquals(full.value(), batch.value(), 1e-14 * Math.abs(full.value()));
+        assertTrue(GradientCheck.maxRelativeError(full.gradient(), batch.gradient(), 1e-12) < 1e-12);
+    }
+
+    @Test
+    void batchIsTheMeanOverItsRowsPlusTheFullPenalty() {
+        SoftmaxCrossEntropy f = problem(0.2);
+        INDArray theta = TestProblems.randomPoint(f, 0.5, 10);
+        int[] rows = {3, 17, 17, 29};
+        // Same data without the penalty: the difference must be exactly the full penalty, not scaled by n_b/n.
+        SoftmaxCrossEntropy unpenalised = problem(0.0);
+        INDArray w = f.layout().weights(theta);
+        double penalty = 0.5 * 0.2 * w.mul(w).sumNumber().doubleValue();
+        assertEquals(unpenalised.batch(rows).value(theta) + penalty, f.batch(rows).value(theta), 1e-12);
+        // A mean, not a sum: a row repeated is the same as the row once.
+        assertEquals(f.batch(new int[] {17}).value(theta), f.batch(new int[] {17, 17}).value(theta), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> f.batch(new int[] {40}));
+        assertThrows(IllegalArgumentException.class, () -> f.batch(new int[0]));
+    }
+
+    @Test
+    void denseHessianIsRefusedAboveTheBudgetWithSizeAndNewtonCg() {
+        // CIFAR-10 shape without the data: only d and K matter for the check, which comes before any work.
+        SoftmaxCrossEntropy f = new SoftmaxCrossEntropy(Nd4j.zeros(DataType.FLOAT, 2, 3072), new int[] {0, 9}, 10, 0.0);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> f.hessian(f.layout().zeros(DataType.FLOAT)));
+        assertTrue(e.getMessage().contains("newton-cg"), e.getMessage());
+        assertTrue(e.getMessage().contains("30730 x 30730"), e.getMessage());
+        assertTrue(e.getMessage().contains("7.0 GiB"), e.getMessage());
+
+        SoftmaxCrossEntropy small = problem(0.1).withHessianBudget(1000);
+        IllegalStateException tiny = assertThrows(IllegalStateException.class,
+                () -> small.hessian(small.layout().zeros(DataType.DOUBLE)));
+        assertTrue(tiny.getMessage().contains("newton-cg"), tiny.getMessage());
+        assertEquals(SoftmaxCrossEntropy.denseHessianBytes(5, 4), 8L * 24 * 24);
+    }
+}
