@@ -36,6 +36,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--report", paramLabel = "FILE", description = "Write a JSON summary of the run to FILE.")
     Path report;
 
+    @Option(names = "--plot", paramLabel = "DIR",
+            description = "Write the loss curve and the test confusion matrix as PNGs to DIR.")
+    Path plot;
+
     @Mixin
     CommonOptions common;
 
@@ -124,6 +128,9 @@ public final class TrainCommand implements Callable<Integer> {
             json.put("train_seconds", trainSeconds);
             Json.write(report, json);
             out.println("report written to " + report);
+        }
+        if (plot != null) {
+            out.println("plots written: " + TrainingPlots.write(plot, result, confusion, data.dataset().toString()));
         }
         return 0;
     }
