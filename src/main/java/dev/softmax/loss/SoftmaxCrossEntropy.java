@@ -228,8 +228,25 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             }
             batchLabels[i] = labels[row];
         }
-        return new SoftmaxCrossEntropy(features.getRows(rowIndices), batchLabels, layout.classes(), lambda,
-                hessianBudgetBytes);
+        // Gathers only: the rows are already validated, so skip the public constructor's checks (SGD calls this
+        // once per mini-batch).
+        return new SoftmaxCrossEntropy(features.getRows(rowIndices), batchLabels, oneHot.getRows(rowIndices), lambda,
+                layout, hessianBudgetBytes);
+    }
+
+    /** A batch: arrays already checked and gathered. */
+    private SoftmaxCrossEntropy(INDArray features, int[] labels, INDArray oneHot, double lambda, ParameterLayout layout,
+                                long hessianBudgetBytes) {
+        this.features = features;
+        this.labels = labels;
+        this.oneHot = oneHot;
+        this.lambda = lambda;
+        this.layout = layout;
+        this.hessianBudgetBytes = hessianBudgetBytes;
+        this.numSamples = labels.length;
+        DataType type = features.dataType();
+        this.logits = Nd4j.createUninitialized(type, numSamples, layout.classes());
+        this.scratch = Nd4j.createUninitialized(type, numSamples, layout.classes());
     }
 
     /**

@@ -12,6 +12,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Quasi-Newton methods need the curvature condition: it guarantees {@code s^T y > 0}, so the BFGS update stays
  * positive definite.
  *
+ * <p>Near the optimum the decrease {@code c1 t g^T d} falls below the rounding error of {@code f}, and the
+ * sufficient-decrease test fails for every step. Like Hager and Zhang's approximate Wolfe conditions (2005), a
+ * trial is then also accepted when it meets the curvature condition and {@code f} is unchanged to within
+ * {@code 1e-14} relative: the gradient information is still reliable where the function values are not.
+ *
  * <p>Every trial evaluates value and gradient together. A trial with a non-finite value is treated as "too
  * far": it becomes the upper end of the bracket and the next trial bisects.
  *
@@ -83,6 +88,9 @@ public record WolfeLineSearch(double c1, double c2, int maxEvaluations, double m
         Trial best = null;
         while (counter.count < maxEvaluations) {
             Trial trial = counter.evaluate(step);
+            if (approximatelyWolfe(trial, f0, slope0)) {
+                return accept(trial, true, counter.count);
+            }
             if (!trial.finite() || trial.value > f0 + c1 * step * slope0
                     || (counter.count > 1 && trial.value >= previous.value)) {
                 return zoom(counter, previous, trial, f0, slope0, best);
@@ -122,6 +130,9 @@ public record WolfeLineSearch(double c1, double c2, int maxEvaluations, double m
                 step = lo.step + 0.5 * width;
             }
             Trial trial = counter.evaluate(step);
+            if (approximatelyWolfe(trial, f0, slope0)) {
+                return accept(trial, true, counter.count);
+            }
             if (!trial.finite() || trial.value > f0 + c1 * step * slope0 || trial.value >= lo.value) {
                 hi = trial;
             } else {
@@ -137,6 +148,12 @@ public record WolfeLineSearch(double c1, double c2, int maxEvaluations, double m
         }
         return best == null ? new Outcome(false, false, lo.step, null, null, counter.count)
                 : accept(best, false, counter.count);
+    }
+
+    /** The curvature condition holds and {@code f} did not change beyond rounding. */
+    private boolean approximatelyWolfe(Trial trial, double f0, double slope0) {
+        return trial.finite() && Math.abs(trial.slope) <= -c2 * slope0
+                && trial.value - f0 <= 1e-14 * Math.max(1.0, Math.abs(f0));
     }
 
     /** Minimiser of the cubic interpolating value and slope at both ends (Nocedal and Wright, eq. 3.59). */

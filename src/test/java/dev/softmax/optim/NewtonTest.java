@@ -1,0 +1,106 @@
+package dev.softmax.optim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.softmax.data.Dataset;
+import dev.softmax.data.FeatureScaler;
+import dev.softmax.loss.SoftmaxCrossEntropy;
+import dev.softmax.testutil.TestProblems;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+class NewtonTest {
+
+    @Test
+    void convergesQuadraticallyOnIrisWithinFifteenIterations() {
+        SoftmaxCrossEntropy iris = TestProblems.iris(1e-2);
+        OptimizationResult result = new Newton().minimize(iris, iris.layout().zeros(DataType.DOUBLE),
+                new StoppingCriteria(100, 1e-10, 0, null), IterationListener.NONE);
+        assertEquals(TerminationReason.GRADIENT_TOLERANCE, result.reason());
+        assertTrue(result.iterations() <= 15, "iterations: " + result.iterations());
+        // Near the optimum the gradient norm roughly squares: g_{k+1} <= C g_k^2 with a moderate C (about 20 here),
+        // i.e. log g_{k+1} / log g_k approaches 2. Count the steps that show it, above the rounding floor.
+        List<IterationRecord> history = result.history();
+        int quadraticSteps = 0;
+        for (int k = 1; k + 1 < history.size(); k++) {
+            double g = history.get(k).gradientNorm();
+            double next = history.get(k + 1).gradientNorm();
+            if (g < 1e-2) {
+                assertTrue(next <= 100 * g * g, "step " + k + ": " + g + " -> " + next);
+                if (g < 1e-3 && next > 1e-14) {
+                    assertTrue(Math.log(next) / Math.log(g) > 1.5, "step " + k + ": " + g + " -> " + next);
+                }
+                quadraticSteps++;
+            }
+        }
+        assertTrue(quadraticSteps >= 2, "quadratic phase too short: " + history);
+        // Full steps throughout, one Hessian and one value-and-gradient per iteration.
+        for (IterationRecord row : history.subList(1, history.size())) {
+            assertEquals(1.0, row.stepSize());
+            assertEquals(1, row.innerIterations());
+        }
+        assertEquals(result.iterations(), result.last().hessianVectorProducts());
+    }
+
+    @Test
+    void handlesTheSingularHessianWithoutRegularisation() {
+        // lambda = 0: the Hessian is singular along W and b (adding a vector to every class column); the damping
+        // keeps the solve defined and Newton still converges to the (non-unique) minimiser's objective.
+        SoftmaxCrossEntropy f = TestProblems.random(200, 4, 3, 0.0, 21);
+        INDArray start = f.layout().zeros(DataType.DOUBLE);
+        StoppingCriteria stop = new StoppingCriteria(100, 1e-9, 0, null);
+        OptimizationResult newton = new Newton().minimize(f, start, stop, null);
+        OptimizationResult lbfgs = new Lbfgs().minimize(f, start, stop.withGradientTolerance(1e-8), null);
+        assertTrue(newton.converged(), newton.reason().toString());
+        assertTrue(newton.iterations() <= 15, "iterations " + newton.iterations());
+        assertEquals(lbfgs.value(), newton.value(), 1e-9 * newton.value());
+    }
+
+    @Test
+    void worksInFloat() {
+        Dataset data = TestProblems.irisDataset(DataType.FLOAT);
+        INDArray x = FeatureScaler.standard(data.features()).transform(data.features());
+        SoftmaxCrossEntropy f = new SoftmaxCrossEntropy(x, data.labels(), 3, 1e-2);
+        OptimizationResult result = new Newton().minimize(f, f.layout().zeros(DataType.FLOAT),
+                StoppingCriteria.of(50), null);
+        assertEquals(DataType.FLOAT, result.solution().dataType());
+        double optimum = new Newton().minimize(TestProblems.iris(1e-2), TestProblems.iris(1e-2).layout()
+                .zeros(DataType.DOUBLE), new StoppingCriteria(50, 1e-10, 0, null), null).value();
+        assertEquals(optimum, result.value(), 1e-5 * optimum);
+    }
+
+    @Test
+    void refusesTheDenseHessianAboveTheBudget() {
+        SoftmaxCrossEntropy f = TestProblems.iris(1e-2).withHessianBudget(1024);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new Newton().minimize(f, f.layout().zeros(DataType.DOUBLE), StoppingCriteria.of(10), null));
+        assertTrue(e.getMessage().contains("newton-cg") && e.getMessage().contains("15 x 15"), e.getMessage());
+    }
+
+    @Test
+    void everyOptimizerStopsAtANonFiniteStart() {
+        SoftmaxCrossEntropy f = TestProblems.iris(1e-2);
+        INDArray start = f.layout().zeros(DataType.DOUBLE);
+        start.putScalar(0, Double.NaN);
+        StoppingCriteria stop = StoppingCriteria.of(10);
+        List<OptimizationResult> results = List.of(new GradientDescent().minimize(f, start, stop, null),
+                new Newton().minimize(f, start, stop, null), new NewtonCg().minimize(f, start, stop, null),
+                new Lbfgs().minimize(f, start, stop, null), new MiniBatchSgd(0.1, 16, 0).minimize(f, start, stop, null),
+                new Adam(0.1, 16, 0).minimize(f, start, stop, null));
+        for (OptimizationResult result : results) {
+            assertEquals(TerminationReason.NON_FINITE_VALUE, result.reason());
+            assertEquals(0, result.iterations());
+        }
+    }
+
+    @Test
+    void dampingFactorIsValidated() {
+        assertThrows(IllegalArgumentException.class, () -> new Newton(-1, 10));
+        assertThrows(IllegalArgumentException.class, () -> new Newton(1e-3, 0));
+        assertEquals("newton", new Newton().name());
+    }
+}
