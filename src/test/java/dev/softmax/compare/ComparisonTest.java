@@ -12,9 +12,11 @@ import dev.softmax.data.Dataset;
 import dev.softmax.data.FeatureScaler;
 import dev.softmax.data.Splits;
 import dev.softmax.loss.SoftmaxCrossEntropy;
+import dev.softmax.optim.Adam;
 import dev.softmax.optim.GradientDescent;
 import dev.softmax.optim.IterationRecord;
 import dev.softmax.optim.Lbfgs;
+import dev.softmax.optim.MiniBatchSgd;
 import dev.softmax.optim.Newton;
 import dev.softmax.optim.NewtonCg;
 import dev.softmax.optim.StoppingCriteria;
@@ -114,6 +116,21 @@ class ComparisonTest {
         List<String> csv = Files.readAllLines(dir.resolve("summary.csv"));
         // The reason contains a comma, so it is quoted; the row keeps its column count.
         assertTrue(csv.get(1).startsWith("newton,skipped,") && csv.get(1).endsWith("\""), csv.get(1));
+    }
+
+    @Test
+    void stochasticMethodsRecordOneRowPerEpochAndStayAtOrAboveTheBest() {
+        List<Run> runs = irisComparison(SoftmaxCrossEntropy.DEFAULT_HESSIAN_BUDGET_BYTES).runAll(List.of(
+                new Candidate("lbfgs", new Lbfgs()), new Candidate("sgd", new MiniBatchSgd(0.1, 16, 7)),
+                new Candidate("adam", new Adam(0.05, 16, 7))), StoppingCriteria.of(30), new Comparison.Observer() { });
+        ComparisonReport report = new ComparisonReport(runs);
+        for (Run run : runs.subList(1, 3)) {
+            assertEquals(run.result().iterations() + 1, run.points().size(), run.name());
+            assertEquals(Math.log(3), run.points().get(0).objective(), 1e-12, run.name());
+            assertTrue(report.gap(run.result().value()) >= 0, run.name());
+            assertTrue(run.result().value() < 0.5 * Math.log(3), run.name() + " made no progress: "
+                    + run.result().value());
+        }
     }
 
     @Test
