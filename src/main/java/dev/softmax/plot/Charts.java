@@ -79,6 +79,7 @@ public final class Charts {
             }
             addSeries(chart, run.name(), xs, ys);
         }
+        roundXAxis(chart);
         return chart;
     }
 
@@ -100,6 +101,7 @@ public final class Charts {
             }
             any |= addSeries(chart, run.name(), xs, ys);
         }
+        roundXAxis(chart);
         return any ? chart : null;
     }
 
@@ -115,6 +117,7 @@ public final class Charts {
             }
         }
         addSeries(chart, "objective", xs, ys);
+        roundXAxis(chart);
         chart.getStyler().setLegendVisible(false);
         return chart;
     }
@@ -128,6 +131,10 @@ public final class Charts {
                 .xAxisTitle("predicted class").yAxisTitle("true class").build();
         chart.getStyler().setShowValue(true);
         chart.getStyler().setHeatMapValueDecimalPattern("0");
+        // White for 0 up to a mid blue: the counts (black) stay readable on every cell, and empty cells recede.
+        chart.getStyler().setRangeColors(new java.awt.Color[] {java.awt.Color.WHITE, new java.awt.Color(0xC6DBEF),
+                new java.awt.Color(0x6BAED6), new java.awt.Color(0x4292C6)});
+        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
         chart.getStyler().setPlotContentSize(1.0);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         int k = matrix.numClasses();
@@ -143,6 +150,19 @@ public final class Charts {
         }
         chart.addSeries("count", predicted, truth, cells);
         return chart;
+    }
+
+    /**
+     * Ends the x axis at a round number just above the data. Left to itself XChart ends it at the last point, and
+     * when that is an integer like 770 it labels every 28th iteration, edge to edge.
+     */
+    private static void roundXAxis(XYChart chart) {
+        double max = chart.getSeriesMap().values().stream()
+                .mapToDouble(series -> java.util.Arrays.stream(series.getXData()).max().orElse(0)).max().orElse(0);
+        if (max > 0 && Double.isFinite(max)) {
+            double step = Math.pow(10, Math.floor(Math.log10(max))) / 2;
+            chart.getStyler().setXAxisMax(Math.ceil(max / step) * step);
+        }
     }
 
     /** Writes {@code chart} as a PNG, atomically. */
@@ -161,12 +181,15 @@ public final class Charts {
         return chart;
     }
 
-    /** Adds a line with small markers (so one-point runs still show); returns whether it had any point. */
+    /**
+     * Adds a line, with markers on short runs (so that a Newton run of five points shows its iterates, and a
+     * one-point run shows at all); returns whether it had any point.
+     */
     private static boolean addSeries(XYChart chart, String name, List<Double> xs, List<Double> ys) {
         if (xs.isEmpty()) {
             return false;
         }
-        chart.addSeries(name, xs, ys).setMarker(SeriesMarkers.CIRCLE);
+        chart.addSeries(name, xs, ys).setMarker(xs.size() <= 60 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
         return true;
     }
 }
