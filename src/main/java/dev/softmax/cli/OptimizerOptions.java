@@ -1,7 +1,12 @@
 package dev.softmax.cli;
 
+import dev.softmax.loss.SoftmaxCrossEntropy;
+import dev.softmax.optim.LearningRateSchedule;
 import dev.softmax.optim.StoppingCriteria;
+import java.util.Locale;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
 /** Optimizer and stopping options shared by the commands that train. */
 public final class OptimizerOptions {
@@ -15,8 +20,8 @@ public final class OptimizerOptions {
             description = "L2 strength lambda on the weights, bias not penalised (default: ${DEFAULT-VALUE}).")
     double l2;
 
-    @Option(names = "--max-iter", paramLabel = "N", defaultValue = "1000",
-            description = "Maximum iterations (epochs for stochastic optimizers) (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--max-iter", "--epochs"}, paramLabel = "N", defaultValue = "1000",
+            description = "Maximum iterations; for sgd and adam, epochs (default: ${DEFAULT-VALUE}).")
     int maxIterations;
 
     @Option(names = "--tol", paramLabel = "TOL", defaultValue = "1e-6",
@@ -30,6 +35,108 @@ public final class OptimizerOptions {
     @Option(names = "--time-limit", paramLabel = "SECONDS",
             description = "Stop after this many seconds of optimisation (default: none).")
     Double timeLimitSeconds;
+
+    @Option(names = "--learning-rate", paramLabel = "LR",
+            description = "sgd, adam: base learning rate (default: " + DEFAULT_SGD_RATE + " for sgd, "
+                    + DEFAULT_ADAM_RATE + " for adam).")
+    Double learningRate;
+
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "32",
+            description = "sgd, adam: rows per mini-batch (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--momentum", paramLabel = "MU", defaultValue = "0.0",
+            description = "sgd: momentum in [0,1) (default: ${DEFAULT-VALUE}).")
+    double momentum;
+
+    @Option(names = "--nesterov", description = "sgd: use Nesterov momentum (needs --momentum > 0).")
+    boolean nesterov;
+
+    @Option(names = "--schedule", paramLabel = "NAME", defaultValue = "constant", converter = ScheduleConverter.class,
+            description = "sgd, adam: learning-rate schedule: constant, invscaling (lr / (1 + decay*t)^power, t ="
+                    + " mini-batch updates) or step (lr * drop-factor^(epoch / drop-every)) (default: ${DEFAULT-VALUE}).")
+    String schedule;
+
+    @Option(names = "--decay", paramLabel = "D", defaultValue = "0.01",
+            description = "invscaling: decay per mini-batch update (default: ${DEFAULT-VALUE}).")
+    double decay;
+
+    @Option(names = "--power", paramLabel = "P", defaultValue = "0.5",
+            description = "invscaling: exponent (default: ${DEFAULT-VALUE}).")
+    double power;
+
+    @Option(names = "--drop-factor", paramLabel = "F", defaultValue = "0.5",
+            description = "step: factor applied to the rate every --drop-every epochs (default: ${DEFAULT-VALUE}).")
+    double dropFactor;
+
+    @Option(names = "--drop-every", paramLabel = "EPOCHS", defaultValue = "10",
+            description = "step: epochs between drops (default: ${DEFAULT-VALUE}).")
+    int dropEvery;
+
+    @Option(names = "--beta1", paramLabel = "B", defaultValue = "0.9",
+            description = "adam: first-moment decay (default: ${DEFAULT-VALUE}).")
+    double beta1;
+
+    @Option(names = "--beta2", paramLabel = "B", defaultValue = "0.999",
+            description = "adam: second-moment decay (default: ${DEFAULT-VALUE}).")
+    double beta2;
+
+    @Option(names = "--adam-epsilon", paramLabel = "EPS", defaultValue = "1e-8",
+            description = "adam: denominator offset (default: ${DEFAULT-VALUE}).")
+    double adamEpsilon;
+
+    @Option(names = "--history-size", paramLabel = "M", defaultValue = "10",
+            description = "lbfgs: curvature pairs kept (default: ${DEFAULT-VALUE}).")
+    int historySize;
+
+    @Option(names = "--cg-max-iter", paramLabel = "N", defaultValue = "100",
+            description = "newton-cg: conjugate-gradient steps per iteration at most (default: ${DEFAULT-VALUE}).")
+    int cgMaxIterations;
+
+    @Option(names = "--newton-damping", paramLabel = "C", defaultValue = "1e-3",
+            description = "newton: Levenberg-Marquardt damping mu = C * ||gradient|| for the singular Hessian"
+                    + " (default: ${DEFAULT-VALUE}).")
+    double newtonDamping;
+
+    @Option(names = "--hessian-budget", paramLabel = "SIZE", defaultValue = "2GiB", converter = ByteSizeConverter.class,
+            description = "newton, auto: largest dense Hessian allowed, in bytes or with KiB, MiB, GiB"
+                    + " (default: ${DEFAULT-VALUE}).")
+    long hessianBudgetBytes;
+
+    /** Default {@code --learning-rate} of {@code sgd}. */
+    static final double DEFAULT_SGD_RATE = 0.1;
+    /** Default {@code --learning-rate} of {@code adam}. */
+    static final double DEFAULT_ADAM_RATE = 0.001;
+
+    /** {@code --learning-rate}, or the default of the named optimizer ({@code sgd} or {@code adam}). */
+    double learningRateFor(String optimizerName) {
+        if (learningRate != null) {
+            if (!(learningRate > 0) || learningRate.isInfinite()) {
+                throw new IllegalArgumentException("--learning-rate must be finite and > 0, got " + learningRate);
+            }
+            return learningRate;
+        }
+        return "adam".equals(optimizerName) ? DEFAULT_ADAM_RATE : DEFAULT_SGD_RATE;
+    }
+
+    /** The learning-rate schedule {@code --schedule} and its parameters describe; validates them. */
+    LearningRateSchedule schedule() {
+        try {
+            return switch (schedule) {
+                case "constant" -> LearningRateSchedule.constant();
+                case "invscaling" -> new LearningRateSchedule.InverseScaling(decay, power);
+                case "step" -> new LearningRateSchedule.StepDecay(dropFactor, dropEvery);
+                default -> throw new IllegalArgumentException("unknown --schedule " + schedule);
+            };
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--schedule " + schedule + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The dense-Hessian budget in bytes. */
+    public long hessianBudgetBytes() {
+        return hessianBudgetBytes;
+    }
 
     /** The stopping criteria these options describe; validates them. */
     public StoppingCriteria stoppingCriteria() {
@@ -51,6 +158,45 @@ public final class OptimizerOptions {
     /** The L2 strength. */
     public double l2() {
         return l2;
+    }
+
+    /** Accepts the schedule names, case-insensitively. */
+    static final class ScheduleConverter implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            String name = value.trim().toLowerCase(Locale.ROOT);
+            if (!name.equals("constant") && !name.equals("invscaling") && !name.equals("step")) {
+                throw new TypeConversionException("expected constant, invscaling or step, got '" + value + "'");
+            }
+            return name;
+        }
+    }
+
+    /** Parses sizes such as {@code 2GiB}, {@code 512m}, {@code 1.5G} or a plain byte count. */
+    static final class ByteSizeConverter implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            String text = value.trim().toLowerCase(Locale.ROOT).replace("ib", "").replace("b", "");
+            long unit = 1;
+            if (!text.isEmpty()) {
+                char last = text.charAt(text.length() - 1);
+                int power = "kmgt".indexOf(last) + 1;
+                if (power > 0) {
+                    unit = 1L << (10 * power);
+                    text = text.substring(0, text.length() - 1);
+                }
+            }
+            try {
+                double bytes = Double.parseDouble(text.trim()) * unit;
+                if (!(bytes >= 1) || bytes > Long.MAX_VALUE) {
+                    throw new NumberFormatException();
+                }
+                return (long) bytes;
+            } catch (NumberFormatException e) {
+                throw new TypeConversionException("expected a positive size such as 2GiB, 512MiB or 1000000, got '"
+                        + value + "'");
+            }
+        }
     }
 
     /** Converts {@code --optimizer} values. */

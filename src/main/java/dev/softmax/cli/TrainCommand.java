@@ -51,9 +51,12 @@ public final class TrainCommand implements Callable<Integer> {
         DataOptions.Prepared prepared = data.load();
         Dataset train = prepared.train();
         Dataset test = prepared.test();
+        OptimizerKind.Choice choice = optimization.kind().resolve(train.numFeatures(), train.numClasses(),
+                optimization.hessianBudgetBytes());
         Trainer trainer = Trainer.builder()
                 .l2(optimization.l2())
-                .optimizer(optimization.kind().create(optimization))
+                .optimizer(choice.kind().create(optimization, data.seed()))
+                .hessianBudget(optimization.hessianBudgetBytes())
                 .stopping(stopping)
                 .dataType(data.dataType())
                 .scaling(prepared.scaling())
@@ -61,7 +64,10 @@ public final class TrainCommand implements Callable<Integer> {
 
         out.printf("dataset: %s (%s): %d train, %d test, %d features, %d classes%n", data.dataset(),
                 prepared.source(), train.numSamples(), test.numSamples(), train.numFeatures(), train.numClasses());
-        out.printf("optimizer: %s, l2 %s, dtype %s, %d threads%n", optimization.kind(), optimization.l2(),
+        if (optimization.kind() == OptimizerKind.AUTO) {
+            out.printf("auto chose %s: %s%n", choice.kind(), choice.reason());
+        }
+        out.printf("optimizer: %s, l2 %s, dtype %s, %d threads%n", choice.kind(), optimization.l2(),
                 dtypeName(), common.effectiveThreads());
         out.flush();
 
@@ -104,7 +110,7 @@ public final class TrainCommand implements Callable<Integer> {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("dataset", data.dataset().toString());
             json.put("source", prepared.source());
-            json.put("optimizer", optimization.kind().toString());
+            json.put("optimizer", choice.kind().toString());
             json.put("l2", optimization.l2());
             json.put("dtype", dtypeName());
             json.put("seed", data.seed());

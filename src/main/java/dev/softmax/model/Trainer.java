@@ -12,10 +12,12 @@ import dev.softmax.optim.StoppingCriteria;
 import java.util.Objects;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Fits a {@link SoftmaxRegression}: scales the features, builds the {@link SoftmaxCrossEntropy} objective,
- * runs the optimizer from zero weights (or a warm start) and packs the result into a model. Immutable; build
+ * runs the optimizer from zero weights (or from a {@linkplain Builder#warmStart warm start}) and packs the result
+ * into a model. Immutable; build
  * one with {@link #builder()}.
  */
 public final class Trainer {
@@ -36,8 +38,12 @@ public final class Trainer {
     private final DataType dataType;
     private final Scaling scaling;
     private final IterationListener listener;
+    private final SoftmaxRegression warmStart;
+    private final long hessianBudgetBytes;
 
     private Trainer(Builder b) {
+        this.warmStart = b.warmStart;
+        this.hessianBudgetBytes = b.hessianBudgetBytes;
         this.l2 = b.l2;
         this.optimizer = b.optimizer;
         this.stopping = b.stopping;
@@ -98,11 +104,46 @@ public final class Trainer {
             case STANDARD -> FeatureScaler.standard(raw);
         };
         INDArray x = scaler.transform(raw);
-        SoftmaxCrossEntropy objective = new SoftmaxCrossEntropy(x, train.labels(), train.numClasses(), l2);
+        SoftmaxCrossEntropy objective = new SoftmaxCrossEntropy(x, train.labels(), train.numClasses(), l2,
+                hessianBudgetBytes);
         ParameterLayout layout = objective.layout();
-        OptimizationResult result = optimizer.minimize(objective, layout.zeros(dataType), stopping, listener);
+        INDArray start = layout.zeros(dataType);
+        if (warmStart != null) {
+            if (warmStart.numFeatures() != train.numFeatures() || warmStart.numClasses() != train.numClasses()) {
+                throw new IllegalArgumentException("the warm-start model has " + warmStart.numFeatures()
+                        + " features and " + warmStart.numClasses() + " classes but the data has "
+                        + train.numFeatures() + " and " + train.numClasses());
+            }
+            start = warmStartParameters(warmStart, scaler, dataType);
+        }
+        OptimizationResult result = optimizer.minimize(objective, start, stopping, listener);
         INDArray theta = result.solution();
         return new SoftmaxRegression(layout.weights(theta), layout.bias(theta), train.classNames(), scaler, result);
+    }
+
+    /**
+     * θ that makes a linear model on features scaled by {@code scaler} compute exactly the logits of
+     * {@code model} (which may use another scaling).
+     *
+     * <p>With the model's scaling {@code (x - s0) / c0} and the new one {@code (x - s1) / c1}, substituting
+     * {@code x = x' c1 + s1} gives {@code W1 = diag(c1 / c0) W0} and {@code b1 = b0 + ((s1 - s0) / c0) W0}, so a
+     * warm start begins at the old model's predictions even when the training data (and so the fitted scaling)
+     * changed. Computed in double, returned in {@code type}.
+     */
+    static INDArray warmStartParameters(SoftmaxRegression model, FeatureScaler scaler, DataType type) {
+        int d = model.numFeatures();
+        double[] ratio = new double[d];
+        double[] offset = new double[d];
+        FeatureScaler old = model.scaler();
+        for (int j = 0; j < d; j++) {
+            ratio[j] = scaler.scale()[j] / old.scale()[j];
+            offset[j] = (scaler.shift()[j] - old.shift()[j]) / old.scale()[j];
+        }
+        INDArray w0 = model.weights().castTo(DataType.DOUBLE);
+        INDArray b0 = model.bias().castTo(DataType.DOUBLE).reshape(1, model.numClasses());
+        INDArray w1 = w0.mulColumnVector(Nd4j.create(ratio, new long[] {d, 1}, DataType.DOUBLE));
+        INDArray b1 = b0.add(Nd4j.create(offset, new long[] {1, d}, DataType.DOUBLE).mmul(w0));
+        return new ParameterLayout(d, model.numClasses()).pack(w1, b1).castTo(type);
     }
 
     /** Settings for a {@link Trainer}; every setter validates its argument. */
@@ -113,8 +154,29 @@ public final class Trainer {
         private DataType dataType = DataType.FLOAT;
         private Scaling scaling = Scaling.STANDARD;
         private IterationListener listener = IterationListener.NONE;
+        private SoftmaxRegression warmStart;
+        private long hessianBudgetBytes = SoftmaxCrossEntropy.DEFAULT_HESSIAN_BUDGET_BYTES;
 
         private Builder() {
+        }
+
+        /**
+         * Starts the optimizer from {@code model}'s weights instead of zeros ({@code null}: from zeros). The
+         * weights are converted to the scaling fitted on the new training data, so the optimizer starts at the
+         * model's predictions; the model must have the data's number of features and classes.
+         */
+        public Builder warmStart(SoftmaxRegression model) {
+            this.warmStart = model;
+            return this;
+        }
+
+        /** Largest dense Hessian (bytes) the objective may build, for {@code newton}; default 2 GiB. */
+        public Builder hessianBudget(long bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("hessianBudget must be > 0 bytes, got " + bytes);
+            }
+            this.hessianBudgetBytes = bytes;
+            return this;
         }
 
         /** L2 strength {@code lambda >= 0} on the weights (not the bias). */

@@ -1,0 +1,106 @@
+package dev.softmax.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** {@code train --optimizer ...} with each optimizer's options. */
+class TrainOptimizerOptionsTest {
+
+    private record Run(int status, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Main.run(args, new PrintWriter(out), new PrintWriter(err));
+        return new Run(status, out.toString(), err.toString());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gd", "sgd", "adam", "newton", "newton-cg", "lbfgs"})
+    void everyOptimizerTrainsIris(String name) {
+        Run run = run("train", "--optimizer", name, "--max-iter", "30", "--dtype", "double", "--threads", "1");
+        assertEquals(0, run.status, run.err);
+        assertTrue(run.out.contains("optimizer: " + name + ","), run.out);
+        assertTrue(run.out.contains("train accuracy"), run.out);
+    }
+
+    @Test
+    void autoPicksNewtonOnIrisAndSaysWhy() {
+        Run run = run("train", "--optimizer", "auto", "--dtype", "double", "--threads", "1");
+        assertEquals(0, run.status, run.err);
+        assertTrue(run.out.contains("auto chose newton: (d+1)K = 15 parameters"), run.out);
+        assertTrue(run.out.contains("(converged)"), run.out);
+    }
+
+    @Test
+    void autoPicksLbfgsForLargeProblems() {
+        OptimizerKind.Choice cifar = OptimizerKind.AUTO.resolve(3072, 10, 2L << 30);
+        assertEquals(OptimizerKind.LBFGS, cifar.kind());
+        assertTrue(cifar.reason().contains("7.0 GiB"), cifar.reason());
+        assertEquals(OptimizerKind.LBFGS, OptimizerKind.AUTO.resolve(4, 3, 100).kind(), "above a tiny budget");
+        assertEquals(OptimizerKind.NEWTON, OptimizerKind.AUTO.resolve(4, 3, 2L << 30).kind());
+        assertThrows(IllegalStateException.class, () -> OptimizerKind.AUTO.create(null, 1));
+    }
+
+    @Test
+    void newtonAboveTheHessianBudgetIsBadInputNamingNewtonCg() {
+        Run run = run("train", "--optimizer", "newton", "--hessian-budget", "1KiB", "--threads", "1");
+        assertEquals(Main.EXIT_BAD_INPUT, run.status);
+        assertTrue(run.err.contains("newton-cg") && run.err.contains("1.8 KiB"), run.err);
+    }
+
+    @Test
+    void aFarTooLargeLearningRateEndsWithAdvice() {
+        Run run = run("train", "--optimizer", "sgd", "--learning-rate", "1e6", "--l2", "0.01", "--epochs", "500",
+                "--threads", "1");
+        assertEquals(0, run.status, run.err);
+        assertTrue(run.out.contains("NON_FINITE_VALUE"), run.out);
+        assertTrue(run.out.contains("smaller --learning-rate"), run.out);
+    }
+
+    @Test
+    void sgdOptionsAreAccepted() {
+        Run run = run("train", "--optimizer", "sgd", "--learning-rate", "0.5", "--batch-size", "8", "--momentum",
+                "0.9", "--nesterov", "--schedule", "invscaling", "--decay", "0.1", "--power", "1", "--epochs", "20",
+                "--seed", "3", "--threads", "1");
+        assertEquals(0, run.status, run.err);
+        Run step = run("train", "--optimizer", "adam", "--schedule", "step", "--drop-every", "5", "--epochs", "10",
+                "--threads", "1");
+        assertEquals(0, step.status, step.err);
+        Run bad = run("train", "--optimizer", "sgd", "--schedule", "cosine");
+        assertEquals(Main.EXIT_BAD_INPUT, bad.status);
+        assertTrue(bad.err.contains("constant, invscaling or step"), bad.err);
+        Run badMomentum = run("train", "--optimizer", "sgd", "--momentum", "1.5", "--threads", "1");
+        assertEquals(Main.EXIT_BAD_INPUT, badMomentum.status);
+        assertTrue(badMomentum.err.contains("momentum"), badMomentum.err);
+    }
+
+    @Test
+    void helpListsEveryOptimizerAndItsDefaults() {
+        Run run = run("train", "--help");
+        assertEquals(0, run.status, run.err);
+        for (String expected : new String[] {"gd, sgd, adam, newton, newton-cg, lbfgs, auto", "--learning-rate",
+                "--batch-size", "--epochs", "--momentum", "--nesterov", "--schedule", "--history-size",
+                "--cg-max-iter", "--hessian-budget", "(default: 32)", "(default: 10)", "(default: 2GiB)"}) {
+            // picocli wraps long lines: compare with the whitespace collapsed.
+            assertTrue(run.out.replaceAll("\\s+", " ").contains(expected), expected + " missing from\n" + run.out);
+        }
+    }
+
+    @Test
+    void byteSizesParse() {
+        OptimizerOptions.ByteSizeConverter converter = new OptimizerOptions.ByteSizeConverter();
+        assertEquals(2L << 30, converter.convert("2GiB"));
+        assertEquals(512L << 20, converter.convert("512m"));
+        assertEquals(1000L, converter.convert("1000"));
+        assertThrows(picocli.CommandLine.TypeConversionException.class, () -> converter.convert("lots"));
+    }
+}
