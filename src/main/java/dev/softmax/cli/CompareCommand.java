@@ -100,7 +100,7 @@ public final class CompareCommand implements Callable<Integer> {
         INDArray xTrain = scaler.transform(rawTrain);
         INDArray xTest = test.numSamples() > 0 ? scaler.transform(test.features().castTo(type)) : null;
         SoftmaxCrossEntropy objective = new SoftmaxCrossEntropy(xTrain, train.labels(), train.numClasses(),
-                optimization.l2());
+                optimization.l2(), optimization.hessianBudgetBytes());
 
         out.printf("dataset: %s (%s): %d train, %d test, %d features, %d classes%n", data.dataset(),
                 prepared.source(), train.numSamples(), test.numSamples(), train.numFeatures(), train.numClasses());
@@ -113,7 +113,15 @@ public final class CompareCommand implements Callable<Integer> {
 
         List<Comparison.Candidate> candidates = new ArrayList<>();
         for (OptimizerKind kind : kinds) {
-            candidates.add(new Comparison.Candidate(kind.toString(), kind.create(optimization)));
+            OptimizerKind concrete = kind;
+            if (kind == OptimizerKind.AUTO) {
+                OptimizerKind.Choice choice = kind.resolve(train.numFeatures(), train.numClasses(),
+                        optimization.hessianBudgetBytes());
+                out.printf("auto chose %s: %s%n", choice.kind(), choice.reason());
+                concrete = choice.kind();
+            }
+            // Every stochastic method gets the same --seed, so each sees the same sequence of mini-batches.
+            candidates.add(new Comparison.Candidate(kind.toString(), concrete.create(optimization, data.seed())));
         }
         Comparison comparison = new Comparison(objective, xTrain, train.labels(), xTest,
                 xTest == null ? null : test.labels());
@@ -177,13 +185,14 @@ public final class CompareCommand implements Callable<Integer> {
         json.put("gradient_tolerance", stop.gradientTolerance());
         json.put("function_tolerance", stop.relativeFunctionTolerance());
         json.put("time_limit_seconds", stop.timeLimit() == null ? null : stop.timeLimit().toNanos() / 1e9);
+        json.put("hessian_budget_bytes", optimization.hessianBudgetBytes());
         json.put("threads", common.effectiveThreads());
         return json;
     }
 
     /** Every optimizer but {@code auto}, which would only repeat one of the others. */
     static List<OptimizerKind> defaultKinds() {
-        return Arrays.stream(OptimizerKind.values()).filter(k -> !k.toString().equals("auto")).toList();
+        return Arrays.stream(OptimizerKind.values()).filter(k -> k != OptimizerKind.AUTO).toList();
     }
 
     /** {@code notebooks-data/runs/<dataset>-<yyyyMMdd-HHmmss>} under the working directory. */

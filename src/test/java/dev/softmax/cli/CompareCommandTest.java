@@ -43,7 +43,7 @@ class CompareCommandTest {
         out = shared.resolve("iris-run");
         // Surefire's output is not a terminal, so --progress auto must choose log lines.
         compare = MainTest.run("compare", "--dataset", "iris", "--l2", "1e-2", "--dtype", "double",
-                "--max-iter", "300", "--out", out.toString());
+                "--max-iter", "200", "--out", out.toString());
     }
 
     @Test
@@ -148,6 +148,32 @@ class CompareCommandTest {
         List<String> rows = Files.readAllLines(dir.resolve(CompareCommand.SUMMARY_CSV));
         assertEquals(2, rows.size(), rows.toString());
         assertTrue(rows.get(1).startsWith("gd,ran,5,"), rows.get(1));
+    }
+
+    @Test
+    void newtonAboveTheHessianBudgetIsSkippedWithItsReason(@TempDir Path dir) throws IOException {
+        MainTest.Run run = MainTest.run("compare", "--optimizers", "newton,lbfgs", "--hessian-budget", "1KiB",
+                "--progress", "log", "--out", dir.toString());
+        assertEquals(0, run.status(), run.err());
+        String newtonRow = run.out().lines().filter(l -> l.startsWith("newton ")).findFirst().orElseThrow();
+        assertTrue(newtonRow.contains("skipped: dense Hessian needs 1.8 KiB, budget is 1.0 KiB; use newton-cg"),
+                newtonRow);
+        assertTrue(run.err().contains("newton: skipped: "), run.err());
+        JsonNode summary = new ObjectMapper().readTree(dir.resolve(CompareCommand.SUMMARY_JSON).toFile());
+        assertEquals("lbfgs", summary.get("best_optimizer").asText());
+        assertEquals("skipped", summary.get("optimizers").get(0).get("status").asText());
+        assertTrue(Files.readString(dir.resolve(CompareCommand.HISTORY_CSV)).lines().skip(1)
+                .allMatch(l -> l.startsWith("lbfgs,")), "only lbfgs has history");
+    }
+
+    @Test
+    void autoRunsTheOptimizerItChooses(@TempDir Path dir) {
+        MainTest.Run run = MainTest.run("compare", "--optimizers", "auto", "--progress", "none", "--out",
+                dir.toString());
+        assertEquals(0, run.status(), run.err());
+        assertTrue(run.out().contains("auto chose newton"), run.out());
+        assertTrue(run.out().lines().anyMatch(l -> l.startsWith("auto ") && l.contains("GRADIENT_TOLERANCE")),
+                run.out());
     }
 
     @Test
