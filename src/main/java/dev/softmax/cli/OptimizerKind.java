@@ -84,8 +84,7 @@ public enum OptimizerKind {
     public Choice resolve(int features, int classes, long hessianBudgetBytes) {
         long parameters = (long) (features + 1) * classes;
         long hessianBytes = SoftmaxCrossEntropy.denseHessianBytes(features, classes);
-        String size = "(d+1)K = " + parameters + " parameters, dense Hessian "
-                + SoftmaxCrossEntropy.formatBytes(hessianBytes) + ", budget "
+        String hessian = "dense Hessian " + SoftmaxCrossEntropy.formatBytes(hessianBytes) + ", --hessian-budget "
                 + SoftmaxCrossEntropy.formatBytes(hessianBudgetBytes);
         if (this == NEWTON && hessianBytes > hessianBudgetBytes) {
             throw new IllegalArgumentException("newton needs the dense Hessian, " + parameters + " x " + parameters
@@ -95,13 +94,15 @@ public enum OptimizerKind {
         if (this != AUTO) {
             return new Choice(this, "chosen with --optimizer");
         }
-        if (hessianBytes <= hessianBudgetBytes && parameters <= AUTO_NEWTON_MAX_PARAMETERS) {
-            return new Choice(NEWTON, size + " <= " + AUTO_NEWTON_MAX_PARAMETERS
-                    + " parameters and within the budget: exact Newton converges in a few iterations");
+        if (parameters > AUTO_NEWTON_MAX_PARAMETERS) {
+            return new Choice(LBFGS, "(d+1)K = " + parameters + " parameters > " + AUTO_NEWTON_MAX_PARAMETERS
+                    + ", too many for dense Newton steps; L-BFGS needs only gradients");
         }
-        return new Choice(LBFGS, size + (parameters > AUTO_NEWTON_MAX_PARAMETERS
-                ? ": more than " + AUTO_NEWTON_MAX_PARAMETERS + " parameters" : ": Hessian above the budget")
-                + ", so a quasi-Newton method that needs only gradients");
+        if (hessianBytes > hessianBudgetBytes) {
+            return new Choice(LBFGS, hessian + ": the Hessian does not fit; L-BFGS needs only gradients");
+        }
+        return new Choice(NEWTON, "(d+1)K = " + parameters + " parameters <= " + AUTO_NEWTON_MAX_PARAMETERS + ", "
+                + hessian + ": exact Newton converges in a few iterations");
     }
 
     /** The command-line name. */

@@ -106,7 +106,7 @@ public final class OptimizerOptions {
     /** Default {@code --learning-rate} of {@code sgd}. */
     static final double DEFAULT_SGD_RATE = 0.1;
     /** Default {@code --learning-rate} of {@code adam}. */
-    static final double DEFAULT_ADAM_RATE = 0.001;
+    static final double DEFAULT_ADAM_RATE = 0.01;
 
     /** {@code --learning-rate}, or the default of the named optimizer ({@code sgd} or {@code adam}). */
     double learningRateFor(String optimizerName) {

@@ -111,6 +111,8 @@ public final class TrainCommand implements Callable<Integer> {
             json.put("dataset", data.dataset().toString());
             json.put("source", prepared.source());
             json.put("optimizer", choice.kind().toString());
+            json.put("optimizer_requested", optimization.kind().toString());
+            json.put("optimizer_reason", choice.reason());
             json.put("l2", optimization.l2());
             json.put("dtype", dtypeName());
             json.put("seed", data.seed());
@@ -128,6 +130,7 @@ public final class TrainCommand implements Callable<Integer> {
             json.put("gradient_norm", last.gradientNorm());
             json.put("function_evaluations", last.functionEvaluations());
             json.put("gradient_evaluations", last.gradientEvaluations());
+            json.put("hessian_vector_products", last.hessianVectorProducts());
             json.put("train_accuracy", trainAccuracy);
             json.put("test_accuracy", finiteOrNull(testAccuracy));
             json.put("test_log_loss", finiteOrNull(testLogLoss));

@@ -258,7 +258,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     @Override
     public HessianOperator hessianAt(INDArray theta) {
         checkTheta(theta);
-        return new SoftmaxHessian(probabilities(theta));
+        return new SoftmaxHessian(probabilities(features, theta));
     }
 
     /**
@@ -283,8 +283,9 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
                     + formatBytes(hessianBudgetBytes) + "; use newton-cg (Hessian-free), lbfgs, or raise the budget"
                     + " (--hessian-budget)");
         }
-        INDArray p = probabilities(theta).castTo(DataType.DOUBLE);
-        INDArray xTilde = Nd4j.hstack(features.castTo(DataType.DOUBLE), Nd4j.ones(DataType.DOUBLE, numSamples, 1));
+        INDArray x = features.castTo(DataType.DOUBLE);
+        INDArray p = probabilities(x, theta.castTo(DataType.DOUBLE));
+        INDArray xTilde = Nd4j.hstack(x, Nd4j.ones(DataType.DOUBLE, numSamples, 1));
         int dim = (int) layout.dimension();
         INDArray h = Nd4j.zeros(DataType.DOUBLE, dim, dim);
         // View as [j, k, j', l] so that the block of class pair (k, l) is h4[:, k, :, l].
@@ -313,10 +314,10 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         return h;
     }
 
-    /** {@code P = softmax(X W + 1 b^T)}, a new {@code [n,K]} array of θ's type. */
-    private INDArray probabilities(INDArray theta) {
+    /** {@code P = softmax(x W + 1 b^T)} for {@code x} (the features, possibly cast), a new {@code [n,K]} array. */
+    private INDArray probabilities(INDArray x, INDArray theta) {
         INDArray z = Nd4j.createUninitialized(theta.dataType(), numSamples, layout.classes());
-        Nd4j.gemm(features, layout.weights(theta), z, false, false, 1.0, 0.0);
+        Nd4j.gemm(x, layout.weights(theta), z, false, false, 1.0, 0.0);
         z.addiRowVector(layout.bias(theta));
         z.subiColumnVector(z.max(true, 1));
         Transforms.exp(z, false);

@@ -31,7 +31,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * <h2>Line search</h2>
  * Backtracking from the full step {@code t = 1} on the Armijo condition. Near the optimum the decrease
  * {@code ~ ||g||^2} falls below the rounding error of {@code f}; a trial is then also accepted when the
- * objective is unchanged to within {@code 1e-14} relative and the gradient norm decreased (scikit-learn's
+ * objective is unchanged to within rounding ({@code 1e-14} relative in double, {@code 1e-6} in float) and the gradient norm decreased (scikit-learn's
  * {@code NewtonSolver} does the same), so the quadratic phase is not cut short by rounding.
  */
 public final class Newton implements Optimizer<TwiceDifferentiableObjective> {

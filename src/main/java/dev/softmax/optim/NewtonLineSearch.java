@@ -4,16 +4,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The backtracking line search of the Newton methods: Armijo from the full step, plus acceptance of a trial
- * that leaves {@code f} unchanged to rounding precision while decreasing {@code ||g||} (near the optimum the
+ * that leaves {@code f} unchanged to rounding precision ({@link Vectors#roundingTolerance}) while decreasing
+ * {@code ||g||} (near the optimum the
  * true decrease {@code ~ ||g||^2} is below the rounding error of {@code f}).
  */
 final class NewtonLineSearch {
 
     /** Sufficient-decrease constant. */
     static final double C1 = 1e-4;
-    /** Relative change of {@code f} treated as rounding noise. */
-    static final double ROUNDING = 1e-14;
-
     private NewtonLineSearch() {
     }
 
@@ -33,6 +31,7 @@ final class NewtonLineSearch {
             return null;
         }
         double f = current.value();
+        double rounding = Vectors.roundingTolerance(x);
         double step = 1.0;
         for (int trial = 1; trial <= maxTrials; trial++) {
             INDArray candidate = x.add(direction.mul(step));
@@ -41,7 +40,7 @@ final class NewtonLineSearch {
             double value = at.value();
             if (Double.isFinite(value)) {
                 boolean armijo = value <= f + C1 * step * slope;
-                boolean roundingLevel = value - f <= ROUNDING * Math.max(1.0, Math.abs(f))
+                boolean roundingLevel = value - f <= rounding * Math.max(1.0, Math.abs(f))
                         && RunMonitor.norm(at.gradient()) < gradNorm;
                 if (armijo || roundingLevel) {
                     return factory.make(candidate, at, step, trial);

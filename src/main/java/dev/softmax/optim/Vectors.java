@@ -17,6 +17,15 @@ final class Vectors {
         return Nd4j.getBlasWrapper().dot(flat(x), flat(y));
     }
 
+    /**
+     * Relative change of an objective value that is indistinguishable from rounding, for parameters of
+     * {@code x}'s type: {@code 1e-14} in double (about 50 ulps), {@code 1e-6} in float (about 10 ulps; the value is
+     * summed in double but from float logits, so it carries float-sized noise).
+     */
+    static double roundingTolerance(INDArray x) {
+        return x.dataType() == DataType.DOUBLE ? 1e-14 : 1e-6;
+    }
+
     /** Whether every entry is finite. */
     static boolean allFinite(INDArray a) {
         return !(a.isNaN().any() || a.isInfinite().any());

@@ -15,7 +15,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Near the optimum the decrease {@code c1 t g^T d} falls below the rounding error of {@code f}, and the
  * sufficient-decrease test fails for every step. Like Hager and Zhang's approximate Wolfe conditions (2005), a
  * trial is then also accepted when it meets the curvature condition and {@code f} is unchanged to within
- * {@code 1e-14} relative: the gradient information is still reliable where the function values are not.
+ * rounding ({@code 1e-14} relative in double, {@code 1e-6} in float): the gradient information is still reliable where the function values are not.
  *
  * <p>Every trial evaluates value and gradient together. A trial with a non-finite value is treated as "too
  * far": it becomes the upper end of the bracket and the next trial bisects.
@@ -88,7 +88,7 @@ public record WolfeLineSearch(double c1, double c2, int maxEvaluations, double m
         Trial best = null;
         while (counter.count < maxEvaluations) {
             Trial trial = counter.evaluate(step);
-            if (approximatelyWolfe(trial, f0, slope0)) {
+            if (approximatelyWolfe(trial, f0, slope0, counter.rounding)) {
                 return accept(trial, true, counter.count);
             }
             if (!trial.finite() || trial.value > f0 + c1 * step * slope0
@@ -130,7 +130,7 @@ public record WolfeLineSearch(double c1, double c2, int maxEvaluations, double m
                 step = lo.step + 0.5 * width;
             }
             Trial trial = counter.evaluate(step);
-            if (approximatelyWolfe(trial, f0, slope0)) {
+            if (approximatelyWolfe(trial, f0, slope0, counter.rounding)) {
                 return accept(trial, true, counter.count);
             }
             if (!trial.finite() || trial.value > f0 + c1 * step * slope0 || trial.value >= lo.value) {
@@ -151,9 +151,9 @@ public record WolfeLineSearch(double c1, double c2, int maxEvaluations, double m
     }
 
     /** The curvature condition holds and {@code f} did not change beyond rounding. */
-    private boolean approximatelyWolfe(Trial trial, double f0, double slope0) {
+    private boolean approximatelyWolfe(Trial trial, double f0, double slope0, double rounding) {
         return trial.finite() && Math.abs(trial.slope) <= -c2 * slope0
-                && trial.value - f0 <= 1e-14 * Math.max(1.0, Math.abs(f0));
+                && trial.value - f0 <= rounding * Math.max(1.0, Math.abs(f0));
     }
 
     /** Minimiser of the cubic interpolating value and slope at both ends (Nocedal and Wright, eq. 3.59). */
@@ -182,6 +182,7 @@ public record WolfeLineSearch(double c1, double c2, int maxEvaluations, double m
         private final INDArray x;
         private final INDArray direction;
         private final RunMonitor monitor;
+        private final double rounding;
         private int count;
 
         Counter(DifferentiableObjective objective, INDArray x, INDArray direction, RunMonitor monitor) {
@@ -189,6 +190,7 @@ public record WolfeLineSearch(double c1, double c2, int maxEvaluations, double m
             this.x = x;
             this.direction = direction;
             this.monitor = monitor;
+            this.rounding = Vectors.roundingTolerance(x);
         }
 
         Trial evaluate(double step) {

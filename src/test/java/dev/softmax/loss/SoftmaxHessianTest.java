@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.softmax.data.Dataset;
 import dev.softmax.optim.DifferentiableObjective;
 import dev.softmax.optim.HessianOperator;
 import dev.softmax.optim.ValueAndGradient;
@@ -129,5 +130,21 @@ class SoftmaxHessianTest {
                 () -> small.hessian(small.layout().zeros(DataType.DOUBLE)));
         assertTrue(tiny.getMessage().contains("newton-cg"), tiny.getMessage());
         assertEquals(SoftmaxCrossEntropy.denseHessianBytes(5, 4), 8L * 24 * 24);
+    }
+
+    @Test
+    void floatObjectiveGivesADoubleHessianCloseToTheDoubleOne() {
+        SoftmaxCrossEntropy f = problem(0.1);
+        INDArray theta = TestProblems.randomPoint(f, 0.5, 12);
+        Dataset data = TestProblems.randomData(40, 5, 4, 7);
+        SoftmaxCrossEntropy single = new SoftmaxCrossEntropy(data.features().castTo(DataType.FLOAT), data.labels(), 4,
+                0.1);
+        INDArray dense = single.hessian(theta.castTo(DataType.FLOAT));
+        assertEquals(DataType.DOUBLE, dense.dataType());
+        assertTrue(GradientCheck.maxRelativeError(dense, f.hessian(theta), 1e-3) < 1e-5);
+        INDArray v = TestProblems.randomPoint(f, 1.0, 13);
+        INDArray hv = single.hessianAt(theta.castTo(DataType.FLOAT)).apply(v.castTo(DataType.FLOAT));
+        assertEquals(DataType.FLOAT, hv.dataType());
+        assertTrue(GradientCheck.maxRelativeError(hv, f.hessianAt(theta).apply(v), 1e-3) < 1e-4);
     }
 }

@@ -7,6 +7,8 @@ import dev.softmax.loss.SoftmaxCrossEntropy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -87,6 +89,12 @@ public final class TestProblems {
      * separable), labels drawn uniformly, seeded.
      */
     public static SoftmaxCrossEntropy random(int n, int d, int k, double lambda, long seed) {
+        Dataset data = randomData(n, d, k, seed);
+        return new SoftmaxCrossEntropy(data.features(), data.labels(), k, lambda);
+    }
+
+    /** The data behind {@link #random}: DOUBLE features {@code [n,d]}, labels in {@code [0,k)}. */
+    public static Dataset randomData(int n, int d, int k, long seed) {
         Random random = new Random(seed);
         int[] labels = new int[n];
         double[] flat = new double[n * d];
@@ -102,8 +110,11 @@ public final class TestProblems {
                 flat[i * d + j] = means[labels[i]][j] + 1.5 * random.nextGaussian();
             }
         }
-        INDArray x = Nd4j.create(flat, new long[] {n, d}, DataType.DOUBLE);
-        return new SoftmaxCrossEntropy(x, labels, k, lambda);
+        List<String> names = new ArrayList<>();
+        for (int c = 0; c < k; c++) {
+            names.add("class" + c);
+        }
+        return new Dataset(Nd4j.create(flat, new long[] {n, d}, DataType.DOUBLE), labels, names);
     }
 
     /** A seeded Gaussian vector of the objective's dimension, scaled by {@code scale}. */
