@@ -34,7 +34,7 @@ import picocli.CommandLine.Spec;
         description = {"Run several optimizers on one problem and compare them: a table in the terminal, and "
                 + "history.csv, summary.csv, summary.json and PNG plots in --out.",
                 "Every optimizer starts from zero weights on the same scaled data with the same stopping criteria;"
-                        + " --optimizer is ignored in favour of --optimizers."})
+                        + " use --optimizers (a comma list), not --optimizer."})
 public final class CompareCommand implements Callable<Integer> {
 
     /** Names of the files written to the output folder. */
