@@ -17,8 +17,8 @@ import picocli.CommandLine.ParseResult;
  */
 @Command(name = "softmax-regression", mixinStandardHelpOptions = true, version = "softmax-regression 0.1.0",
         description = "Multinomial logistic (softmax) regression on ND4J.",
-        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, DownloadCommand.class, BenchCommand.class,
-            CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, CompareCommand.class, EvaluateCommand.class, PredictCommand.class,
+            DownloadCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
     /** Exit status for bad flags and bad input. */

@@ -46,6 +46,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Let --save replace an existing model file.")
     boolean force;
 
+    @Option(names = "--plot", paramLabel = "DIR",
+            description = "Write the loss curve and the test confusion matrix as PNGs to DIR.")
+    Path plot;
+
     @Mixin
     CommonOptions common;
 
@@ -164,6 +168,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (save != null) {
             ModelIO.save(model, save, force);
             out.println("model written to " + save);
+        }
+        if (plot != null) {
+            out.println("plots written: " + TrainingPlots.write(plot, result, confusion, data.dataset().toString()));
         }
         return 0;
     }

@@ -1,0 +1,220 @@
+package dev.softmax.cli;
+
+import dev.softmax.compare.Comparison;
+import dev.softmax.compare.ComparisonReport;
+import dev.softmax.data.Dataset;
+import dev.softmax.data.FeatureScaler;
+import dev.softmax.loss.SoftmaxCrossEntropy;
+import dev.softmax.optim.StoppingCriteria;
+import dev.softmax.plot.Charts;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.knowm.xchart.XYChart;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code compare}: runs several optimizers on the same data from the same start with the same stopping
+ * criteria, prints a table, and writes the histories, a summary and plots.
+ */
+@Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run several optimizers on one problem and compare them: a table in the terminal, and "
+                + "history.csv, summary.csv, summary.json and PNG plots in --out.",
+                "Every optimizer starts from zero weights on the same scaled data with the same stopping criteria;"
+                        + " use --optimizers (a comma list), not --optimizer."})
+public final class CompareCommand implements Callable<Integer> {
+
+    /** Names of the files written to the output folder. */
+    static final String HISTORY_CSV = "history.csv";
+    static final String SUMMARY_CSV = "summary.csv";
+    static final String SUMMARY_JSON = "summary.json";
+    static final String GAP_VS_ITERATIONS_PNG = "gap-vs-iterations.png";
+    static final String GAP_VS_TIME_PNG = "gap-vs-time.png";
+    static final String TEST_ACCURACY_VS_TIME_PNG = "test-accuracy-vs-time.png";
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    DataOptions data;
+
+    @Option(names = "--optimizers", paramLabel = "LIST", split = ",",
+            converter = OptimizerOptions.OptimizerKindConverter.class,
+            description = "Comma-separated optimizers to compare, from: ${COMPLETION-CANDIDATES} "
+                    + "(default: all but auto).",
+            completionCandidates = OptimizerOptions.OptimizerKindCandidates.class)
+    List<OptimizerKind> optimizers;
+
+    @Mixin
+    OptimizerOptions optimization;
+
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "Folder for the files (default: notebooks-data/runs/<dataset>-<yyyyMMdd-HHmmss>).")
+    Path outDir;
+
+    @Option(names = "--progress", paramLabel = "MODE", defaultValue = "auto",
+            converter = ProgressModeConverter.class,
+            description = "Progress display: auto (a bar on a terminal, log lines otherwise), bar, log or none "
+                    + "(default: ${DEFAULT-VALUE}).")
+    ComparisonProgress.Mode progress;
+
+    @Mixin
+    CommonOptions common;
+
+    @Override
+    public Integer call() throws Exception {
+        if (spec.commandLine().getParseResult().hasMatchedOption("--optimizer")) {
+            throw new IllegalArgumentException("compare takes --optimizers (a comma list), not --optimizer");
+        }
+        common.applyThreads();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        StoppingCriteria stop = optimization.stoppingCriteria();
+        List<OptimizerKind> kinds = optimizers == null || optimizers.isEmpty() ? defaultKinds() : optimizers;
+        Path dir = outDir != null ? outDir : defaultOutDir(data.dataset().toString());
+
+        DataOptions.Prepared prepared = data.load();
+        Dataset train = prepared.train();
+        Dataset test = prepared.test();
+        DataType type = data.dataType();
+        // Scale once and build one objective that every optimizer shares (as Trainer.fit scales).
+        INDArray rawTrain = train.features().castTo(type);
+        FeatureScaler scaler = switch (prepared.scaling()) {
+            case NONE -> FeatureScaler.none(train.numFeatures());
+            case UNIT -> FeatureScaler.unit(train.numFeatures(), 255.0);
+            case STANDARD -> FeatureScaler.standard(rawTrain);
+        };
+        INDArray xTrain = scaler.transform(rawTrain);
+        INDArray xTest = test.numSamples() > 0 ? scaler.transform(test.features().castTo(type)) : null;
+        SoftmaxCrossEntropy objective = new SoftmaxCrossEntropy(xTrain, train.labels(), train.numClasses(),
+                optimization.l2(), optimization.hessianBudgetBytes());
+
+        out.printf("dataset: %s (%s): %d train, %d test, %d features, %d classes%n", data.dataset(),
+                prepared.source(), train.numSamples(), test.numSamples(), train.numFeatures(), train.numClasses());
+        out.printf("optimizers: %s; l2 %s, dtype %s, max %d iterations, tol %s, ftol %s%s, %d threads%n",
+                String.join(",", kinds.stream().map(OptimizerKind::toString).toList()), optimization.l2(),
+                dtypeName(type), stop.maxIterations(), stop.gradientTolerance(), stop.relativeFunctionTolerance(),
+                stop.timeLimit() == null ? "" : ", time limit " + stop.timeLimit().toMillis() / 1e3 + " s",
+                common.effectiveThreads());
+        out.flush();
+
+        List<Comparison.Candidate> candidates = new ArrayList<>();
+        for (OptimizerKind kind : kinds) {
+            OptimizerKind concrete = kind;
+            if (kind == OptimizerKind.AUTO) {
+                OptimizerKind.Choice choice = kind.resolve(train.numFeatures(), train.numClasses(),
+                        optimization.hessianBudgetBytes());
+                out.printf("auto chose %s: %s%n", choice.kind(), choice.reason());
+                concrete = choice.kind();
+            }
+            // Every stochastic method gets the same --seed, so each sees the same sequence of mini-batches.
+            candidates.add(new Comparison.Candidate(kind.toString(), concrete.create(optimization, data.seed())));
+        }
+        Comparison comparison = new Comparison(objective, xTrain, train.labels(), xTest,
+                xTest == null ? null : test.labels());
+        List<Comparison.Run> runs;
+        try (ComparisonProgress observer = new ComparisonProgress(progress, err, System.err)) {
+            runs = comparison.runAll(candidates, stop, observer);
+        }
+        ComparisonReport report = new ComparisonReport(runs);
+
+        out.println();
+        out.print(report.formatTable());
+        if (report.bestOptimizer() != null) {
+            out.printf("best objective %.15g (%s)%n", report.bestObjective(), report.bestOptimizer());
+        }
+        out.flush();
+
+        List<String> written = writeFiles(report, dir, settings(prepared, kinds, stop, type));
+        out.println("wrote " + String.join(", ", written) + " to " + dir);
+        return 0;
+    }
+
+    private List<String> writeFiles(ComparisonReport report, Path dir, Map<String, Object> settings)
+            throws java.io.IOException {
+        List<String> written = new ArrayList<>();
+        report.writeHistoryCsv(dir.resolve(HISTORY_CSV));
+        report.writeSummaryCsv(dir.resolve(SUMMARY_CSV));
+        report.writeSummaryJson(dir.resolve(SUMMARY_JSON), settings);
+        written.addAll(List.of(HISTORY_CSV, SUMMARY_CSV, SUMMARY_JSON));
+        if (report.bestOptimizer() == null) {
+            return written; // nothing ran: no lines to draw
+        }
+        String what = data.dataset() + ", l2 " + optimization.l2();
+        Charts.savePng(Charts.gapVersusIterations(report, "Objective gap by iteration: " + what),
+                dir.resolve(GAP_VS_ITERATIONS_PNG));
+        Charts.savePng(Charts.gapVersusTime(report, "Objective gap by wall time: " + what),
+                dir.resolve(GAP_VS_TIME_PNG));
+        written.addAll(List.of(GAP_VS_ITERATIONS_PNG, GAP_VS_TIME_PNG));
+        XYChart accuracy = Charts.testAccuracyVersusTime(report, "Test accuracy by wall time: " + what);
+        if (accuracy != null) {
+            Charts.savePng(accuracy, dir.resolve(TEST_ACCURACY_VS_TIME_PNG));
+            written.add(TEST_ACCURACY_VS_TIME_PNG);
+        }
+        return written;
+    }
+
+    private Map<String, Object> settings(DataOptions.Prepared prepared, List<OptimizerKind> kinds,
+                                         StoppingCriteria stop, DataType type) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("dataset", data.dataset().toString());
+        json.put("source", prepared.source());
+        json.put("optimizers", kinds.stream().map(OptimizerKind::toString).toList());
+        json.put("l2", optimization.l2());
+        json.put("dtype", dtypeName(type));
+        json.put("seed", data.seed());
+        json.put("test_fraction", data.testFraction());
+        json.put("n_train", prepared.train().numSamples());
+        json.put("n_test", prepared.test().numSamples());
+        json.put("n_features", prepared.train().numFeatures());
+        json.put("n_classes", prepared.train().numClasses());
+        json.put("max_iterations", stop.maxIterations());
+        json.put("gradient_tolerance", stop.gradientTolerance());
+        json.put("function_tolerance", stop.relativeFunctionTolerance());
+        json.put("time_limit_seconds", stop.timeLimit() == null ? null : stop.timeLimit().toNanos() / 1e9);
+        json.put("hessian_budget_bytes", optimization.hessianBudgetBytes());
+        json.put("threads", common.effectiveThreads());
+        return json;
+    }
+
+    /** Every optimizer but {@code auto}, which would only repeat one of the others. */
+    static List<OptimizerKind> defaultKinds() {
+        return Arrays.stream(OptimizerKind.values()).filter(k -> k != OptimizerKind.AUTO).toList();
+    }
+
+    /** {@code notebooks-data/runs/<dataset>-<yyyyMMdd-HHmmss>} under the working directory. */
+    static Path defaultOutDir(String dataset) {
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        return Path.of("notebooks-data", "runs", dataset + "-" + stamp);
+    }
+
+    private static String dtypeName(DataType type) {
+        return type == DataType.DOUBLE ? "double" : "float";
+    }
+
+    /** Converts {@code --progress} values. */
+    static final class ProgressModeConverter implements picocli.CommandLine.ITypeConverter<ComparisonProgress.Mode> {
+        @Override
+        public ComparisonProgress.Mode convert(String value) {
+            try {
+                return ComparisonProgress.Mode.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException("expected auto, bar, log or none, got '"
+                        + value + "'");
+            }
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** PNG charts of optimizer runs and confusion matrices, drawn headless with XChart. */
+package dev.softmax.plot;

@@ -1,0 +1,226 @@
+package dev.softmax.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.softmax.plot.Charts;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code compare} and {@code train --plot} end to end through {@link Main#run}. */
+class CompareCommandTest {
+
+    /** Optimizers whose every accepted step decreases the objective (a line search guards it). */
+    private static final Set<String> LINE_SEARCH_METHODS = Set.of("gd", "newton", "newton-cg", "lbfgs");
+
+    /** One comparison on iris, shared by the tests that only read its output. */
+    @TempDir
+    static Path shared;
+
+    private static MainTest.Run compare;
+    private static Path out;
+
+    @BeforeAll
+    static void compareOnIris() {
+        out = shared.resolve("iris-run");
+        // Surefire's output is not a terminal, so --progress auto must choose log lines.
+        compare = MainTest.run("compare", "--dataset", "iris", "--l2", "1e-2", "--dtype", "double",
+                "--max-iter", "200", "--out", out.toString());
+    }
+
+    @Test
+    void writesEveryFileAndPrintsTheTable() throws IOException {
+        assertEquals(0, compare.status(), compare.err());
+        for (String name : List.of(CompareCommand.HISTORY_CSV, CompareCommand.SUMMARY_CSV, CompareCommand.SUMMARY_JSON,
+                CompareCommand.GAP_VS_ITERATIONS_PNG, CompareCommand.GAP_VS_TIME_PNG,
+                CompareCommand.TEST_ACCURACY_VS_TIME_PNG)) {
+            assertTrue(Files.isRegularFile(out.resolve(name)), name + " missing; stdout: " + compare.out());
+        }
+        try (var files = Files.list(out)) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().endsWith(".tmp")), "temporary files left");
+        }
+        for (String column : List.of("optimizer", "iters", "f/g evals", "Hv", "time s", "objective", "gap",
+                "train acc", "test acc", "termination")) {
+            assertTrue(compare.out().contains(column), "table lacks " + column + ":\n" + compare.out());
+        }
+        for (OptimizerKind kind : CompareCommand.defaultKinds()) {
+            assertTrue(compare.out().lines().anyMatch(l -> l.startsWith(kind + " ")), "no row for " + kind);
+        }
+    }
+
+    @Test
+    void plotsDecodeAsImagesOfTheChartSize() throws IOException {
+        for (String name : List.of(CompareCommand.GAP_VS_ITERATIONS_PNG, CompareCommand.GAP_VS_TIME_PNG,
+                CompareCommand.TEST_ACCURACY_VS_TIME_PNG)) {
+            assertImage(out.resolve(name));
+        }
+    }
+
+    @Test
+    void historyHasARowPerRecordedIterationOfEachOptimizer() throws IOException {
+        Map<String, List<Map<String, String>>> history = historyByOptimizer();
+        JsonNode summary = new ObjectMapper().readTree(out.resolve(CompareCommand.SUMMARY_JSON).toFile());
+        for (JsonNode optimizer : summary.get("optimizers")) {
+            String name = optimizer.get("optimizer").asText();
+            if (optimizer.get("status").asText().equals("skipped")) {
+                assertFalse(history.containsKey(name), name + " was skipped but has history rows");
+                continue;
+            }
+            int iterations = optimizer.get("iterations").asInt();
+            List<Map<String, String>> rows = history.get(name);
+            assertNotNull(rows, "no history for " + name);
+            assertEquals(iterations + 1, rows.size(), name + ": rows 0.." + iterations);
+            for (int i = 0; i < rows.size(); i++) {
+                assertEquals(i, Integer.parseInt(rows.get(i).get("iteration")), name);
+                assertFalse(rows.get(i).get("test_accuracy").isEmpty(), name + " row " + i + " has no test accuracy");
+            }
+        }
+    }
+
+    @Test
+    void lineSearchObjectivesNeverIncrease() throws IOException {
+        for (Map.Entry<String, List<Map<String, String>>> entry : historyByOptimizer().entrySet()) {
+            if (!LINE_SEARCH_METHODS.contains(entry.getKey())) {
+                continue;
+            }
+            double previous = Double.POSITIVE_INFINITY;
+            for (Map<String, String> row : entry.getValue()) {
+                double f = Double.parseDouble(row.get("objective"));
+                assertTrue(f <= previous, entry.getKey() + " went up at iteration " + row.get("iteration") + ": "
+                        + previous + " -> " + f);
+                previous = f;
+            }
+        }
+    }
+
+    @Test
+    void bestObjectiveInTheSummaryIsTheMinimumOfTheHistory() throws IOException {
+        double minimum = Double.POSITIVE_INFINITY;
+        for (List<Map<String, String>> rows : historyByOptimizer().values()) {
+            for (Map<String, String> row : rows) {
+                minimum = Math.min(minimum, Double.parseDouble(row.get("objective")));
+                assertTrue(Double.parseDouble(row.get("gap")) >= 0, "negative gap in " + row);
+            }
+        }
+        JsonNode summary = new ObjectMapper().readTree(out.resolve(CompareCommand.SUMMARY_JSON).toFile());
+        assertEquals(minimum, summary.get("best_objective").asDouble(), 0.0);
+        // Every optimizer starts from zero weights: f(0) = log K for any data.
+        for (List<Map<String, String>> rows : historyByOptimizer().values()) {
+            assertEquals(Math.log(3), Double.parseDouble(rows.get(0).get("objective")), 1e-12);
+        }
+        List<String> summaryCsv = Files.readAllLines(out.resolve(CompareCommand.SUMMARY_CSV));
+        assertEquals(String.join(",", dev.softmax.compare.ComparisonReport.SUMMARY_COLUMNS), summaryCsv.get(0));
+        assertEquals(summary.get("optimizers").size() + 1, summaryCsv.size());
+    }
+
+    @Test
+    void nonTerminalRunLogsProgressWithoutCarriageReturns() {
+        assertFalse(compare.out().contains("\r"), "carriage return on stdout");
+        assertFalse(compare.err().contains("\r"), "carriage return on stderr");
+        String first = CompareCommand.defaultKinds().get(0).toString();
+        assertTrue(compare.err().contains(first + ": started"), compare.err());
+    }
+
+    @Test
+    void onlyTheListedOptimizersRun(@TempDir Path dir) throws IOException {
+        MainTest.Run run = MainTest.run("compare", "--optimizers", "gd", "--max-iter", "5", "--progress", "none",
+                "--out", dir.toString());
+        assertEquals(0, run.status(), run.err());
+        assertEquals("", run.err());
+        List<String> rows = Files.readAllLines(dir.resolve(CompareCommand.SUMMARY_CSV));
+        assertEquals(2, rows.size(), rows.toString());
+        assertTrue(rows.get(1).startsWith("gd,ran,5,"), rows.get(1));
+    }
+
+    @Test
+    void newtonAboveTheHessianBudgetIsSkippedWithItsReason(@TempDir Path dir) throws IOException {
+        MainTest.Run run = MainTest.run("compare", "--optimizers", "newton,lbfgs", "--hessian-budget", "1KiB",
+                "--progress", "log", "--out", dir.toString());
+        assertEquals(0, run.status(), run.err());
+        String newtonRow = run.out().lines().filter(l -> l.startsWith("newton ")).findFirst().orElseThrow();
+        assertTrue(newtonRow.contains("skipped: dense Hessian needs 1.8 KiB, budget is 1.0 KiB; use newton-cg"),
+                newtonRow);
+        assertTrue(run.err().contains("newton: skipped: "), run.err());
+        JsonNode summary = new ObjectMapper().readTree(dir.resolve(CompareCommand.SUMMARY_JSON).toFile());
+        assertEquals("lbfgs", summary.get("best_optimizer").asText());
+        assertEquals("skipped", summary.get("optimizers").get(0).get("status").asText());
+        assertTrue(Files.readString(dir.resolve(CompareCommand.HISTORY_CSV)).lines().skip(1)
+                .allMatch(l -> l.startsWith("lbfgs,")), "only lbfgs has history");
+    }
+
+    @Test
+    void autoRunsTheOptimizerItChooses(@TempDir Path dir) {
+        MainTest.Run run = MainTest.run("compare", "--optimizers", "auto", "--progress", "none", "--out",
+                dir.toString());
+        assertEquals(0, run.status(), run.err());
+        assertTrue(run.out().contains("auto chose newton"), run.out());
+        assertTrue(run.out().lines().anyMatch(l -> l.startsWith("auto ") && l.contains("GRADIENT_TOLERANCE")),
+                run.out());
+    }
+
+    @Test
+    void refusesTheSingularOptimizerOption(@TempDir Path dir) {
+        MainTest.Run run = MainTest.run("compare", "--optimizer", "gd", "--out", dir.toString());
+        assertEquals(Main.EXIT_BAD_INPUT, run.status());
+        assertTrue(run.err().contains("--optimizers"), run.err());
+    }
+
+    @Test
+    void rejectsAnUnknownOptimizer(@TempDir Path dir) {
+        MainTest.Run run = MainTest.run("compare", "--optimizers", "gd,nope", "--out", dir.toString());
+        assertEquals(Main.EXIT_BAD_INPUT, run.status());
+        assertTrue(run.err().contains("unknown optimizer 'nope'"), run.err());
+    }
+
+    @Test
+    void trainPlotWritesTheLossCurveAndTheConfusionHeatMap(@TempDir Path dir) throws IOException {
+        Path plots = dir.resolve("plots");
+        MainTest.Run run = MainTest.run("train", "--dataset", "iris", "--max-iter", "50", "--plot", plots.toString());
+        assertEquals(0, run.status(), run.err());
+        assertImage(plots.resolve(TrainingPlots.LOSS_CURVE_PNG));
+        assertImage(plots.resolve(TrainingPlots.CONFUSION_MATRIX_PNG));
+    }
+
+    private static void assertImage(Path png) throws IOException {
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertNotNull(image, png + " is not a readable image");
+        assertEquals(Charts.WIDTH, image.getWidth(), png.toString());
+        assertEquals(Charts.HEIGHT, image.getHeight(), png.toString());
+    }
+
+    /** history.csv as rows keyed by column, grouped by optimizer in file order. */
+    private static Map<String, List<Map<String, String>>> historyByOptimizer() throws IOException {
+        List<String> lines = Files.readAllLines(out.resolve(CompareCommand.HISTORY_CSV));
+        String[] header = lines.get(0).split(",", -1);
+        assertEquals(dev.softmax.compare.ComparisonReport.HISTORY_COLUMNS, List.of(header));
+        Map<String, List<Map<String, String>>> byOptimizer = new LinkedHashMap<>();
+        for (String line : lines.subList(1, lines.size())) {
+            String[] cells = line.split(",", -1);
+            assertEquals(header.length, cells.length, line);
+            Map<String, String> row = new HashMap<>();
+            for (int c = 0; c < header.length; c++) {
+                row.put(header[c], cells[c]);
+            }
+            byOptimizer.computeIfAbsent(cells[0], k -> new ArrayList<>()).add(row);
+        }
+        return byOptimizer;
+    }
+}
