@@ -122,6 +122,29 @@ class SoftmaxCrossEntropyTest {
     }
 
     @Test
+    void blockedEvaluationEqualsOneBlock() {
+        // The fused pass runs over row blocks; an uneven split (50 rows in blocks of 7) must change nothing.
+        INDArray x = TestProblems.randomFeatures(50, 6, 1.0, 15, DataType.DOUBLE);
+        int[] y = TestProblems.randomLabels(50, 4, 15);
+        SoftmaxCrossEntropy whole = new SoftmaxCrossEntropy(x, y, 4, 0.2);
+        SoftmaxCrossEntropy blocked = new SoftmaxCrossEntropy(x, y, 4, 0.2);
+        blocked.useBlockRows(7);
+        INDArray theta = TestProblems.randomVector(whole.dimension(), 0.7, 16, DataType.DOUBLE);
+        INDArray v = TestProblems.randomVector(whole.dimension(), 1.0, 17, DataType.DOUBLE);
+        ValueAndGradient a = whole.valueAndGradient(theta);
+        ValueAndGradient b = blocked.valueAndGradient(theta);
+        assertEquals(a.value(), b.value(), 1e-14);
+        assertEquals(a.value(), blocked.value(theta), 1e-14);
+        assertTrue(GradientCheck.maxRelativeError(a.gradient(), b.gradient(), 1e-12) < 1e-12);
+        assertTrue(GradientCheck.maxRelativeError(whole.hessianAt(theta).apply(v), blocked.hessianAt(theta).apply(v),
+                1e-12) < 1e-12);
+        assertTrue(GradientCheck.maxRelativeError(whole.hessianAt(theta).diagonal(),
+                blocked.hessianAt(theta).diagonal(), 1e-12) < 1e-12);
+        INDArray numeric = GradientCheck.numericalGradient(blocked, theta, 1e-5);
+        assertTrue(GradientCheck.maxRelativeError(b.gradient(), numeric, 1e-6) < 1e-6);
+    }
+
+    @Test
     void rejectsMismatchedInput() {
         INDArray x = TestProblems.randomFeatures(5, 2, 1.0, 14, DataType.DOUBLE);
         assertThrows(IllegalArgumentException.class, () -> new SoftmaxCrossEntropy(x, new int[4], 2, 0));
