@@ -46,6 +46,15 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>The Hessian is singular: adding the same vector to every class column of θ leaves {@code P} unchanged,
  * so that direction has zero curvature for the bias always, and for {@code W} too when {@code lambda = 0}.
  * Optimizers that solve with {@code H} must handle it (see {@link dev.softmax.optim.Newton}).
+ *
+ * <h2>Sample weights</h2>
+ * With optional weights {@code s_i >= 0} the data term is the weighted mean
+ * {@code (1/sum_i s_i) sum_i s_i * -log p_{i,y_i}}, so a weight of 2 on a row is the same as that row twice, and
+ * weights that are all equal give the unweighted objective. It is computed as the plain mean of the per-row terms
+ * scaled by {@code c_i = n s_i / sum(s)} (weights normalised to mean 1): the rows of {@code P - Y}, of the
+ * Hessian's {@code R} and of its diagonal weights are multiplied by the column {@code c} (one broadcast multiply
+ * on the {@code [n,K]} buffer), and every {@code 1/n} above stays as it is. Without weights no such multiply
+ * happens.
  */
 public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, MiniBatchObjective {
 
@@ -61,6 +70,10 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     private final INDArray logits;
     private final INDArray scratch;
     private final long hessianBudgetBytes;
+    /** The sample weights as given (copied), or {@code null} when unweighted. */
+    private final double[] sampleWeights;
+    /** {@code [n,1]} column {@code n s_i / sum(s)} in the features' type, or {@code null} when unweighted. */
+    private final INDArray rowScale;
 
     /**
      * @param features {@code X [n,d]}, float or double; kept by reference, not copied, and never mutated
@@ -81,6 +94,39 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
      */
     public SoftmaxCrossEntropy(INDArray features, int[] labels, int numClasses, double lambda,
                                long hessianBudgetBytes) {
+        this(features, labels, numClasses, lambda, null, hessianBudgetBytes);
+    }
+
+    /**
+     * The sample-weighted objective (see the class comment), with the default Hessian budget.
+     *
+     * @param features      {@code X [n,d]}, float or double; kept by reference, not copied, and never mutated
+     * @param labels        {@code y [n]}, each in {@code [0, numClasses)}; copied
+     * @param numClasses    {@code K >= 2}
+     * @param lambda        L2 strength {@code >= 0} on {@code W}
+     * @param sampleWeights {@code s [n]}, finite, {@code >= 0}, with a positive sum; copied; {@code null} for the
+     *                      unweighted objective
+     */
+    public SoftmaxCrossEntropy(INDArray features, int[] labels, int numClasses, double lambda,
+                               double[] sampleWeights) {
+        this(features, labels, numClasses, lambda, sampleWeights, DEFAULT_HESSIAN_BUDGET_BYTES);
+    }
+
+    /**
+     * The sample-weighted objective (see the class comment).
+     *
+     * @param features           {@code X [n,d]}, float or double; kept by reference, not copied, and never mutated
+     * @param labels             {@code y [n]}, each in {@code [0, numClasses)}; copied
+     * @param numClasses         {@code K >= 2}
+     * @param lambda             L2 strength {@code >= 0} on {@code W}
+     * @param sampleWeights      {@code s [n]}, finite, {@code >= 0}, with a positive sum; copied; {@code null}
+     *                           for the unweighted objective
+     * @param hessianBudgetBytes largest dense Hessian {@link #hessian} may build, in bytes, {@code > 0}
+     * @throws IllegalArgumentException for a weight array of the wrong length, a negative, NaN or infinite weight,
+     *                                  or weights that sum to zero (and for the checks of the other arguments)
+     */
+    public SoftmaxCrossEntropy(INDArray features, int[] labels, int numClasses, double lambda,
+                               double[] sampleWeights, long hessianBudgetBytes) {
         if (hessianBudgetBytes <= 0) {
             throw new IllegalArgumentException("hessianBudgetBytes must be > 0, got " + hessianBudgetBytes);
         }
@@ -110,6 +156,8 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
                         + numClasses + ")");
             }
         }
+        this.sampleWeights = sampleWeights == null ? null : checkSampleWeights(sampleWeights, labels.length);
+        this.rowScale = sampleWeights == null ? null : rowScale(this.sampleWeights, type);
         this.features = features.isView() || features.ordering() != 'c' ? features.dup('c') : features;
         this.labels = labels.clone();
         this.numSamples = labels.length;
@@ -128,9 +176,57 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         return Nd4j.create(flat, new long[] {labels.length, numClasses}, type);
     }
 
+    /** Validates sample weights (length, finite, non-negative, positive sum) and returns a copy. */
+    private static double[] checkSampleWeights(double[] weights, int n) {
+        if (weights.length != n) {
+            throw new IllegalArgumentException("expected one sample weight per row (" + n + "), got "
+                    + weights.length);
+        }
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            if (!(weights[i] >= 0) || Double.isInfinite(weights[i])) {
+                throw new IllegalArgumentException("sample weight " + weights[i] + " at row " + i
+                        + " is not a finite number >= 0");
+            }
+            sum += weights[i];
+        }
+        if (!(sum > 0) || Double.isInfinite(sum)) {
+            throw new IllegalArgumentException("sample weights must have a finite, positive sum, got " + sum);
+        }
+        return weights.clone();
+    }
+
+    /**
+     * The column {@code c_i = n s_i / sum(s)}, {@code [n,1]}: weights normalised to mean 1, so that the plain mean
+     * of {@code c_i * loss_i} is the weighted mean. All zeros when the weights sum to zero (a mini-batch of
+     * zero-weight rows, which then contributes only the penalty).
+     */
+    static INDArray rowScale(double[] weights, DataType type) {
+        double sum = 0;
+        for (double w : weights) {
+            sum += w;
+        }
+        double factor = sum > 0 ? weights.length / sum : 0;
+        double[] scale = new double[weights.length];
+        for (int i = 0; i < weights.length; i++) {
+            scale[i] = weights[i] * factor;
+        }
+        return Nd4j.create(scale, new long[] {weights.length, 1}, type);
+    }
+
     /** The same objective with another dense-Hessian memory budget (shares the data, which is not copied). */
     public SoftmaxCrossEntropy withHessianBudget(long bytes) {
-        return new SoftmaxCrossEntropy(features, labels, layout.classes(), lambda, bytes);
+        return new SoftmaxCrossEntropy(features, labels, layout.classes(), lambda, sampleWeights, bytes);
+    }
+
+    /** Whether the objective has sample weights. */
+    public boolean isWeighted() {
+        return sampleWeights != null;
+    }
+
+    /** A copy of the sample weights {@code s [n]} as given, or {@code null} when unweighted. */
+    public double[] sampleWeights() {
+        return sampleWeights == null ? null : sampleWeights.clone();
     }
 
     /** The largest dense Hessian, in bytes, that {@link #hessian} builds. */
@@ -197,6 +293,10 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         Transforms.exp(logits, false);
         logits.diviColumnVector(logits.sum(true, 1));
         logits.subi(oneHot);
+        if (rowScale != null) {
+            // Weighted mean: row i counts n s_i / sum(s) times; the 1/n below completes s_i / sum(s).
+            logits.muliColumnVector(rowScale);
+        }
 
         INDArray gradient = layout.zeros(theta.dataType());
         INDArray gradW = layout.weights(gradient);
@@ -212,7 +312,9 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
      * {@inheritDoc}
      *
      * <p>The batch is a new {@code SoftmaxCrossEntropy} on a copy of the selected rows (one gather, no
-     * per-element work), with the same {@code lambda} and Hessian budget.
+     * per-element work), with the same {@code lambda} and Hessian budget. A weighted objective's batch is the
+     * weighted mean over the batch's rows (their weights renormalised to the batch); a batch whose rows all have
+     * weight zero has only the penalty.
      */
     @Override
     public SoftmaxCrossEntropy batch(int[] rowIndices) {
@@ -220,6 +322,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             throw new IllegalArgumentException("a batch needs at least one row");
         }
         int[] batchLabels = new int[rowIndices.length];
+        double[] batchWeights = sampleWeights == null ? null : new double[rowIndices.length];
         for (int i = 0; i < rowIndices.length; i++) {
             int row = rowIndices[i];
             if (row < 0 || row >= numSamples) {
@@ -227,16 +330,21 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
                         + numSamples + ")");
             }
             batchLabels[i] = labels[row];
+            if (batchWeights != null) {
+                batchWeights[i] = sampleWeights[row];
+            }
         }
         // Gathers only: the rows are already validated, so skip the public constructor's checks (SGD calls this
         // once per mini-batch).
         return new SoftmaxCrossEntropy(features.getRows(rowIndices), batchLabels, oneHot.getRows(rowIndices), lambda,
-                layout, hessianBudgetBytes);
+                layout, hessianBudgetBytes, batchWeights);
     }
 
-    /** A batch: arrays already checked and gathered. */
+    /** A batch: arrays already checked and gathered ({@code sampleWeights} may be null, or sum to zero). */
     private SoftmaxCrossEntropy(INDArray features, int[] labels, INDArray oneHot, double lambda, ParameterLayout layout,
-                                long hessianBudgetBytes) {
+                                long hessianBudgetBytes, double[] sampleWeights) {
+        this.sampleWeights = sampleWeights;
+        this.rowScale = sampleWeights == null ? null : rowScale(sampleWeights, features.dataType());
         this.features = features;
         this.labels = labels;
         this.oneHot = oneHot;
@@ -291,11 +399,16 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         // View as [j, k, j', l] so that the block of class pair (k, l) is h4[:, k, :, l].
         INDArray h4 = h.reshape('c', d + 1, k, d + 1, k);
         INDArray block = Nd4j.createUninitialized(DataType.DOUBLE, d + 1, d + 1);
+        // Built from the weights in double, not from the float rowScale.
+        INDArray scale = sampleWeights == null ? null : rowScale(sampleWeights, DataType.DOUBLE);
         for (int a = 0; a < k; a++) {
             INDArray pa = p.getColumn(a, true);
             for (int c = a; c < k; c++) {
                 // w_ac = p_a * (delta_ac - p_c), per sample.
                 INDArray w = a == c ? pa.mul(pa.rsub(1.0)) : pa.mul(p.getColumn(c, true)).negi();
+                if (scale != null) {
+                    w.muli(scale);
+                }
                 Nd4j.gemm(xTilde, xTilde.mulColumnVector(w), block, true, false, 1.0 / numSamples, 0.0);
                 h4.get(NDArrayIndex.all(), NDArrayIndex.point(a), NDArrayIndex.all(), NDArrayIndex.point(c))
                         .assign(block);
@@ -344,6 +457,9 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             // R = P * (T - rowsum(P * T)): the softmax Jacobian diag(p) - p p^T applied row by row.
             INDArray rowSums = t.mul(p).sum(true, 1);
             INDArray r = t.subiColumnVector(rowSums).muli(p);
+            if (rowScale != null) {
+                r.muliColumnVector(rowScale);
+            }
             INDArray out = layout.zeros(p.dataType());
             INDArray outW = layout.weights(out);
             Nd4j.gemm(features, r, outW, true, false, 1.0 / numSamples, 0.0);
@@ -358,6 +474,9 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         public INDArray diagonal() {
             // H[(j,k),(j,k)] = (1/n) sum_i x_ij^2 p_ik (1 - p_ik) (+ lambda for W): one GEMM with X∘X.
             INDArray w = p.mul(p.rsub(1.0));
+            if (rowScale != null) {
+                w.muliColumnVector(rowScale);
+            }
             INDArray out = layout.zeros(p.dataType());
             INDArray outW = layout.weights(out);
             Nd4j.gemm(features.mul(features), w, outW, true, false, 1.0 / numSamples, 0.0);
@@ -370,7 +489,8 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     }
 
     /**
-     * Mean cross-entropy {@code (1/n) sum_i [logsumexp(z_i) - z_{i,y_i}]}. Leaves {@code logits} holding
+     * Mean cross-entropy {@code (1/n) sum_i [logsumexp(z_i) - z_{i,y_i}]} (each term times {@code c_i} when
+     * weighted). Leaves {@code logits} holding
      * {@code Z - rowmax(Z)}, which the gradient continues from.
      */
     private double dataTerm(INDArray theta) {
@@ -380,7 +500,11 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         // log-sum-exp of the shifted logits, per row; the row max cancels against the picked logit.
         INDArray logSumExp = Transforms.log(Transforms.exp(scratch.assign(logits), false).sum(true, 1), false);
         INDArray picked = scratch.assign(logits).muli(oneHot).sum(true, 1);
-        return logSumExp.subi(picked).castTo(DataType.DOUBLE).sumNumber().doubleValue() / numSamples;
+        INDArray losses = logSumExp.subi(picked);
+        if (rowScale != null) {
+            losses.muli(rowScale);
+        }
+        return losses.castTo(DataType.DOUBLE).sumNumber().doubleValue() / numSamples;
     }
 
     private double penalty(INDArray theta) {
