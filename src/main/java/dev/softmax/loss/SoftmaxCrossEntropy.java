@@ -70,9 +70,11 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     private final INDArray logits;
     private final INDArray scratch;
     private final long hessianBudgetBytes;
-    /** The sample weights as given (copied), or {@code null} when unweighted. */
+    /** The sample weights as given (copied; a batch's are its rows'), or {@code null} when unweighted. */
     private final double[] sampleWeights;
-    /** {@code [n,1]} column {@code n s_i / sum(s)} in the features' type, or {@code null} when unweighted. */
+    /** {@code n / sum(s)} of the full objective (batches keep it), or NaN when unweighted. */
+    private final double weightScale;
+    /** {@code [n,1]} column {@code c_i = s_i * weightScale} in the features' type, or {@code null} when unweighted. */
     private final INDArray rowScale;
 
     /**
@@ -157,7 +159,8 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             }
         }
         this.sampleWeights = sampleWeights == null ? null : checkSampleWeights(sampleWeights, labels.length);
-        this.rowScale = sampleWeights == null ? null : rowScale(this.sampleWeights, type);
+        this.weightScale = sampleWeights == null ? Double.NaN : labels.length / Arrays.stream(sampleWeights).sum();
+        this.rowScale = sampleWeights == null ? null : rowScale(this.sampleWeights, weightScale, type);
         this.features = features.isView() || features.ordering() != 'c' ? features.dup('c') : features;
         this.labels = labels.clone();
         this.numSamples = labels.length;
@@ -197,26 +200,24 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     }
 
     /**
-     * The column {@code c_i = n s_i / sum(s)}, {@code [n,1]}: weights normalised to mean 1, so that the plain mean
-     * of {@code c_i * loss_i} is the weighted mean. All zeros when the weights sum to zero (a mini-batch of
-     * zero-weight rows, which then contributes only the penalty).
+     * The column {@code c_i = s_i * weightScale}, {@code [n,1]}; with {@code weightScale = n / sum(s)} these are
+     * the weights normalised to mean 1, so that the plain mean of {@code c_i * loss_i} is the weighted mean.
      */
-    static INDArray rowScale(double[] weights, DataType type) {
-        double sum = 0;
-        for (double w : weights) {
-            sum += w;
-        }
-        double factor = sum > 0 ? weights.length / sum : 0;
+    private static INDArray rowScale(double[] weights, double weightScale, DataType type) {
         double[] scale = new double[weights.length];
         for (int i = 0; i < weights.length; i++) {
-            scale[i] = weights[i] * factor;
+            scale[i] = weights[i] * weightScale;
         }
         return Nd4j.create(scale, new long[] {weights.length, 1}, type);
     }
 
     /** The same objective with another dense-Hessian memory budget (shares the data, which is not copied). */
     public SoftmaxCrossEntropy withHessianBudget(long bytes) {
-        return new SoftmaxCrossEntropy(features, labels, layout.classes(), lambda, sampleWeights, bytes);
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("hessianBudgetBytes must be > 0, got " + bytes);
+        }
+        return new SoftmaxCrossEntropy(features, labels, oneHot, lambda, layout, bytes, sampleWeights, weightScale,
+                rowScale);
     }
 
     /** Whether the objective has sample weights. */
@@ -312,9 +313,11 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
      * {@inheritDoc}
      *
      * <p>The batch is a new {@code SoftmaxCrossEntropy} on a copy of the selected rows (one gather, no
-     * per-element work), with the same {@code lambda} and Hessian budget. A weighted objective's batch is the
-     * weighted mean over the batch's rows (their weights renormalised to the batch); a batch whose rows all have
-     * weight zero has only the penalty.
+     * per-element work), with the same {@code lambda} and Hessian budget. A weighted objective's batch keeps
+     * each row's factor {@code c_i = n s_i / sum(s)} of the full objective, so the batch is
+     * {@code (1/m) sum_{i in batch} c_i loss_i + penalty}: a batch of all rows is the full objective, and over
+     * random batches its value and gradient are unbiased estimates of the full ones. (Normalising by the batch's
+     * own weight sum instead would be biased, and with one-row batches would ignore the weights altogether.)
      */
     @Override
     public SoftmaxCrossEntropy batch(int[] rowIndices) {
@@ -322,7 +325,6 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             throw new IllegalArgumentException("a batch needs at least one row");
         }
         int[] batchLabels = new int[rowIndices.length];
-        double[] batchWeights = sampleWeights == null ? null : new double[rowIndices.length];
         for (int i = 0; i < rowIndices.length; i++) {
             int row = rowIndices[i];
             if (row < 0 || row >= numSamples) {
@@ -330,21 +332,26 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
                         + numSamples + ")");
             }
             batchLabels[i] = labels[row];
-            if (batchWeights != null) {
-                batchWeights[i] = sampleWeights[row];
-            }
         }
         // Gathers only: the rows are already validated, so skip the public constructor's checks (SGD calls this
         // once per mini-batch).
+        double[] batchWeights = sampleWeights == null ? null
+                : Arrays.stream(rowIndices).mapToDouble(row -> sampleWeights[row]).toArray();
         return new SoftmaxCrossEntropy(features.getRows(rowIndices), batchLabels, oneHot.getRows(rowIndices), lambda,
-                layout, hessianBudgetBytes, batchWeights);
+                layout, hessianBudgetBytes, batchWeights, weightScale,
+                rowScale == null ? null : rowScale.getRows(rowIndices));
     }
 
-    /** A batch: arrays already checked and gathered ({@code sampleWeights} may be null, or sum to zero). */
+    /**
+     * A batch (or a copy with another budget): arrays already checked and gathered; {@code sampleWeights} and
+     * {@code rowScale} are null when unweighted.
+     */
     private SoftmaxCrossEntropy(INDArray features, int[] labels, INDArray oneHot, double lambda, ParameterLayout layout,
-                                long hessianBudgetBytes, double[] sampleWeights) {
+                                long hessianBudgetBytes, double[] sampleWeights, double weightScale,
+                                INDArray rowScale) {
         this.sampleWeights = sampleWeights;
-        this.rowScale = sampleWeights == null ? null : rowScale(sampleWeights, features.dataType());
+        this.weightScale = weightScale;
+        this.rowScale = rowScale;
         this.features = features;
         this.labels = labels;
         this.oneHot = oneHot;
@@ -400,7 +407,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         INDArray h4 = h.reshape('c', d + 1, k, d + 1, k);
         INDArray block = Nd4j.createUninitialized(DataType.DOUBLE, d + 1, d + 1);
         // Built from the weights in double, not from the float rowScale.
-        INDArray scale = sampleWeights == null ? null : rowScale(sampleWeights, DataType.DOUBLE);
+        INDArray scale = sampleWeights == null ? null : rowScale(sampleWeights, weightScale, DataType.DOUBLE);
         for (int a = 0; a < k; a++) {
             INDArray pa = p.getColumn(a, true);
             for (int c = a; c < k; c++) {

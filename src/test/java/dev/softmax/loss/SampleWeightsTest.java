@@ -152,21 +152,36 @@ class SampleWeightsTest {
         assertEquals(full.value(), batch.value(), 1e-14 * Math.abs(full.value()));
         assertTrue(GradientCheck.maxRelativeError(full.gradient(), batch.gradient(), 1e-14) < 1e-12);
 
-        // The batch {3, 4, 5} with weights {1, 2, 3} is the objective on those rows with those weights.
-        int[] rows = {3, 4, 5};
-        Dataset part = data.subset(rows);
-        SoftmaxCrossEntropy expected = new SoftmaxCrossEntropy(part.features(), part.labels(), K, 0.1,
-                new double[] {w[3], w[4], w[5]});
-        assertEquals(expected.value(theta), f.batch(rows).value(theta), 1e-13);
-        assertTrue(GradientCheck.maxRelativeError(expected.gradient(theta), f.batch(rows).gradient(theta), 1e-14)
-                < 1e-12);
+        // Each row keeps the full objective's factor c_i = n s_i / sum(s): the mean of the batch objectives over
+        // a partition of the rows into equal batches is the full objective (unbiased mini-batches).
+        double meanValue = 0;
+        INDArray meanGradient = full.gradient().mul(0);
+        for (int from = 0; from < N; from += 3) {
+            ValueAndGradient part = f.batch(new int[] {from, from + 1, from + 2}).valueAndGradient(theta);
+            meanValue += part.value() / 10;
+            meanGradient.addi(part.gradient().div(10));
+        }
+        assertEquals(full.value(), meanValue, 1e-13);
+        assertTrue(GradientCheck.maxRelativeError(full.gradient(), meanGradient, 1e-14) < 1e-12);
 
-        // A batch of zero-weight rows has only the penalty, and a zero gradient for the bias.
+        // So a one-row batch is c_i times that row's loss: the weight is not normalised away.
+        SoftmaxCrossEntropy unpenalised = weighted(data, 0.0, w);
+        SoftmaxCrossEntropy plain = new SoftmaxCrossEntropy(data.features(), data.labels(), K, 0.0);
+        double c5 = N * w[5] / Arrays.stream(w).sum();
+        assertEquals(c5 * plain.batch(new int[] {5}).value(theta), unpenalised.batch(new int[] {5}).value(theta),
+                1e-13);
+
+        // A batch of zero-weight rows has only the penalty.
         w[3] = 0;
         SoftmaxCrossEntropy zeroed = weighted(data, 0.1, w);
-        SoftmaxCrossEntropy unpenalisedData = weighted(data, 0.0, w);
-        assertEquals(zeroed.value(theta) - unpenalisedData.value(theta), zeroed.batch(new int[] {3}).value(theta),
-                1e-12);
+        SoftmaxCrossEntropy zeroedData = weighted(data, 0.0, w);
+        assertEquals(zeroed.value(theta) - zeroedData.value(theta), zeroed.batch(new int[] {3}).value(theta), 1e-12);
+        assertEquals(f.value(theta), f.withHessianBudget(1 << 20).value(theta), 0.0);
+        assertEquals(f.batch(rowsOf(4)).value(theta), f.batch(rowsOf(4)).withHessianBudget(1 << 20).value(theta), 0.0);
+    }
+
+    private static int[] rowsOf(int count) {
+        return IntStream.range(0, count).toArray();
     }
 
     @Test
