@@ -36,6 +36,17 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     OptimizerOptions optimization;
 
+    @Option(names = "--class-weight", paramLabel = "MODE", defaultValue = "none", converter = ClassWeightConverter.class,
+            description = "Class weights: none, or balanced (n / (K * count_k) per class, scikit-learn's"
+                    + " class_weight=\"balanced\"; every class gets the same total weight) (default: ${DEFAULT-VALUE}).")
+    String classWeight;
+
+    @Option(names = "--early-stopping-patience", paramLabel = "N",
+            description = "Stop once the validation log-loss (on the --validation-fraction split) has not improved"
+                    + " for N epochs (iterations for full-batch optimizers) and keep the weights with the lowest"
+                    + " validation log-loss (default: off).")
+    Integer earlyStoppingPatience;
+
     @Option(names = "--report", paramLabel = "FILE", description = "Write a JSON summary of the run to FILE.")
     Path report;
 
@@ -62,20 +73,44 @@ public final class TrainCommand implements Callable<Integer> {
         if (save != null && !force && Files.exists(save)) {
             throw new FileAlreadyExistsException(save + " exists (use --force to replace it)");
         }
+        if (earlyStoppingPatience != null) {
+            if (earlyStoppingPatience < 1) {
+                throw new IllegalArgumentException("--early-stopping-patience must be >= 1, got "
+                        + earlyStoppingPatience);
+            }
+            if (!(data.validationFraction() > 0)) {
+                throw new IllegalArgumentException("--early-stopping-patience needs a validation split: set"
+                        + " --validation-fraction (e.g. 0.1)");
+            }
+        }
         DataOptions.Prepared prepared = data.load();
         Dataset train = prepared.train();
         Dataset test = prepared.test();
         Dataset validation = prepared.validation();
         OptimizerKind.Choice choice = optimization.kind().resolve(train.numFeatures(), train.numClasses(),
                 optimization.hessianBudgetBytes());
-        Trainer trainer = Trainer.builder()
+        Trainer.Builder builder = Trainer.builder()
                 .l2(optimization.l2())
                 .optimizer(choice.kind().create(optimization, data.seed()))
                 .hessianBudget(optimization.hessianBudgetBytes())
                 .stopping(stopping)
                 .dataType(data.dataType())
-                .scaling(prepared.scaling())
-                .build();
+                .scaling(prepared.scaling());
+        if (classWeight.equals("balanced")) {
+            builder.balancedClassWeights();
+        }
+        // The lowest validation loss and its iteration, for the output and the report.
+        double[] bestValidation = {Double.POSITIVE_INFINITY, -1};
+        if (earlyStoppingPatience != null) {
+            builder.earlyStopping(validation, earlyStoppingPatience).validationListener((record, loss) -> {
+                if (loss < bestValidation[0]) {
+                    bestValidation[0] = loss;
+                    bestValidation[1] = record.iteration();
+                }
+            });
+        }
+        Trainer trainer = builder.build();
+        double[] classWeights = trainer.classWeightsFor(train);
 
         out.printf("dataset: %s (%s): %d train, %s%d test, %d features, %d classes%n", data.dataset(),
                 prepared.source(), train.numSamples(), validation.numSamples() > 0
@@ -86,6 +121,14 @@ public final class TrainCommand implements Callable<Integer> {
         }
         out.printf("optimizer: %s, l2 %s, dtype %s, scaling %s, %d threads%n", choice.kind(),
                 optimization.l2(), dtypeName(), scalingName(prepared.scaling()), common.effectiveThreads());
+        if (classWeights != null) {
+            StringBuilder weights = new StringBuilder();
+            for (int k = 0; k < classWeights.length; k++) {
+                weights.append(k == 0 ? "" : ", ").append(train.classNames().get(k)).append(' ')
+                        .append(String.format(java.util.Locale.ROOT, "%.4g", classWeights[k]));
+            }
+            out.printf("class weights: %s (%s)%n", classWeight, weights);
+        }
         out.flush();
 
         long start = System.nanoTime();
@@ -111,6 +154,11 @@ public final class TrainCommand implements Callable<Integer> {
         out.printf("objective %.10g, gradient norm %.3e, %d iterations, %s%s, %.3f s%n", result.value(),
                 last.gradientNorm(), result.iterations(), result.reason(),
                 result.converged() ? " (converged)" : "", trainSeconds);
+        if (earlyStoppingPatience != null) {
+            out.printf("early stopping: lowest validation log-loss %.6g at iteration %d of %d; its weights are kept"
+                    + " (patience %d)%n", bestValidation[0], (int) bestValidation[1], result.iterations(),
+                    earlyStoppingPatience);
+        }
         String advice = Advice.forResult(result, optimization);
         if (advice != null) {
             out.println("note: " + advice);
@@ -142,6 +190,12 @@ public final class TrainCommand implements Callable<Integer> {
             json.put("validation_fraction", data.validationFraction());
             json.put("limit", data.limit());
             json.put("scaling", scalingName(prepared.scaling()));
+            json.put("class_weight", classWeight);
+            json.put("class_weights", classWeights);
+            json.put("early_stopping_patience", earlyStoppingPatience);
+            json.put("best_iteration", earlyStoppingPatience == null ? null : (int) bestValidation[1]);
+            json.put("best_validation_log_loss", earlyStoppingPatience == null ? null
+                    : finiteOrNull(bestValidation[0]));
             json.put("threads", common.effectiveThreads());
             json.put("n_train", train.numSamples());
             json.put("n_validation", validation.numSamples());
@@ -173,6 +227,19 @@ public final class TrainCommand implements Callable<Integer> {
             out.println("plots written: " + TrainingPlots.write(plot, result, confusion, data.dataset().toString()));
         }
         return 0;
+    }
+
+    /** Accepts {@code --class-weight} values, case-insensitively. */
+    static final class ClassWeightConverter implements picocli.CommandLine.ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            String mode = value.trim().toLowerCase(java.util.Locale.ROOT);
+            if (!mode.equals("none") && !mode.equals("balanced")) {
+                throw new picocli.CommandLine.TypeConversionException("expected none or balanced, got '" + value
+                        + "'");
+            }
+            return mode;
+        }
     }
 
     private String dtypeName() {

@@ -49,6 +49,15 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>The Hessian is singular: adding the same vector to every class column of θ leaves {@code P} unchanged,
  * so that direction has zero curvature for the bias always, and for {@code W} too when {@code lambda = 0}.
  * Optimizers that solve with {@code H} must handle it (see {@link dev.softmax.optim.Newton}).
+ *
+ * <h2>Sample weights</h2>
+ * With optional weights {@code s_i >= 0} the data term is the weighted mean
+ * {@code (1/sum_i s_i) sum_i s_i * -log p_{i,y_i}}, so a weight of 2 on a row is the same as that row twice, and
+ * weights that are all equal give the unweighted objective. It is computed as the plain mean of the per-row terms
+ * scaled by {@code c_i = n s_i / sum(s)} (weights normalised to mean 1): the rows of {@code P - Y}, of the
+ * Hessian's {@code R} and of its diagonal weights are multiplied by the column {@code c} (one broadcast multiply
+ * on the {@code [n,K]} buffer), and every {@code 1/n} above stays as it is. Without weights no such multiply
+ * happens.
  */
 public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, MiniBatchObjective {
 
@@ -66,6 +75,12 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     private Workspace workspace;
     /** Rows per block, or 0 for {@link #blockRows}' choice; set by tests to exercise many blocks. */
     private int blockRowsOverride;
+    /** The sample weights as given (copied; a batch's are its rows'), or {@code null} when unweighted. */
+    private final double[] sampleWeights;
+    /** {@code n / sum(s)} of the full objective (batches keep it), or NaN when unweighted. */
+    private final double weightScale;
+    /** {@code [n,1]} column {@code c_i = s_i * weightScale} in the features' type, or {@code null} when unweighted. */
+    private final INDArray rowScale;
 
     /**
      * @param features {@code X [n,d]}, float or double; kept by reference, not copied, and never mutated
@@ -86,6 +101,39 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
      */
     public SoftmaxCrossEntropy(INDArray features, int[] labels, int numClasses, double lambda,
                                long hessianBudgetBytes) {
+        this(features, labels, numClasses, lambda, null, hessianBudgetBytes);
+    }
+
+    /**
+     * The sample-weighted objective (see the class comment), with the default Hessian budget.
+     *
+     * @param features      {@code X [n,d]}, float or double; kept by reference, not copied, and never mutated
+     * @param labels        {@code y [n]}, each in {@code [0, numClasses)}; copied
+     * @param numClasses    {@code K >= 2}
+     * @param lambda        L2 strength {@code >= 0} on {@code W}
+     * @param sampleWeights {@code s [n]}, finite, {@code >= 0}, with a positive sum; copied; {@code null} for the
+     *                      unweighted objective
+     */
+    public SoftmaxCrossEntropy(INDArray features, int[] labels, int numClasses, double lambda,
+                               double[] sampleWeights) {
+        this(features, labels, numClasses, lambda, sampleWeights, DEFAULT_HESSIAN_BUDGET_BYTES);
+    }
+
+    /**
+     * The sample-weighted objective (see the class comment).
+     *
+     * @param features           {@code X [n,d]}, float or double; kept by reference, not copied, and never mutated
+     * @param labels             {@code y [n]}, each in {@code [0, numClasses)}; copied
+     * @param numClasses         {@code K >= 2}
+     * @param lambda             L2 strength {@code >= 0} on {@code W}
+     * @param sampleWeights      {@code s [n]}, finite, {@code >= 0}, with a positive sum; copied; {@code null}
+     *                           for the unweighted objective
+     * @param hessianBudgetBytes largest dense Hessian {@link #hessian} may build, in bytes, {@code > 0}
+     * @throws IllegalArgumentException for a weight array of the wrong length, a negative, NaN or infinite weight,
+     *                                  or weights that sum to zero (and for the checks of the other arguments)
+     */
+    public SoftmaxCrossEntropy(INDArray features, int[] labels, int numClasses, double lambda,
+                               double[] sampleWeights, long hessianBudgetBytes) {
         if (hessianBudgetBytes <= 0) {
             throw new IllegalArgumentException("hessianBudgetBytes must be > 0, got " + hessianBudgetBytes);
         }
@@ -115,6 +163,9 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
                         + numClasses + ")");
             }
         }
+        this.sampleWeights = sampleWeights == null ? null : checkSampleWeights(sampleWeights, labels.length);
+        this.weightScale = sampleWeights == null ? Double.NaN : labels.length / Arrays.stream(sampleWeights).sum();
+        this.rowScale = sampleWeights == null ? null : rowScale(this.sampleWeights, weightScale, type);
         this.features = features.isView() || features.ordering() != 'c' ? features.dup('c') : features;
         this.labels = labels.clone();
         this.numSamples = labels.length;
@@ -131,9 +182,55 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         return Nd4j.create(flat, new long[] {labels.length, numClasses}, type);
     }
 
+    /** Validates sample weights (length, finite, non-negative, positive sum) and returns a copy. */
+    private static double[] checkSampleWeights(double[] weights, int n) {
+        if (weights.length != n) {
+            throw new IllegalArgumentException("expected one sample weight per row (" + n + "), got "
+                    + weights.length);
+        }
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            if (!(weights[i] >= 0) || Double.isInfinite(weights[i])) {
+                throw new IllegalArgumentException("sample weight " + weights[i] + " at row " + i
+                        + " is not a finite number >= 0");
+            }
+            sum += weights[i];
+        }
+        if (!(sum > 0) || Double.isInfinite(sum)) {
+            throw new IllegalArgumentException("sample weights must have a finite, positive sum, got " + sum);
+        }
+        return weights.clone();
+    }
+
+    /**
+     * The column {@code c_i = s_i * weightScale}, {@code [n,1]}; with {@code weightScale = n / sum(s)} these are
+     * the weights normalised to mean 1, so that the plain mean of {@code c_i * loss_i} is the weighted mean.
+     */
+    private static INDArray rowScale(double[] weights, double weightScale, DataType type) {
+        double[] scale = new double[weights.length];
+        for (int i = 0; i < weights.length; i++) {
+            scale[i] = weights[i] * weightScale;
+        }
+        return Nd4j.create(scale, new long[] {weights.length, 1}, type);
+    }
+
     /** The same objective with another dense-Hessian memory budget (shares the data, which is not copied). */
     public SoftmaxCrossEntropy withHessianBudget(long bytes) {
-        return new SoftmaxCrossEntropy(features, labels, layout.classes(), lambda, bytes);
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("hessianBudgetBytes must be > 0, got " + bytes);
+        }
+        return new SoftmaxCrossEntropy(features, labels, oneHot, lambda, layout, bytes, sampleWeights, weightScale,
+                rowScale);
+    }
+
+    /** Whether the objective has sample weights. */
+    public boolean isWeighted() {
+        return sampleWeights != null;
+    }
+
+    /** A copy of the sample weights {@code s [n]} as given, or {@code null} when unweighted. */
+    public double[] sampleWeights() {
+        return sampleWeights == null ? null : sampleWeights.clone();
     }
 
     /** The largest dense Hessian, in bytes, that {@link #hessian} builds. */
@@ -218,6 +315,10 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         for (Block block : w.blocks) {
             forward(block, weights, bias);
             block.logits.diviColumnVector(block.rowSum).subi(block.oneHot);
+            if (block.rowScale != null) {
+                // Weighted mean: row i counts n s_i / sum(s) times; the 1/n of the GEMM completes s_i / sum(s).
+                block.logits.muliColumnVector(block.rowScale);
+            }
             Nd4j.gemm(block.x, block.logits, gradW, true, false, 1.0 / numSamples, first ? 0.0 : 1.0);
             first = false;
         }
@@ -235,7 +336,11 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
      * {@inheritDoc}
      *
      * <p>The batch is a new {@code SoftmaxCrossEntropy} on a copy of the selected rows (one gather, no
-     * per-element work), with the same {@code lambda} and Hessian budget.
+     * per-element work), with the same {@code lambda} and Hessian budget. A weighted objective's batch keeps
+     * each row's factor {@code c_i = n s_i / sum(s)} of the full objective, so the batch is
+     * {@code (1/m) sum_{i in batch} c_i loss_i + penalty}: a batch of all rows is the full objective, and over
+     * random batches its value and gradient are unbiased estimates of the full ones. (Normalising by the batch's
+     * own weight sum instead would be biased, and with one-row batches would ignore the weights altogether.)
      */
     @Override
     public SoftmaxCrossEntropy batch(int[] rowIndices) {
@@ -253,14 +358,24 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         }
         // Gathers only: the rows are already validated, so skip the public constructor's checks (SGD calls this
         // once per mini-batch).
+        double[] batchWeights = sampleWeights == null ? null
+                : Arrays.stream(rowIndices).mapToDouble(row -> sampleWeights[row]).toArray();
         // pullRows is one native gather; INDArray.getRows copies row by row from Java and is ~200x slower.
         return new SoftmaxCrossEntropy(Nd4j.pullRows(features, 1, rowIndices), batchLabels,
-                oneHot(batchLabels, layout.classes(), features.dataType()), lambda, layout, hessianBudgetBytes);
+                oneHot(batchLabels, layout.classes(), features.dataType()), lambda, layout, hessianBudgetBytes,
+                batchWeights, weightScale, rowScale == null ? null : Nd4j.pullRows(rowScale, 1, rowIndices));
     }
 
-    /** A batch: arrays already checked and gathered. */
+    /**
+     * A batch (or a copy with another budget): arrays already checked and gathered; {@code sampleWeights} and
+     * {@code rowScale} are null when unweighted.
+     */
     private SoftmaxCrossEntropy(INDArray features, int[] labels, INDArray oneHot, double lambda, ParameterLayout layout,
-                                long hessianBudgetBytes) {
+                                long hessianBudgetBytes, double[] sampleWeights, double weightScale,
+                                INDArray rowScale) {
+        this.sampleWeights = sampleWeights;
+        this.weightScale = weightScale;
+        this.rowScale = rowScale;
         this.features = features;
         this.labels = labels;
         this.oneHot = oneHot;
@@ -312,11 +427,16 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         // View as [j, k, j', l] so that the block of class pair (k, l) is h4[:, k, :, l].
         INDArray h4 = h.reshape('c', d + 1, k, d + 1, k);
         INDArray block = Nd4j.createUninitialized(DataType.DOUBLE, d + 1, d + 1);
+        // Built from the weights in double, not from the float rowScale.
+        INDArray scale = sampleWeights == null ? null : rowScale(sampleWeights, weightScale, DataType.DOUBLE);
         for (int a = 0; a < k; a++) {
             INDArray pa = p.getColumn(a, true);
             for (int c = a; c < k; c++) {
                 // w_ac = p_a * (delta_ac - p_c), per sample.
                 INDArray w = a == c ? pa.mul(pa.rsub(1.0)) : pa.mul(p.getColumn(c, true)).negi();
+                if (scale != null) {
+                    w.muli(scale);
+                }
                 Nd4j.gemm(xTilde, xTilde.mulColumnVector(w), block, true, false, 1.0 / numSamples, 0.0);
                 h4.get(NDArrayIndex.all(), NDArrayIndex.point(a), NDArrayIndex.all(), NDArrayIndex.point(c))
                         .assign(block);
@@ -391,6 +511,9 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
                 INDArray rowSum = rows(rowSums, block);
                 Nd4j.exec(new Sum(rows(scratch, block).assign(tb).muli(pb), rowSum, true, 1));
                 tb.subiColumnVector(rowSum).muli(pb);
+                if (block.rowScale != null) {
+                    tb.muliColumnVector(block.rowScale);
+                }
                 Nd4j.gemm(block.x, tb, outW, true, false, 1.0 / numSamples, first ? 0.0 : 1.0);
                 first = false;
             }
@@ -408,6 +531,9 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             // H[(j,k),(j,k)] = (1/n) sum_i x_ij^2 p_ik (1 - p_ik) (+ lambda for W): one GEMM with X∘X per block,
             // squaring one block at a time instead of a full copy of X.
             INDArray w = p.mul(p.rsub(1.0));
+            if (rowScale != null) {
+                w.muliColumnVector(rowScale);
+            }
             INDArray out = layout.zeros(p.dataType());
             INDArray outW = layout.weights(out);
             Block[] blocks = workspace().blocks;
@@ -451,6 +577,9 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     private double dataTerm(Workspace w) {
         Transforms.log(w.rowSum, false);
         w.rowSum.subi(w.picked);
+        if (rowScale != null) {
+            w.rowSum.muli(rowScale);
+        }
         return w.rowLoss.assign(w.rowSum).sumNumber().doubleValue() / numSamples;
     }
 
@@ -496,7 +625,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
 
     /** Views of one block of rows of the data and of the work buffers. */
     private record Block(int from, int to, INDArray x, INDArray logits, INDArray scratch, INDArray oneHot,
-                         INDArray ones, INDArray rowMax, INDArray rowSum, INDArray picked) {
+                         INDArray ones, INDArray rowMax, INDArray rowSum, INDArray picked, INDArray rowScale) {
     }
 
     /** The {@code [n,K]} and {@code [n,1]} buffers every evaluation reuses, and their row blocks. */
@@ -525,10 +654,10 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             for (int b = 0; b < blocks.length; b++) {
                 int from = b * step;
                 int to = Math.min(numSamples, from + step);
-                Block range = new Block(from, to, null, null, null, null, null, null, null, null);
+                Block range = new Block(from, to, null, null, null, null, null, null, null, null, null);
                 blocks[b] = new Block(from, to, rows(features, range), rows(logits, range), rows(scratch, range),
                         rows(oneHot, range), rows(ones, range), rows(rowMax, range), rows(rowSum, range),
-                        rows(picked, range));
+                        rows(picked, range), rowScale == null ? null : rows(rowScale, range));
             }
         }
     }

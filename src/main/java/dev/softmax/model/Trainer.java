@@ -6,6 +6,7 @@ import dev.softmax.loss.ParameterLayout;
 import dev.softmax.loss.SoftmaxCrossEntropy;
 import dev.softmax.optim.GradientDescent;
 import dev.softmax.optim.IterationListener;
+import dev.softmax.optim.IterationRecord;
 import dev.softmax.optim.OptimizationResult;
 import dev.softmax.optim.Optimizer;
 import dev.softmax.optim.StoppingCriteria;
@@ -26,6 +27,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * runs the optimizer from zero weights (or from a {@linkplain Builder#warmStart warm start}) and packs the result
  * into a model. Immutable; build
  * one with {@link #builder()}.
+ *
+ * <h2>Weights</h2>
+ * Every {@code fit} has a variant with per-row sample weights ({@code null} meaning all 1), and the builder can
+ * add {@linkplain Builder#classWeights per-class weights} or {@linkplain Builder#balancedClassWeights balanced}
+ * ones. Row {@code i} then has the weight {@code s_i = sampleWeight_i * classWeight_{y_i}} and the data term is
+ * the weighted mean {@code (1/sum s) sum_i s_i * -log p_{i,y_i}}: a weight of 2 counts a row twice. Without
+ * either kind of weight the objective is the plain mean, computed without any weighting step.
+ *
+ * <h2>Early stopping</h2>
+ * With {@link Builder#earlyStopping} the trainer evaluates the validation log-loss after every iteration (every
+ * epoch for {@code sgd} and {@code adam}), stops once it has not improved for {@code patience} iterations, and
+ * returns the parameters with the lowest validation log-loss, not the last ones.
  */
 public final class Trainer {
 
@@ -50,8 +63,18 @@ public final class Trainer {
     private final IterationListener listener;
     private final SoftmaxRegression warmStart;
     private final long hessianBudgetBytes;
+    private final double[] classWeights;
+    private final boolean balancedClassWeights;
+    private final Dataset validation;
+    private final int patience;
+    private final ValidationListener validationListener;
 
     private Trainer(Builder b) {
+        this.classWeights = b.classWeights;
+        this.balancedClassWeights = b.balancedClassWeights;
+        this.validation = b.validation;
+        this.patience = b.patience;
+        this.validationListener = b.validationListener;
         this.hessianBudgetBytes = b.hessianBudgetBytes;
         this.l2 = b.l2;
         this.optimizer = b.optimizer;
@@ -97,8 +120,74 @@ public final class Trainer {
         return Optional.ofNullable(warmStart);
     }
 
+    /**
+     * Receives the validation log-loss of each iteration when {@linkplain Builder#earlyStopping early stopping}
+     * is on.
+     */
+    @FunctionalInterface
+    public interface ValidationListener {
+        /**
+         * @param record         the optimizer's history row of the iteration (iteration 0 is the start)
+         * @param validationLoss the (class-weighted) mean log-loss on the validation set at that iteration's
+         *                       parameters
+         */
+        void validationLoss(IterationRecord record, double validationLoss);
+    }
+
+    /** The per-class weights set with {@link Builder#classWeights}, if any (a copy). */
+    public Optional<double[]> classWeights() {
+        return Optional.ofNullable(classWeights).map(double[]::clone);
+    }
+
+    /** Whether the class weights are {@linkplain Builder#balancedClassWeights balanced}. */
+    public boolean balancedClassWeights() {
+        return balancedClassWeights;
+    }
+
+    /** The early-stopping patience, or 0 when early stopping is off. */
+    public int earlyStoppingPatience() {
+        return validation == null ? 0 : patience;
+    }
+
+    /**
+     * The class weights a fit on {@code train} uses: {@code null} when none are configured, the configured ones,
+     * or the balanced ones {@code n / (K' count_k)} (scikit-learn's {@code class_weight="balanced"}, with
+     * {@code K'} the number of classes present; a class absent from {@code train} gets weight 1, which no row uses).
+     *
+     * @throws IllegalArgumentException when configured weights do not have one entry per class of {@code train}
+     */
+    public double[] classWeightsFor(Dataset train) {
+        if (balancedClassWeights) {
+            int[] counts = train.classCounts();
+            long present = Arrays.stream(counts).filter(c -> c > 0).count();
+            double[] w = new double[counts.length];
+            for (int k = 0; k < counts.length; k++) {
+                w[k] = counts[k] == 0 ? 1.0 : (double) train.numSamples() / (present * counts[k]);
+            }
+            return w;
+        }
+        if (classWeights != null && classWeights.length != train.numClasses()) {
+            throw new IllegalArgumentException("expected one class weight per class (" + train.numClasses() + ": "
+                    + train.classNames() + "), got " + classWeights.length);
+        }
+        return classWeights == null ? null : classWeights.clone();
+    }
+
     /** Fits on {@code train} (raw features); the dataset is not modified. */
     public SoftmaxRegression fit(Dataset train) {
+        return fit(train, null);
+    }
+
+    /**
+     * Fits on {@code train} (raw features) with a weight per row; the dataset is not modified.
+     *
+     * @param train         the training set
+     * @param sampleWeights {@code [n]}, finite and {@code >= 0}, not all zero; multiplied by the class weights,
+     *                      if any; {@code null} for all 1; not mutated
+     * @throws IllegalArgumentException for a weight array of the wrong length, a negative, NaN or infinite
+     *                                  weight, or weights (with the class weights) that are all zero
+     */
+    public SoftmaxRegression fit(Dataset train, double[] sampleWeights) {
         if (train.numSamples() == 0) {
             throw new IllegalArgumentException("the training set is empty");
         }
@@ -121,12 +210,20 @@ public final class Trainer {
             case STANDARD -> FeatureScaler.standard(raw);
         };
         INDArray x = scaler.transform(raw);
+        double[] perClass = classWeightsFor(train);
         SoftmaxCrossEntropy objective = new SoftmaxCrossEntropy(x, train.labels(), train.numClasses(), l2,
-                hessianBudgetBytes);
+                rowWeights(train.labels(), sampleWeights, perClass), hessianBudgetBytes);
         ParameterLayout layout = objective.layout();
         INDArray start = warmStart == null ? layout.zeros(dataType)
                 : layout.pack(warmStart.weights().castTo(dataType), warmStart.bias());
-        OptimizationResult result = optimizer.minimize(objective, start, stopping, listener);
+        EarlyStopping early = validation == null ? null
+                : new EarlyStopping(validationObjective(train, scaler, perClass), patience, validationListener);
+        OptimizationResult result = optimizer.minimize(objective, start, stopping,
+                early == null ? listener : early.then(listener));
+        if (early != null) {
+            // The optimizers return their last point; early stopping wants the best one on the validation set.
+            result = early.bestOf(result, objective);
+        }
         INDArray theta = result.solution();
         TrainingSummary summary = TrainingSummary.of(optimizer.name(), l2, stopping, train.numSamples(), result);
         return new SoftmaxRegression(layout.weights(theta), layout.bias(theta), train.classNames(), scaler, result,
@@ -141,18 +238,36 @@ public final class Trainer {
      *                                  infinite features, or a negative label
      */
     public SoftmaxRegression fit(INDArray x, int[] y) {
+        return fit(x, y, null);
+    }
+
+    /**
+     * As {@link #fit(INDArray, int[])}, with a weight per row; see {@link #fit(Dataset, double[])} for the
+     * weights.
+     */
+    public SoftmaxRegression fit(INDArray x, int[] y, double[] sampleWeights) {
         Inputs.check(x, Inputs.ANY);
-        return fit(new Dataset(x, checkLabels(y, x.rows()), integerClassNames(y)));
+        return fit(new Dataset(x, checkLabels(y, x.rows()), integerClassNames(y)), sampleWeights);
     }
 
     /** Fits on {@code x [n][d]} with integer labels; see {@link #fit(INDArray, int[])}. */
     public SoftmaxRegression fit(double[][] x, int[] y) {
-        return fit(Inputs.matrix(x, Inputs.ANY, dataType), y);
+        return fit(x, y, null);
+    }
+
+    /** Fits on {@code x [n][d]} with integer labels and sample weights; see {@link #fit(INDArray, int[], double[])}. */
+    public SoftmaxRegression fit(double[][] x, int[] y, double[] sampleWeights) {
+        return fit(Inputs.matrix(x, Inputs.ANY, dataType), y, sampleWeights);
     }
 
     /** Fits on {@code x [n][d]} with integer labels; see {@link #fit(INDArray, int[])}. */
     public SoftmaxRegression fit(float[][] x, int[] y) {
-        return fit(Inputs.matrix(x, Inputs.ANY, dataType), y);
+        return fit(x, y, null);
+    }
+
+    /** Fits on {@code x [n][d]} with integer labels and sample weights; see {@link #fit(INDArray, int[], double[])}. */
+    public SoftmaxRegression fit(float[][] x, int[] y, double[] sampleWeights) {
+        return fit(Inputs.matrix(x, Inputs.ANY, dataType), y, sampleWeights);
     }
 
     /**
@@ -164,15 +279,28 @@ public final class Trainer {
      *                                  differs from the row count, or a null or empty label
      */
     public SoftmaxRegression fit(double[][] x, String[] labels) {
-        return fit(Inputs.matrix(x, Inputs.ANY, dataType), labels);
+        return fit(x, labels, null);
+    }
+
+    /**
+     * As {@link #fit(double[][], String[])}, with a weight per row; see {@link #fit(Dataset, double[])} for the
+     * weights.
+     */
+    public SoftmaxRegression fit(double[][] x, String[] labels, double[] sampleWeights) {
+        return fit(Inputs.matrix(x, Inputs.ANY, dataType), labels, sampleWeights);
     }
 
     /** Fits on {@code x [n][d]} with class names as labels; see {@link #fit(double[][], String[])}. */
     public SoftmaxRegression fit(float[][] x, String[] labels) {
-        return fit(Inputs.matrix(x, Inputs.ANY, dataType), labels);
+        return fit(x, labels, null);
     }
 
-    private SoftmaxRegression fit(INDArray x, String[] labels) {
+    /** As {@link #fit(double[][], String[], double[])}, for float rows. */
+    public SoftmaxRegression fit(float[][] x, String[] labels, double[] sampleWeights) {
+        return fit(Inputs.matrix(x, Inputs.ANY, dataType), labels, sampleWeights);
+    }
+
+    private SoftmaxRegression fit(INDArray x, String[] labels, double[] sampleWeights) {
         if (labels == null || labels.length != x.rows()) {
             throw new IllegalArgumentException("expected one label per row (" + x.rows() + "), got "
                     + (labels == null ? "null" : labels.length));
@@ -197,7 +325,62 @@ public final class Trainer {
         for (int i = 0; i < labels.length; i++) {
             y[i] = index.get(labels[i]);
         }
-        return fit(new Dataset(x, y, names));
+        return fit(new Dataset(x, y, names), sampleWeights);
+    }
+
+    /**
+     * The per-row weights {@code sampleWeight_i * classWeight_{y_i}}, or {@code null} (the unweighted objective)
+     * when there are neither. Checked here so that the messages name what the caller passed.
+     */
+    private static double[] rowWeights(int[] labels, double[] sampleWeights, double[] perClass) {
+        if (sampleWeights == null && perClass == null) {
+            return null;
+        }
+        if (sampleWeights != null && sampleWeights.length != labels.length) {
+            throw new IllegalArgumentException("expected one sample weight per row (" + labels.length + "), got "
+                    + sampleWeights.length);
+        }
+        double[] w = new double[labels.length];
+        double sum = 0;
+        for (int i = 0; i < labels.length; i++) {
+            double s = 1.0;
+            if (sampleWeights != null) {
+                s = sampleWeights[i];
+                if (!(s >= 0) || Double.isInfinite(s)) {
+                    throw new IllegalArgumentException("sample weight " + s + " at row " + i
+                            + " is not a finite number >= 0");
+                }
+            }
+            w[i] = perClass == null ? s : s * perClass[labels[i]];
+            sum += w[i];
+        }
+        if (!(sum > 0)) {
+            throw new IllegalArgumentException(perClass == null ? "the sample weights are all zero"
+                    : "the sample and class weights give every training row weight zero");
+        }
+        return w;
+    }
+
+    /**
+     * The validation log-loss as an objective: lambda 0, the training scaling, and the class weights (so the
+     * criterion measures what is being optimised), but not the sample weights, which belong to training rows.
+     */
+    private SoftmaxCrossEntropy validationObjective(Dataset train, FeatureScaler scaler, double[] perClass) {
+        if (validation.numFeatures() != train.numFeatures()) {
+            throw new IllegalArgumentException("the validation set has " + validation.numFeatures()
+                    + " features but the training set has " + train.numFeatures());
+        }
+        if (!validation.classNames().equals(train.classNames())) {
+            throw new IllegalArgumentException("the validation set has classes " + validation.classNames()
+                    + " but the training set has " + train.classNames());
+        }
+        INDArray raw = validation.features().castTo(dataType);
+        if (raw.isNaN().any() || raw.isInfinite().any()) {
+            throw new IllegalArgumentException("validation features contain NaN or infinite values");
+        }
+        double[] rowWeights = perClass == null ? null : rowWeights(validation.labels(), null, perClass);
+        return new SoftmaxCrossEntropy(scaler.transform(raw), validation.labels(), train.numClasses(), 0.0,
+                rowWeights);
     }
 
     private void checkWarmStart(Dataset train) {
@@ -257,8 +440,85 @@ public final class Trainer {
         private IterationListener listener = IterationListener.NONE;
         private SoftmaxRegression warmStart;
         private long hessianBudgetBytes = SoftmaxCrossEntropy.DEFAULT_HESSIAN_BUDGET_BYTES;
+        private double[] classWeights;
+        private boolean balancedClassWeights;
+        private Dataset validation;
+        private int patience;
+        private ValidationListener validationListener;
 
         private Builder() {
+        }
+
+        /**
+         * Weights per class, indexed like the model's class names (for {@code String} labels: the sorted order
+         * described at {@link Trainer#fit(double[][], String[])}); row {@code i}'s weight is multiplied by
+         * {@code perClass[y_i]}. Replaces {@link #balancedClassWeights}; {@code null} (the default) means none.
+         *
+         * @param perClass finite and {@code >= 0}, not all zero; copied; its length must equal the number of
+         *                 classes of the training set (checked by {@code fit})
+         */
+        public Builder classWeights(double[] perClass) {
+            if (perClass != null) {
+                double sum = 0;
+                for (int k = 0; k < perClass.length; k++) {
+                    if (!(perClass[k] >= 0) || Double.isInfinite(perClass[k])) {
+                        throw new IllegalArgumentException("class weight " + perClass[k] + " of class " + k
+                                + " is not a finite number >= 0");
+                    }
+                    sum += perClass[k];
+                }
+                if (!(sum > 0)) {
+                    throw new IllegalArgumentException("the class weights are all zero (or there are none)");
+                }
+            }
+            this.classWeights = perClass == null ? null : perClass.clone();
+            this.balancedClassWeights = false;
+            return this;
+        }
+
+        /**
+         * Class weights inversely proportional to the class frequencies of the training set,
+         * {@code w_k = n / (K count_k)} (scikit-learn's {@code class_weight="balanced"}): every class then has the
+         * same total weight {@code n / K}. Replaces {@link #classWeights}.
+         */
+        public Builder balancedClassWeights() {
+            this.classWeights = null;
+            this.balancedClassWeights = true;
+            return this;
+        }
+
+        /**
+         * Early stopping: after every iteration (every epoch for {@code sgd} and {@code adam}) the mean log-loss
+         * on {@code validation} is computed (with the class weights, if any, and without the L2 penalty); the run
+         * stops with {@link dev.softmax.optim.TerminationReason#STOPPED_BY_LISTENER} after {@code patience}
+         * iterations without a strict improvement, and the model gets the parameters with the lowest validation
+         * log-loss seen, including the start. Log-loss rather than accuracy because it is smooth: it keeps
+         * improving, and telling iterations apart, where accuracy sits on a plateau. Works with every optimizer;
+         * it is meant for {@code sgd} and {@code adam}, whose iterates wander, while for full-batch methods the L2
+         * penalty is the usual regulariser. One full validation pass (a GEMM) per iteration.
+         *
+         * @param validation raw (unscaled) features with the training set's feature count and class names; not
+         *                   modified; {@code null} switches early stopping off
+         * @param patience   iterations without improvement before stopping, {@code >= 1}
+         */
+        public Builder earlyStopping(Dataset validation, int patience) {
+            if (validation != null) {
+                if (patience < 1) {
+                    throw new IllegalArgumentException("patience must be >= 1, got " + patience);
+                }
+                if (validation.numSamples() == 0) {
+                    throw new IllegalArgumentException("the validation set for early stopping is empty");
+                }
+            }
+            this.validation = validation;
+            this.patience = validation == null ? 0 : patience;
+            return this;
+        }
+
+        /** Called with the validation log-loss of every iteration when early stopping is on; {@code null}: none. */
+        public Builder validationListener(ValidationListener onValidationLoss) {
+            this.validationListener = onValidationLoss;
+            return this;
         }
 
         /** Largest dense Hessian (bytes) the objective may build, for {@code newton}; default 2 GiB. */
