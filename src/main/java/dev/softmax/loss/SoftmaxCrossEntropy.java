@@ -75,6 +75,8 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     private Workspace workspace;
     /** Rows per block, or 0 for {@link #blockRows}' choice; set by tests to exercise many blocks. */
     private int blockRowsOverride;
+    /** The batch objectives {@link #batch} fills and returns, by batch size: their buffers are reused. */
+    private final java.util.Map<Integer, SoftmaxCrossEntropy> batchCache = new java.util.HashMap<>();
     /** The sample weights as given (copied; a batch's are its rows'), or {@code null} when unweighted. */
     private final double[] sampleWeights;
     /** {@code n / sum(s)} of the full objective (batches keep it), or NaN when unweighted. */
@@ -335,8 +337,10 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     /**
      * {@inheritDoc}
      *
-     * <p>The batch is a new {@code SoftmaxCrossEntropy} on a copy of the selected rows (one gather, no
-     * per-element work), with the same {@code lambda} and Hessian budget. A weighted objective's batch keeps
+     * <p>The batch is a {@code SoftmaxCrossEntropy} on a copy of the selected rows (one memory copy per row), with
+     * the same {@code lambda} and Hessian budget. The returned object and its buffers are reused by the next call
+     * with the same number of rows, so use a batch before asking for the next one (as stochastic optimizers do);
+     * this keeps an SGD epoch free of per-batch allocation. A weighted objective's batch keeps
      * each row's factor {@code c_i = n s_i / sum(s)} of the full objective, so the batch is
      * {@code (1/m) sum_{i in batch} c_i loss_i + penalty}: a batch of all rows is the full objective, and over
      * random batches its value and gradient are unbiased estimates of the full ones. (Normalising by the batch's
@@ -347,23 +351,58 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         if (rowIndices.length == 0) {
             throw new IllegalArgumentException("a batch needs at least one row");
         }
-        int[] batchLabels = new int[rowIndices.length];
         for (int i = 0; i < rowIndices.length; i++) {
             int row = rowIndices[i];
             if (row < 0 || row >= numSamples) {
                 throw new IllegalArgumentException("row index " + row + " at position " + i + " is outside [0,"
                         + numSamples + ")");
             }
-            batchLabels[i] = labels[row];
         }
-        // Gathers only: the rows are already validated, so skip the public constructor's checks (SGD calls this
-        // once per mini-batch).
-        double[] batchWeights = sampleWeights == null ? null
-                : Arrays.stream(rowIndices).mapToDouble(row -> sampleWeights[row]).toArray();
-        // pullRows is one native gather; INDArray.getRows copies row by row from Java and is ~200x slower.
-        return new SoftmaxCrossEntropy(Nd4j.pullRows(features, 1, rowIndices), batchLabels,
-                oneHot(batchLabels, layout.classes(), features.dataType()), lambda, layout, hessianBudgetBytes,
-                batchWeights, weightScale, rowScale == null ? null : Nd4j.pullRows(rowScale, 1, rowIndices));
+        int m = rowIndices.length;
+        if (batchCache.size() > 4 && !batchCache.containsKey(m)) {
+            batchCache.clear();
+        }
+        SoftmaxCrossEntropy batch = batchCache.computeIfAbsent(m, size -> new SoftmaxCrossEntropy(
+                Nd4j.createUninitialized(features.dataType(), size, layout.features()), new int[size],
+                Nd4j.createUninitialized(features.dataType(), size, layout.classes()), lambda, layout,
+                hessianBudgetBytes, sampleWeights == null ? null : new double[size], weightScale,
+                rowScale == null ? null : Nd4j.createUninitialized(features.dataType(), size, 1)));
+        // Fill the reused buffers: only the rows move (no objective, no workspace, no native allocation per batch).
+        gatherRows(features, rowIndices, batch.features);
+        gatherRows(oneHot, rowIndices, batch.oneHot);
+        for (int i = 0; i < m; i++) {
+            batch.labels[i] = labels[rowIndices[i]];
+            if (sampleWeights != null) {
+                batch.sampleWeights[i] = sampleWeights[rowIndices[i]];
+            }
+        }
+        if (rowScale != null) {
+            gatherRows(rowScale, rowIndices, batch.rowScale);
+        }
+        return batch;
+    }
+
+    /**
+     * Copies rows {@code rows} of the {@code 'c'}-order matrix {@code source} into the rows of {@code dest}, one
+     * bulk memory copy per row through the arrays' native buffers. ND4J's {@code getRows} copies element by element
+     * from Java and {@code pullRows} stalled for milliseconds per call here, both far slower than the copy itself.
+     */
+    static void gatherRows(INDArray source, int[] rows, INDArray dest) {
+        int width = source.dataType().width();
+        long rowBytes = source.columns() * width;
+        long sourceBytes = (source.offset() + source.length()) * width;
+        long destBytes = (dest.offset() + dest.length()) * width;
+        if (sourceBytes > Integer.MAX_VALUE || destBytes > Integer.MAX_VALUE) {
+            Nd4j.pullRows(source, dest, 1, rows);
+            return;
+        }
+        java.nio.ByteBuffer from = source.data().asNio();
+        java.nio.ByteBuffer to = dest.data().asNio();
+        long fromBase = source.offset() * width;
+        long toBase = dest.offset() * width;
+        for (int i = 0; i < rows.length; i++) {
+            to.put((int) (toBase + i * rowBytes), from, (int) (fromBase + rows[i] * rowBytes), (int) rowBytes);
+        }
     }
 
     /**
@@ -565,7 +604,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         Nd4j.gemm(block.x, weights, block.logits, false, false, 1.0, 1.0);
         Nd4j.exec(new Max(block.logits, block.rowMax, true, 1));
         block.logits.subiColumnVector(block.rowMax);
-        Nd4j.exec(new Sum(block.scratch.assign(block.logits).muli(block.oneHot), block.picked, true, 1));
+        Nd4j.exec(new Sum(block.logits.mul(block.oneHot, block.scratch), block.picked, true, 1));
         Transforms.exp(block.logits, false);
         Nd4j.exec(new Sum(block.logits, block.rowSum, true, 1));
     }

@@ -66,6 +66,19 @@ final class Inputs {
 
     /** Checks an {@code INDArray} of features: rank 2, floating point, at least one row, all finite. */
     static void check(INDArray x, int expectedColumns) {
+        checkShapeAndType(x, expectedColumns);
+        checkFinite(x);
+    }
+
+    /** Fails when {@code x} holds NaN or infinite values. */
+    static void checkFinite(INDArray x) {
+        if (x.isNaN().any() || x.isInfinite().any()) {
+            throw new IllegalArgumentException("features contain NaN or infinite values; expected finite numbers");
+        }
+    }
+
+    /** Checks rank 2, {@code expectedColumns} columns, at least one row and a floating-point type. */
+    static void checkShapeAndType(INDArray x, int expectedColumns) {
         if (x == null) {
             throw new IllegalArgumentException("features must not be null");
         }
@@ -76,9 +89,6 @@ final class Inputs {
         checkShape((int) x.rows(), (int) x.columns(), expectedColumns);
         if (!x.dataType().isFPType()) {
             throw new IllegalArgumentException("features must be floating point, got " + x.dataType());
-        }
-        if (x.isNaN().any() || x.isInfinite().any()) {
-            throw new IllegalArgumentException("features contain NaN or infinite values; expected finite numbers");
         }
     }
 

@@ -27,6 +27,9 @@ public final class SoftmaxRegression {
 
     private final INDArray weights;
     private final INDArray bias;
+    /** {@code W} and {@code b} with the scaling folded in, so raw features need no scaled copy (see constructor). */
+    private final INDArray rawWeights;
+    private final INDArray rawBias;
     private final List<String> classNames;
     private final FeatureScaler scaler;
     private final OptimizationResult trainingResult;
@@ -75,6 +78,15 @@ public final class SoftmaxRegression {
         }
         this.weights = weights.dup('c');
         this.bias = bias.reshape(1, k).dup('c');
+        // ((x - s) / c) W + b = x (diag(1/c) W) + (b - (s/c) W): one GEMM on the raw features, computed in double.
+        INDArray wd = this.weights.castTo(DataType.DOUBLE);
+        INDArray inverseScale = Nd4j.create(scaler.scale(), new long[] {scaler.numFeatures(), 1}, DataType.DOUBLE)
+                .rdivi(1.0);
+        INDArray shiftOverScale = Nd4j.create(scaler.shift(), new long[] {1, scaler.numFeatures()}, DataType.DOUBLE)
+                .muli(inverseScale.reshape(1, scaler.numFeatures()));
+        this.rawWeights = wd.mulColumnVector(inverseScale).castTo(this.weights.dataType()).dup('c');
+        this.rawBias = this.bias.castTo(DataType.DOUBLE).sub(shiftOverScale.mmul(wd)).castTo(this.weights.dataType())
+                .dup('c');
         this.classNames = List.copyOf(classNames);
         this.scaler = scaler;
         this.trainingResult = trainingResult;
@@ -150,9 +162,23 @@ public final class SoftmaxRegression {
      *                                  infinite values
      */
     public INDArray decisionFunction(INDArray x) {
-        Inputs.check(x, numFeatures());
-        INDArray scaled = scaler.transform(x.castTo(weights.dataType()));
-        return scaled.mmul(weights).addiRowVector(bias);
+        Inputs.checkShapeAndType(x, numFeatures());
+        INDArray input = x.castTo(weights.dataType());
+        if (input.isView() || input.ordering() != 'c') {
+            input = input.dup('c');
+        }
+        INDArray logits = Nd4j.createUninitialized(weights.dataType(), input.rows(), numClasses());
+        // The bias as a rank-one GEMM (1 b^T): ND4J's row-vector broadcast is slow on tall arrays.
+        Nd4j.gemm(Nd4j.ones(weights.dataType(), input.rows(), 1), rawBias, logits, false, false, 1.0, 0.0);
+        Nd4j.gemm(input, rawWeights, logits, false, false, 1.0, 1.0);
+        // A NaN or infinite feature makes its row's logits non-finite, so the [n,K] logits are checked instead
+        // of another pass over the features; the features are examined only to name the cause.
+        if (!Double.isFinite(logits.sumNumber().doubleValue())) {
+            Inputs.checkFinite(input);
+            throw new IllegalArgumentException("the logits overflow for these features (values too large for "
+                    + weights.dataType() + "); expected features on the training data's scale");
+        }
+        return logits;
     }
 
     /** Class probabilities {@code [n,K]}; every row sums to 1. */

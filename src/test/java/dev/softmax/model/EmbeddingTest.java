@@ -58,6 +58,21 @@ class EmbeddingTest {
     }
 
     @Test
+    void foldedScalingGivesTheLogitsOfTheScaledFeatures() throws Exception {
+        // The model folds the z-scores into W and b to predict on raw features without a scaled copy.
+        Dataset iris = CsvDatasetReader.read(Path.of("notebooks-data/iris.csv"), DataType.DOUBLE);
+        SoftmaxRegression model = Trainer.builder().dataType(DataType.DOUBLE).stopping(StoppingCriteria.of(100))
+                .build().fit(iris);
+        INDArray expected = model.scaler().transform(iris.features()).mmul(model.weights())
+                .addiRowVector(model.bias());
+        INDArray actual = model.decisionFunction(iris.features());
+        assertEquals(0.0, Transforms.abs(actual.sub(expected)).maxNumber().doubleValue(), 1e-12);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> model.predict(Nd4j.create(new double[][] {{1, 2, Double.POSITIVE_INFINITY, 1}})));
+        assertTrue(e.getMessage().contains("NaN or infinite"), e.getMessage());
+    }
+
+    @Test
     void singleClassTrainingIsRefused() throws Exception {
         Dataset iris = CsvDatasetReader.read(Path.of("notebooks-data/iris.csv"), DataType.DOUBLE);
         Dataset setosa = iris.subset(java.util.stream.IntStream.range(0, 50).toArray());
