@@ -11,7 +11,7 @@ import picocli.CommandLine.TypeConversionException;
 /** Optimizer and stopping options shared by the commands that train. */
 public final class OptimizerOptions {
 
-    @Option(names = "--optimizer", paramLabel = "NAME", defaultValue = "gd",
+    @Option(names = "--optimizer", paramLabel = "NAME", defaultValue = "auto",
             converter = OptimizerKindConverter.class, completionCandidates = OptimizerKindCandidates.class,
             description = "Optimizer: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     OptimizerKind optimizer;

@@ -4,7 +4,7 @@ import dev.softmax.data.Dataset;
 import dev.softmax.data.FeatureScaler;
 import dev.softmax.loss.ParameterLayout;
 import dev.softmax.loss.SoftmaxCrossEntropy;
-import dev.softmax.optim.GradientDescent;
+import dev.softmax.optim.Lbfgs;
 import dev.softmax.optim.IterationListener;
 import dev.softmax.optim.IterationRecord;
 import dev.softmax.optim.OptimizationResult;
@@ -85,7 +85,7 @@ public final class Trainer {
         this.warmStart = b.warmStart;
     }
 
-    /** A builder with the defaults: l2 1e-4, gradient descent, 1000 iterations, float32, z-scores. */
+    /** A builder with the defaults: l2 1e-4, L-BFGS, 1000 iterations, float32, z-scores. */
     public static Builder builder() {
         return new Builder();
     }
@@ -433,7 +433,7 @@ public final class Trainer {
     /** Settings for a {@link Trainer}; every setter validates its argument. */
     public static final class Builder {
         private double l2 = 1e-4;
-        private Optimizer<? super SoftmaxCrossEntropy> optimizer = new GradientDescent();
+        private Optimizer<? super SoftmaxCrossEntropy> optimizer = new Lbfgs();
         private StoppingCriteria stopping = StoppingCriteria.of(1000);
         private DataType dataType = DataType.FLOAT;
         private Scaling scaling = Scaling.STANDARD;

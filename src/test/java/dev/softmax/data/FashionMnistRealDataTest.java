@@ -8,11 +8,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.softmax.eval.Metrics;
 import dev.softmax.model.SoftmaxRegression;
 import dev.softmax.model.Trainer;
-import dev.softmax.optim.GradientDescent;
+import dev.softmax.optim.Lbfgs;
 import dev.softmax.optim.StoppingCriteria;
 import java.io.IOException;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -45,24 +44,23 @@ class FashionMnistRealDataTest {
     }
 
     /**
-     * Full-batch training with lambda 1e-4 reaches the accuracy a linear model gets on this data (about 0.84-0.85).
-     * Slow with gradient descent (minutes on two cores): tagged so the default build skips it.
+     * Full-batch L-BFGS with lambda 1e-4 on pixels / 255 (the command line's defaults for this data set) reaches the
+     * accuracy a linear model gets on this data (about 0.845 at the optimum).
      */
     @Test
-    @Tag("slow")
-    void fullBatchTrainingReachesTestAccuracy084() throws IOException {
+    void fullBatchLbfgsReachesTestAccuracy084() throws IOException {
         TrainTestSets sets = load();
         Trainer trainer = Trainer.builder()
                 .l2(1e-4)
-                .optimizer(new GradientDescent())
+                .optimizer(new Lbfgs())
                 .stopping(StoppingCriteria.of(MAX_ITERATIONS))
-                .scaling(Trainer.Scaling.STANDARD)
+                .scaling(Trainer.Scaling.UNIT)
                 .build();
         SoftmaxRegression model = trainer.fit(sets.train());
         double accuracy = Metrics.accuracy(sets.test().labels(), model.predict(sets.test().features()));
         assertTrue(accuracy >= 0.84, "test accuracy " + accuracy);
     }
 
-    /** Gradient-descent iterations for the slow test; with L-BFGS a few hundred are plenty. */
-    static final int MAX_ITERATIONS = 500;
+    /** L-BFGS iterations: 100 reach 0.845 (the optimum's accuracy is 0.846), in about 15 s on one core. */
+    static final int MAX_ITERATIONS = 120;
 }

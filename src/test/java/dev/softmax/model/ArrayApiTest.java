@@ -44,7 +44,7 @@ class ArrayApiTest {
         assertEquals(List.of("setosa", "versicolor", "virginica"), model.classNames());
         assertArrayEquals(fromDataset.weights().toFloatMatrix(), model.weights().toFloatMatrix());
         assertArrayEquals(fromDataset.predict(iris.features()), model.predict(x));
-        assertEquals("gd", model.trainingSummary().orElseThrow().optimizer());
+        assertEquals("lbfgs", model.trainingSummary().orElseThrow().optimizer());
         assertEquals(150, model.trainingSummary().orElseThrow().numSamples());
     }
 
