@@ -25,12 +25,12 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The library example in the documentation is compiled and run, so it cannot rot. The example is the
  * {@code ```java} block between {@code <!-- example:start -->} and {@code <!-- example:end -->}; every such
- * block in {@code README.md} and {@code docs-model.md} is compiled against the test classpath and its
+ * block in {@code README.md} is compiled against the test classpath and its
  * {@code main} run with a model path, and at least one block must exist.
  */
 class ReadmeExampleTest {
 
-    private static final List<Path> DOCUMENTS = List.of(Path.of("README.md"), Path.of("docs-model.md"));
+    private static final List<Path> DOCUMENTS = List.of(Path.of("README.md"));
     private static final Pattern BLOCK = Pattern.compile(
             "<!-- example:start -->\\s*```java\\n(.*?)```\\s*<!-- example:end -->", Pattern.DOTALL);
     private static final Pattern CLASS_NAME = Pattern.compile("public\\s+(?:final\\s+)?class\\s+(\\w+)");
