@@ -75,6 +75,11 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     private Workspace workspace;
     /** Rows per block, or 0 for {@link #blockRows}' choice; set by tests to exercise many blocks. */
     private int blockRowsOverride;
+    /**
+     * Uniform factor the features are multiplied by, folded into the GEMMs as their alpha: pixel scaling (1/255)
+     * needs no scaled copy of {@code X}.
+     */
+    private double featureScale = 1.0;
     /** The batch objectives {@link #batch} fills and returns, by batch size: their buffers are reused. */
     private final java.util.Map<Integer, SoftmaxCrossEntropy> batchCache = new java.util.HashMap<>();
     /** The sample weights as given (copied; a batch's are its rows'), or {@code null} when unweighted. */
@@ -221,8 +226,30 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         if (bytes <= 0) {
             throw new IllegalArgumentException("hessianBudgetBytes must be > 0, got " + bytes);
         }
-        return new SoftmaxCrossEntropy(features, labels, oneHot, lambda, layout, bytes, sampleWeights, weightScale,
-                rowScale);
+        SoftmaxCrossEntropy copy = new SoftmaxCrossEntropy(features, labels, oneHot, lambda, layout, bytes,
+                sampleWeights, weightScale, rowScale);
+        copy.featureScale = featureScale;
+        return copy;
+    }
+
+    /**
+     * The same objective on the features {@code factor * X} (sharing {@code X}, which is not copied): the factor
+     * is applied inside the matrix products, so a uniform scaling such as pixels / 255 costs no memory and no pass.
+     *
+     * @param factor finite and {@code > 0}
+     */
+    public SoftmaxCrossEntropy withFeatureScale(double factor) {
+        if (!(factor > 0) || Double.isInfinite(factor)) {
+            throw new IllegalArgumentException("feature scale must be finite and > 0, got " + factor);
+        }
+        SoftmaxCrossEntropy copy = withHessianBudget(hessianBudgetBytes);
+        copy.featureScale = factor;
+        return copy;
+    }
+
+    /** The factor the features are multiplied by (1 unless set by {@link #withFeatureScale}). */
+    public double featureScale() {
+        return featureScale;
     }
 
     /** Whether the objective has sample weights. */
@@ -321,7 +348,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
                 // Weighted mean: row i counts n s_i / sum(s) times; the 1/n of the GEMM completes s_i / sum(s).
                 block.logits.muliColumnVector(block.rowScale);
             }
-            Nd4j.gemm(block.x, block.logits, gradW, true, false, 1.0 / numSamples, first ? 0.0 : 1.0);
+            Nd4j.gemm(block.x, block.logits, gradW, true, false, featureScale / numSamples, first ? 0.0 : 1.0);
             first = false;
         }
         INDArray gradB = layout.bias(gradient);
@@ -367,6 +394,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
                 Nd4j.createUninitialized(features.dataType(), size, layout.classes()), lambda, layout,
                 hessianBudgetBytes, sampleWeights == null ? null : new double[size], weightScale,
                 rowScale == null ? null : Nd4j.createUninitialized(features.dataType(), size, 1)));
+        batch.featureScale = featureScale;
         // Fill the reused buffers: only the rows move (no objective, no workspace, no native allocation per batch).
         gatherRows(features, rowIndices, batch.features);
         gatherRows(oneHot, rowIndices, batch.oneHot);
@@ -459,6 +487,9 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
                     + " (--hessian-budget)");
         }
         INDArray x = features.castTo(DataType.DOUBLE);
+        if (featureScale != 1.0) {
+            x = x == features ? x.mul(featureScale) : x.muli(featureScale);
+        }
         INDArray p = probabilities(x, theta.castTo(DataType.DOUBLE));
         INDArray xTilde = Nd4j.hstack(x, Nd4j.ones(DataType.DOUBLE, numSamples, 1));
         int dim = (int) layout.dimension();
@@ -545,7 +576,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
                 INDArray pb = rows(p, block);
                 // T = X dW + 1 db^T: the change of the logits along v.
                 Nd4j.gemm(block.ones, db, tb, false, false, 1.0, 0.0);
-                Nd4j.gemm(block.x, dW, tb, false, false, 1.0, 1.0);
+                Nd4j.gemm(block.x, dW, tb, false, false, featureScale, 1.0);
                 // R = P * (T - rowsum(P * T)): the softmax Jacobian diag(p) - p p^T applied row by row.
                 INDArray rowSum = rows(rowSums, block);
                 Nd4j.exec(new Sum(rows(scratch, block).assign(tb).muli(pb), rowSum, true, 1));
@@ -553,7 +584,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
                 if (block.rowScale != null) {
                     tb.muliColumnVector(block.rowScale);
                 }
-                Nd4j.gemm(block.x, tb, outW, true, false, 1.0 / numSamples, first ? 0.0 : 1.0);
+                Nd4j.gemm(block.x, tb, outW, true, false, featureScale / numSamples, first ? 0.0 : 1.0);
                 first = false;
             }
             INDArray outB = layout.bias(out);
@@ -583,7 +614,8 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
                 INDArray sq = squares.get(NDArrayIndex.interval(0, block.to - block.from), NDArrayIndex.all())
                         .assign(block.x);
                 sq.muli(sq);
-                Nd4j.gemm(sq, rows(w, block), outW, true, false, 1.0 / numSamples, first ? 0.0 : 1.0);
+                Nd4j.gemm(sq, rows(w, block), outW, true, false, featureScale * featureScale / numSamples,
+                        first ? 0.0 : 1.0);
                 first = false;
             }
             if (lambda != 0) {
@@ -599,9 +631,9 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
      * {@code rowSum_b = sum_k exp(...)} and {@code picked_b = z_{i,y_i} - rowmax}. The bias is added by a rank-one
      * GEMM ({@code 1 b^T}), which is much faster than ND4J's row-vector broadcast on a tall {@code [n,K]} array.
      */
-    private static void forward(Block block, INDArray weights, INDArray bias) {
+    private void forward(Block block, INDArray weights, INDArray bias) {
         Nd4j.gemm(block.ones, bias, block.logits, false, false, 1.0, 0.0);
-        Nd4j.gemm(block.x, weights, block.logits, false, false, 1.0, 1.0);
+        Nd4j.gemm(block.x, weights, block.logits, false, false, featureScale, 1.0);
         Nd4j.exec(new Max(block.logits, block.rowMax, true, 1));
         block.logits.subiColumnVector(block.rowMax);
         Nd4j.exec(new Sum(block.logits.mul(block.oneHot, block.scratch), block.picked, true, 1));

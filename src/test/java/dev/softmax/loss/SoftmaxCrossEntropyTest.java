@@ -145,6 +145,29 @@ class SoftmaxCrossEntropyTest {
     }
 
     @Test
+    void featureScaleEqualsScaledFeatures() {
+        // Pixel scaling is folded into the GEMMs instead of copying X; every derivative must see c X.
+        INDArray x = TestProblems.randomFeatures(40, 5, 100.0, 18, DataType.DOUBLE);
+        int[] y = TestProblems.randomLabels(40, 3, 18);
+        double c = 1 / 255.0;
+        SoftmaxCrossEntropy scaled = new SoftmaxCrossEntropy(x.mul(c), y, 3, 0.1);
+        SoftmaxCrossEntropy folded = new SoftmaxCrossEntropy(x, y, 3, 0.1).withFeatureScale(c);
+        folded.useBlockRows(9);
+        INDArray theta = TestProblems.randomVector(scaled.dimension(), 0.5, 19, DataType.DOUBLE);
+        INDArray v = TestProblems.randomVector(scaled.dimension(), 1.0, 20, DataType.DOUBLE);
+        assertEquals(scaled.value(theta), folded.value(theta), 1e-13);
+        assertTrue(GradientCheck.maxRelativeError(scaled.gradient(theta), folded.gradient(theta), 1e-12) < 1e-11);
+        assertTrue(GradientCheck.maxRelativeError(scaled.hessianAt(theta).apply(v), folded.hessianAt(theta).apply(v),
+                1e-12) < 1e-11);
+        assertTrue(GradientCheck.maxRelativeError(scaled.hessianAt(theta).diagonal(),
+                folded.hessianAt(theta).diagonal(), 1e-12) < 1e-11);
+        assertTrue(GradientCheck.maxRelativeError(scaled.hessian(theta), folded.hessian(theta), 1e-12) < 1e-11);
+        int[] rows = {3, 7, 7, 39};
+        assertEquals(scaled.batch(rows).value(theta), folded.batch(rows).value(theta), 1e-13);
+        assertThrows(IllegalArgumentException.class, () -> scaled.withFeatureScale(0));
+    }
+
+    @Test
     void rejectsMismatchedInput() {
         INDArray x = TestProblems.randomFeatures(5, 2, 1.0, 14, DataType.DOUBLE);
         assertThrows(IllegalArgumentException.class, () -> new SoftmaxCrossEntropy(x, new int[4], 2, 0));
