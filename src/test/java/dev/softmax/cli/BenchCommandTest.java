@@ -1,0 +1,54 @@
+package dev.softmax.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BenchCommandTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void reportsEveryFigureAsSecondsAndAsARatioToTheFloor() throws Exception {
+        Path report = dir.resolve("bench.json");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Main.run(new String[] {"bench", "--rows", "700", "--features", "30", "--classes", "4",
+            "--repeats", "3", "--warmups", "1", "--threads", "1", "--report", report.toString()},
+                new PrintWriter(out), new PrintWriter(err));
+        assertEquals(0, status, err.toString());
+        JsonNode json = new ObjectMapper().readTree(report.toFile());
+        assertEquals(700, json.get("rows").asInt());
+        assertEquals(30, json.get("features").asInt());
+        assertEquals(4, json.get("classes").asInt());
+        assertEquals("float", json.get("dtype").asText());
+        assertEquals(1, json.get("threads").asInt());
+        double floor = json.get("floor_seconds").asDouble();
+        assertTrue(floor > 0);
+        for (String name : List.of("value_gradient", "hessian_vector", "predict", "sgd_epoch")) {
+            double seconds = json.get(name + "_seconds").asDouble();
+            assertTrue(seconds > 0, name);
+            assertEquals(seconds / floor, json.get(name + "_ratio").asDouble(), 1e-9 * seconds / floor, name);
+        }
+        assertTrue(json.get("allocated_bytes_per_evaluation").asLong() >= 0);
+        assertTrue(out.toString().contains("value_gradient"), out.toString());
+    }
+
+    @Test
+    void badShapeIsAnErrorWithStatusTwo() {
+        StringWriter err = new StringWriter();
+        int status = Main.run(new String[] {"bench", "--classes", "1"}, new PrintWriter(new StringWriter()),
+                new PrintWriter(err));
+        assertEquals(2, status);
+        assertTrue(err.toString().contains("--classes >= 2"), err.toString());
+    }
+}
