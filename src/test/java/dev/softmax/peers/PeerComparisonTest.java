@@ -56,7 +56,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * (default {@code /usr/share/datasets/fashion-mnist}), {@code peers.python} (default {@code /usr/bin/python3}),
  * {@code peers.sklearnOptimum} (default true: also compute J* with scikit-learn's newton-cg at tol 1e-10),
  * {@code peers.smile100} (default true: time Smile's 100 iterations), {@code peers.include} (default
- * {@code ours,sklearn,smile}: which contestants run; J* is always computed), {@code peers.out} (report folder).
+ * {@code ours,sklearn,smile}: which contestants run; J* is always computed), {@code peers.gcAboveBytes} (default
+ * 6 GiB: resident size above which a watchdog asks for a GC), {@code peers.out} (report folder).
  */
 @Tag("peers")
 class PeerComparisonTest {
@@ -93,6 +94,8 @@ class PeerComparisonTest {
         Path out = Path.of(System.getProperty("peers.out", "notebooks-data/runs/peers-" + stamp));
 
         NativeThreads.set(threads);
+        long gcAbove = Long.getLong("peers.gcAboveBytes", 6L << 30);
+        Thread watchdog = memoryWatchdog(gcAbove);
         Dataset train = MnistIdxLoader.load(data, MnistIdxLoader.FASHION_MNIST_CLASSES, DataType.DOUBLE, rows)
                 .train();
         rows = train.numSamples();
@@ -112,10 +115,12 @@ class PeerComparisonTest {
         report.put("lambda", LAMBDA);
         report.put("scaling", "pixels / 255");
         report.put("relative_gap", RELATIVE_GAP);
+        report.put("gc_above_bytes", gcAbove);
 
         // J*: our Newton-CG in double, run far past the target (gradient 1e-10 relative to the start).
         Optimum optimum = tightOptimum(doubleObjective, doubleObjective.layout().zeros(DataType.DOUBLE));
         double jStar = optimum.value();
+        progress("J* = %.12f (our newton-cg, double, %.1f s)", jStar, optimum.seconds());
         double target = jStar * (1 + RELATIVE_GAP);
         Map<String, Object> optima = new LinkedHashMap<>();
         optima.put("ours_newton_cg_double", optimum.asMap());
@@ -130,7 +135,9 @@ class PeerComparisonTest {
             SoftmaxCrossEntropy objective = type == DataType.FLOAT ? floatObjective : doubleObjective;
             for (Optimizer<? super SoftmaxCrossEntropy> optimizer
                     : List.<Optimizer<? super SoftmaxCrossEntropy>>of(new Lbfgs(), new NewtonCg())) {
-                table.add(runOurs(optimizer, objective, doubleObjective, jStar, threads, maxSeconds));
+                Row row = runOurs(optimizer, objective, doubleObjective, jStar, threads, maxSeconds);
+                progress("ours %s %s: %s%.2f s", row.solver(), row.dtype(), row.reached() ? "" : "> ", row.seconds());
+                table.add(row);
             }
         }
 
@@ -138,6 +145,7 @@ class PeerComparisonTest {
         if (!include.contains("sklearn")) {
             notes.add("scikit-learn: left out (-Dpeers.include)");
         } else if (sklearnAvailable(python)) {
+            progress("scikit-learn ...");
             Map<String, Object> sk = runSklearn(python, data, rows, jStar, maxSeconds, threads, sklearnOptimum);
             report.put("sklearn", sk);
             for (Map<String, Object> run : listOfMaps(sk.get("runs"))) {
@@ -176,6 +184,8 @@ class PeerComparisonTest {
         report.put("finished", Instant.now().toString());
         report.put("load_average_end", loadAverage());
 
+        watchdog.interrupt();
+        report.put("peak_resident_bytes", peakResident);
         String markdown = markdown(report, table, ratios, notes);
         Files.createDirectories(out);
         Json.write(out.resolve("peers.json"), report);
@@ -185,6 +195,40 @@ class PeerComparisonTest {
 
         assertTrue(!include.contains("ours") || table.stream().anyMatch(r -> r.peer.startsWith("ours") && r.reached),
                 "none of our optimizers reached J* (1 + " + RELATIVE_GAP + ") within " + maxSeconds + " s");
+    }
+
+    private static volatile long peakResident;
+
+    /**
+     * Calls {@link System#gc()} whenever the process's resident memory passes {@code limit}. Why: ND4J frees an
+     * array's native memory only when the Java object is collected, and the objects are small, so the heap never
+     * fills and the optimizers' per-iteration temporaries pile up off-heap (a full run grew past 15 GB on a
+     * 24 GB machine). The collections run concurrently and are part of the measured time, as they would be
+     * for any user of ND4J who needs them.
+     */
+    private static Thread memoryWatchdog(long limit) {
+        Thread thread = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                long resident = org.bytedeco.javacpp.Pointer.physicalBytes();
+                peakResident = Math.max(peakResident, resident);
+                if (resident > limit) {
+                    System.gc();
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "peers-memory-watchdog");
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
+    }
+
+    /** One line on stderr per stage: a full run takes many minutes. */
+    private static void progress(String format, Object... args) {
+        System.err.println("[peers " + Instant.now() + "] " + String.format(Locale.ROOT, format, args));
     }
 
     // ---- ours -------------------------------------------------------------------------------------------------
@@ -330,6 +374,7 @@ class PeerComparisonTest {
         ReferenceClassObjective reference = new ReferenceClassObjective(exact);
         Optimum refOptimum = tightOptimum(reference, reference.fromFull(optimum.solution()));
         optima.put("smile_form_ours_newton_cg_double", refOptimum.asMap());
+        progress("J*_ref = %.12f (Smile's form, our newton-cg, %.1f s)", refOptimum.value(), refOptimum.seconds());
         double jRef = refOptimum.value();
         double[][] x = xDouble.toDoubleMatrix();
         int n = x.length;
@@ -350,6 +395,7 @@ class PeerComparisonTest {
                     false, fit.seconds(), fit.meanObjective(), "iterations 100 (LogisticRegression.multinomial)",
                     jRef));
         }
+        progress("Smile to target ...");
         SmilePeer.Trace trace = SmilePeer.timeToTarget(x, labels, CLASSES, lambdaSmile, jRef * (1 + RELATIVE_GAP),
                 maxSeconds, threads);
         smile.put("trace", trace);
@@ -435,7 +481,8 @@ class PeerComparisonTest {
         }
         s.append('\n');
         if (ratios.containsKey("sklearn_over_ours")) {
-            s.append(String.format(Locale.ROOT, "- scikit-learn's fastest (%s) / our best (%s): %s%.1fx (target >= 5x)%n",
+            s.append(String.format(Locale.ROOT,
+                    "- scikit-learn's fastest (%s) / our best (%s): %s%.1fx (target >= 5x)%n",
                     ratios.get("sklearn_fastest"), ratios.get("best_ours"),
                     Boolean.TRUE.equals(ratios.get("sklearn_over_ours_is_lower_bound")) ? ">= " : "",
                     number(ratios.get("sklearn_over_ours"))));
@@ -454,6 +501,9 @@ class PeerComparisonTest {
         }
         s.append("- machine: ").append(report.get("machine")).append('\n');
         s.append("- load average at the end: ").append(report.get("load_average_end")).append('\n');
+        s.append(String.format(Locale.ROOT, "- peak resident memory of the test JVM: %.1f GiB (GC above %.1f GiB)%n",
+                number(report.get("peak_resident_bytes")) / (1L << 30),
+                number(report.get("gc_above_bytes")) / (1L << 30)));
         for (String note : notes) {
             s.append("- ").append(note).append('\n');
         }
