@@ -1,0 +1,2 @@
+/** The trained classifier and the trainer that fits it (scaling, weights, warm start, early stopping). */
+package dev.softmax.model;
