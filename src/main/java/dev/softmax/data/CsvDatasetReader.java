@@ -241,7 +241,11 @@ public final class CsvDatasetReader {
         return s.length() >= 2 && s.startsWith("\"") && s.endsWith("\"") ? s.substring(1, s.length() - 1) : s;
     }
 
-    private static List<String> sortedDistinct(String[] labels) {
+    /**
+     * The distinct labels as class names, sorted numerically when every label is a number and alphabetically
+     * otherwise, so the class order does not depend on the row order.
+     */
+    public static List<String> sortedDistinct(String[] labels) {
         List<String> distinct = new ArrayList<>(new java.util.LinkedHashSet<>(Arrays.asList(labels)));
         boolean numeric = distinct.stream().allMatch(CsvDatasetReader::isNumber);
         distinct.sort(numeric ? Comparator.comparingDouble(Double::parseDouble) : Comparator.naturalOrder());

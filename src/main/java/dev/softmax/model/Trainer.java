@@ -1,5 +1,6 @@
 package dev.softmax.model;
 
+import dev.softmax.data.CsvDatasetReader;
 import dev.softmax.data.Dataset;
 import dev.softmax.data.FeatureScaler;
 import dev.softmax.loss.ParameterLayout;
@@ -12,13 +13,11 @@ import dev.softmax.optim.Optimizer;
 import dev.softmax.optim.StoppingCriteria;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.TreeSet;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -311,18 +310,13 @@ public final class Trainer {
             throw new IllegalArgumentException("expected one label per row (" + x.rows() + "), got "
                     + (labels == null ? "null" : labels.length));
         }
-        TreeSet<String> distinct = new TreeSet<>();
         for (int i = 0; i < labels.length; i++) {
             if (labels[i] == null || labels[i].isEmpty()) {
                 throw new IllegalArgumentException("label of row " + i + " is " + (labels[i] == null ? "null" : "empty")
                         + "; expected a class name");
             }
-            distinct.add(labels[i]);
         }
-        List<String> names = new ArrayList<>(distinct);
-        if (names.stream().allMatch(Trainer::isNumber)) {
-            names.sort(Comparator.comparingDouble(Double::parseDouble));
-        }
+        List<String> names = CsvDatasetReader.sortedDistinct(labels);
         Map<String, Integer> index = new HashMap<>();
         for (int k = 0; k < names.size(); k++) {
             index.put(names.get(k), k);
@@ -425,15 +419,6 @@ public final class Trainer {
             names.add(Integer.toString(c));
         }
         return names;
-    }
-
-    private static boolean isNumber(String s) {
-        try {
-            Double.parseDouble(s);
-            return true;
-        } catch (NumberFormatException e) {
-            return false;
-        }
     }
 
     /** {@code 1 / scale} when the scaler has no shift and one scale for every feature, else NaN. */
