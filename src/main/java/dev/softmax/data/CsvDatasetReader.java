@@ -108,10 +108,7 @@ public final class CsvDatasetReader {
             if (line.isBlank()) {
                 continue;
             }
-            String[] cells = line.split(",", -1);
-            for (int c = 0; c < cells.length; c++) {
-                cells[c] = unquote(cells[c].trim());
-            }
+            String[] cells = cells(line);
             if (header == null && rows.isEmpty() && looksLikeHeader(cells)) {
                 header = cells;
                 continue;
@@ -235,6 +232,15 @@ public final class CsvDatasetReader {
         } catch (NumberFormatException e) {
             return false;
         }
+    }
+
+    /** The comma-separated cells of one line, trimmed, with surrounding double quotes removed. */
+    static String[] cells(String line) {
+        String[] cells = line.split(",", -1);
+        for (int c = 0; c < cells.length; c++) {
+            cells[c] = unquote(cells[c].trim());
+        }
+        return cells;
     }
 
     private static String unquote(String s) {

@@ -65,10 +65,7 @@ public final class FeatureCsvReader {
             if (line.isBlank()) {
                 continue;
             }
-            String[] cells = line.split(",", -1);
-            for (int c = 0; c < cells.length; c++) {
-                cells[c] = unquote(cells[c].trim());
-            }
+            String[] cells = CsvDatasetReader.cells(line);
             if (columns < 0) {
                 if (cells.length != numFeatures && cells.length != numFeatures + 1) {
                     throw new InvalidDataException(source, "line", lineNumber, "expected " + numFeatures
@@ -117,7 +114,4 @@ public final class FeatureCsvReader {
         return true;
     }
 
-    private static String unquote(String s) {
-        return s.length() >= 2 && s.startsWith("\"") && s.endsWith("\"") ? s.substring(1, s.length() - 1) : s;
-    }
 }
