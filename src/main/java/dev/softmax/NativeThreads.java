@@ -1,37 +1,171 @@
 package dev.softmax;
 
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntConsumer;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The number of native threads ND4J uses for its own loops (OpenMP) and for BLAS.
+ * The number of threads the data passes run on, and the pool that runs them.
  *
- * <p>The default, {@link #defaultCount()}, leaves one core free on machines with few cores: OpenMP's
- * spin-waiting threads collapse when another process holds one of the cores they expect (an SGD epoch went
- * from 2.4 s to 44 s on 2 cores with a second busy process), while one thread fewer costs little.
+ * <p>The passes over the rows of {@code X} (value and gradient, Hessian-vector products, probabilities,
+ * predictions) are split into chunks of rows, and {@link #parallelFor} hands the chunks to {@link #current()}
+ * threads, each calling single-threaded BLAS and ND4J on its own rows. ND4J's own OpenMP threads and OpenBLAS's
+ * threads are set to 1 for that reason:
+ * <ul>
+ *   <li>OpenBLAS splits a GEMM with 10 output columns badly: with 2 threads a CIFAR-10-sized product got slower
+ *       than with 1, while two threads each multiplying half of the rows ran twice as fast as one.</li>
+ *   <li>OpenMP threads spin while they wait, and collapse when another process holds one of their cores (an SGD
+ *       epoch went from 2.4 s to 44 s on 2 cores). These threads block instead, and take chunks one at a time
+ *       from a shared counter, so a thread on a busy core simply takes fewer chunks.</li>
+ * </ul>
+ * Which thread runs a chunk does not change the result: every chunk writes its own partial sums, and they are
+ * added in chunk order, so results are the same bit for bit for any thread count.
+ *
+ * <p>Until {@link #set} is called, the first use applies {@link #defaultCount()}.
  */
 public final class NativeThreads {
+
+    private static int threads;
+    private static ExecutorService pool;
+    private static final ThreadLocal<Boolean> IN_WORKER = ThreadLocal.withInitial(() -> false);
 
     private NativeThreads() {
     }
 
-    /** {@code max(1, cores - 1)} for up to 4 cores, else {@code cores - 2}: a core or two left for others. */
+    /** Every core: the worker threads block rather than spin, so sharing a core with other work costs little. */
     public static int defaultCount() {
-        int cores = Runtime.getRuntime().availableProcessors();
-        return cores <= 4 ? Math.max(1, cores - 1) : cores - 2;
+        return Runtime.getRuntime().availableProcessors();
     }
 
-    /** Sets ND4J's OpenMP and BLAS thread counts for this process. */
-    public static void set(int threads) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+    /**
+     * Sets the number of threads for the data passes, and ND4J's OpenMP and BLAS threads to 1 (see the class
+     * comment).
+     *
+     * @param count {@code >= 1}
+     */
+    public static synchronized void set(int count) {
+        if (count < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + count);
         }
-        Nd4j.getEnvironment().setMaxThreads(threads);
-        Nd4j.getEnvironment().setMaxMasterThreads(threads);
-        Nd4j.factory().blas().setMaxThreads(threads);
+        Nd4j.getEnvironment().setMaxThreads(1);
+        Nd4j.getEnvironment().setMaxMasterThreads(1);
+        Nd4j.factory().blas().setMaxThreads(1);
+        if (pool != null) {
+            pool.shutdown();
+        }
+        pool = count == 1 ? null : Executors.newFixedThreadPool(count - 1, daemonThreads());
+        threads = count;
     }
 
-    /** The BLAS thread count in force. */
-    public static int current() {
-        return Nd4j.factory().blas().getMaxThreads();
+    /** The thread count in force (applying the default if none was set). */
+    public static synchronized int current() {
+        if (threads == 0) {
+            set(defaultCount());
+        }
+        return threads;
+    }
+
+    /**
+     * Runs {@code task.accept(i)} for every {@code i} in {@code [0, tasks)}, on up to {@link #current()} threads
+     * (the calling thread is one of them), and returns when all have finished. Tasks must be independent; which
+     * thread runs which task is not fixed. A call from inside a task runs its tasks on the calling thread. The
+     * first exception thrown by a task is rethrown here, after the running tasks finish (no new ones start).
+     */
+    public static void parallelFor(int tasks, IntConsumer task) {
+        int count;
+        ExecutorService executor;
+        synchronized (NativeThreads.class) {
+            count = Math.min(current(), tasks);
+            executor = pool;
+        }
+        if (count <= 1 || executor == null || IN_WORKER.get()) {
+            for (int i = 0; i < tasks; i++) {
+                task.accept(i);
+            }
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        AtomicReference<Throwable> error = new AtomicReference<>();
+        Runnable work = () -> {
+            boolean nested = IN_WORKER.get();
+            IN_WORKER.set(true);
+            try {
+                for (int i = next.getAndIncrement(); i < tasks && error.get() == null; i = next.getAndIncrement()) {
+                    task.accept(i);
+                }
+            } catch (RuntimeException | Error e) {
+                error.compareAndSet(null, e);
+            } finally {
+                IN_WORKER.set(nested);
+            }
+        };
+        // Helper states: 0 queued, 1 running, 2 finished, 3 skipped (the caller got there first).
+        Thread caller = Thread.currentThread();
+        AtomicInteger[] states = new AtomicInteger[count - 1];
+        for (int h = 0; h < states.length; h++) {
+            AtomicInteger state = states[h] = new AtomicInteger();
+            executor.execute(() -> {
+                if (!state.compareAndSet(0, 1)) {
+                    return;
+                }
+                try {
+                    work.run();
+                } finally {
+                    state.set(2);
+                    LockSupport.unpark(caller);
+                }
+            });
+        }
+        work.run();
+        // A helper still queued has nothing left to do (every task is taken): skip it rather than wait for a
+        // pool thread; wait only for helpers that are running a task.
+        for (AtomicInteger state : states) {
+            if (state.compareAndSet(0, 3)) {
+                continue;
+            }
+            while (state.get() != 2) {
+                LockSupport.park(NativeThreads.class);
+            }
+        }
+        Throwable failure = error.get();
+        if (failure instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (failure instanceof Error fatal) {
+            throw fatal;
+        }
+    }
+
+    /** Fewest rows per chunk: below this the hand-over to another thread costs more than it saves. */
+    public static final int MIN_CHUNK_ROWS = 64;
+
+    /** Most chunks per pass: bounds per-chunk memory such as partial gradients. */
+    public static final int MAX_CHUNKS = 64;
+
+    /**
+     * The number of chunks a pass over {@code rows} rows is split into: {@code rows / 64}, between 1 and 64. It
+     * depends on the rows only, never on the thread count, so every thread count computes the same partial sums.
+     */
+    public static int chunkCount(long rows) {
+        return (int) Math.max(1, Math.min(MAX_CHUNKS, rows / MIN_CHUNK_ROWS));
+    }
+
+    /** First row of chunk {@code chunk} of {@code chunks} over {@code rows} rows (chunk {@code chunks} gives {@code rows}). */
+    public static int chunkStart(int rows, int chunks, int chunk) {
+        return (int) ((long) rows * chunk / chunks);
+    }
+
+    private static ThreadFactory daemonThreads() {
+        AtomicInteger number = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, "softmax-worker-" + number.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
     }
 }

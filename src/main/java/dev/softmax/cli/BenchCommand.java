@@ -106,7 +106,7 @@ public final class BenchCommand implements Callable<Integer> {
         json.putAll(results);
 
         out.printf("%-16s %10s %8s%n", "measurement", "seconds", "x floor");
-        for (String name : new String[] {"floor", "value_gradient", "hessian_vector", "predict", "sgd_epoch"}) {
+        for (String name : new String[] {"floor", "nd4j_sum", "value_gradient", "hessian_vector", "predict", "sgd_epoch"}) {
             double seconds = (double) results.get(name + "_seconds");
             Object ratio = results.getOrDefault(name + "_ratio", 1.0);
             out.printf("%-16s %10.4f %8.2f%n", name, seconds, (double) ratio);

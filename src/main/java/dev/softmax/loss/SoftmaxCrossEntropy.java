@@ -1,5 +1,7 @@
 package dev.softmax.loss;
 
+import dev.softmax.Blas;
+import dev.softmax.NativeThreads;
 import dev.softmax.optim.DifferentiableObjective;
 import dev.softmax.optim.HessianOperator;
 import dev.softmax.optim.MiniBatchObjective;
@@ -8,8 +10,13 @@ import dev.softmax.optim.ValueAndGradient;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.CustomOp;
+import org.nd4j.linalg.api.ops.Op;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Max;
-import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
+import org.nd4j.linalg.api.ops.impl.transforms.same.Reciprocal;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Exp;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Log;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -66,7 +73,8 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
 
     private final INDArray features;
     private final int[] labels;
-    private final INDArray oneHot;
+    /** One-hot labels {@code [n,K]}, each row multiplied by its factor {@code c_i} when weighted. */
+    private final INDArray target;
     private final double lambda;
     private final ParameterLayout layout;
     private final int numSamples;
@@ -177,7 +185,8 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         this.labels = labels.clone();
         this.numSamples = labels.length;
         this.lambda = lambda;
-        this.oneHot = oneHot(this.labels, numClasses, type);
+        INDArray oneHot = oneHot(this.labels, numClasses, type);
+        this.target = rowScale == null ? oneHot : oneHot.muliColumnVector(rowScale);
     }
 
     /** One-hot matrix {@code [n,K]} of the labels, built without a per-element INDArray put. */
@@ -226,7 +235,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         if (bytes <= 0) {
             throw new IllegalArgumentException("hessianBudgetBytes must be > 0, got " + bytes);
         }
-        SoftmaxCrossEntropy copy = new SoftmaxCrossEntropy(features, labels, oneHot, lambda, layout, bytes,
+        SoftmaxCrossEntropy copy = new SoftmaxCrossEntropy(features, labels, target, lambda, layout, bytes,
                 sampleWeights, weightScale, rowScale);
         copy.featureScale = featureScale;
         return copy;
@@ -315,13 +324,18 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     @Override
     public double value(INDArray theta) {
         checkTheta(theta);
+        INDArray flat = contiguous(theta);
         Workspace w = workspace();
-        INDArray weights = layout.weights(theta);
-        INDArray bias = layout.bias(theta);
-        for (Block block : w.blocks) {
-            forward(block, weights, bias);
-        }
-        return dataTerm(w) + penalty(theta, w);
+        INDArray weights = layout.weights(flat);
+        INDArray bias = layout.bias(flat);
+        NativeThreads.parallelFor(w.chunks.length, c -> {
+            double loss = 0;
+            for (Block block : w.chunks[c].blocks) {
+                loss += forward(block, weights, bias);
+            }
+            w.chunkLoss[c] = loss;
+        });
+        return dataTerm(w) + penalty(weights);
     }
 
     /**
@@ -329,34 +343,40 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
      *
      * <p>One fused pass: for each block of rows, the forward GEMM {@code Z_b = X_b W + 1 b^T}, the stable
      * softmax turning {@code Z_b} into {@code P_b - Y_b} in place, and the backward GEMM
-     * {@code dW += X_b^T (P_b - Y_b) / n}, so the block of {@code X} is read from memory once and found in cache
-     * by the second GEMM.
+     * {@code X_b^T (P_b - Y_b) / n} while the block of {@code X} is still in cache, so {@code X} is read from
+     * memory once. Chunks of rows run on {@link NativeThreads#current()} threads, each into its own partial
+     * gradient; the partials are added in chunk order, so the result does not depend on the thread count.
      */
     @Override
     public ValueAndGradient valueAndGradient(INDArray theta) {
         checkTheta(theta);
+        INDArray flat = contiguous(theta);
         Workspace w = workspace();
-        INDArray weights = layout.weights(theta);
-        INDArray bias = layout.bias(theta);
-        INDArray gradient = layout.zeros(theta.dataType());
-        INDArray gradW = layout.weights(gradient);
-        boolean first = true;
-        for (Block block : w.blocks) {
-            forward(block, weights, bias);
-            block.logits.diviColumnVector(block.rowSum).subi(block.oneHot);
-            if (block.rowScale != null) {
-                // Weighted mean: row i counts n s_i / sum(s) times; the 1/n of the GEMM completes s_i / sum(s).
-                block.logits.muliColumnVector(block.rowScale);
+        INDArray weights = layout.weights(flat);
+        INDArray bias = layout.bias(flat);
+        NativeThreads.parallelFor(w.chunks.length, c -> {
+            Chunk chunk = w.chunks[c];
+            double loss = 0;
+            boolean first = true;
+            for (Block block : chunk.blocks) {
+                loss += forward(block, weights, bias);
+                // P = E / rowsum, then C (P - Y) with C the row factors (the target rows already carry them).
+                Nd4j.exec(block.reciprocal);
+                Blas.scaleRows(block.rowFactor, block.logits);
+                if (block.rowScale != null) {
+                    Blas.scaleRows(block.rowScale, block.logits);
+                }
+                Blas.axpy(-1, block.target, block.logits);
+                accumulate(chunk, block, block.logits, first);
+                first = false;
             }
-            Nd4j.gemm(block.x, block.logits, gradW, true, false, featureScale / numSamples, first ? 0.0 : 1.0);
-            first = false;
-        }
-        INDArray gradB = layout.bias(gradient);
-        Nd4j.exec(new Sum(w.logits, gradB, true, 0));
-        gradB.divi(numSamples);
-        double value = dataTerm(w) + penalty(theta, w);
+            w.chunkLoss[c] = loss;
+        });
+        INDArray gradient = layout.zeros(theta.dataType());
+        sumPartials(w, gradient);
+        double value = dataTerm(w) + penalty(weights);
         if (lambda != 0) {
-            Nd4j.getBlasWrapper().level1().axpy(gradW.length(), lambda, weights, gradW);
+            Blas.axpy(lambda, weights, layout.weights(gradient));
         }
         return new ValueAndGradient(value, gradient);
     }
@@ -397,7 +417,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         batch.featureScale = featureScale;
         // Fill the reused buffers: only the rows move (no objective, no workspace, no native allocation per batch).
         gatherRows(features, rowIndices, batch.features);
-        gatherRows(oneHot, rowIndices, batch.oneHot);
+        gatherRows(target, rowIndices, batch.target);
         for (int i = 0; i < m; i++) {
             batch.labels[i] = labels[rowIndices[i]];
             if (sampleWeights != null) {
@@ -437,7 +457,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
      * A batch (or a copy with another budget): arrays already checked and gathered; {@code sampleWeights} and
      * {@code rowScale} are null when unweighted.
      */
-    private SoftmaxCrossEntropy(INDArray features, int[] labels, INDArray oneHot, double lambda, ParameterLayout layout,
+    private SoftmaxCrossEntropy(INDArray features, int[] labels, INDArray target, double lambda, ParameterLayout layout,
                                 long hessianBudgetBytes, double[] sampleWeights, double weightScale,
                                 INDArray rowScale) {
         this.sampleWeights = sampleWeights;
@@ -445,7 +465,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         this.rowScale = rowScale;
         this.features = features;
         this.labels = labels;
-        this.oneHot = oneHot;
+        this.target = target;
         this.lambda = lambda;
         this.layout = layout;
         this.hessianBudgetBytes = hessianBudgetBytes;
@@ -538,12 +558,16 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     /** {@code P = softmax(X W + 1 b^T)} through the blocked forward pass, a new {@code [n,K]} array of θ's type. */
     private INDArray probabilities(INDArray theta) {
         Workspace w = workspace();
-        INDArray weights = layout.weights(theta);
-        INDArray bias = layout.bias(theta);
-        for (Block block : w.blocks) {
-            forward(block, weights, bias);
-            block.logits.diviColumnVector(block.rowSum);
-        }
+        INDArray flat = contiguous(theta);
+        INDArray weights = layout.weights(flat);
+        INDArray bias = layout.bias(flat);
+        NativeThreads.parallelFor(w.chunks.length, c -> {
+            for (Block block : w.chunks[c].blocks) {
+                forward(block, weights, bias);
+                Nd4j.exec(block.reciprocal);
+                Blas.scaleRows(block.rowFactor, block.logits);
+            }
+        });
         return w.logits.dup();
     }
 
@@ -551,47 +575,65 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     private final class SoftmaxHessian implements HessianOperator {
         private final INDArray p;
         private final INDArray t;
+        /** Per block: {@code scratch_b = P_b * T_b} and {@code T_b *= (C P)_b}, ND4J ops made once. */
+        private final CustomOp[] products;
+        private final CustomOp[] weightings;
         private final INDArray scratch;
         private final INDArray rowSums;
 
         SoftmaxHessian(INDArray p) {
             this.p = p;
-            this.t = Nd4j.createUninitialized(p.dataType(), numSamples, layout.classes());
-            this.scratch = Nd4j.createUninitialized(p.dataType(), numSamples, layout.classes());
-            this.rowSums = Nd4j.createUninitialized(p.dataType(), numSamples, 1);
+            DataType type = p.dataType();
+            int k = layout.classes();
+            this.t = Nd4j.createUninitialized(type, numSamples, k);
+            this.scratch = Nd4j.createUninitialized(type, numSamples, k);
+            this.rowSums = Nd4j.createUninitialized(type, numSamples, 1);
+            // With row factors, R = C P * (T - rowsum(P * T)): the factors go into a scaled copy of P.
+            INDArray weightedP = rowScale == null ? p : p.mulColumnVector(rowScale);
+            Workspace w = workspace();
+            products = new CustomOp[w.blockCount];
+            weightings = new CustomOp[w.blockCount];
+            for (Chunk chunk : w.chunks) {
+                for (Block block : chunk.blocks) {
+                    products[block.index] = new MulOp(rows(p, block), rows(t, block), rows(scratch, block));
+                    weightings[block.index] = new MulOp(rows(t, block), rows(weightedP, block), rows(t, block));
+                }
+            }
         }
 
-        /** {@inheritDoc} Blocked like the gradient: the two GEMMs of a block share its rows of {@code X} in cache. */
+        /**
+         * {@inheritDoc} Blocked and chunked like the gradient: the two GEMMs of a block share its rows of
+         * {@code X} in cache, and chunks run on the worker threads into partial sums added in chunk order.
+         */
         @Override
         public INDArray apply(INDArray v) {
             checkTheta(v);
-            INDArray flat = v.isView() || v.ordering() != 'c' ? v.dup('c') : v;
+            INDArray flat = contiguous(v);
             INDArray dW = layout.weights(flat);
             INDArray db = layout.bias(flat);
-            INDArray out = layout.zeros(p.dataType());
-            INDArray outW = layout.weights(out);
-            boolean first = true;
-            for (Block block : workspace().blocks) {
-                INDArray tb = rows(t, block);
-                INDArray pb = rows(p, block);
-                // T = X dW + 1 db^T: the change of the logits along v.
-                Nd4j.gemm(block.ones, db, tb, false, false, 1.0, 0.0);
-                Nd4j.gemm(block.x, dW, tb, false, false, featureScale, 1.0);
-                // R = P * (T - rowsum(P * T)): the softmax Jacobian diag(p) - p p^T applied row by row.
-                INDArray rowSum = rows(rowSums, block);
-                Nd4j.exec(new Sum(rows(scratch, block).assign(tb).muli(pb), rowSum, true, 1));
-                tb.subiColumnVector(rowSum).muli(pb);
-                if (block.rowScale != null) {
-                    tb.muliColumnVector(block.rowScale);
+            Workspace w = workspace();
+            NativeThreads.parallelFor(w.chunks.length, c -> {
+                Chunk chunk = w.chunks[c];
+                boolean first = true;
+                for (Block block : chunk.blocks) {
+                    INDArray tb = rows(t, block);
+                    // T = X dW + 1 db^T: the change of the logits along v.
+                    Blas.gemm(false, false, 1.0, block.ones, db, 0.0, tb);
+                    Blas.gemm(false, false, featureScale, block.x, dW, 1.0, tb);
+                    // R = C P * (T - rowsum(P * T)): the softmax Jacobian diag(p) - p p^T applied row by row.
+                    Nd4j.exec(products[block.index]);
+                    INDArray rowSum = rows(rowSums, block);
+                    Blas.gemv(false, 1.0, rows(scratch, block), w.classOnes, 0.0, rowSum);
+                    Blas.ger(-1.0, rowSum, w.classOnes, tb);
+                    Nd4j.exec(weightings[block.index]);
+                    accumulate(chunk, block, tb, first);
+                    first = false;
                 }
-                Nd4j.gemm(block.x, tb, outW, true, false, featureScale / numSamples, first ? 0.0 : 1.0);
-                first = false;
-            }
-            INDArray outB = layout.bias(out);
-            Nd4j.exec(new Sum(t, outB, true, 0));
-            outB.divi(numSamples);
+            });
+            INDArray out = layout.zeros(p.dataType());
+            sumPartials(w, out);
             if (lambda != 0) {
-                Nd4j.getBlasWrapper().level1().axpy(outW.length(), lambda, dW, outW);
+                Blas.axpy(lambda, dW, layout.weights(out));
             }
             return out;
         }
@@ -606,17 +648,18 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             }
             INDArray out = layout.zeros(p.dataType());
             INDArray outW = layout.weights(out);
-            Block[] blocks = workspace().blocks;
-            INDArray squares = Nd4j.createUninitialized(p.dataType(), blocks[0].to - blocks[0].from,
-                    layout.features());
+            Workspace work = workspace();
+            INDArray squares = Nd4j.createUninitialized(p.dataType(), work.maxBlockRows, layout.features());
             boolean first = true;
-            for (Block block : blocks) {
-                INDArray sq = squares.get(NDArrayIndex.interval(0, block.to - block.from), NDArrayIndex.all())
-                        .assign(block.x);
-                sq.muli(sq);
-                Nd4j.gemm(sq, rows(w, block), outW, true, false, featureScale * featureScale / numSamples,
-                        first ? 0.0 : 1.0);
-                first = false;
+            for (Chunk chunk : work.chunks) {
+                for (Block block : chunk.blocks) {
+                    INDArray sq = squares.get(NDArrayIndex.interval(0, block.to - block.from), NDArrayIndex.all())
+                            .assign(block.x);
+                    sq.muli(sq);
+                    Blas.gemm(true, false, featureScale * featureScale / numSamples, sq, rows(w, block),
+                            first ? 0.0 : 1.0, outW);
+                    first = false;
+                }
             }
             if (lambda != 0) {
                 outW.addi(lambda);
@@ -627,39 +670,57 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     }
 
     /**
-     * The forward pass of one block: {@code logits_b = Z_b - rowmax(Z_b)} exponentiated in place, with
-     * {@code rowSum_b = sum_k exp(...)} and {@code picked_b = z_{i,y_i} - rowmax}. The bias is added by a rank-one
-     * GEMM ({@code 1 b^T}), which is much faster than ND4J's row-vector broadcast on a tall {@code [n,K]} array.
+     * The forward pass of one block: {@code logits_b = exp(Z_b - rowmax(Z_b))} in place with
+     * {@code rowSum_b = sum_k logits_b}. Returns the block's share of the data term,
+     * {@code sum_i c_i [log rowSum_i - (z_{i,y_i} - rowmax_i)]} in double (the row maxima cancel), with {@code c_i}
+     * the row factors (1 without weights). The bias enters as a rank-one GEMM ({@code 1 b^T}) that also
+     * initialises the logits; the row maxima are subtracted with a rank-one update.
      */
-    private void forward(Block block, INDArray weights, INDArray bias) {
-        Nd4j.gemm(block.ones, bias, block.logits, false, false, 1.0, 0.0);
-        Nd4j.gemm(block.x, weights, block.logits, false, false, featureScale, 1.0);
-        Nd4j.exec(new Max(block.logits, block.rowMax, true, 1));
-        block.logits.subiColumnVector(block.rowMax);
-        Nd4j.exec(new Sum(block.logits.mul(block.oneHot, block.scratch), block.picked, true, 1));
-        Transforms.exp(block.logits, false);
-        Nd4j.exec(new Sum(block.logits, block.rowSum, true, 1));
+    private double forward(Block block, INDArray weights, INDArray bias) {
+        Workspace w = workspace;
+        Blas.gemm(false, false, 1.0, block.ones, bias, 0.0, block.logits);
+        Blas.gemm(false, false, featureScale, block.x, weights, 1.0, block.logits);
+        Nd4j.exec(block.max);
+        Blas.ger(-1.0, block.rowMax, w.classOnes, block.logits);
+        double picked = Blas.dot(block.logits, block.target);
+        Nd4j.exec(block.exp);
+        Blas.gemv(false, 1.0, block.logits, w.classOnes, 0.0, block.rowSum);
+        Nd4j.exec(block.log);
+        return Blas.dot(block.logRowSum, block.rowScale == null ? block.ones : block.rowScale) - picked;
     }
 
     /**
-     * Mean cross-entropy {@code (1/n) sum_i [log rowSum_i - picked_i]} after {@link #forward} ran on every block;
-     * the row maxima cancel. Per-row losses are computed in the data type, their sum in double.
+     * Adds a block's share of the derivative, {@code [X_b^T R_b; 1^T R_b] * (1/n)} (with the feature scale on the
+     * {@code X} part), into its chunk's partial sum; the first block of a chunk overwrites it.
      */
-    private double dataTerm(Workspace w) {
-        Transforms.log(w.rowSum, false);
-        w.rowSum.subi(w.picked);
-        if (rowScale != null) {
-            w.rowSum.muli(rowScale);
-        }
-        return w.rowLoss.assign(w.rowSum).sumNumber().doubleValue() / numSamples;
+    private void accumulate(Chunk chunk, Block block, INDArray residual, boolean first) {
+        double beta = first ? 0.0 : 1.0;
+        Blas.gemm(true, false, featureScale / numSamples, block.x, residual, beta, chunk.partialWeights);
+        Blas.gemv(true, 1.0 / numSamples, residual, block.ones, beta, chunk.partialBias);
     }
 
-    private double penalty(INDArray theta, Workspace w) {
-        if (lambda == 0) {
-            return 0;
+    /** {@code out = sum_c partial_c}, added in chunk order (one GEMV with a vector of ones). */
+    private void sumPartials(Workspace w, INDArray out) {
+        Blas.gemv(true, 1.0, w.partials, w.chunkOnes, 0.0, out);
+    }
+
+    /** Mean data term {@code (1/n) sum_i c_i loss_i} from the chunks' sums, added in chunk order. */
+    private double dataTerm(Workspace w) {
+        double sum = 0;
+        for (double chunkLoss : w.chunkLoss) {
+            sum += chunkLoss;
         }
-        INDArray weights = w.weightsInDouble.assign(layout.weights(theta)).reshape(-1);
-        return 0.5 * lambda * Nd4j.getBlasWrapper().dot(weights, weights);
+        return sum / numSamples;
+    }
+
+    private double penalty(INDArray weights) {
+        return lambda == 0 ? 0 : 0.5 * lambda * Blas.dot(weights, weights);
+    }
+
+    /** {@code theta} itself when it is a contiguous {@code 'c'}-order vector, else such a copy. */
+    private static INDArray contiguous(INDArray theta) {
+        return theta.ordering() == 'c' && (theta.length() <= 1 || theta.elementWiseStride() == 1)
+                ? theta : theta.dup('c');
     }
 
     /** For tests: evaluate in blocks of {@code rows} rows (must be called before the first evaluation). */
@@ -679,7 +740,11 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
 
     /** Rows {@code [from, to)} of a matrix as a view. */
     private static INDArray rows(INDArray matrix, Block block) {
-        return matrix.get(NDArrayIndex.interval(block.from, block.to), NDArrayIndex.all());
+        return rows(matrix, block.from, block.to);
+    }
+
+    private static INDArray rows(INDArray matrix, int from, int to) {
+        return matrix.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
     }
 
     /** Bytes of {@code X} per block; see {@link #blockRows}. */
@@ -694,42 +759,89 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         return (int) Math.max(1, Math.min(n, Math.max(64, rows)));
     }
 
-    /** Views of one block of rows of the data and of the work buffers. */
-    private record Block(int from, int to, INDArray x, INDArray logits, INDArray scratch, INDArray oneHot,
-                         INDArray ones, INDArray rowMax, INDArray rowSum, INDArray picked, INDArray rowScale) {
+    /**
+     * Views of one block of rows of the data and of the work buffers, and the ND4J ops on them, made once:
+     * {@code max} ({@code rowMax = rowmax(logits)}), {@code exp} (in place), {@code log}
+     * ({@code logRowSum = log(rowSum)}) and {@code reciprocal} ({@code rowFactor = 1 / rowSum}).
+     */
+    private record Block(int index, int from, int to, INDArray x, INDArray logits, INDArray target, INDArray ones,
+                         INDArray rowMax, INDArray rowSum, INDArray logRowSum, INDArray rowFactor, INDArray rowScale,
+                         Op max, Op exp, Op log, Op reciprocal) {
     }
 
-    /** The {@code [n,K]} and {@code [n,1]} buffers every evaluation reuses, and their row blocks. */
+    /** Consecutive blocks evaluated by one task, with the views of its partial sum ({@code [(d+1),K]}). */
+    private record Chunk(Block[] blocks, INDArray partialWeights, INDArray partialBias) {
+    }
+
+    /** The {@code [n,K]} and {@code [n,1]} buffers every evaluation reuses, and their chunks and blocks. */
     private final class Workspace {
         final INDArray logits;
-        final INDArray rowSum;
-        final INDArray picked;
-        final INDArray rowLoss;
-        final INDArray weightsInDouble;
-        final Block[] blocks;
+        final INDArray classOnes;
+        /** {@code [chunks, (d+1) K]}: row {@code c} is chunk {@code c}'s partial derivative in θ's layout. */
+        final INDArray partials;
+        final INDArray chunkOnes;
+        final double[] chunkLoss;
+        final Chunk[] chunks;
+        final int blockCount;
+        final int maxBlockRows;
 
         Workspace() {
             DataType type = features.dataType();
             int k = layout.classes();
             logits = Nd4j.createUninitialized(type, numSamples, k);
-            INDArray scratch = Nd4j.createUninitialized(type, numSamples, k);
-            INDArray ones = Nd4j.ones(type, numSamples, 1);
             INDArray rowMax = Nd4j.createUninitialized(type, numSamples, 1);
-            rowSum = Nd4j.createUninitialized(type, numSamples, 1);
-            picked = Nd4j.createUninitialized(type, numSamples, 1);
-            rowLoss = Nd4j.createUninitialized(DataType.DOUBLE, numSamples, 1);
-            weightsInDouble = Nd4j.createUninitialized(DataType.DOUBLE, layout.features(), k);
+            INDArray rowSum = Nd4j.createUninitialized(type, numSamples, 1);
+            INDArray logRowSum = Nd4j.createUninitialized(type, numSamples, 1);
+            INDArray rowFactor = Nd4j.createUninitialized(type, numSamples, 1);
+            int chunkCount = NativeThreads.chunkCount(numSamples);
             int step = blockRowsOverride > 0 ? Math.min(numSamples, blockRowsOverride)
                     : blockRows(numSamples, layout.features(), type);
-            blocks = new Block[(numSamples + step - 1) / step];
-            for (int b = 0; b < blocks.length; b++) {
-                int from = b * step;
-                int to = Math.min(numSamples, from + step);
-                Block range = new Block(from, to, null, null, null, null, null, null, null, null, null);
-                blocks[b] = new Block(from, to, rows(features, range), rows(logits, range), rows(scratch, range),
-                        rows(oneHot, range), rows(ones, range), rows(rowMax, range), rows(rowSum, range),
-                        rows(picked, range), rowScale == null ? null : rows(rowScale, range));
+            classOnes = Nd4j.ones(type, k);
+            partials = Nd4j.createUninitialized(type, chunkCount, layout.dimension());
+            chunkOnes = Nd4j.ones(type, chunkCount);
+            chunkLoss = new double[chunkCount];
+            chunks = new Chunk[chunkCount];
+            int blockIndex = 0;
+            int largest = 1;
+            INDArray ones = null;
+            java.util.List<Block[]> blockLists = new java.util.ArrayList<>();
+            for (int c = 0; c < chunkCount; c++) {
+                int from = NativeThreads.chunkStart(numSamples, chunkCount, c);
+                int to = NativeThreads.chunkStart(numSamples, chunkCount, c + 1);
+                int blocks = (to - from + step - 1) / step;
+                Block[] list = new Block[blocks];
+                for (int b = 0; b < blocks; b++) {
+                    int blockFrom = from + (int) ((long) (to - from) * b / blocks);
+                    int blockTo = from + (int) ((long) (to - from) * (b + 1) / blocks);
+                    largest = Math.max(largest, blockTo - blockFrom);
+                    list[b] = new Block(blockIndex++, blockFrom, blockTo, null, null, null, null, null, null, null,
+                            null, null, null, null, null, null);
+                }
+                blockLists.add(list);
             }
+            ones = Nd4j.ones(type, largest, 1);
+            for (int c = 0; c < chunkCount; c++) {
+                Block[] list = blockLists.get(c);
+                for (int b = 0; b < list.length; b++) {
+                    int from = list[b].from;
+                    int to = list[b].to;
+                    INDArray blockLogits = rows(logits, from, to);
+                    INDArray blockRowMax = rows(rowMax, from, to);
+                    INDArray blockRowSum = rows(rowSum, from, to);
+                    INDArray blockLogRowSum = rows(logRowSum, from, to);
+                    INDArray blockRowFactor = rows(rowFactor, from, to);
+                    list[b] = new Block(list[b].index, from, to, rows(features, from, to), blockLogits,
+                            rows(target, from, to), rows(ones, 0, to - from), blockRowMax, blockRowSum,
+                            blockLogRowSum, blockRowFactor, rowScale == null ? null : rows(rowScale, from, to),
+                            new Max(blockLogits, blockRowMax, true, 1), new Exp(blockLogits, blockLogits),
+                            new Log(blockRowSum, blockLogRowSum), new Reciprocal(blockRowSum, blockRowFactor));
+                }
+                INDArray partial = partials.getRow(c).reshape('c', layout.features() + 1, k);
+                chunks[c] = new Chunk(list, rows(partial, 0, layout.features()),
+                        rows(partial, layout.features(), layout.features() + 1));
+            }
+            blockCount = blockIndex;
+            maxBlockRows = largest;
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.softmax.model;
 
+import dev.softmax.Blas;
+import dev.softmax.NativeThreads;
 import dev.softmax.data.FeatureScaler;
 import dev.softmax.loss.Softmax;
 import dev.softmax.optim.OptimizationResult;
@@ -10,6 +12,7 @@ import java.util.Optional;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * A trained softmax regression classifier: {@code P(y = k | x) = softmax(s(x) W + b)[k]}, where {@code s} is the
@@ -167,10 +170,21 @@ public final class SoftmaxRegression {
         if (input.isView() || input.ordering() != 'c') {
             input = input.dup('c');
         }
-        INDArray logits = Nd4j.createUninitialized(weights.dataType(), input.rows(), numClasses());
-        // The bias as a rank-one GEMM (1 b^T): ND4J's row-vector broadcast is slow on tall arrays.
-        Nd4j.gemm(Nd4j.ones(weights.dataType(), input.rows(), 1), rawBias, logits, false, false, 1.0, 0.0);
-        Nd4j.gemm(input, rawWeights, logits, false, false, 1.0, 1.0);
+        int n = (int) input.rows();
+        INDArray logits = Nd4j.createUninitialized(weights.dataType(), n, numClasses());
+        int chunks = NativeThreads.chunkCount(n);
+        INDArray ones = Nd4j.ones(weights.dataType(), NativeThreads.chunkStart(n, chunks, 1) + 1, 1);
+        INDArray features = input;
+        // Chunks of rows on the worker threads, each: the bias as a rank-one GEMM (1 b^T), then X W added.
+        NativeThreads.parallelFor(chunks, c -> {
+            int from = NativeThreads.chunkStart(n, chunks, c);
+            int to = NativeThreads.chunkStart(n, chunks, c + 1);
+            INDArray chunkLogits = logits.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
+            Blas.gemm(false, false, 1.0, ones.get(NDArrayIndex.interval(0, to - from), NDArrayIndex.all()), rawBias,
+                    0.0, chunkLogits);
+            Blas.gemm(false, false, 1.0, features.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()), rawWeights,
+                    1.0, chunkLogits);
+        });
         // A NaN or infinite feature makes its row's logits non-finite, so the [n,K] logits are checked instead
         // of another pass over the features; the features are examined only to name the cause.
         if (!Double.isFinite(logits.sumNumber().doubleValue())) {

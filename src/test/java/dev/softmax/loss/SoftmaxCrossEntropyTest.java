@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 class SoftmaxCrossEntropyTest {
 
@@ -142,6 +143,71 @@ class SoftmaxCrossEntropyTest {
                 blocked.hessianAt(theta).diagonal(), 1e-12) < 1e-12);
         INDArray numeric = GradientCheck.numericalGradient(blocked, theta, 1e-5);
         assertTrue(GradientCheck.maxRelativeError(b.gradient(), numeric, 1e-6) < 1e-6);
+    }
+
+    @Test
+    void fusedPassMatchesTheTextbookFormulaInDouble() {
+        // Independent of the blocked, chunked BLAS pass: log-softmax of X W + b by plain ND4J operations.
+        int n = 300;
+        int k = 4;
+        INDArray x = TestProblems.randomFeatures(n, 7, 2.0, 21, DataType.DOUBLE);
+        int[] y = TestProblems.randomLabels(n, k, 21);
+        double[] s = new java.util.Random(22).doubles(n, 0.0, 3.0).toArray();
+        INDArray theta = TestProblems.randomVector((7 + 1) * k, 0.8, 23, DataType.DOUBLE);
+        for (double[] weights : new double[][] {null, s}) {
+            SoftmaxCrossEntropy f = new SoftmaxCrossEntropy(x, y, k, 0.05, weights);
+            INDArray w = f.layout().weights(theta);
+            INDArray z = x.mmul(w).addRowVector(f.layout().bias(theta));
+            INDArray logP = Softmax.logSoftmax(z);
+            INDArray oneHot = SoftmaxCrossEntropy.oneHot(y, k, DataType.DOUBLE);
+            INDArray c = Nd4j.ones(DataType.DOUBLE, n, 1);
+            if (weights != null) {
+                c = Nd4j.create(weights, new long[] {n, 1}, DataType.DOUBLE).muli(n / java.util.Arrays.stream(weights).sum());
+            }
+            double expected = -logP.mul(oneHot).mulColumnVector(c).sumNumber().doubleValue() / n
+                    + 0.025 * w.mul(w).sumNumber().doubleValue();
+            INDArray residual = Transforms.exp(logP, true).subi(oneHot).muliColumnVector(c);
+            INDArray expectedW = x.transpose().mmul(residual).divi(n).addi(w.mul(0.05));
+            INDArray expectedB = residual.sum(true, 0).divi(n);
+            ValueAndGradient vg = f.valueAndGradient(theta);
+            assertEquals(expected, vg.value(), 1e-13 * expected);
+            assertEquals(expected, f.value(theta), 1e-13 * expected);
+            assertTrue(GradientCheck.maxRelativeError(expectedW, f.layout().weights(vg.gradient()), 1e-12) < 1e-11);
+            assertTrue(GradientCheck.maxRelativeError(expectedB, f.layout().bias(vg.gradient()), 1e-12) < 1e-11);
+        }
+    }
+
+    @Test
+    void resultsAreTheSameBitForBitWithAnyThreadCount() {
+        // 2000 rows make 31 chunks; the partial sums are added in chunk order whichever thread ran each chunk.
+        for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            INDArray x = TestProblems.randomFeatures(2000, 12, 1.0, 24, DataType.DOUBLE).castTo(type);
+            int[] y = TestProblems.randomLabels(2000, 5, 24);
+            INDArray theta = TestProblems.randomVector(13 * 5, 0.5, 25, DataType.DOUBLE).castTo(type);
+            INDArray v = TestProblems.randomVector(13 * 5, 1.0, 26, DataType.DOUBLE).castTo(type);
+            int[] rows = TestProblems.randomLabels(256, 2000, 27);
+            double[] values = new double[3];
+            INDArray[] results = new INDArray[3 * 3];
+            try {
+                for (int threads = 1; threads <= 3; threads++) {
+                    dev.softmax.NativeThreads.set(threads);
+                    SoftmaxCrossEntropy f = new SoftmaxCrossEntropy(x, y, 5, 0.01);
+                    ValueAndGradient vg = f.valueAndGradient(theta);
+                    values[threads - 1] = vg.value();
+                    results[3 * (threads - 1)] = vg.gradient();
+                    results[3 * (threads - 1) + 1] = f.hessianAt(theta).apply(v);
+                    results[3 * (threads - 1) + 2] = f.batch(rows).gradient(theta);
+                }
+            } finally {
+                dev.softmax.NativeThreads.set(dev.softmax.NativeThreads.defaultCount());
+            }
+            for (int t = 1; t < 3; t++) {
+                assertEquals(values[0], values[t], 0.0, type + ": value with " + (t + 1) + " threads");
+                for (int r = 0; r < 3; r++) {
+                    assertEquals(results[r], results[3 * t + r], type + ": result " + r + " with " + (t + 1) + " threads");
+                }
+            }
+        }
     }
 
     @Test

@@ -1,0 +1,266 @@
+package dev.softmax;
+
+import static org.bytedeco.openblas.global.openblas_nolapack.CblasColMajor;
+import static org.bytedeco.openblas.global.openblas_nolapack.CblasNoTrans;
+import static org.bytedeco.openblas.global.openblas_nolapack.CblasNonUnit;
+import static org.bytedeco.openblas.global.openblas_nolapack.CblasRowMajor;
+import static org.bytedeco.openblas.global.openblas_nolapack.CblasTrans;
+import static org.bytedeco.openblas.global.openblas_nolapack.CblasUpper;
+
+import java.util.Arrays;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.openblas.global.openblas_nolapack;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * CBLAS called directly on the buffers of ND4J arrays: the same OpenBLAS that ND4J calls, without ND4J's
+ * per-call bookkeeping. On a block of a few hundred rows that bookkeeping costs 40 µs per GEMM against 1 to 2 µs
+ * for a rank-one update or a matrix-vector product, so the blocked passes of the loss call BLAS here.
+ *
+ * <p>Every array must be FLOAT or DOUBLE (all of one call alike) and stored in {@code 'c'} order with
+ * contiguous rows: a whole array, or a range of rows of one ({@code get(interval(from, to), all())}). Matrices are
+ * {@code [rows, columns]}; vectors are any shape with one row or one column, stored contiguously. Shapes are
+ * checked and a mismatch throws {@link IllegalArgumentException}. Results overwrite (or, with {@code beta = 1},
+ * accumulate into) the output argument; inputs are never modified.
+ */
+public final class Blas {
+
+    private Blas() {
+    }
+
+    /**
+     * {@code c = alpha op(a) op(b) + beta c}, with {@code op(m)} the transpose when asked.
+     *
+     * @param a {@code [m,k]}, or {@code [k,m]} when {@code transposeA}
+     * @param b {@code [k,p]}, or {@code [p,k]} when {@code transposeB}
+     * @param c {@code [m,p]}, overwritten ({@code beta = 0}) or accumulated into
+     */
+    public static void gemm(boolean transposeA, boolean transposeB, double alpha, INDArray a, INDArray b, double beta,
+                            INDArray c) {
+        DataType type = sameType(a, b, c);
+        if (a.rank() != 2 || b.rank() != 2 || c.rank() != 2) {
+            throw new IllegalArgumentException("gemm needs matrices, got ranks " + a.rank() + ", " + b.rank() + " and "
+                    + c.rank());
+        }
+        long m = transposeA ? a.columns() : a.rows();
+        long k = transposeA ? a.rows() : a.columns();
+        long kb = transposeB ? b.columns() : b.rows();
+        long p = transposeB ? b.rows() : b.columns();
+        if (k != kb || c.rows() != m || c.columns() != p) {
+            throw new IllegalArgumentException("gemm shapes do not match: " + Arrays.toString(a.shape())
+                    + (transposeA ? "^T" : "") + " x " + Arrays.toString(b.shape()) + (transposeB ? "^T" : "")
+                    + " -> " + Arrays.toString(c.shape()));
+        }
+        if (m == 0 || p == 0) {
+            return;
+        }
+        int ta = transposeA ? CblasTrans : CblasNoTrans;
+        int tb = transposeB ? CblasTrans : CblasNoTrans;
+        if (type == DataType.FLOAT) {
+            openblas_nolapack.cblas_sgemm(CblasRowMajor, ta, tb, (int) m, (int) p, (int) k, (float) alpha,
+                    floats(a), leading(a), floats(b), leading(b), (float) beta, floats(c), leading(c));
+        } else {
+            openblas_nolapack.cblas_dgemm(CblasRowMajor, ta, tb, (int) m, (int) p, (int) k, alpha,
+                    doubles(a), leading(a), doubles(b), leading(b), beta, doubles(c), leading(c));
+        }
+    }
+
+    /**
+     * {@code y = alpha op(a) x + beta y}.
+     *
+     * @param a {@code [m,k]}; {@code op(a)} is {@code a^T} when {@code transpose}
+     * @param x vector of length {@code k} ({@code m} when transposed)
+     * @param y vector of length {@code m} ({@code k} when transposed), overwritten or accumulated into
+     */
+    public static void gemv(boolean transpose, double alpha, INDArray a, INDArray x, double beta, INDArray y) {
+        DataType type = sameType(a, x, y);
+        long in = transpose ? a.rows() : a.columns();
+        long out = transpose ? a.columns() : a.rows();
+        if (a.rank() != 2 || x.length() != in || y.length() != out) {
+            throw new IllegalArgumentException("gemv shapes do not match: " + Arrays.toString(a.shape())
+                    + (transpose ? "^T" : "") + " x " + x.length() + " -> " + y.length());
+        }
+        checkVector(x);
+        checkVector(y);
+        if (a.rows() == 0 || a.columns() == 0) {
+            return;
+        }
+        int t = transpose ? CblasTrans : CblasNoTrans;
+        if (type == DataType.FLOAT) {
+            openblas_nolapack.cblas_sgemv(CblasRowMajor, t, (int) a.rows(), (int) a.columns(), (float) alpha,
+                    floats(a), leading(a), floats(x), 1, (float) beta, floats(y), 1);
+        } else {
+            openblas_nolapack.cblas_dgemv(CblasRowMajor, t, (int) a.rows(), (int) a.columns(), alpha,
+                    doubles(a), leading(a), doubles(x), 1, beta, doubles(y), 1);
+        }
+    }
+
+    /**
+     * The rank-one update {@code a += alpha x y^T}.
+     *
+     * @param x vector of length {@code m}
+     * @param y vector of length {@code k}
+     * @param a {@code [m,k]}, updated in place
+     */
+    public static void ger(double alpha, INDArray x, INDArray y, INDArray a) {
+        DataType type = sameType(a, x, y);
+        if (a.rank() != 2 || x.length() != a.rows() || y.length() != a.columns()) {
+            throw new IllegalArgumentException("ger shapes do not match: " + x.length() + " x " + y.length()
+                    + " -> " + Arrays.toString(a.shape()));
+        }
+        checkVector(x);
+        checkVector(y);
+        if (a.length() == 0) {
+            return;
+        }
+        if (type == DataType.FLOAT) {
+            openblas_nolapack.cblas_sger(CblasRowMajor, (int) a.rows(), (int) a.columns(), (float) alpha,
+                    floats(x), 1, floats(y), 1, floats(a), leading(a));
+        } else {
+            openblas_nolapack.cblas_dger(CblasRowMajor, (int) a.rows(), (int) a.columns(), alpha,
+                    doubles(x), 1, doubles(y), 1, doubles(a), leading(a));
+        }
+    }
+
+    /**
+     * {@code sum x_i y_i} over all elements of two arrays of the same length (matrices as their rows end to end),
+     * accumulated in double for FLOAT arrays too ({@code dsdot}).
+     */
+    public static double dot(INDArray x, INDArray y) {
+        DataType type = sameType(x, y, x);
+        if (x.length() != y.length()) {
+            throw new IllegalArgumentException("dot of lengths " + x.length() + " and " + y.length());
+        }
+        checkContiguous(x);
+        checkContiguous(y);
+        if (x.length() == 0) {
+            return 0;
+        }
+        return type == DataType.FLOAT
+                ? openblas_nolapack.cblas_dsdot((int) x.length(), floats(x), 1, floats(y), 1)
+                : openblas_nolapack.cblas_ddot((int) x.length(), doubles(x), 1, doubles(y), 1);
+    }
+
+    /**
+     * {@code sum |x_i|} over all elements of a contiguous array (BLAS {@code asum}): one streaming read, which is
+     * what the benchmark's floor measures.
+     */
+    public static double asum(INDArray x) {
+        DataType type = sameType(x, x, x);
+        checkContiguous(x);
+        if (x.length() == 0) {
+            return 0;
+        }
+        return type == DataType.FLOAT ? openblas_nolapack.cblas_sasum((int) x.length(), floats(x), 1)
+                : openblas_nolapack.cblas_dasum((int) x.length(), doubles(x), 1);
+    }
+
+    /** {@code y += alpha x} over all elements of two arrays of the same length. */
+    public static void axpy(double alpha, INDArray x, INDArray y) {
+        DataType type = sameType(x, y, x);
+        if (x.length() != y.length()) {
+            throw new IllegalArgumentException("axpy of lengths " + x.length() + " and " + y.length());
+        }
+        checkContiguous(x);
+        checkContiguous(y);
+        if (x.length() == 0) {
+            return;
+        }
+        if (type == DataType.FLOAT) {
+            openblas_nolapack.cblas_saxpy((int) x.length(), (float) alpha, floats(x), 1, floats(y), 1);
+        } else {
+            openblas_nolapack.cblas_daxpy((int) x.length(), alpha, doubles(x), 1, doubles(y), 1);
+        }
+    }
+
+    /**
+     * Scales row {@code i} of {@code a} by {@code factors[i]} in place: {@code a = diag(factors) a}. BLAS has no
+     * row scaling, so each column is multiplied by the diagonal as a triangular band matrix of bandwidth 0
+     * ({@code tbmv}, in place by definition): {@code k} calls of {@code m} multiplications.
+     *
+     * @param factors vector of length {@code m}
+     * @param a       {@code [m,k]}, scaled in place
+     */
+    public static void scaleRows(INDArray factors, INDArray a) {
+        DataType type = sameType(a, factors, a);
+        if (a.rank() != 2 || factors.length() != a.rows()) {
+            throw new IllegalArgumentException("scaleRows: " + factors.length() + " factors for "
+                    + Arrays.toString(a.shape()));
+        }
+        checkVector(factors);
+        leading(a);
+        int m = (int) a.rows();
+        int k = (int) a.columns();
+        int lda = (int) a.stride(0);
+        if (m == 0) {
+            return;
+        }
+        if (type == DataType.FLOAT) {
+            FloatPointer diagonal = floats(factors);
+            FloatPointer base = floats(a);
+            for (int column = 0; column < k; column++) {
+                openblas_nolapack.cblas_stbmv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, m, 0, diagonal,
+                        1, new FloatPointer(base).position(base.position() + column), lda);
+            }
+        } else {
+            DoublePointer diagonal = doubles(factors);
+            DoublePointer base = doubles(a);
+            for (int column = 0; column < k; column++) {
+                openblas_nolapack.cblas_dtbmv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, m, 0, diagonal,
+                        1, new DoublePointer(base).position(base.position() + column), lda);
+            }
+        }
+    }
+
+    private static DataType sameType(INDArray a, INDArray b, INDArray c) {
+        DataType type = a.dataType();
+        if (type != DataType.FLOAT && type != DataType.DOUBLE) {
+            throw new IllegalArgumentException("BLAS needs FLOAT or DOUBLE arrays, got " + type);
+        }
+        if (b.dataType() != type || c.dataType() != type) {
+            throw new IllegalArgumentException("BLAS arguments must share one data type, got " + a.dataType() + ", "
+                    + b.dataType() + " and " + c.dataType());
+        }
+        return type;
+    }
+
+    /** The row stride of a {@code 'c'}-order matrix with contiguous rows. */
+    private static int leading(INDArray matrix) {
+        if (matrix.rank() == 2 && (matrix.columns() == 1 || matrix.rows() == 1)) {
+            // A single row or column (ND4J may call either order): contiguous, its own length apart.
+            checkContiguous(matrix);
+            return (int) Math.max(1, matrix.columns());
+        }
+        if (matrix.rank() != 2 || matrix.ordering() != 'c' || matrix.stride(1) != 1) {
+            throw new IllegalArgumentException("expected a 'c'-order matrix with contiguous rows, got shape "
+                    + Arrays.toString(matrix.shape()) + ", strides " + Arrays.toString(matrix.stride()) + ", order "
+                    + matrix.ordering());
+        }
+        return (int) matrix.stride(0);
+    }
+
+    private static void checkVector(INDArray vector) {
+        if (vector.rank() > 2 || (vector.rank() == 2 && vector.rows() != 1 && vector.columns() != 1)) {
+            throw new IllegalArgumentException("expected a vector, got shape " + Arrays.toString(vector.shape()));
+        }
+        checkContiguous(vector);
+    }
+
+    private static void checkContiguous(INDArray array) {
+        if (array.length() > 1 && array.elementWiseStride() != 1) {
+            throw new IllegalArgumentException("expected contiguous storage, got shape " + Arrays.toString(array.shape())
+                    + ", strides " + Arrays.toString(array.stride()));
+        }
+    }
+
+    // A view's data buffer already starts at the view's first element (ND4J gives views a buffer of their own).
+    private static FloatPointer floats(INDArray array) {
+        return (FloatPointer) array.data().addressPointer();
+    }
+
+    private static DoublePointer doubles(INDArray array) {
+        return (DoublePointer) array.data().addressPointer();
+    }
+}

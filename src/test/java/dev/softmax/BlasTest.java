@@ -1,0 +1,109 @@
+package dev.softmax;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.softmax.testutil.TestProblems;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/** Direct CBLAS calls against ND4J's own arithmetic, on whole arrays and on row-range views. */
+class BlasTest {
+
+    private static INDArray rows(INDArray m, int from, int to) {
+        return m.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
+    }
+
+    private static double tolerance(DataType type) {
+        return type == DataType.FLOAT ? 1e-4 : 1e-12;
+    }
+
+    private static void assertClose(INDArray expected, INDArray actual, DataType type) {
+        assertArrayEquals(expected.shape(), actual.shape());
+        double scale = Math.max(1, expected.castTo(DataType.DOUBLE).amaxNumber().doubleValue());
+        double error = expected.castTo(DataType.DOUBLE).sub(actual.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
+        assertTrue(error <= tolerance(type) * scale, "max error " + error);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
+    void gemmOnViewsMatchesNd4j(DataType type) {
+        INDArray a = TestProblems.randomFeatures(20, 7, 1.0, 1, DataType.DOUBLE).castTo(type);
+        INDArray b = TestProblems.randomFeatures(7, 3, 1.0, 2, DataType.DOUBLE).castTo(type);
+        INDArray c = TestProblems.randomFeatures(30, 3, 1.0, 3, DataType.DOUBLE).castTo(type);
+        INDArray aRows = rows(a, 5, 17);
+        INDArray cRows = rows(c, 10, 22);
+        INDArray expected = aRows.mmul(b).muli(0.5).addi(cRows.mul(2.0));
+        Blas.gemm(false, false, 0.5, aRows, b, 2.0, cRows);
+        assertClose(expected, cRows, type);
+        // Transposed A: (12 x 7)^T (12 x 3) -> 7 x 3.
+        INDArray out = Nd4j.zeros(type, 7, 3);
+        Blas.gemm(true, false, 1.0, aRows, rows(c, 0, 12), 0.0, out);
+        assertClose(aRows.transpose().mmul(rows(c, 0, 12)), out, type);
+        // Rows outside the views are untouched.
+        assertEquals(c.getDouble(9, 0), TestProblems.randomFeatures(30, 3, 1.0, 3, DataType.DOUBLE).getDouble(9, 0),
+                tolerance(type));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
+    void gemvGerDotAxpyAsumMatchNd4j(DataType type) {
+        INDArray a = rows(TestProblems.randomFeatures(12, 4, 1.0, 4, DataType.DOUBLE).castTo(type), 2, 9);
+        INDArray x = TestProblems.randomVector(4, 1.0, 5, DataType.DOUBLE).castTo(type);
+        INDArray y = Nd4j.zeros(type, 7, 1);
+        Blas.gemv(false, 1.0, a, x, 0.0, y);
+        assertClose(a.mmul(x.reshape(4, 1)), y, type);
+        INDArray u = TestProblems.randomVector(7, 1.0, 6, DataType.DOUBLE).castTo(type);
+        INDArray back = Nd4j.zeros(type, 4);
+        Blas.gemv(true, 2.0, a, u, 0.0, back);
+        assertClose(a.transpose().mmul(u.reshape(7, 1)).reshape(4).muli(2.0), back, type);
+
+        INDArray updated = a.dup();
+        Blas.ger(-1.0, u, x, updated);
+        assertClose(a.sub(u.reshape(7, 1).mmul(x.reshape(1, 4))), updated, type);
+
+        assertEquals(a.castTo(DataType.DOUBLE).mul(a.castTo(DataType.DOUBLE)).sumNumber().doubleValue(),
+                Blas.dot(a, a), 1e-5);
+        INDArray sum = a.dup();
+        Blas.axpy(3.0, a, sum);
+        assertClose(a.mul(4.0), sum, type);
+        assertEquals(Nd4j.math().abs(a.castTo(DataType.DOUBLE)).sumNumber().doubleValue(), Blas.asum(a), 1e-5);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 10})
+    void scaleRowsMultipliesEachRowByItsFactor(int columns) {
+        INDArray a = TestProblems.randomFeatures(9, columns, 1.0, 7, DataType.DOUBLE);
+        INDArray view = rows(a, 2, 8);
+        INDArray factors = TestProblems.randomVector(6, 1.0, 8, DataType.DOUBLE).reshape(6, 1);
+        INDArray expected = view.mulColumnVector(factors);
+        Blas.scaleRows(factors, view);
+        assertClose(expected, view, DataType.DOUBLE);
+        assertClose(TestProblems.randomFeatures(9, columns, 1.0, 7, DataType.DOUBLE).getRow(8, true), a.getRow(8, true),
+                DataType.DOUBLE);
+    }
+
+    @Test
+    void refusesMismatchedShapesTypesAndLayouts() {
+        INDArray a = Nd4j.zeros(DataType.DOUBLE, 3, 4);
+        assertThrows(IllegalArgumentException.class,
+                () -> Blas.gemm(false, false, 1, a, Nd4j.zeros(DataType.DOUBLE, 3, 2), 0, Nd4j.zeros(DataType.DOUBLE, 3, 2)));
+        assertThrows(IllegalArgumentException.class,
+                () -> Blas.gemm(false, false, 1, a, Nd4j.zeros(DataType.FLOAT, 4, 2), 0, Nd4j.zeros(DataType.DOUBLE, 3, 2)));
+        assertThrows(IllegalArgumentException.class,
+                () -> Blas.gemm(false, false, 1, Nd4j.zeros(DataType.DOUBLE, 'f', 3, 4), Nd4j.zeros(DataType.DOUBLE, 4, 2),
+                        0, Nd4j.zeros(DataType.DOUBLE, 3, 2)));
+        assertThrows(IllegalArgumentException.class, () -> Blas.dot(a, Nd4j.zeros(DataType.DOUBLE, 5)));
+        assertThrows(IllegalArgumentException.class,
+                () -> Blas.gemm(false, false, 1, Nd4j.zeros(DataType.DOUBLE, 2, 3, 4), a, 0, a));
+        assertThrows(IllegalArgumentException.class, () -> Blas.asum(Nd4j.zeros(DataType.INT, 5)));
+    }
+}

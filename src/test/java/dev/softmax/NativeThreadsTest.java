@@ -1,0 +1,72 @@
+package dev.softmax;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class NativeThreadsTest {
+
+    @AfterEach
+    void restoreDefault() {
+        NativeThreads.set(NativeThreads.defaultCount());
+    }
+
+    @Test
+    void runsEveryTaskExactlyOnceForEveryThreadCount() {
+        for (int threads : new int[] {1, 2, 3}) {
+            NativeThreads.set(threads);
+            AtomicIntegerArray runs = new AtomicIntegerArray(100);
+            NativeThreads.parallelFor(100, i -> runs.incrementAndGet(i));
+            for (int i = 0; i < 100; i++) {
+                assertEquals(1, runs.get(i), "task " + i + " with " + threads + " threads");
+            }
+        }
+    }
+
+    @Test
+    void nestedCallsRunAllTheirTasks() {
+        NativeThreads.set(2);
+        AtomicIntegerArray runs = new AtomicIntegerArray(12);
+        NativeThreads.parallelFor(3, outer -> NativeThreads.parallelFor(4, inner -> runs.incrementAndGet(outer * 4 + inner)));
+        for (int i = 0; i < 12; i++) {
+            assertEquals(1, runs.get(i));
+        }
+    }
+
+    @Test
+    void aFailingTaskIsRethrownAndThePoolStaysUsable() {
+        NativeThreads.set(2);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> NativeThreads.parallelFor(50, i -> {
+            if (i == 17) {
+                throw new IllegalStateException("task 17");
+            }
+        }));
+        assertEquals("task 17", e.getMessage());
+        AtomicIntegerArray runs = new AtomicIntegerArray(10);
+        NativeThreads.parallelFor(10, runs::incrementAndGet);
+        for (int i = 0; i < 10; i++) {
+            assertEquals(1, runs.get(i));
+        }
+    }
+
+    @Test
+    void chunksCoverTheRowsAndDependOnTheRowsOnly() {
+        assertEquals(1, NativeThreads.chunkCount(1));
+        assertEquals(1, NativeThreads.chunkCount(127));
+        assertEquals(2, NativeThreads.chunkCount(128));
+        assertEquals(NativeThreads.MAX_CHUNKS, NativeThreads.chunkCount(1_000_000));
+        int rows = 1000;
+        int chunks = NativeThreads.chunkCount(rows);
+        assertEquals(0, NativeThreads.chunkStart(rows, chunks, 0));
+        assertEquals(rows, NativeThreads.chunkStart(rows, chunks, chunks));
+        for (int c = 0; c < chunks; c++) {
+            int size = NativeThreads.chunkStart(rows, chunks, c + 1) - NativeThreads.chunkStart(rows, chunks, c);
+            assertTrue(size >= NativeThreads.MIN_CHUNK_ROWS, "chunk " + c + " has " + size + " rows");
+        }
+        assertThrows(IllegalArgumentException.class, () -> NativeThreads.set(0));
+    }
+}
