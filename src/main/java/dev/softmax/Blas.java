@@ -214,6 +214,48 @@ public final class Blas {
         }
     }
 
+    /**
+     * The elementwise product {@code x = diag(factors) x} over all elements of two arrays of the same length (a
+     * bandwidth-0 {@code tbmv}, in place by definition): one call for a whole block.
+     */
+    public static void multiplyElementwise(INDArray factors, INDArray x) {
+        DataType type = sameType(factors, x, x);
+        if (factors.length() != x.length()) {
+            throw new IllegalArgumentException("multiplyElementwise of lengths " + factors.length() + " and "
+                    + x.length());
+        }
+        checkContiguous(factors);
+        checkContiguous(x);
+        if (x.length() == 0) {
+            return;
+        }
+        if (type == DataType.FLOAT) {
+            openblas_nolapack.cblas_stbmv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, (int) x.length(), 0,
+                    floats(factors), 1, floats(x), 1);
+        } else {
+            openblas_nolapack.cblas_dtbmv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, (int) x.length(), 0,
+                    doubles(factors), 1, doubles(x), 1);
+        }
+    }
+
+    /** {@code y = x} over all elements of two arrays of the same length. */
+    public static void copy(INDArray x, INDArray y) {
+        DataType type = sameType(x, y, y);
+        if (x.length() != y.length()) {
+            throw new IllegalArgumentException("copy of lengths " + x.length() + " and " + y.length());
+        }
+        checkContiguous(x);
+        checkContiguous(y);
+        if (x.length() == 0) {
+            return;
+        }
+        if (type == DataType.FLOAT) {
+            openblas_nolapack.cblas_scopy((int) x.length(), floats(x), 1, floats(y), 1);
+        } else {
+            openblas_nolapack.cblas_dcopy((int) x.length(), doubles(x), 1, doubles(y), 1);
+        }
+    }
+
     private static DataType sameType(INDArray a, INDArray b, INDArray c) {
         DataType type = a.dataType();
         if (type != DataType.FLOAT && type != DataType.DOUBLE) {

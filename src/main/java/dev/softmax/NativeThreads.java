@@ -141,14 +141,17 @@ public final class NativeThreads {
         }
     }
 
-    /** Fewest rows per chunk: below this the hand-over to another thread costs more than it saves. */
-    public static final int MIN_CHUNK_ROWS = 64;
+    /**
+     * Fewest rows per chunk: each block of a chunk costs a few ND4J calls (about 50 µs) besides its GEMMs, and a
+     * hand-over to another thread costs about as much, so small inputs (an SGD batch of 128) stay in one chunk.
+     */
+    public static final int MIN_CHUNK_ROWS = 256;
 
     /** Most chunks per pass: bounds per-chunk memory such as partial gradients. */
     public static final int MAX_CHUNKS = 64;
 
     /**
-     * The number of chunks a pass over {@code rows} rows is split into: {@code rows / 64}, between 1 and 64. It
+     * The number of chunks a pass over {@code rows} rows is split into: {@code rows / 256}, between 1 and 64. It
      * depends on the rows only, never on the thread count, so every thread count computes the same partial sums.
      */
     public static int chunkCount(long rows) {

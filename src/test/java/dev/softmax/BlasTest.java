@@ -14,6 +14,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /** Direct CBLAS calls against ND4J's own arithmetic, on whole arrays and on row-range views. */
 class BlasTest {
@@ -75,7 +76,11 @@ class BlasTest {
         INDArray sum = a.dup();
         Blas.axpy(3.0, a, sum);
         assertClose(a.mul(4.0), sum, type);
-        assertEquals(Nd4j.math().abs(a.castTo(DataType.DOUBLE)).sumNumber().doubleValue(), Blas.asum(a), 1e-5);
+        assertEquals(Transforms.abs(a.castTo(DataType.DOUBLE), true).sumNumber().doubleValue(), Blas.asum(a), 1e-5);
+        INDArray product = Nd4j.zeros(type, 7, 4);
+        Blas.copy(a, product);
+        Blas.multiplyElementwise(sum, product);
+        assertClose(a.mul(a).muli(4.0), product, type);
     }
 
     @ParameterizedTest

@@ -56,10 +56,10 @@ class NativeThreadsTest {
     @Test
     void chunksCoverTheRowsAndDependOnTheRowsOnly() {
         assertEquals(1, NativeThreads.chunkCount(1));
-        assertEquals(1, NativeThreads.chunkCount(127));
-        assertEquals(2, NativeThreads.chunkCount(128));
+        assertEquals(1, NativeThreads.chunkCount(2 * NativeThreads.MIN_CHUNK_ROWS - 1));
+        assertEquals(2, NativeThreads.chunkCount(2 * NativeThreads.MIN_CHUNK_ROWS));
         assertEquals(NativeThreads.MAX_CHUNKS, NativeThreads.chunkCount(1_000_000));
-        int rows = 1000;
+        int rows = 10_000;
         int chunks = NativeThreads.chunkCount(rows);
         assertEquals(0, NativeThreads.chunkStart(rows, chunks, 0));
         assertEquals(rows, NativeThreads.chunkStart(rows, chunks, chunks));

@@ -10,10 +10,8 @@ import dev.softmax.optim.ValueAndGradient;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.CustomOp;
 import org.nd4j.linalg.api.ops.Op;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Max;
-import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Reciprocal;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Exp;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Log;
@@ -576,8 +574,8 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         private final INDArray p;
         private final INDArray t;
         /** Per block: {@code scratch_b = P_b * T_b} and {@code T_b *= (C P)_b}, ND4J ops made once. */
-        private final CustomOp[] products;
-        private final CustomOp[] weightings;
+        /** {@code C P}: the probabilities with each row times its factor (P itself when unweighted). */
+        private final INDArray weightedP;
         private final INDArray scratch;
         private final INDArray rowSums;
 
@@ -588,17 +586,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             this.t = Nd4j.createUninitialized(type, numSamples, k);
             this.scratch = Nd4j.createUninitialized(type, numSamples, k);
             this.rowSums = Nd4j.createUninitialized(type, numSamples, 1);
-            // With row factors, R = C P * (T - rowsum(P * T)): the factors go into a scaled copy of P.
-            INDArray weightedP = rowScale == null ? p : p.mulColumnVector(rowScale);
-            Workspace w = workspace();
-            products = new CustomOp[w.blockCount];
-            weightings = new CustomOp[w.blockCount];
-            for (Chunk chunk : w.chunks) {
-                for (Block block : chunk.blocks) {
-                    products[block.index] = new MulOp(rows(p, block), rows(t, block), rows(scratch, block));
-                    weightings[block.index] = new MulOp(rows(t, block), rows(weightedP, block), rows(t, block));
-                }
-            }
+            this.weightedP = rowScale == null ? p : p.mulColumnVector(rowScale);
         }
 
         /**
@@ -621,11 +609,13 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
                     Blas.gemm(false, false, 1.0, block.ones, db, 0.0, tb);
                     Blas.gemm(false, false, featureScale, block.x, dW, 1.0, tb);
                     // R = C P * (T - rowsum(P * T)): the softmax Jacobian diag(p) - p p^T applied row by row.
-                    Nd4j.exec(products[block.index]);
+                    INDArray product = rows(scratch, block);
+                    Blas.copy(tb, product);
+                    Blas.multiplyElementwise(rows(p, block), product);
                     INDArray rowSum = rows(rowSums, block);
-                    Blas.gemv(false, 1.0, rows(scratch, block), w.classOnes, 0.0, rowSum);
+                    Blas.gemv(false, 1.0, product, w.classOnes, 0.0, rowSum);
                     Blas.ger(-1.0, rowSum, w.classOnes, tb);
-                    Nd4j.exec(weightings[block.index]);
+                    Blas.multiplyElementwise(rows(weightedP, block), tb);
                     accumulate(chunk, block, tb, first);
                     first = false;
                 }
@@ -764,7 +754,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
      * {@code max} ({@code rowMax = rowmax(logits)}), {@code exp} (in place), {@code log}
      * ({@code logRowSum = log(rowSum)}) and {@code reciprocal} ({@code rowFactor = 1 / rowSum}).
      */
-    private record Block(int index, int from, int to, INDArray x, INDArray logits, INDArray target, INDArray ones,
+    private record Block(int from, int to, INDArray x, INDArray logits, INDArray target, INDArray ones,
                          INDArray rowMax, INDArray rowSum, INDArray logRowSum, INDArray rowFactor, INDArray rowScale,
                          Op max, Op exp, Op log, Op reciprocal) {
     }
@@ -782,7 +772,6 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         final INDArray chunkOnes;
         final double[] chunkLoss;
         final Chunk[] chunks;
-        final int blockCount;
         final int maxBlockRows;
 
         Workspace() {
@@ -801,36 +790,21 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             chunkOnes = Nd4j.ones(type, chunkCount);
             chunkLoss = new double[chunkCount];
             chunks = new Chunk[chunkCount];
-            int blockIndex = 0;
-            int largest = 1;
-            INDArray ones = null;
-            java.util.List<Block[]> blockLists = new java.util.ArrayList<>();
+            // Blocks split each chunk evenly, so none has more than `step` rows.
+            INDArray ones = Nd4j.ones(type, step, 1);
             for (int c = 0; c < chunkCount; c++) {
-                int from = NativeThreads.chunkStart(numSamples, chunkCount, c);
-                int to = NativeThreads.chunkStart(numSamples, chunkCount, c + 1);
-                int blocks = (to - from + step - 1) / step;
-                Block[] list = new Block[blocks];
-                for (int b = 0; b < blocks; b++) {
-                    int blockFrom = from + (int) ((long) (to - from) * b / blocks);
-                    int blockTo = from + (int) ((long) (to - from) * (b + 1) / blocks);
-                    largest = Math.max(largest, blockTo - blockFrom);
-                    list[b] = new Block(blockIndex++, blockFrom, blockTo, null, null, null, null, null, null, null,
-                            null, null, null, null, null, null);
-                }
-                blockLists.add(list);
-            }
-            ones = Nd4j.ones(type, largest, 1);
-            for (int c = 0; c < chunkCount; c++) {
-                Block[] list = blockLists.get(c);
+                int chunkFrom = NativeThreads.chunkStart(numSamples, chunkCount, c);
+                int chunkTo = NativeThreads.chunkStart(numSamples, chunkCount, c + 1);
+                Block[] list = new Block[(chunkTo - chunkFrom + step - 1) / step];
                 for (int b = 0; b < list.length; b++) {
-                    int from = list[b].from;
-                    int to = list[b].to;
+                    int from = chunkFrom + (int) ((long) (chunkTo - chunkFrom) * b / list.length);
+                    int to = chunkFrom + (int) ((long) (chunkTo - chunkFrom) * (b + 1) / list.length);
                     INDArray blockLogits = rows(logits, from, to);
                     INDArray blockRowMax = rows(rowMax, from, to);
                     INDArray blockRowSum = rows(rowSum, from, to);
                     INDArray blockLogRowSum = rows(logRowSum, from, to);
                     INDArray blockRowFactor = rows(rowFactor, from, to);
-                    list[b] = new Block(list[b].index, from, to, rows(features, from, to), blockLogits,
+                    list[b] = new Block(from, to, rows(features, from, to), blockLogits,
                             rows(target, from, to), rows(ones, 0, to - from), blockRowMax, blockRowSum,
                             blockLogRowSum, blockRowFactor, rowScale == null ? null : rows(rowScale, from, to),
                             new Max(blockLogits, blockRowMax, true, 1), new Exp(blockLogits, blockLogits),
@@ -840,8 +814,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
                 chunks[c] = new Chunk(list, rows(partial, 0, layout.features()),
                         rows(partial, layout.features(), layout.features() + 1));
             }
-            blockCount = blockIndex;
-            maxBlockRows = largest;
+            maxBlockRows = step;
         }
     }
 

@@ -179,7 +179,7 @@ class SoftmaxCrossEntropyTest {
 
     @Test
     void resultsAreTheSameBitForBitWithAnyThreadCount() {
-        // 2000 rows make 31 chunks; the partial sums are added in chunk order whichever thread ran each chunk.
+        // 2000 rows make 7 chunks; the partial sums are added in chunk order whichever thread ran each chunk.
         for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
             INDArray x = TestProblems.randomFeatures(2000, 12, 1.0, 24, DataType.DOUBLE).castTo(type);
             int[] y = TestProblems.randomLabels(2000, 5, 24);
