@@ -17,4 +17,15 @@ public interface HessianOperator {
 
     /** The diagonal of {@code H}, a new array (a Jacobi preconditioner for conjugate gradient). */
     INDArray diagonal();
+
+    /**
+     * A preconditioner for conjugate gradient on {@code H p = -g} at this point, built once and applied at every
+     * CG step. The default is Jacobi, {@link Preconditioner#jacobi} of {@link #diagonal()}; an objective that
+     * knows a better approximation of {@code H^{-1}} overrides this.
+     *
+     * @return a preconditioner for vectors of length {@code dimension()} in the objective's data type
+     */
+    default Preconditioner preconditioner() {
+        return Preconditioner.jacobi(diagonal());
+    }
 }

@@ -2,10 +2,9 @@ package dev.softmax.optim;
 
 import java.util.Optional;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * Hessian-free truncated Newton (Newton-CG) with a Jacobi-preconditioned conjugate gradient inner solver and a
+ * Hessian-free truncated Newton (Newton-CG) with a preconditioned conjugate gradient inner solver and a
  * backtracking line search.
  *
  * <h2>Cost</h2>
@@ -17,13 +16,14 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * a 7 GiB Hessian).
  *
  * <h2>Inner solve</h2>
- * CG on {@code H p = -g} from {@code p = 0}, preconditioned by the Hessian diagonal, stops when the residual
- * satisfies {@code ||r|| <= eta ||g||} with the forcing term {@code eta = min(0.5, sqrt(||g||))} (Nocedal and
- * Wright, Algorithm 7.1), which gives superlinear convergence near the optimum while solving only loosely far
- * from it. A direction of non-positive curvature ends CG; when it happens on the first step the preconditioned
- * steepest-descent direction is used. The singular direction of softmax (see {@link Newton}) is harmless here:
- * the right-hand side lies in the range of {@code H}, and CG from zero never leaves the Krylov space it
- * generates, so the iteration stays consistent.
+ * CG on {@code H p = -g} from {@code p = 0}, preconditioned by {@link HessianOperator#preconditioner()} (built
+ * once per outer iteration; Jacobi, the Hessian diagonal, unless the objective supplies a better one), stops when
+ * the residual satisfies {@code ||r|| <= eta ||g||} with the forcing term {@code eta = min(0.5, sqrt(||g||))}
+ * (Nocedal and Wright, Algorithm 7.1), which gives superlinear convergence near the optimum while solving only
+ * loosely far from it. A direction of non-positive curvature ends CG; when it happens on the first step the
+ * preconditioned steepest-descent direction is used. The singular direction of softmax (see {@link Newton}) is
+ * harmless here: the right-hand side lies in the range of {@code H}, and CG from zero never leaves the Krylov
+ * space it generates, so the iteration stays consistent.
  *
  * <h2>History</h2>
  * {@code innerIterations} is the number of CG steps; {@code hessianVectorProducts} counts them; the line-search
@@ -42,7 +42,8 @@ public final class NewtonCg implements Optimizer<TwiceDifferentiableObjective> {
 
     /**
      * @param maxCgIterations     CG steps per outer iteration at most, {@code >= 1}
-     * @param precondition        whether to precondition CG with the Hessian diagonal
+     * @param precondition        whether to precondition CG with {@link HessianOperator#preconditioner()} (the
+     *                            Hessian diagonal unless the objective overrides it); {@code false} runs plain CG
      * @param maxLineSearchTrials backtracking trials, {@code >= 1}
      */
     public NewtonCg(int maxCgIterations, boolean precondition, int maxLineSearchTrials) {
@@ -107,16 +108,10 @@ public final class NewtonCg implements Optimizer<TwiceDifferentiableObjective> {
      */
     private CgResult conjugateGradient(HessianOperator hessian, INDArray gradient, double tolerance,
                                        RunMonitor monitor) {
-        INDArray inverseDiagonal = null;
-        if (precondition) {
-            INDArray diagonal = hessian.diagonal();
-            // Floor tiny diagonal entries (features constant zero in the data) so the preconditioner stays finite.
-            double floor = 1e-10 * Math.max(diagonal.maxNumber().doubleValue(), Double.MIN_NORMAL);
-            inverseDiagonal = Transforms.max(diagonal, floor).rdivi(1.0);
-        }
+        Preconditioner preconditioner = precondition ? hessian.preconditioner() : null;
         INDArray p = gradient.mul(0);
         INDArray r = gradient.neg();
-        INDArray z = inverseDiagonal == null ? r.dup() : r.mul(inverseDiagonal);
+        INDArray z = preconditioner == null ? r.dup() : preconditioner.apply(r);
         INDArray d = z.dup();
         double rz = Vectors.dot(r, z);
         int steps = 0;
@@ -138,7 +133,7 @@ public final class NewtonCg implements Optimizer<TwiceDifferentiableObjective> {
             if (RunMonitor.norm(r) <= tolerance) {
                 break;
             }
-            z = inverseDiagonal == null ? r.dup() : r.mul(inverseDiagonal);
+            z = preconditioner == null ? r.dup() : preconditioner.apply(r);
             double rzNext = Vectors.dot(r, z);
             d.muli(rzNext / rz).addi(z);
             rz = rzNext;

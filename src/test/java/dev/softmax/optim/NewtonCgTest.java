@@ -5,12 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.softmax.loss.SoftmaxCrossEntropy;
+import dev.softmax.testutil.GradientCheck;
+import dev.softmax.testutil.LeastSquares;
 import dev.softmax.testutil.TestProblems;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.inverse.InvertMatrix;
 
 class NewtonCgTest {
 
@@ -66,5 +71,142 @@ class NewtonCgTest {
         assertTrue(plain.converged() && jacobi.converged());
         assertEquals(plain.value(), jacobi.value(), 1e-12);
         assertThrows(IllegalArgumentException.class, () -> new NewtonCg(0, true, 5));
+    }
+
+    @Test
+    void jacobiDividesByTheFlooredDiagonal() {
+        INDArray diagonal = Nd4j.createFromArray(4.0, 0.0, 1e-12, 0.5, -3.0);
+        INDArray diagonalBefore = diagonal.dup();
+        Preconditioner jacobi = Preconditioner.jacobi(diagonal);
+        assertEquals(diagonalBefore, diagonal, "diagonal not mutated");
+        INDArray r = Nd4j.createFromArray(1.0, 2.0, -3.0, 4.0, 5.0);
+        INDArray rBefore = r.dup();
+        double floor = 1e-10 * 4.0;
+        double[] expected = {1.0 / 4.0, 2.0 / floor, -3.0 / floor, 4.0 / 0.5, 5.0 / floor};
+        INDArray z = jacobi.apply(r);
+        assertEquals(rBefore, r, "residual not mutated");
+        assertEquals(DataType.DOUBLE, z.dataType());
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], z.getDouble(i), 1e-15 * Math.abs(expected[i]));
+        }
+        INDArray zFloat = jacobi.apply(r.castTo(DataType.FLOAT));
+        assertEquals(DataType.FLOAT, zFloat.dataType(), "answers in the residual's type");
+        assertEquals(expected[3], zFloat.getDouble(3), 1e-6);
+        assertThrows(IllegalArgumentException.class, () -> jacobi.apply(Nd4j.zeros(DataType.DOUBLE, 4)));
+
+        // The default HessianOperator.preconditioner() is Jacobi on diagonal(): softmax, with a feature that is
+        // zero in every row (its diagonal entries are 0 without penalty, so the floor applies).
+        INDArray x = TestProblems.randomFeatures(30, 3, 1.0, 5, DataType.DOUBLE);
+        x.getColumn(1).assign(0);
+        SoftmaxCrossEntropy f = new SoftmaxCrossEntropy(x, TestProblems.randomLabels(30, 3, 6), 3, 0.0);
+        HessianOperator h = f.hessianAt(TestProblems.randomPoint(f, 0.5, 7));
+        double[] diag = h.diagonal().toDoubleVector();
+        double max = java.util.Arrays.stream(diag).max().getAsDouble();
+        INDArray v = TestProblems.randomPoint(f, 1.0, 8);
+        INDArray pv = h.preconditioner().apply(v);
+        for (int i = 0; i < diag.length; i++) {
+            assertEquals(v.getDouble(i) / Math.max(diag[i], 1e-10 * max), pv.getDouble(i),
+                    1e-12 * Math.abs(pv.getDouble(i)));
+        }
+    }
+
+    /** A strongly correlated ridge regression: its Hessian is far from diagonal, so Jacobi is far from exact. */
+    private static LeastSquares correlatedQuadratic() {
+        Random random = new Random(9);
+        int n = 100;
+        int m = 6;
+        double[] a = new double[n * m];
+        for (int i = 0; i < n; i++) {
+            double common = random.nextGaussian();
+            for (int j = 0; j < m; j++) {
+                a[i * m + j] = (j + 1) * (common + 0.3 * random.nextGaussian());
+            }
+        }
+        double[] b = new double[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = random.nextGaussian();
+        }
+        return new LeastSquares(Nd4j.create(a, new long[] {n, m}, DataType.DOUBLE),
+                Nd4j.create(b, new long[] {n, 1}, DataType.DOUBLE), 1e-3);
+    }
+
+    /** The quadratic with {@code preconditioner()} replaced by {@code factory(H)}, counting the calls. */
+    private static TwiceDifferentiableObjective withPreconditioner(LeastSquares q,
+                                                                   Function<INDArray, Preconditioner> factory,
+                                                                   AtomicInteger calls) {
+        return new TwiceDifferentiableObjective() {
+            @Override
+            public long dimension() {
+                return q.dimension();
+            }
+
+            @Override
+            public double value(INDArray theta) {
+                return q.value(theta);
+            }
+
+            @Override
+            public ValueAndGradient valueAndGradient(INDArray theta) {
+                return q.valueAndGradient(theta);
+            }
+
+            @Override
+            public HessianOperator hessianAt(INDArray theta) {
+                HessianOperator h = q.hessianAt(theta);
+                INDArray dense = q.hessian(theta);
+                return new HessianOperator() {
+                    @Override
+                    public INDArray apply(INDArray v) {
+                        return h.apply(v);
+                    }
+
+                    @Override
+                    public INDArray diagonal() {
+                        return h.diagonal();
+                    }
+
+                    @Override
+                    public Preconditioner preconditioner() {
+                        calls.incrementAndGet();
+                        return factory.apply(dense);
+                    }
+                };
+            }
+
+            @Override
+            public INDArray hessian(INDArray theta) {
+                return q.hessian(theta);
+            }
+        };
+    }
+
+    @Test
+    void anExactPreconditionerSolvesEachNewtonSystemInOneCgStep() {
+        LeastSquares q = correlatedQuadratic();
+        INDArray start = Nd4j.zeros(DataType.DOUBLE, q.dimension());
+        StoppingCriteria stop = new StoppingCriteria(20, 1e-10, 0, null);
+        AtomicInteger calls = new AtomicInteger();
+        TwiceDifferentiableObjective exact = withPreconditioner(q, h -> {
+            INDArray inverse = InvertMatrix.invert(h, false);
+            return r -> inverse.mmul(r.reshape(r.length(), 1)).reshape(r.length());
+        }, calls);
+        OptimizationResult result = new NewtonCg().minimize(exact, start, stop, null);
+        assertTrue(result.converged(), result.reason().toString());
+        assertTrue(GradientCheck.maxRelativeError(result.solution(), q.minimiser(), 1e-6) < 1e-8);
+        for (IterationRecord row : result.history().subList(1, result.history().size())) {
+            assertEquals(1, row.innerIterations(), "one CG step with H^{-1} as the preconditioner");
+        }
+        assertEquals(result.iterations(), calls.get(), "preconditioner() once per outer iteration");
+
+        // The same problem with the default (Jacobi) and without preconditioning needs more CG steps, so the
+        // one step above is the preconditioner's doing.
+        OptimizationResult jacobi = new NewtonCg().minimize(q, start, stop, null);
+        assertTrue(jacobi.history().get(1).innerIterations() > 1, "Jacobi: " + jacobi.history().get(1));
+        AtomicInteger unused = new AtomicInteger();
+        OptimizationResult plain = new NewtonCg(100, false, 50).minimize(withPreconditioner(q, h -> {
+            throw new AssertionError("precondition = false must not build a preconditioner");
+        }, unused), start, stop, null);
+        assertTrue(plain.converged() && plain.history().get(1).innerIterations() > 1);
+        assertEquals(0, unused.get());
     }
 }
