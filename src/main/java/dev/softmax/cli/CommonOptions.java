@@ -10,7 +10,8 @@ public final class CommonOptions {
     boolean verbose;
 
     @Option(names = "--threads", paramLabel = "N",
-            description = "Native (OpenMP and BLAS) threads; default: one core left free, here ${DEFAULT-VALUE}.",
+            description = "Threads for the passes over the data, each running BLAS and ND4J single-threaded; default: "
+                    + "every core (0 means the default).",
             defaultValue = "${sys:softmax.threads:-0}")
     int threads;
 

@@ -35,7 +35,7 @@ public final class NewtonCg implements Optimizer<TwiceDifferentiableObjective> {
     private final boolean precondition;
     private final int maxLineSearchTrials;
 
-    /** 100 CG steps per iteration at most, Jacobi preconditioning, 50 line-search trials. */
+    /** 100 CG steps per iteration at most, the Hessian operator's preconditioner, 50 line-search trials. */
     public NewtonCg() {
         this(100, true, 50);
     }

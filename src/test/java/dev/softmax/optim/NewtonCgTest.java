@@ -94,19 +94,36 @@ class NewtonCgTest {
         assertEquals(expected[3], zFloat.getDouble(3), 1e-6);
         assertThrows(IllegalArgumentException.class, () -> jacobi.apply(Nd4j.zeros(DataType.DOUBLE, 4)));
 
-        // The default HessianOperator.preconditioner() is Jacobi on diagonal(): softmax, with a feature that is
-        // zero in every row (its diagonal entries are 0 without penalty, so the floor applies).
-        INDArray x = TestProblems.randomFeatures(30, 3, 1.0, 5, DataType.DOUBLE);
-        x.getColumn(1).assign(0);
-        SoftmaxCrossEntropy f = new SoftmaxCrossEntropy(x, TestProblems.randomLabels(30, 3, 6), 3, 0.0);
-        HessianOperator h = f.hessianAt(TestProblems.randomPoint(f, 0.5, 7));
-        double[] diag = h.diagonal().toDoubleVector();
-        double max = java.util.Arrays.stream(diag).max().getAsDouble();
-        INDArray v = TestProblems.randomPoint(f, 1.0, 8);
-        INDArray pv = h.preconditioner().apply(v);
-        for (int i = 0; i < diag.length; i++) {
-            assertEquals(v.getDouble(i) / Math.max(diag[i], 1e-10 * max), pv.getDouble(i),
-                    1e-12 * Math.abs(pv.getDouble(i)));
+        // The default HessianOperator.preconditioner() is Jacobi on diagonal(), floor included.
+        INDArray operatorDiagonal = Nd4j.createFromArray(2.0, 0.0, 4.0, 1e-14);
+        HessianOperator operator = new HessianOperator() {
+            @Override
+            public INDArray apply(INDArray v) {
+                return v.mul(operatorDiagonal);
+            }
+
+            @Override
+            public INDArray diagonal() {
+                return operatorDiagonal.dup();
+            }
+        };
+        INDArray ones = Nd4j.ones(DataType.DOUBLE, 4);
+        assertEquals(Preconditioner.jacobi(operatorDiagonal).apply(ones), operator.preconditioner().apply(ones));
+    }
+
+    @Test
+    void softmaxUsesTheKroneckerPreconditionerUpToItsFeatureLimitAndJacobiAbove() {
+        for (int d : new int[] {3, SoftmaxCrossEntropy.KRONECKER_MAX_FEATURES}) {
+            SoftmaxCrossEntropy f = new SoftmaxCrossEntropy(TestProblems.randomFeatures(20, d, 1.0, 5, DataType.DOUBLE),
+                    TestProblems.randomLabels(20, 3, 6), 3, 0.1);
+            HessianOperator h = f.hessianAt(TestProblems.randomPoint(f, 0.5, 7));
+            Preconditioner preconditioner = h.preconditioner();
+            INDArray v = TestProblems.randomPoint(f, 1.0, 8);
+            if (d + 1 <= SoftmaxCrossEntropy.KRONECKER_MAX_FEATURES) {
+                assertTrue(preconditioner instanceof dev.softmax.loss.KroneckerPreconditioner, "d = " + d);
+            } else {
+                assertEquals(Preconditioner.jacobi(h.diagonal()).apply(v), preconditioner.apply(v), "d = " + d);
+            }
         }
     }
 
