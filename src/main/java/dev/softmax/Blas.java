@@ -1,11 +1,8 @@
 package dev.softmax;
 
-import static org.bytedeco.openblas.global.openblas_nolapack.CblasColMajor;
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasNoTrans;
-import static org.bytedeco.openblas.global.openblas_nolapack.CblasNonUnit;
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasRowMajor;
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasTrans;
-import static org.bytedeco.openblas.global.openblas_nolapack.CblasUpper;
 
 import java.util.Arrays;
 import org.bytedeco.javacpp.DoublePointer;
@@ -172,87 +169,6 @@ public final class Blas {
             openblas_nolapack.cblas_saxpy((int) x.length(), (float) alpha, floats(x), 1, floats(y), 1);
         } else {
             openblas_nolapack.cblas_daxpy((int) x.length(), alpha, doubles(x), 1, doubles(y), 1);
-        }
-    }
-
-    /**
-     * Scales row {@code i} of {@code a} by {@code factors[i]} in place: {@code a = diag(factors) a}. BLAS has no
-     * row scaling, so each column is multiplied by the diagonal as a triangular band matrix of bandwidth 0
-     * ({@code tbmv}, in place by definition): {@code k} calls of {@code m} multiplications.
-     *
-     * @param factors vector of length {@code m}
-     * @param a       {@code [m,k]}, scaled in place
-     */
-    public static void scaleRows(INDArray factors, INDArray a) {
-        DataType type = sameType(a, factors, a);
-        if (a.rank() != 2 || factors.length() != a.rows()) {
-            throw new IllegalArgumentException("scaleRows: " + factors.length() + " factors for "
-                    + Arrays.toString(a.shape()));
-        }
-        checkVector(factors);
-        leading(a);
-        int m = (int) a.rows();
-        int k = (int) a.columns();
-        int lda = (int) a.stride(0);
-        if (m == 0) {
-            return;
-        }
-        if (type == DataType.FLOAT) {
-            FloatPointer diagonal = floats(factors);
-            FloatPointer base = floats(a);
-            for (int column = 0; column < k; column++) {
-                openblas_nolapack.cblas_stbmv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, m, 0, diagonal,
-                        1, new FloatPointer(base).position(base.position() + column), lda);
-            }
-        } else {
-            DoublePointer diagonal = doubles(factors);
-            DoublePointer base = doubles(a);
-            for (int column = 0; column < k; column++) {
-                openblas_nolapack.cblas_dtbmv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, m, 0, diagonal,
-                        1, new DoublePointer(base).position(base.position() + column), lda);
-            }
-        }
-    }
-
-    /**
-     * The elementwise product {@code x = diag(factors) x} over all elements of two arrays of the same length (a
-     * bandwidth-0 {@code tbmv}, in place by definition): one call for a whole block.
-     */
-    public static void multiplyElementwise(INDArray factors, INDArray x) {
-        DataType type = sameType(factors, x, x);
-        if (factors.length() != x.length()) {
-            throw new IllegalArgumentException("multiplyElementwise of lengths " + factors.length() + " and "
-                    + x.length());
-        }
-        checkContiguous(factors);
-        checkContiguous(x);
-        if (x.length() == 0) {
-            return;
-        }
-        if (type == DataType.FLOAT) {
-            openblas_nolapack.cblas_stbmv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, (int) x.length(), 0,
-                    floats(factors), 1, floats(x), 1);
-        } else {
-            openblas_nolapack.cblas_dtbmv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, (int) x.length(), 0,
-                    doubles(factors), 1, doubles(x), 1);
-        }
-    }
-
-    /** {@code y = x} over all elements of two arrays of the same length. */
-    public static void copy(INDArray x, INDArray y) {
-        DataType type = sameType(x, y, y);
-        if (x.length() != y.length()) {
-            throw new IllegalArgumentException("copy of lengths " + x.length() + " and " + y.length());
-        }
-        checkContiguous(x);
-        checkContiguous(y);
-        if (x.length() == 0) {
-            return;
-        }
-        if (type == DataType.FLOAT) {
-            openblas_nolapack.cblas_scopy((int) x.length(), floats(x), 1, floats(y), 1);
-        } else {
-            openblas_nolapack.cblas_dcopy((int) x.length(), doubles(x), 1, doubles(y), 1);
         }
     }
 

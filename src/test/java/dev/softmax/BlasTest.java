@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.softmax.testutil.TestProblems;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -77,23 +76,6 @@ class BlasTest {
         Blas.axpy(3.0, a, sum);
         assertClose(a.mul(4.0), sum, type);
         assertEquals(Transforms.abs(a.castTo(DataType.DOUBLE), true).sumNumber().doubleValue(), Blas.asum(a), 1e-5);
-        INDArray product = Nd4j.zeros(type, 7, 4);
-        Blas.copy(a, product);
-        Blas.multiplyElementwise(sum, product);
-        assertClose(a.mul(a).muli(4.0), product, type);
-    }
-
-    @ParameterizedTest
-    @ValueSource(ints = {1, 3, 10})
-    void scaleRowsMultipliesEachRowByItsFactor(int columns) {
-        INDArray a = TestProblems.randomFeatures(9, columns, 1.0, 7, DataType.DOUBLE);
-        INDArray view = rows(a, 2, 8);
-        INDArray factors = TestProblems.randomVector(6, 1.0, 8, DataType.DOUBLE).reshape(6, 1);
-        INDArray expected = view.mulColumnVector(factors);
-        Blas.scaleRows(factors, view);
-        assertClose(expected, view, DataType.DOUBLE);
-        assertClose(TestProblems.randomFeatures(9, columns, 1.0, 7, DataType.DOUBLE).getRow(8, true), a.getRow(8, true),
-                DataType.DOUBLE);
     }
 
     @Test
@@ -109,6 +91,6 @@ class BlasTest {
         assertThrows(IllegalArgumentException.class, () -> Blas.dot(a, Nd4j.zeros(DataType.DOUBLE, 5)));
         assertThrows(IllegalArgumentException.class,
                 () -> Blas.gemm(false, false, 1, Nd4j.zeros(DataType.DOUBLE, 2, 3, 4), a, 0, a));
-        assertThrows(IllegalArgumentException.class, () -> Blas.asum(Nd4j.zeros(DataType.INT, 5)));
+        assertThrows(IllegalArgumentException.class, () -> Blas.asum(Nd4j.zeros(DataType.INT32, 5)));
     }
 }

@@ -175,28 +175,38 @@ public final class Benchmark {
     }
 
     /**
-     * Bytes allocated by one call after warm-up, as the median over the repeats: Java heap from the thread's
-     * allocation counter, native memory from JavaCPP's count of live bytes (ND4J's buffers are JavaCPP pointers;
-     * they are freed only when collected, so within one call the growth is what the call allocated).
+     * Bytes allocated by one call after warm-up, as the median over the repeats: Java heap from the allocation
+     * counters of every live thread (the worker threads allocate too), native memory from JavaCPP's count of live
+     * bytes (ND4J's buffers are JavaCPP pointers; they are freed only when collected, so within one call the growth
+     * is what the call allocated).
      */
     private long[] allocatedPerEvaluation(Runnable work) {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long thread = Thread.currentThread().getId();
         for (int i = 0; i < settings.warmups() + 1; i++) {
             work.run();
         }
         long[] heap = new long[settings.repeats()];
         long[] nativeBytes = new long[settings.repeats()];
         for (int i = 0; i < heap.length; i++) {
-            long heapBefore = threads.getThreadAllocatedBytes(thread);
+            long[] ids = threads.getAllThreadIds();
+            long heapBefore = sum(threads.getThreadAllocatedBytes(ids));
             long nativeBefore = Pointer.totalBytes();
             work.run();
             nativeBytes[i] = Math.max(0, Pointer.totalBytes() - nativeBefore);
-            heap[i] = threads.getThreadAllocatedBytes(thread) - heapBefore;
+            heap[i] = sum(threads.getThreadAllocatedBytes(ids)) - heapBefore;
         }
         Arrays.sort(heap);
         Arrays.sort(nativeBytes);
         return new long[] {heap[heap.length / 2], nativeBytes[nativeBytes.length / 2]};
+    }
+
+    /** Sum of per-thread counters; -1 marks a thread that has ended, counted as 0. */
+    private static long sum(long[] counters) {
+        long total = 0;
+        for (long counter : counters) {
+            total += Math.max(0, counter);
+        }
+        return total;
     }
 
     private static List<String> classNames(int k) {

@@ -11,9 +11,10 @@ import dev.softmax.optim.ValueAndGradient;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.CustomOp;
 import org.nd4j.linalg.api.ops.Op;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Max;
-import org.nd4j.linalg.api.ops.impl.transforms.same.Reciprocal;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Exp;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Log;
 import org.nd4j.linalg.factory.Nd4j;
@@ -361,12 +362,8 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             boolean first = true;
             for (Block block : chunk.blocks) {
                 loss += forward(block, weights, bias);
-                // P = E / rowsum, then C (P - Y) with C the row factors (the target rows already carry them).
-                Nd4j.exec(block.reciprocal);
-                Blas.scaleRows(block.rowFactor, block.logits);
-                if (block.rowScale != null) {
-                    Blas.scaleRows(block.rowScale, block.logits);
-                }
+                // C P, then C (P - Y) with C the row factors (the target rows already carry them).
+                probabilitiesInPlace(block, true);
                 Blas.axpy(-1, block.target, block.logits);
                 accumulate(chunk, block, block.logits, first);
                 first = false;
@@ -565,8 +562,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         NativeThreads.parallelFor(w.chunks.length, c -> {
             for (Block block : w.chunks[c].blocks) {
                 forward(block, weights, bias);
-                Nd4j.exec(block.reciprocal);
-                Blas.scaleRows(block.rowFactor, block.logits);
+                probabilitiesInPlace(block, false);
             }
         });
         return w.logits.dup();
@@ -577,10 +573,15 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         private final INDArray p;
         private final INDArray t;
         /** Per block: {@code scratch_b = P_b * T_b} and {@code T_b *= (C P)_b}, ND4J ops made once. */
-        /** {@code C P}: the probabilities with each row times its factor (P itself when unweighted). */
-        private final INDArray weightedP;
-        private final INDArray scratch;
         private final INDArray rowSums;
+        /**
+         * Per block (by {@link Block#index}): {@code scratch_b = P_b * T_b} and {@code T_b *= (C P)_b}, ND4J ops made
+         * once (one vectorised call each; BLAS has no elementwise product but {@code tbmv}, which loops element by
+         * element).
+         */
+        private final CustomOp[] products;
+        private final CustomOp[] weightings;
+        private final INDArray scratch;
 
         SoftmaxHessian(INDArray p) {
             this.p = p;
@@ -589,7 +590,17 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             this.t = Nd4j.createUninitialized(type, numSamples, k);
             this.scratch = Nd4j.createUninitialized(type, numSamples, k);
             this.rowSums = Nd4j.createUninitialized(type, numSamples, 1);
-            this.weightedP = rowScale == null ? p : p.mulColumnVector(rowScale);
+            // With row factors, R = C P * (T - rowsum(P * T)): the factors go into a scaled copy of P.
+            INDArray weightedP = rowScale == null ? p : p.mulColumnVector(rowScale);
+            Workspace w = workspace();
+            products = new CustomOp[w.blockCount];
+            weightings = new CustomOp[w.blockCount];
+            for (Chunk chunk : w.chunks) {
+                for (Block block : chunk.blocks) {
+                    products[block.index] = new MulOp(rows(p, block), rows(t, block), rows(scratch, block));
+                    weightings[block.index] = new MulOp(rows(t, block), rows(weightedP, block), rows(t, block));
+                }
+            }
         }
 
         /**
@@ -612,13 +623,11 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
                     Blas.gemm(false, false, 1.0, block.ones, db, 0.0, tb);
                     Blas.gemm(false, false, featureScale, block.x, dW, 1.0, tb);
                     // R = C P * (T - rowsum(P * T)): the softmax Jacobian diag(p) - p p^T applied row by row.
-                    INDArray product = rows(scratch, block);
-                    Blas.copy(tb, product);
-                    Blas.multiplyElementwise(rows(p, block), product);
+                    Nd4j.exec(products[block.index]);
                     INDArray rowSum = rows(rowSums, block);
-                    Blas.gemv(false, 1.0, product, w.classOnes, 0.0, rowSum);
+                    Blas.gemv(false, 1.0, rows(scratch, block), w.classOnes, 0.0, rowSum);
                     Blas.ger(-1.0, rowSum, w.classOnes, tb);
-                    Blas.multiplyElementwise(rows(weightedP, block), tb);
+                    Nd4j.exec(weightings[block.index]);
                     accumulate(chunk, block, tb, first);
                     first = false;
                 }
@@ -677,10 +686,10 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     }
 
     /**
-     * The forward pass of one block: {@code logits_b = exp(Z_b - rowmax(Z_b))} in place with
-     * {@code rowSum_b = sum_k logits_b}. Returns the block's share of the data term,
-     * {@code sum_i c_i [log rowSum_i - (z_{i,y_i} - rowmax_i)]} in double (the row maxima cancel), with {@code c_i}
-     * the row factors (1 without weights). The bias enters as a rank-one GEMM ({@code 1 b^T}) that also
+     * The forward pass of one block: {@code logits_b = Z_b - rowmax(Z_b)}, {@code scratch_b = exp(logits_b)},
+     * {@code rowSum_b = sum_k scratch_b} and {@code logRowSum_b = log(rowSum_b)}. Returns the block's share of the
+     * data term, {@code sum_i c_i [log rowSum_i - (z_{i,y_i} - rowmax_i)]} in double (the row maxima cancel), with
+     * {@code c_i} the row factors (1 without weights). The bias enters as a rank-one GEMM ({@code 1 b^T}) that also
      * initialises the logits; the row maxima are subtracted with a rank-one update.
      */
     private double forward(Block block, INDArray weights, INDArray bias) {
@@ -691,9 +700,25 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         Blas.ger(-1.0, block.rowMax, w.classOnes, block.logits);
         double picked = Blas.dot(block.logits, block.target);
         Nd4j.exec(block.exp);
-        Blas.gemv(false, 1.0, block.logits, w.classOnes, 0.0, block.rowSum);
+        Blas.gemv(false, 1.0, block.scratch, w.classOnes, 0.0, block.rowSum);
         Nd4j.exec(block.log);
         return Blas.dot(block.logRowSum, block.rowScale == null ? block.ones : block.rowScale) - picked;
+    }
+
+    /**
+     * After {@link #forward}: {@code logits_b = exp(logits_b - log rowSum_b)}, the probabilities {@code P_b}, or with
+     * {@code weighted} and row factors {@code exp(logits_b - log rowSum_b + log c_b) = C P_b}. Subtracting the
+     * logarithms with rank-one updates and exponentiating again costs one ND4J call; dividing rows by their sums
+     * has no BLAS routine, and {@code tbmv} row scaling loops element by element.
+     */
+    private void probabilitiesInPlace(Block block, boolean weighted) {
+        Workspace w = workspace;
+        Blas.ger(-1.0, block.logRowSum, w.classOnes, block.logits);
+        if (weighted && block.rowScale != null) {
+            Nd4j.exec(block.logWeights);
+            Blas.ger(1.0, block.logRowScale, w.classOnes, block.logits);
+        }
+        Nd4j.exec(block.expInPlace);
     }
 
     /**
@@ -783,12 +808,13 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
 
     /**
      * Views of one block of rows of the data and of the work buffers, and the ND4J ops on them, made once:
-     * {@code max} ({@code rowMax = rowmax(logits)}), {@code exp} (in place), {@code log}
-     * ({@code logRowSum = log(rowSum)}) and {@code reciprocal} ({@code rowFactor = 1 / rowSum}).
+     * {@code max} ({@code rowMax = rowmax(logits)}), {@code exp} ({@code scratch = exp(logits)}), {@code log}
+     * ({@code logRowSum = log(rowSum)}), {@code expInPlace} ({@code logits = exp(logits)}) and, with row factors,
+     * {@code logWeights} ({@code logRowScale = log(rowScale)}). {@code index} numbers the blocks in chunk order.
      */
-    private record Block(int from, int to, INDArray x, INDArray logits, INDArray target, INDArray ones,
-                         INDArray rowMax, INDArray rowSum, INDArray logRowSum, INDArray rowFactor, INDArray rowScale,
-                         Op max, Op exp, Op log, Op reciprocal) {
+    private record Block(int index, int from, int to, INDArray x, INDArray logits, INDArray scratch, INDArray target,
+                         INDArray ones, INDArray rowMax, INDArray rowSum, INDArray logRowSum, INDArray rowScale,
+                         INDArray logRowScale, Op max, Op exp, Op log, Op expInPlace, Op logWeights) {
     }
 
     /** Consecutive blocks evaluated by one task, with the views of its partial sum ({@code [(d+1),K]}). */
@@ -805,6 +831,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         final double[] chunkLoss;
         final Chunk[] chunks;
         final int maxBlockRows;
+        final int blockCount;
 
         Workspace() {
             DataType type = features.dataType();
@@ -813,7 +840,8 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             INDArray rowMax = Nd4j.createUninitialized(type, numSamples, 1);
             INDArray rowSum = Nd4j.createUninitialized(type, numSamples, 1);
             INDArray logRowSum = Nd4j.createUninitialized(type, numSamples, 1);
-            INDArray rowFactor = Nd4j.createUninitialized(type, numSamples, 1);
+            INDArray scratch = Nd4j.createUninitialized(type, numSamples, k);
+            INDArray logRowScale = rowScale == null ? null : Nd4j.createUninitialized(type, numSamples, 1);
             int chunkCount = NativeThreads.chunkCount(numSamples);
             int step = blockRowsOverride > 0 ? Math.min(numSamples, blockRowsOverride)
                     : blockRows(numSamples, layout.features(), type);
@@ -824,6 +852,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             chunks = new Chunk[chunkCount];
             // Blocks split each chunk evenly, so none has more than `step` rows.
             INDArray ones = Nd4j.ones(type, step, 1);
+            int blocks = 0;
             for (int c = 0; c < chunkCount; c++) {
                 int chunkFrom = NativeThreads.chunkStart(numSamples, chunkCount, c);
                 int chunkTo = NativeThreads.chunkStart(numSamples, chunkCount, c + 1);
@@ -835,18 +864,22 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
                     INDArray blockRowMax = rows(rowMax, from, to);
                     INDArray blockRowSum = rows(rowSum, from, to);
                     INDArray blockLogRowSum = rows(logRowSum, from, to);
-                    INDArray blockRowFactor = rows(rowFactor, from, to);
-                    list[b] = new Block(from, to, rows(features, from, to), blockLogits,
+                    INDArray blockScratch = rows(scratch, from, to);
+                    INDArray blockRowScale = rowScale == null ? null : rows(rowScale, from, to);
+                    INDArray blockLogRowScale = rowScale == null ? null : rows(logRowScale, from, to);
+                    list[b] = new Block(blocks++, from, to, rows(features, from, to), blockLogits, blockScratch,
                             rows(target, from, to), rows(ones, 0, to - from), blockRowMax, blockRowSum,
-                            blockLogRowSum, blockRowFactor, rowScale == null ? null : rows(rowScale, from, to),
-                            new Max(blockLogits, blockRowMax, true, 1), new Exp(blockLogits, blockLogits),
-                            new Log(blockRowSum, blockLogRowSum), new Reciprocal(blockRowSum, blockRowFactor));
+                            blockLogRowSum, blockRowScale, blockLogRowScale,
+                            new Max(blockLogits, blockRowMax, true, 1), new Exp(blockLogits, blockScratch),
+                            new Log(blockRowSum, blockLogRowSum), new Exp(blockLogits, blockLogits),
+                            rowScale == null ? null : new Log(blockRowScale, blockLogRowScale));
                 }
                 INDArray partial = partials.getRow(c).reshape('c', layout.features() + 1, k);
                 chunks[c] = new Chunk(list, rows(partial, 0, layout.features()),
                         rows(partial, layout.features(), layout.features() + 1));
             }
             maxBlockRows = step;
+            blockCount = blocks;
         }
     }
 
