@@ -41,8 +41,13 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *
  * <p>The forward pass is one GEMM ({@code X W}) and the backward pass one GEMM ({@code X^T (P - Y)} with the
  * transpose given to BLAS as a flag, no copy of {@code X}), run block by block over the rows so that each block
- * of {@code X} is read from memory once for both. The {@code [n,K]} work buffers are allocated once and reused
- * by every call, so one instance must not be used from several threads at once.
+ * of {@code X} is read from memory once for both. The rows are split into chunks
+ * ({@link NativeThreads#chunkCount}) that run on {@link NativeThreads#current()} threads, each into its own
+ * partial sums, added in chunk order: the result is the same for any thread count. Within a block, BLAS is called
+ * directly ({@link Blas}) and four ND4J operations remain (row maximum, two {@code exp}, {@code log}); the
+ * probabilities are {@code exp(z - rowmax - log rowsum)}, by rank-one updates rather than a division of each row.
+ * The {@code [n,K]} work buffers are allocated once and reused by every call, so one instance must not be used
+ * from several threads at once.
  *
  * <h2>Second derivatives</h2>
  * With {@code V = [dW; db^T]} a direction in θ's layout, the Hessian-vector product is (scikit-learn's
@@ -61,10 +66,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * With optional weights {@code s_i >= 0} the data term is the weighted mean
  * {@code (1/sum_i s_i) sum_i s_i * -log p_{i,y_i}}, so a weight of 2 on a row is the same as that row twice, and
  * weights that are all equal give the unweighted objective. It is computed as the plain mean of the per-row terms
- * scaled by {@code c_i = n s_i / sum(s)} (weights normalised to mean 1): the rows of {@code P - Y}, of the
- * Hessian's {@code R} and of its diagonal weights are multiplied by the column {@code c} (one broadcast multiply
- * on the {@code [n,K]} buffer), and every {@code 1/n} above stays as it is. Without weights no such multiply
- * happens.
+ * scaled by {@code c_i = n s_i / sum(s)} (weights normalised to mean 1): the one-hot targets carry {@code c}
+ * ({@code C Y}, made once), the probabilities get {@code + log c} in the exponent ({@code C P}), the Hessian's
+ * {@code R} uses {@code C P} and its diagonal weights are multiplied by {@code c}, and every {@code 1/n} above
+ * stays as it is. Without weights none of this happens.
  */
 public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, MiniBatchObjective {
 
@@ -572,7 +577,6 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     private final class SoftmaxHessian implements HessianOperator {
         private final INDArray p;
         private final INDArray t;
-        /** Per block: {@code scratch_b = P_b * T_b} and {@code T_b *= (C P)_b}, ND4J ops made once. */
         private final INDArray rowSums;
         /**
          * Per block (by {@link Block#index}): {@code scratch_b = P_b * T_b} and {@code T_b *= (C P)_b}, ND4J ops made

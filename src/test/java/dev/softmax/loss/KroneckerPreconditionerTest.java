@@ -5,14 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.softmax.data.Dataset;
-import dev.softmax.optim.HessianOperator;
-import dev.softmax.optim.NewtonCg;
-import dev.softmax.optim.OptimizationResult;
-import dev.softmax.optim.Preconditioner;
-import dev.softmax.optim.StoppingCriteria;
-import dev.softmax.optim.TwiceDifferentiableObjective;
-import dev.softmax.optim.ValueAndGradient;
 import dev.softmax.testutil.TestProblems;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -415,62 +407,4 @@ class KroneckerPreconditionerTest {
         assertTrue(!z.isNaN().any() && !z.isInfinite().any());
     }
 
-    /** Newton-CG with this preconditioner (wired in by a wrapper, as SoftmaxCrossEntropy will) finds the optimum. */
-    @Test
-    void newtonCgWithItReachesTheSameOptimumAsWithJacobi() {
-        Dataset data = TestProblems.randomData(300, 8, 4, 14);
-        SoftmaxCrossEntropy f = new SoftmaxCrossEntropy(data.features(), data.labels(), 4, 1e-3);
-        FeatureGram gram = FeatureGram.of(data.features(), 1.0, f.layout(), 100);
-        TwiceDifferentiableObjective kronecker = new TwiceDifferentiableObjective() {
-            @Override
-            public long dimension() {
-                return f.dimension();
-            }
-
-            @Override
-            public double value(INDArray theta) {
-                return f.value(theta);
-            }
-
-            @Override
-            public ValueAndGradient valueAndGradient(INDArray theta) {
-                return f.valueAndGradient(theta);
-            }
-
-            @Override
-            public HessianOperator hessianAt(INDArray theta) {
-                HessianOperator h = f.hessianAt(theta);
-                INDArray logits = data.features().mmul(f.layout().weights(theta)).addiRowVector(f.layout().bias(theta));
-                Preconditioner m = KroneckerPreconditioner.of(gram, Softmax.softmax(logits), null, f.lambda());
-                return new HessianOperator() {
-                    @Override
-                    public INDArray apply(INDArray v) {
-                        return h.apply(v);
-                    }
-
-                    @Override
-                    public INDArray diagonal() {
-                        return h.diagonal();
-                    }
-
-                    @Override
-                    public Preconditioner preconditioner() {
-                        return m;
-                    }
-                };
-            }
-
-            @Override
-            public INDArray hessian(INDArray theta) {
-                return f.hessian(theta);
-            }
-        };
-        StoppingCriteria stop = new StoppingCriteria(100, 1e-9, 0, null);
-        INDArray start = f.layout().zeros(DataType.DOUBLE);
-        OptimizationResult withKronecker = new NewtonCg().minimize(kronecker, start, stop, null);
-        OptimizationResult withJacobi = new NewtonCg().minimize(f, start, stop, null);
-        assertTrue(withKronecker.converged(), withKronecker.reason().toString());
-        assertTrue(withJacobi.converged(), withJacobi.reason().toString());
-        assertEquals(withJacobi.value(), withKronecker.value(), 1e-12);
-    }
 }

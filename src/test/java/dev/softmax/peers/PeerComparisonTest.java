@@ -516,7 +516,7 @@ class PeerComparisonTest {
         m.put("threads", threads);
         m.put("java", System.getProperty("java.version"));
         m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
-        m.put("nd4j_blas_threads", NativeThreads.current());
+        m.put("worker_threads", NativeThreads.current());
         m.put("load_average_start", loadAverage());
         return m;
     }
