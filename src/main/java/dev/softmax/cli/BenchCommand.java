@@ -60,7 +60,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        common.applyThreads();
+        common.applyNativeSettings();
         PrintWriter out = spec.commandLine().getOut();
         if (rows < 1 || features < 1 || classes < 2) {
             throw new IllegalArgumentException("need --rows >= 1, --features >= 1 and --classes >= 2");
@@ -89,9 +89,9 @@ public final class BenchCommand implements Callable<Integer> {
             k = classes;
             source = "synthetic";
         }
-        out.printf("bench: %s, %d x %d, %d classes, %s, %d threads, median of %d after %d warm-ups%n", source,
-                x.rows(), x.columns(), k, dataType == DataType.DOUBLE ? "double" : "float", NativeThreads.current(),
-                repeats, warmups);
+        out.printf("bench: %s, %d x %d, %d classes, %s, %d threads, kernel %s, median of %d after %d warm-ups%n",
+                source, x.rows(), x.columns(), k, dataType == DataType.DOUBLE ? "double" : "float",
+                NativeThreads.current(), CommonOptions.kernelFor(dataType), repeats, warmups);
         out.flush();
         Map<String, Object> results = benchmark.run(x, y, k, l2);
 
@@ -102,6 +102,7 @@ public final class BenchCommand implements Callable<Integer> {
         json.put("classes", k);
         json.put("dtype", dataType == DataType.DOUBLE ? "double" : "float");
         json.put("threads", NativeThreads.current());
+        json.put("kernel", CommonOptions.kernelFor(dataType));
         json.put("repeats", repeats);
         json.putAll(results);
 

@@ -1,5 +1,6 @@
 package dev.softmax.cli;
 
+import dev.softmax.Kernels;
 import dev.softmax.NativeThreads;
 import picocli.CommandLine.Option;
 
@@ -15,12 +16,35 @@ public final class CommonOptions {
             defaultValue = "${sys:softmax.threads:-0}")
     int threads;
 
-    /** Applies {@code --threads} (0 means the default). */
-    void applyThreads() {
+    @Option(names = "--kernel", paramLabel = "KIND",
+            description = "What multiplies float32 data by the parameters: auto (the Vector API kernels when the JVM "
+                    + "runs with --add-modules jdk.incubator.vector, else OpenBLAS), blas or vector (default: "
+                    + "${DEFAULT-VALUE}).",
+            defaultValue = "${sys:softmax.kernel:-auto}")
+    String kernel;
+
+    /** Applies {@code --threads} (0 means the default) and {@code --kernel}. */
+    void applyNativeSettings() {
         if (threads < 0) {
             throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
         }
+        Kernels.Kind kind;
+        try {
+            kind = Kernels.Kind.valueOf(kernel.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--kernel must be auto, blas or vector, got '" + kernel + "'");
+        }
+        if (kind == Kernels.Kind.VECTOR && !Kernels.vectorModulePresent()) {
+            throw new IllegalArgumentException("--kernel vector needs the JVM option --add-modules "
+                    + "jdk.incubator.vector (java --add-modules jdk.incubator.vector -jar ...)");
+        }
+        Kernels.set(kind);
         NativeThreads.set(threads == 0 ? NativeThreads.defaultCount() : threads);
+    }
+
+    /** {@code "vector"} or {@code "blas"}: what multiplies data of this type after {@link #applyNativeSettings()}. */
+    static String kernelFor(org.nd4j.linalg.api.buffer.DataType type) {
+        return type == org.nd4j.linalg.api.buffer.DataType.FLOAT ? Kernels.active() : "blas";
     }
 
     /** The thread count in force after {@link #applyThreads()}. */

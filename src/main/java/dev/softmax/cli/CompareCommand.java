@@ -79,7 +79,7 @@ public final class CompareCommand implements Callable<Integer> {
         if (spec.commandLine().getParseResult().hasMatchedOption("--optimizer")) {
             throw new IllegalArgumentException("compare takes --optimizers (a comma list), not --optimizer");
         }
-        common.applyThreads();
+        common.applyNativeSettings();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         StoppingCriteria stop = optimization.stoppingCriteria();
@@ -187,6 +187,7 @@ public final class CompareCommand implements Callable<Integer> {
         json.put("time_limit_seconds", stop.timeLimit() == null ? null : stop.timeLimit().toNanos() / 1e9);
         json.put("hessian_budget_bytes", optimization.hessianBudgetBytes());
         json.put("threads", common.effectiveThreads());
+        json.put("kernel", CommonOptions.kernelFor(type));
         return json;
     }
 

@@ -41,7 +41,7 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        common.applyThreads();
+        common.applyNativeSettings();
         PrintWriter out = spec.commandLine().getOut();
         SoftmaxRegression model = ModelIO.load(modelFile);
         DataOptions.Prepared prepared = data.load();

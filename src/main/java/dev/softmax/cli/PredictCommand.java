@@ -53,7 +53,7 @@ public final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        common.applyThreads();
+        common.applyNativeSettings();
         SoftmaxRegression model = ModelIO.load(modelFile);
         FeatureCsvReader.Features features = FeatureCsvReader.read(input, model.numFeatures());
         if (features.ignoredLastColumn()) {

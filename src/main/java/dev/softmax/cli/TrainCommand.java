@@ -66,7 +66,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        common.applyThreads();
+        common.applyNativeSettings();
         PrintWriter out = spec.commandLine().getOut();
         var stopping = optimization.stoppingCriteria();
         // Refuse before training, not after: a long run should not end in "file exists".
@@ -197,6 +197,7 @@ public final class TrainCommand implements Callable<Integer> {
             json.put("best_validation_log_loss", earlyStoppingPatience == null ? null
                     : finiteOrNull(bestValidation[0]));
             json.put("threads", common.effectiveThreads());
+            json.put("kernel", CommonOptions.kernelFor(data.dataType()));
             json.put("n_train", train.numSamples());
             json.put("n_validation", validation.numSamples());
             json.put("n_test", test.numSamples());

@@ -13,7 +13,8 @@ public interface MiniBatchObjective extends DifferentiableObjective {
      * The same objective on the rows {@code rowIndices} only, with the same scaling as the full objective (the
      * mean over the batch plus the same penalty), so a batch of all rows equals the full objective and
      * mini-batch gradients are unbiased estimates of the full gradient. Implementations may reuse the returned
-     * object (and its buffers) for the next call, so finish with one batch before asking for the next.
+     * object (and its buffers, the gradients it returns included) for the next call, so finish with one batch, and
+     * with the gradient it returned, before asking for the next.
      *
      * @param rowIndices sample indices in {@code [0, numSamples())}, at least one; repeats are allowed
      * @throws IllegalArgumentException for an empty array or an index out of range

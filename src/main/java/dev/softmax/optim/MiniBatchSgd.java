@@ -1,5 +1,6 @@
 package dev.softmax.optim;
 
+import dev.softmax.Blas;
 import java.util.Objects;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -74,7 +75,8 @@ public final class MiniBatchSgd implements Optimizer<MiniBatchObjective> {
             INDArray scaledGradient = gradient.muli(rate);
             velocity.muli(momentum).subi(scaledGradient);
             if (nesterov) {
-                x.addi(velocity.mul(momentum)).subi(scaledGradient);
+                Blas.axpy(momentum, velocity, x);
+                x.subi(scaledGradient);
             } else {
                 x.addi(velocity);
             }

@@ -32,6 +32,8 @@ class BenchCommandTest {
         assertEquals(4, json.get("classes").asInt());
         assertEquals("float", json.get("dtype").asText());
         assertEquals(1, json.get("threads").asInt());
+        // The tests run with the Vector API module (pom.xml), so auto picks the vector kernels for float32.
+        assertEquals("vector", json.get("kernel").asText());
         double floor = json.get("floor_seconds").asDouble();
         assertTrue(floor > 0);
         for (String name : List.of("value_gradient", "hessian_vector", "predict", "sgd_epoch")) {
@@ -41,6 +43,27 @@ class BenchCommandTest {
         }
         assertTrue(json.get("allocated_bytes_per_evaluation").asLong() >= 0);
         assertTrue(out.toString().contains("value_gradient"), out.toString());
+    }
+
+    @Test
+    void kernelBlasIsReportedAndABadKernelIsAnErrorWithStatusTwo() throws Exception {
+        Path report = dir.resolve("blas.json");
+        StringWriter err = new StringWriter();
+        try {
+            int status = Main.run(new String[] {"bench", "--rows", "300", "--features", "8", "--classes", "3",
+                "--repeats", "1", "--warmups", "0", "--threads", "1", "--kernel", "blas", "--report",
+                report.toString()}, new PrintWriter(new StringWriter()), new PrintWriter(err));
+            assertEquals(0, status, err.toString());
+            assertEquals("blas", new ObjectMapper().readTree(report.toFile()).get("kernel").asText());
+        } finally {
+            dev.softmax.Kernels.set(dev.softmax.Kernels.Kind.AUTO);
+        }
+        StringWriter bad = new StringWriter();
+        int status = Main.run(new String[] {"bench", "--kernel", "mkl"}, new PrintWriter(new StringWriter()),
+                new PrintWriter(bad));
+        assertEquals(2, status);
+        assertTrue(bad.toString().contains("--kernel must be auto, blas or vector"), bad.toString());
+        assertEquals(1, bad.toString().strip().lines().count(), bad.toString());
     }
 
     @Test

@@ -180,7 +180,13 @@ class SoftmaxCrossEntropyTest {
     @Test
     void resultsAreTheSameBitForBitWithAnyThreadCount() {
         // 2000 rows make 7 chunks; the partial sums are added in chunk order whichever thread ran each chunk.
-        for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+        // Float32 runs once with BLAS and once with the Vector API kernels.
+        DataType[] types = {DataType.FLOAT, DataType.FLOAT, DataType.DOUBLE};
+        dev.softmax.Kernels.Kind[] kernels = {dev.softmax.Kernels.Kind.BLAS, dev.softmax.Kernels.Kind.VECTOR,
+            dev.softmax.Kernels.Kind.AUTO};
+        for (int run = 0; run < types.length; run++) {
+            DataType type = types[run];
+            dev.softmax.Kernels.set(kernels[run]);
             INDArray x = TestProblems.randomFeatures(2000, 12, 1.0, 24, DataType.DOUBLE).castTo(type);
             int[] y = TestProblems.randomLabels(2000, 5, 24);
             INDArray theta = TestProblems.randomVector(13 * 5, 0.5, 25, DataType.DOUBLE).castTo(type);
@@ -200,14 +206,34 @@ class SoftmaxCrossEntropyTest {
                 }
             } finally {
                 dev.softmax.NativeThreads.set(dev.softmax.NativeThreads.defaultCount());
+                dev.softmax.Kernels.set(dev.softmax.Kernels.Kind.AUTO);
             }
             for (int t = 1; t < 3; t++) {
-                assertEquals(values[0], values[t], 0.0, type + ": value with " + (t + 1) + " threads");
+                assertEquals(values[0], values[t], 0.0, type + " " + kernels[run] + ": value with " + (t + 1)
+                        + " threads");
                 for (int r = 0; r < 3; r++) {
                     assertEquals(results[r], results[3 * t + r], type + ": result " + r + " with " + (t + 1) + " threads");
                 }
             }
         }
+    }
+
+    @Test
+    void aBatchReusesItsGradientBufferAndOverwritesItCorrectly() {
+        INDArray x = TestProblems.randomFeatures(60, 5, 1.0, 30, DataType.DOUBLE);
+        int[] y = TestProblems.randomLabels(60, 3, 30);
+        SoftmaxCrossEntropy f = new SoftmaxCrossEntropy(x, y, 3, 0.1);
+        INDArray a = TestProblems.randomVector(f.dimension(), 0.5, 31, DataType.DOUBLE);
+        INDArray b = TestProblems.randomVector(f.dimension(), 0.5, 32, DataType.DOUBLE);
+        int[] rows = {1, 5, 9, 44};
+        INDArray first = f.batch(rows).valueAndGradient(a).gradient();
+        INDArray expectedB = new SoftmaxCrossEntropy(x.getRows(rows), new int[] {y[1], y[5], y[9], y[44]}, 3, 0.1)
+                .gradient(b);
+        INDArray second = f.batch(rows).valueAndGradient(b).gradient();
+        assertTrue(first == second, "the batch returns its one gradient buffer");
+        assertTrue(GradientCheck.maxRelativeError(expectedB, second, 1e-12) < 1e-12);
+        // The full objective still returns a new gradient each time.
+        assertTrue(f.gradient(a) != f.gradient(a));
     }
 
     @Test

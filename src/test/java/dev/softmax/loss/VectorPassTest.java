@@ -1,0 +1,141 @@
+package dev.softmax.loss;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.softmax.Kernels;
+import dev.softmax.optim.ValueAndGradient;
+import dev.softmax.testutil.GradientCheck;
+import dev.softmax.testutil.TestProblems;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The float32 Vector API passes against the float64 BLAS passes on the same data (cast): value, gradient,
+ * Hessian-vector products, probabilities and batches, over shapes that exercise the padding of features and
+ * classes, rows left over after groups of four, and several sub-blocks per chunk.
+ */
+class VectorPassTest {
+
+    @AfterEach
+    void restoreKernelChoice() {
+        Kernels.set(Kernels.Kind.AUTO);
+    }
+
+    static Stream<Arguments> shapes() {
+        // n, d, K, weighted, feature scale, seed
+        return Stream.of(
+                Arguments.of(9, 3, 2, false, 1.0, 1L),
+                Arguments.of(150, 4, 3, true, 1.0, 2L),
+                Arguments.of(5000, 37, 7, false, 1.0, 3L),
+                Arguments.of(3001, 64, 10, true, 1 / 255.0, 4L),
+                // 2 chunks of 301 rows, sub-blocks of 96 rows: 96, 96, 96, 13.
+                Arguments.of(602, 1000, 12, false, 0.5, 5L),
+                Arguments.of(777, 130, 5, true, 1.0, 6L));
+    }
+
+    @ParameterizedTest(name = "n={0} d={1} K={2} weighted={3} scale={4}")
+    @MethodSource("shapes")
+    void vectorPassesMatchDoublePrecision(int n, int d, int k, boolean weighted, double scale, long seed) {
+        assertTrue(Kernels.vectorModulePresent(), "the tests run with --add-modules jdk.incubator.vector (pom.xml)");
+        Kernels.set(Kernels.Kind.VECTOR);
+        INDArray x = TestProblems.randomFeatures(n, d, 1.0 / scale, seed, DataType.DOUBLE);
+        int[] y = TestProblems.randomLabels(n, k, seed);
+        double[] s = weighted ? new java.util.Random(seed).doubles(n, 0.0, 3.0).toArray() : null;
+        SoftmaxCrossEntropy exact = new SoftmaxCrossEntropy(x, y, k, 0.01, s).withFeatureScale(scale);
+        SoftmaxCrossEntropy fast = new SoftmaxCrossEntropy(x.castTo(DataType.FLOAT), y, k, 0.01, s)
+                .withFeatureScale(scale);
+        INDArray theta = TestProblems.randomVector((d + 1) * k, 0.3 / Math.sqrt(d), seed + 100, DataType.DOUBLE);
+        INDArray v = TestProblems.randomVector((d + 1) * k, 1.0, seed + 200, DataType.DOUBLE);
+        INDArray thetaF = theta.castTo(DataType.FLOAT);
+        INDArray vF = v.castTo(DataType.FLOAT);
+        assertEquals("vector", fast.kernel());
+        assertEquals("blas", exact.kernel());
+
+        ValueAndGradient expected = exact.valueAndGradient(theta);
+        ValueAndGradient actual = fast.valueAndGradient(thetaF);
+        assertEquals(expected.value(), actual.value(), 1e-6 * expected.value());
+        assertEquals(expected.value(), fast.value(thetaF), 1e-6 * expected.value());
+        assertBelow(GradientCheck.maxRelativeError(expected.gradient(), actual.gradient(), 1e-3), 1e-4);
+        // Float32 sums of a few hundred rows: the BLAS float32 pass is off by as much (1e-4 at d = 1000).
+        assertBelow(GradientCheck.maxRelativeError(exact.hessianAt(theta).apply(v), fast.hessianAt(thetaF).apply(vF),
+                1e-3), 5e-4);
+
+        int[] rows = TestProblems.randomLabels(Math.min(n, 128), n, seed + 300);
+        assertBelow(GradientCheck.maxRelativeError(exact.batch(rows).gradient(theta), fast.batch(rows).gradient(thetaF),
+                1e-3), 1e-4);
+    }
+
+    @Test
+    void vectorAndBlasAgreeInFloatAndTheOperatorKeepsItsKernel() {
+        INDArray x = TestProblems.randomFeatures(700, 50, 1.0, 7, DataType.FLOAT);
+        int[] y = TestProblems.randomLabels(700, 10, 7);
+        INDArray theta = TestProblems.randomVector(51 * 10, 0.1, 8, DataType.FLOAT);
+        INDArray v = TestProblems.randomVector(51 * 10, 1.0, 9, DataType.FLOAT);
+        Kernels.set(Kernels.Kind.BLAS);
+        assertEquals("blas", Kernels.active());
+        SoftmaxCrossEntropy blas = new SoftmaxCrossEntropy(x, y, 10, 1e-3);
+        assertEquals("blas", blas.kernel());
+        ValueAndGradient b = blas.valueAndGradient(theta);
+        INDArray bHv = blas.hessianAt(theta).apply(v);
+        Kernels.set(Kernels.Kind.VECTOR);
+        assertEquals("vector", Kernels.active());
+        SoftmaxCrossEntropy vector = new SoftmaxCrossEntropy(x, y, 10, 1e-3);
+        assertEquals("vector", vector.kernel());
+        ValueAndGradient a = vector.valueAndGradient(theta);
+        var operator = vector.hessianAt(theta);
+        assertEquals(b.value(), a.value(), 1e-6 * b.value());
+        assertBelow(GradientCheck.maxRelativeError(b.gradient(), a.gradient(), 1e-3), 1e-4);
+        assertBelow(GradientCheck.maxRelativeError(bHv, operator.apply(v), 1e-3), 1e-4);
+        // An operator made with the vector kernels keeps them after the choice changes.
+        Kernels.set(Kernels.Kind.BLAS);
+        assertBelow(GradientCheck.maxRelativeError(bHv, operator.apply(v), 1e-3), 1e-4);
+    }
+
+    @Test
+    void probabilitiesFromTheVectorPassSumToOne() {
+        Kernels.set(Kernels.Kind.VECTOR);
+        INDArray x = TestProblems.randomFeatures(333, 21, 3.0, 10, DataType.FLOAT);
+        int[] y = TestProblems.randomLabels(333, 6, 10);
+        SoftmaxCrossEntropy f = new SoftmaxCrossEntropy(x, y, 6, 0.0);
+        INDArray theta = TestProblems.randomVector(22 * 6, 2.0, 11, DataType.FLOAT);
+        // The Jacobi preconditioner's diagonal is built from P: (1/n) sum_i p_ik (1 - p_ik) for the bias.
+        INDArray diagonal = f.hessianAt(theta).diagonal();
+        SoftmaxCrossEntropy reference = new SoftmaxCrossEntropy(x.castTo(DataType.DOUBLE), y, 6, 0.0);
+        INDArray expected = reference.hessianAt(theta.castTo(DataType.DOUBLE)).diagonal();
+        assertBelow(GradientCheck.maxRelativeError(expected, diagonal, 1e-4), 1e-4);
+    }
+
+    @Test
+    void extremeLogitsStayFinite() {
+        Kernels.set(Kernels.Kind.VECTOR);
+        INDArray x = TestProblems.randomFeatures(64, 16, 1.0, 12, DataType.FLOAT).muli(1e3);
+        int[] y = TestProblems.randomLabels(64, 3, 12);
+        SoftmaxCrossEntropy f = new SoftmaxCrossEntropy(x, y, 3, 0.0);
+        INDArray theta = TestProblems.randomVector(17 * 3, 10.0, 13, DataType.FLOAT);
+        ValueAndGradient vg = f.valueAndGradient(theta);
+        assertTrue(Double.isFinite(vg.value()) && vg.value() > 100, "loss " + vg.value());
+        assertTrue(vg.gradient().isNaN().none() && vg.gradient().isInfinite().none());
+    }
+
+    private static void assertBelow(double error, double tolerance) {
+        assertTrue(error < tolerance, "relative error " + error + " is not below " + tolerance);
+    }
+
+    @Test
+    void settingTheChoice() {
+        Kernels.set(Kernels.Kind.BLAS);
+        assertEquals(Kernels.Kind.BLAS, Kernels.choice());
+        assertEquals("blas", Kernels.active());
+        Kernels.set(Kernels.Kind.AUTO);
+        assertEquals(Kernels.vectorModulePresent() ? "vector" : "blas", Kernels.active());
+        assertThrows(NullPointerException.class, () -> Kernels.set(null));
+    }
+}
