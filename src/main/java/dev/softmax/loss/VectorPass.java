@@ -28,29 +28,73 @@ final class VectorPass {
     private final int numSamples;
     private final int featureCount;
     private final int classes;
-    /** {@code classes} rounded up to a whole number of {@link FloatKernels#CLASS_GROUP}. */
     private final int paddedClasses;
-    /** {@code d} rounded up to a whole number of vector lanes: the heap row stride. */
     private final int stride;
     private final int subRows;
+    /** The geometry every {@link Parameters} of this pass shares. */
+    private final Parameters geometry;
     private final ThreadLocal<Scratch> scratch;
 
     /** What a pass over a chunk computes. */
     enum Mode { VALUE, VALUE_AND_GRADIENT, PROBABILITIES, HESSIAN_PRODUCT }
 
     /**
-     * The transposed weight matrix and the bias of a parameter vector (or of a direction), padded for the kernels.
-     * Filled by {@link #load} before a pass and only read during it.
+     * The transposed weight matrix and the bias of a parameter vector (or of a direction), padded for the kernels,
+     * with the geometry of the data they multiply. Filled by {@link #load} before a pass and only read during it.
      */
     static final class Parameters {
+        final int featureCount;
+        final int classes;
+        /** {@code classes} rounded up to a whole number of {@link FloatKernels#CLASS_GROUP}. */
+        final int paddedClasses;
+        /** {@code d} rounded up to a whole number of vector lanes: the heap row stride. */
+        final int stride;
+        /** Rows per sub-block: about {@link #SUB_BLOCK_BYTES} of heap rows, a multiple of the row group. */
+        final int subRows;
         final float[] transposedWeights;
         final double[] bias;
         private final float[] staging;
 
-        private Parameters(int paddedClasses, int stride, int featureCount, int classes) {
+        Parameters(int featureCount, int classes) {
+            this.featureCount = featureCount;
+            this.classes = classes;
+            this.paddedClasses = roundUp(classes, FloatKernels.CLASS_GROUP);
+            this.stride = roundUp(featureCount, FloatKernels.lanes());
+            int rows = SUB_BLOCK_BYTES / (4 * stride);
+            this.subRows = Math.max(FloatKernels.ROW_GROUP, rows - rows % FloatKernels.ROW_GROUP);
             transposedWeights = new float[paddedClasses * stride];
             bias = new double[classes];
             staging = new float[featureCount * classes];
+        }
+
+        /** Copies {@code weights [d,K]} transposed and {@code bias [1,K]} (FLOAT, contiguous) in. */
+        void load(INDArray weights, INDArray bias) {
+            float[] w = staging;
+            ((FloatPointer) weights.data().addressPointer()).get(w, 0, w.length);
+            for (int j = 0; j < featureCount; j++) {
+                for (int k = 0; k < classes; k++) {
+                    transposedWeights[k * stride + j] = w[j * classes + k];
+                }
+            }
+            float[] b = new float[classes];
+            ((FloatPointer) bias.data().addressPointer()).get(b, 0, classes);
+            for (int k = 0; k < classes; k++) {
+                this.bias[k] = b[k];
+            }
+        }
+
+        /**
+         * Copies rows {@code [start, start+rows)} of {@code x} ({@code [n,d]}, positioned freely) into
+         * {@code block} with the heap stride.
+         */
+        void loadRows(FloatPointer x, long start, int rows, float[] block) {
+            if (stride == featureCount) {
+                x.position(start * featureCount).get(block, 0, rows * featureCount);
+                return;
+            }
+            for (int i = 0; i < rows; i++) {
+                x.position((start + i) * featureCount).get(block, i * stride, featureCount);
+            }
         }
     }
 
@@ -74,10 +118,10 @@ final class VectorPass {
         this.numSamples = labels.length;
         this.featureCount = (int) features.columns();
         this.classes = classes;
-        this.paddedClasses = roundUp(classes, FloatKernels.CLASS_GROUP);
-        this.stride = roundUp(featureCount, FloatKernels.lanes());
-        int rows = SUB_BLOCK_BYTES / (4 * stride);
-        this.subRows = Math.max(FloatKernels.ROW_GROUP, rows - rows % FloatKernels.ROW_GROUP);
+        this.geometry = new Parameters(featureCount, classes);
+        this.paddedClasses = geometry.paddedClasses;
+        this.stride = geometry.stride;
+        this.subRows = geometry.subRows;
         this.scratch = ThreadLocal.withInitial(Scratch::new);
         if (dataEntries >= WARM_UP_MIN_ELEMENTS) {
             warmUpOnce();
@@ -85,42 +129,31 @@ final class VectorPass {
     }
 
     /** Data of at least this many entries (4 MB of float32) warm the kernels up first; smaller data need not. */
-    private static final long WARM_UP_MIN_ELEMENTS = 1L << 20;
+    static final long WARM_UP_MIN_ELEMENTS = 1L << 20;
     private static final java.util.concurrent.atomic.AtomicBoolean WARM = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
      * Compiles the kernels before the first pass over large data ({@link FloatKernels#warmUp}): about 0.4 s once
      * per JVM, which saved 0.5 s of the first pass over Fashion-MNIST and 1.5 s over CIFAR-10.
      */
-    private static void warmUpOnce() {
+    static void warmUpOnce() {
         if (WARM.compareAndSet(false, true)) {
             FloatKernels.warmUp(20_000);
         }
     }
 
-    private static int roundUp(int value, int multiple) {
+    static int roundUp(int value, int multiple) {
         return (value + multiple - 1) / multiple * multiple;
     }
 
     /** Buffers for {@link #load}. */
     Parameters newParameters() {
-        return new Parameters(paddedClasses, stride, featureCount, classes);
+        return new Parameters(featureCount, classes);
     }
 
     /** Copies {@code weights [d,K]} transposed and {@code bias [1,K]} (FLOAT, contiguous) into {@code into}. */
     void load(INDArray weights, INDArray bias, Parameters into) {
-        float[] w = into.staging;
-        ((FloatPointer) weights.data().addressPointer()).get(w, 0, w.length);
-        for (int j = 0; j < featureCount; j++) {
-            for (int k = 0; k < classes; k++) {
-                into.transposedWeights[k * stride + j] = w[j * classes + k];
-            }
-        }
-        float[] b = new float[classes];
-        ((FloatPointer) bias.data().addressPointer()).get(b, 0, classes);
-        for (int k = 0; k < classes; k++) {
-            into.bias[k] = b[k];
-        }
+        into.load(weights, bias);
     }
 
     /**
@@ -150,7 +183,7 @@ final class VectorPass {
         double loss = 0;
         for (int start = from; start < to; start += subRows) {
             int rows = Math.min(subRows, to - start);
-            loadRows(x, start, rows, s.block);
+            geometry.loadRows(x, start, rows, s.block);
             int padded = roundUp(rows, FloatKernels.ROW_GROUP);
             FloatKernels.multiply(s.block, padded, stride, parameters.transposedWeights, paddedClasses, s.logits);
             switch (mode) {
@@ -184,17 +217,6 @@ final class VectorPass {
             ((FloatPointer) partialBias.data().addressPointer()).put(bias, 0, classes);
         }
         return loss;
-    }
-
-    /** Copies rows {@code [start, start+rows)} of {@code X} into {@code block} with the heap stride. */
-    private void loadRows(FloatPointer x, int start, int rows, float[] block) {
-        if (stride == featureCount) {
-            x.position((long) start * featureCount).get(block, 0, rows * featureCount);
-            return;
-        }
-        for (int i = 0; i < rows; i++) {
-            x.position((long) (start + i) * featureCount).get(block, i * stride, featureCount);
-        }
     }
 
     /** The row factor {@code c_i = s_i n / sum(s)}, 1 without weights. */

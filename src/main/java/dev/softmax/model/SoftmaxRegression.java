@@ -1,8 +1,7 @@
 package dev.softmax.model;
 
-import dev.softmax.Blas;
-import dev.softmax.NativeThreads;
 import dev.softmax.data.FeatureScaler;
+import dev.softmax.loss.Logits;
 import dev.softmax.loss.Softmax;
 import dev.softmax.optim.OptimizationResult;
 import java.util.Arrays;
@@ -12,7 +11,6 @@ import java.util.Optional;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * A trained softmax regression classifier: {@code P(y = k | x) = softmax(s(x) W + b)[k]}, where {@code s} is the
@@ -170,21 +168,7 @@ public final class SoftmaxRegression {
         if (input.isView() || input.ordering() != 'c') {
             input = input.dup('c');
         }
-        int n = (int) input.rows();
-        INDArray logits = Nd4j.createUninitialized(weights.dataType(), n, numClasses());
-        int chunks = NativeThreads.chunkCount(n);
-        INDArray ones = Nd4j.ones(weights.dataType(), NativeThreads.chunkStart(n, chunks, 1) + 1, 1);
-        INDArray features = input;
-        // Chunks of rows on the worker threads, each: the bias as a rank-one GEMM (1 b^T), then X W added.
-        NativeThreads.parallelFor(chunks, c -> {
-            int from = NativeThreads.chunkStart(n, chunks, c);
-            int to = NativeThreads.chunkStart(n, chunks, c + 1);
-            INDArray chunkLogits = logits.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
-            Blas.gemm(false, false, 1.0, ones.get(NDArrayIndex.interval(0, to - from), NDArrayIndex.all()), rawBias,
-                    0.0, chunkLogits);
-            Blas.gemm(false, false, 1.0, features.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()), rawWeights,
-                    1.0, chunkLogits);
-        });
+        INDArray logits = Logits.of(input, rawWeights, rawBias);
         // A NaN or infinite feature makes its row's logits non-finite, so the [n,K] logits are checked instead
         // of another pass over the features; the features are examined only to name the cause.
         if (!Double.isFinite(logits.sumNumber().doubleValue())) {

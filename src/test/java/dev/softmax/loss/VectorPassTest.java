@@ -16,6 +16,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The float32 Vector API passes against the float64 BLAS passes on the same data (cast): value, gradient,
@@ -97,6 +98,30 @@ class VectorPassTest {
         // An operator made with the vector kernels keeps them after the choice changes.
         Kernels.set(Kernels.Kind.BLAS);
         assertBelow(GradientCheck.maxRelativeError(bHv, operator.apply(v), 1e-3), 1e-4);
+    }
+
+    @Test
+    void logitsForPredictionMatchDoublePrecision() {
+        for (int[] shape : new int[][] {{1, 4, 3}, {1001, 37, 7}, {3000, 300, 10}}) {
+            int n = shape[0];
+            int d = shape[1];
+            int k = shape[2];
+            INDArray x = TestProblems.randomFeatures(n, d, 1.0, 40 + d, DataType.DOUBLE);
+            INDArray w = TestProblems.randomVector((long) d * k, 0.5, 41 + d, DataType.DOUBLE).reshape('c', d, k);
+            INDArray b = TestProblems.randomVector(k, 0.5, 42 + d, DataType.DOUBLE).reshape('c', 1, k);
+            INDArray expected = x.mmul(w).addiRowVector(b);
+            Kernels.set(Kernels.Kind.VECTOR);
+            INDArray vector = Logits.of(x.castTo(DataType.FLOAT), w.castTo(DataType.FLOAT), b.castTo(DataType.FLOAT));
+            Kernels.set(Kernels.Kind.BLAS);
+            INDArray blas = Logits.of(x.castTo(DataType.FLOAT), w.castTo(DataType.FLOAT), b.castTo(DataType.FLOAT));
+            INDArray inDouble = Logits.of(x, w, b);
+            // Float32 dot products of up to 300 terms: errors relative to the logits' scale (about 1).
+            assertBelow(GradientCheck.maxRelativeError(expected, vector.castTo(DataType.DOUBLE), 1.0), 1e-5);
+            assertBelow(GradientCheck.maxRelativeError(expected, blas.castTo(DataType.DOUBLE), 1.0), 1e-5);
+            assertBelow(GradientCheck.maxRelativeError(expected, inDouble, 1e-12), 1e-12);
+        }
+        assertThrows(IllegalArgumentException.class, () -> Logits.of(Nd4j.zeros(DataType.FLOAT, 2, 3),
+                Nd4j.zeros(DataType.FLOAT, 4, 2), Nd4j.zeros(DataType.FLOAT, 1, 2)));
     }
 
     @Test

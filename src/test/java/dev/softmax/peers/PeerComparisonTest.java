@@ -47,7 +47,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Smile's L-BFGS; plus Smile's time for 100 iterations. A benchmark, not a timed test: it asserts only that the
  * harness is sound (the optima agree), and writes {@code notebooks-data/runs/peers-<timestamp>/peers.{json,md}}.
  *
- * <p>Run it with {@code mvn -B test -Ppeers} (docs-peers.md). It is tagged {@code peers}, which the default build
+ * <p>Run it with {@code mvn -B test -Ppeers} (README, "Side by side with scikit-learn and Smile"). It is tagged {@code peers}, which the default build
  * excludes. Each peer is skipped, and noted in the report, when it is absent (Smile outside the profile,
  * scikit-learn without {@code python3-sklearn}); the whole test is skipped without Fashion-MNIST.
  *
@@ -517,6 +517,7 @@ class PeerComparisonTest {
         m.put("java", System.getProperty("java.version"));
         m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         m.put("worker_threads", NativeThreads.current());
+        m.put("kernel", dev.softmax.Kernels.active());
         m.put("load_average_start", loadAverage());
         return m;
     }
