@@ -33,6 +33,24 @@ class BlasTest {
         assertTrue(error <= tolerance(type) * scale, "max error " + error);
     }
 
+    @Test
+    void floatDotAccumulatesInDouble() {
+        // 1e8 + 1 is 1e8 in float: a float accumulator loses the ones that follow 1e8 (OpenBLAS's dsdot did).
+        float[] values = new float[10_000];
+        java.util.Arrays.fill(values, 1f);
+        values[0] = 1e8f;
+        values[values.length / 2] = -1e8f;
+        INDArray x = Nd4j.create(values);
+        INDArray ones = Nd4j.ones(DataType.FLOAT, values.length);
+        assertEquals(values.length - 2, Blas.dot(x, ones), 0.0);
+        // On row views, as the loss uses it.
+        INDArray m = Nd4j.ones(DataType.FLOAT, 3, 100);
+        m.putScalar(1, 0, 1e8);
+        m.putScalar(1, 50, -1e8);
+        assertEquals(98, Blas.dot(rows(m, 1, 2), rows(Nd4j.ones(DataType.FLOAT, 4, 100), 3, 4)), 0.0);
+        assertEquals(100 + 98 + 100, Blas.dot(m, Nd4j.ones(DataType.FLOAT, 3, 100)), 0.0);
+    }
+
     @ParameterizedTest
     @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
     void gemmOnViewsMatchesNd4j(DataType type) {

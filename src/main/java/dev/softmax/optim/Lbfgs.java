@@ -5,7 +5,9 @@ import java.util.Deque;
 import java.util.Iterator;
 import java.util.Objects;
 import java.util.Optional;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Limited-memory BFGS: the two-loop recursion over the last {@code m} curvature pairs, with a strong Wolfe line
@@ -70,35 +72,51 @@ public final class Lbfgs implements Optimizer<DifferentiableObjective> {
         double gradNorm = RunMonitor.norm(current.gradient());
         Optional<TerminationReason> reason = monitor.record(0, current.value(), gradNorm, 0, 0, x);
         Deque<Pair> pairs = new ArrayDeque<>();
+        // Work vectors made once: allocating a parameter-sized array costs more than the arithmetic on it here,
+        // and its native memory is only returned when the garbage collector runs.
+        INDArray g = doubles(x);
+        INDArray xDouble = doubles(x);
+        INDArray q = doubles(x);
+        INDArray direction = Nd4j.createUninitialized(x.dataType(), x.shape());
+        INDArray spareS = doubles(x);
+        INDArray spareY = doubles(x);
         int iteration = 0;
         while (reason.isEmpty()) {
             iteration++;
-            INDArray g = Vectors.asDouble(current.gradient());
-            INDArray direction = pairs.isEmpty() ? g.neg() : twoLoop(g, pairs);
+            g.assign(current.gradient());
+            if (pairs.isEmpty()) {
+                direction.assign(g).negi();
+            } else {
+                twoLoop(g, pairs, q);
+                direction.assign(q);
+            }
             double initialStep = pairs.isEmpty() ? Math.min(1.0, 1.0 / gradNorm) : 1.0;
-            WolfeLineSearch.Outcome outcome = lineSearch.search(objective, x, current, direction.castTo(x.dataType()),
-                    initialStep, monitor);
+            WolfeLineSearch.Outcome outcome = lineSearch.search(objective, x, current, direction, initialStep,
+                    monitor);
             int trials = outcome.trials();
             if (!outcome.accepted() && !pairs.isEmpty()) {
                 // The quasi-Newton model may be stale: drop it and try steepest descent once.
                 pairs.clear();
-                outcome = lineSearch.search(objective, x, current, g.neg().castTo(x.dataType()),
-                        Math.min(1.0, 1.0 / gradNorm), monitor);
+                direction.assign(g).negi();
+                outcome = lineSearch.search(objective, x, current, direction, Math.min(1.0, 1.0 / gradNorm),
+                        monitor);
                 trials += outcome.trials();
             }
             if (!outcome.accepted()) {
                 reason = Optional.of(TerminationReason.LINE_SEARCH_FAILED);
                 break;
             }
-            INDArray s = Vectors.asDouble(outcome.point()).sub(Vectors.asDouble(x));
-            INDArray y = Vectors.asDouble(outcome.at().gradient()).sub(g);
+            INDArray s = spareS.assign(outcome.point());
+            Vectors.axpy(-1, xDouble.assign(x), s);
+            INDArray y = spareY.assign(outcome.at().gradient());
+            Vectors.axpy(-1, g, y);
             double sy = Vectors.dot(s, y);
             double yy = Vectors.dot(y, y);
             if (sy > SKIP * yy && Double.isFinite(sy)) {
-                if (pairs.size() == historySize) {
-                    pairs.removeFirst();
-                }
+                Pair dropped = pairs.size() == historySize ? pairs.removeFirst() : null;
                 pairs.addLast(new Pair(s, y, 1.0 / sy));
+                spareS = dropped != null ? dropped.s : doubles(x);
+                spareY = dropped != null ? dropped.y : doubles(x);
             }
             x = outcome.point();
             current = outcome.at();
@@ -108,26 +126,31 @@ public final class Lbfgs implements Optimizer<DifferentiableObjective> {
         return monitor.result(x, current.value(), reason.get());
     }
 
-    /** {@code -H g} by the two-loop recursion; {@code pairs} oldest first, non-empty. */
-    private static INDArray twoLoop(INDArray g, Deque<Pair> pairs) {
-        INDArray q = g.dup();
+    /** A DOUBLE array of {@code x}'s shape, uninitialised. */
+    private static INDArray doubles(INDArray x) {
+        return Nd4j.createUninitialized(DataType.DOUBLE, x.shape());
+    }
+
+    /** {@code q = -H g} by the two-loop recursion, in place; {@code pairs} oldest first, non-empty. */
+    private static void twoLoop(INDArray g, Deque<Pair> pairs, INDArray q) {
+        q.assign(g);
         double[] alpha = new double[pairs.size()];
         int i = pairs.size();
         for (Iterator<Pair> it = pairs.descendingIterator(); it.hasNext(); ) {
             Pair pair = it.next();
             i--;
             alpha[i] = pair.rho * Vectors.dot(pair.s, q);
-            q.subi(pair.y.mul(alpha[i]));
+            Vectors.axpy(-alpha[i], pair.y, q);
         }
         Pair newest = pairs.getLast();
         double gamma = 1.0 / (newest.rho * Vectors.dot(newest.y, newest.y));
-        INDArray r = q.muli(gamma);
+        q.muli(gamma);
         i = 0;
         for (Pair pair : pairs) {
-            double beta = pair.rho * Vectors.dot(pair.y, r);
-            r.addi(pair.s.mul(alpha[i] - beta));
+            double beta = pair.rho * Vectors.dot(pair.y, q);
+            Vectors.axpy(alpha[i] - beta, pair.s, q);
             i++;
         }
-        return r.negi();
+        q.negi();
     }
 }

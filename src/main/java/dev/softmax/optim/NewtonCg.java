@@ -128,7 +128,7 @@ public final class NewtonCg implements Optimizer<TwiceDifferentiableObjective> {
                 return new CgResult(steps == 1 ? z : p, steps);
             }
             double alpha = rz / curvature;
-            p.addi(d.mul(alpha));
+            Vectors.axpy(alpha, d, p);
             r.subi(hd.muli(alpha));
             if (RunMonitor.norm(r) <= tolerance) {
                 break;

@@ -34,7 +34,8 @@ final class NewtonLineSearch {
         double rounding = Vectors.roundingTolerance(x);
         double step = 1.0;
         for (int trial = 1; trial <= maxTrials; trial++) {
-            INDArray candidate = x.add(direction.mul(step));
+            INDArray candidate = x.dup();
+            Vectors.axpy(step, direction, candidate);
             ValueAndGradient at = objective.valueAndGradient(candidate);
             monitor.countValueAndGradient();
             double value = at.value();

@@ -3,7 +3,6 @@ package dev.softmax.optim;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -91,6 +90,6 @@ public final class RunMonitor {
 
     /** Euclidean norm of a vector, accumulated in double whatever the vector's type. */
     public static double norm(INDArray vector) {
-        return vector.castTo(DataType.DOUBLE).norm2Number().doubleValue();
+        return Vectors.norm(vector);
     }
 }

@@ -1,5 +1,6 @@
 package dev.softmax.optim;
 
+import dev.softmax.Blas;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -10,8 +11,15 @@ final class Vectors {
     private Vectors() {
     }
 
-    /** {@code a . b} accumulated in double (BLAS {@code ddot} on DOUBLE inputs, a cast first otherwise). */
+    /**
+     * {@code a . b} accumulated in double: BLAS {@code ddot}, or {@code dsdot} on two contiguous FLOAT vectors
+     * (no cast: allocating a parameter-sized array costs about 0.15 to 0.36 ms here, more than the product);
+     * mixed types are cast first.
+     */
     static double dot(INDArray a, INDArray b) {
+        if (a.dataType() == b.dataType() && isBlasVector(a) && isBlasVector(b)) {
+            return Blas.dot(a, b);
+        }
         INDArray x = a.dataType() == DataType.DOUBLE ? a : a.castTo(DataType.DOUBLE);
         INDArray y = b.dataType() == DataType.DOUBLE ? b : b.castTo(DataType.DOUBLE);
         return Nd4j.getBlasWrapper().dot(flat(x), flat(y));
@@ -34,6 +42,29 @@ final class Vectors {
     /** {@code a} as a DOUBLE array (itself when it already is). */
     static INDArray asDouble(INDArray a) {
         return a.dataType() == DataType.DOUBLE ? a : a.castTo(DataType.DOUBLE);
+    }
+
+    /** Euclidean norm accumulated in double, without a copy for contiguous FLOAT or DOUBLE vectors. */
+    static double norm(INDArray a) {
+        if (isBlasVector(a)) {
+            return Math.sqrt(Blas.dot(a, a));
+        }
+        return a.castTo(DataType.DOUBLE).norm2Number().doubleValue();
+    }
+
+    /** {@code y += alpha x} in place (same type and length, contiguous); ND4J arithmetic otherwise. */
+    static void axpy(double alpha, INDArray x, INDArray y) {
+        if (x.dataType() == y.dataType() && isBlasVector(x) && isBlasVector(y)) {
+            Blas.axpy(alpha, x, y);
+        } else {
+            y.addi(x.mul(alpha));
+        }
+    }
+
+    private static boolean isBlasVector(INDArray a) {
+        DataType type = a.dataType();
+        return (type == DataType.FLOAT || type == DataType.DOUBLE) && a.ordering() == 'c'
+                && (a.length() <= 1 || a.elementWiseStride() == 1);
     }
 
     private static INDArray flat(INDArray a) {

@@ -194,7 +194,8 @@ public record WolfeLineSearch(double c1, double c2, int maxEvaluations, double m
         }
 
         Trial evaluate(double step) {
-            INDArray point = x.add(direction.mul(step));
+            INDArray point = x.dup();
+            Vectors.axpy(step, direction, point);
             ValueAndGradient at = objective.valueAndGradient(point);
             monitor.countValueAndGradient();
             count++;
