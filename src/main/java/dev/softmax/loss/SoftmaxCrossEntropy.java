@@ -50,6 +50,11 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * The {@code [n,K]} work buffers are allocated once and reused by every call, so one instance must not be used
  * from several threads at once.
  *
+ * <p>For float32 data, when {@link Kernels#useVector()} holds, the same chunks run on the JDK's Vector API instead
+ * (see {@link #kernel()}): each sub-block of rows is copied to the heap once and both products, the softmax and the
+ * loss are computed on it there, in one pass over {@code X}, with the row-wise arithmetic in double. The chunks and
+ * their order are the same, so results are again the same for any thread count.
+ *
  * <h2>Second derivatives</h2>
  * With {@code V = [dW; db^T]} a direction in θ's layout, the Hessian-vector product is (scikit-learn's
  * multinomial {@code hessp} derivation): {@code T = X dW + 1 db^T}, {@code R = P * (T - rowsum(P * T))},
