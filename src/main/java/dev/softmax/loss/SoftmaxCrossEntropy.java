@@ -357,7 +357,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         INDArray bias = layout.bias(flat);
         VectorPass vector = vectorPass();
         if (vector != null) {
-            vector.load(weights, bias, vectorTheta);
+            vectorTheta.load(weights, bias);
             NativeThreads.parallelFor(w.chunks.length, c -> w.chunkLoss[c] = vector.run(VectorPass.Mode.VALUE,
                     w.chunks[c].from, w.chunks[c].to, vectorTheta, featureScale, null, null, null));
             return dataTerm(w) + penalty(weights);
@@ -390,7 +390,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         INDArray bias = layout.bias(flat);
         VectorPass vector = vectorPass();
         if (vector != null) {
-            vector.load(weights, bias, vectorTheta);
+            vectorTheta.load(weights, bias);
         }
         NativeThreads.parallelFor(w.chunks.length, c -> {
             Chunk chunk = w.chunks[c];
@@ -610,7 +610,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         VectorPass vector = vectorPass();
         if (vector != null) {
             INDArray p = Nd4j.createUninitialized(DataType.FLOAT, numSamples, layout.classes());
-            vector.load(weights, bias, vectorTheta);
+            vectorTheta.load(weights, bias);
             NativeThreads.parallelFor(w.chunks.length, c -> vector.run(VectorPass.Mode.PROBABILITIES,
                     w.chunks[c].from, w.chunks[c].to, vectorTheta, featureScale, p, null, null));
             return p;
@@ -685,7 +685,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             INDArray db = layout.bias(flat);
             Workspace w = workspace();
             if (vector != null) {
-                vector.load(dW, db, vectorDirection);
+                vectorDirection.load(dW, db);
             }
             NativeThreads.parallelFor(w.chunks.length, c -> {
                 Chunk chunk = w.chunks[c];

@@ -40,7 +40,7 @@ final class VectorPass {
 
     /**
      * The transposed weight matrix and the bias of a parameter vector (or of a direction), padded for the kernels,
-     * with the geometry of the data they multiply. Filled by {@link #load} before a pass and only read during it.
+     * with the geometry of the data they multiply. Filled by {@code load} before a pass and only read during it.
      */
     static final class Parameters {
         final int featureCount;
@@ -146,14 +146,9 @@ final class VectorPass {
         return (value + multiple - 1) / multiple * multiple;
     }
 
-    /** Buffers for {@link #load}. */
+    /** Buffers for {@link Parameters#load}, of this pass's geometry. */
     Parameters newParameters() {
         return new Parameters(featureCount, classes);
-    }
-
-    /** Copies {@code weights [d,K]} transposed and {@code bias [1,K]} (FLOAT, contiguous) into {@code into}. */
-    void load(INDArray weights, INDArray bias, Parameters into) {
-        into.load(weights, bias);
     }
 
     /**
