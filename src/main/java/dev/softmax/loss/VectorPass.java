@@ -31,8 +31,6 @@ final class VectorPass {
     private final int paddedClasses;
     private final int stride;
     private final int subRows;
-    /** The geometry every {@link Parameters} of this pass shares. */
-    private final Parameters geometry;
     private final ThreadLocal<Scratch> scratch;
 
     /** What a pass over a chunk computes. */
@@ -58,10 +56,9 @@ final class VectorPass {
         Parameters(int featureCount, int classes) {
             this.featureCount = featureCount;
             this.classes = classes;
-            this.paddedClasses = roundUp(classes, FloatKernels.CLASS_GROUP);
-            this.stride = roundUp(featureCount, FloatKernels.lanes());
-            int rows = SUB_BLOCK_BYTES / (4 * stride);
-            this.subRows = Math.max(FloatKernels.ROW_GROUP, rows - rows % FloatKernels.ROW_GROUP);
+            this.paddedClasses = paddedClasses(classes);
+            this.stride = stride(featureCount);
+            this.subRows = subRows(stride);
             transposedWeights = new float[paddedClasses * stride];
             bias = new double[classes];
             staging = new float[featureCount * classes];
@@ -88,13 +85,34 @@ final class VectorPass {
          * {@code block} with the heap stride.
          */
         void loadRows(FloatPointer x, long start, int rows, float[] block) {
-            if (stride == featureCount) {
-                x.position(start * featureCount).get(block, 0, rows * featureCount);
-                return;
-            }
-            for (int i = 0; i < rows; i++) {
-                x.position((start + i) * featureCount).get(block, i * stride, featureCount);
-            }
+            VectorPass.loadRows(x, start, rows, block, featureCount, stride);
+        }
+    }
+
+    /** {@code classes} rounded up to a whole number of {@link FloatKernels#CLASS_GROUP}. */
+    static int paddedClasses(int classes) {
+        return roundUp(classes, FloatKernels.CLASS_GROUP);
+    }
+
+    /** {@code d} rounded up to a whole number of vector lanes: the heap row stride. */
+    static int stride(int featureCount) {
+        return roundUp(featureCount, FloatKernels.lanes());
+    }
+
+    /** Rows per sub-block: about {@link #SUB_BLOCK_BYTES} of heap rows, a multiple of the row group. */
+    static int subRows(int stride) {
+        int rows = SUB_BLOCK_BYTES / (4 * stride);
+        return Math.max(FloatKernels.ROW_GROUP, rows - rows % FloatKernels.ROW_GROUP);
+    }
+
+    /** Copies rows {@code [start, start+rows)} of {@code x} into {@code block} with the heap stride. */
+    private static void loadRows(FloatPointer x, long start, int rows, float[] block, int featureCount, int stride) {
+        if (stride == featureCount) {
+            x.position(start * featureCount).get(block, 0, rows * featureCount);
+            return;
+        }
+        for (int i = 0; i < rows; i++) {
+            x.position((start + i) * featureCount).get(block, i * stride, featureCount);
         }
     }
 
@@ -118,10 +136,9 @@ final class VectorPass {
         this.numSamples = labels.length;
         this.featureCount = (int) features.columns();
         this.classes = classes;
-        this.geometry = new Parameters(featureCount, classes);
-        this.paddedClasses = geometry.paddedClasses;
-        this.stride = geometry.stride;
-        this.subRows = geometry.subRows;
+        this.paddedClasses = paddedClasses(classes);
+        this.stride = stride(featureCount);
+        this.subRows = subRows(stride);
         this.scratch = ThreadLocal.withInitial(Scratch::new);
         if (dataEntries >= WARM_UP_MIN_ELEMENTS) {
             warmUpOnce();
@@ -178,7 +195,7 @@ final class VectorPass {
         double loss = 0;
         for (int start = from; start < to; start += subRows) {
             int rows = Math.min(subRows, to - start);
-            geometry.loadRows(x, start, rows, s.block);
+            loadRows(x, start, rows, s.block, featureCount, stride);
             int padded = roundUp(rows, FloatKernels.ROW_GROUP);
             FloatKernels.multiply(s.block, padded, stride, parameters.transposedWeights, paddedClasses, s.logits);
             switch (mode) {
