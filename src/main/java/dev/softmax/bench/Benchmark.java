@@ -136,7 +136,10 @@ public final class Benchmark {
         return Arrays.stream(sums).sum();
     }
 
-    /** One epoch of mini-batch SGD (the updates only, no full evaluation), in a fixed shuffled order. */
+    /**
+     * One epoch of mini-batch SGD (the updates only, no full evaluation), in a fixed shuffled order, with plain
+     * SGD's update ({@link dev.softmax.optim.MiniBatchSgd}).
+     */
     private Object sgdEpoch(SoftmaxCrossEntropy objective, INDArray x) {
         int n = objective.numSamples();
         List<Integer> order = new ArrayList<>(n);
@@ -149,7 +152,7 @@ public final class Benchmark {
         for (int from = 0; from < n; from += batch) {
             int[] batchRows = Arrays.copyOfRange(rows, from, Math.min(n, from + batch));
             ValueAndGradient vg = objective.batch(batchRows).valueAndGradient(x);
-            x.subi(vg.gradient().muli(0.01));
+            Blas.axpy(-0.01, vg.gradient(), x);
         }
         return x;
     }

@@ -32,7 +32,7 @@ final class FloatKernels {
      * CIFAR-10-sized data take 2 s instead of 0.1 s.
      */
     static void warmUp(int calls) {
-        int stride = lanes();
+        int stride = 2 * lanes();
         int classes = 2 * CLASS_GROUP;
         float[] x = new float[ROW_GROUP * stride];
         float[] wt = new float[classes * stride];
@@ -41,7 +41,7 @@ final class FloatKernels {
         for (int i = 0; i < calls; i++) {
             multiply(x, ROW_GROUP, stride, wt, classes, z);
             accumulateTransposed(x, ROW_GROUP, stride, z, classes, gt);
-            accumulate5(x, ROW_GROUP, stride, z, classes, 0, gt);
+            accumulate5(x, ROW_GROUP, stride, z, classes, 0, gt, 0);
         }
     }
 
@@ -121,85 +121,138 @@ final class FloatKernels {
         z[at + 4] = a4.reduceLanes(VectorOperators.ADD);
     }
 
-    /** {@code gt_k += sum_r r[r][k] x_r} over {@code rows} rows, for every class. */
+    /**
+     * {@code gt_k += sum_r r[r][k] x_r} over {@code rows} rows, for every class. Each pass over the rows covers two
+     * vector widths of features, so a broadcast residual feeds two multiply-adds: one load per multiply-add kept
+     * the load ports, not the multipliers, the limit (10% slower on CIFAR-10-sized blocks).
+     */
     static void accumulateTransposed(float[] x, int rows, int stride, float[] r, int classes, float[] gt) {
+        int step = SPECIES.length();
         int k = 0;
         for (; k + 2 * CLASS_GROUP <= classes; k += 2 * CLASS_GROUP) {
-            accumulate10(x, rows, stride, r, classes, k, gt);
+            int j = 0;
+            for (; j + 2 * step <= stride; j += 2 * step) {
+                accumulate10(x, rows, stride, r, classes, k, gt, j, j + step);
+            }
+            if (j < stride) {
+                accumulate5(x, rows, stride, r, classes, k, gt, j);
+                accumulate5(x, rows, stride, r, classes, k + CLASS_GROUP, gt, j);
+            }
         }
         for (; k < classes; k += CLASS_GROUP) {
-            accumulate5(x, rows, stride, r, classes, k, gt);
-        }
-    }
-
-    private static void accumulate10(float[] x, int rows, int stride, float[] r, int classes, int k0, float[] gt) {
-        int step = SPECIES.length();
-        int g0 = k0 * stride;
-        for (int j = 0; j < stride; j += step) {
-            FloatVector s0 = FloatVector.fromArray(SPECIES, gt, g0 + j);
-            FloatVector s1 = FloatVector.fromArray(SPECIES, gt, g0 + stride + j);
-            FloatVector s2 = FloatVector.fromArray(SPECIES, gt, g0 + 2 * stride + j);
-            FloatVector s3 = FloatVector.fromArray(SPECIES, gt, g0 + 3 * stride + j);
-            FloatVector s4 = FloatVector.fromArray(SPECIES, gt, g0 + 4 * stride + j);
-            FloatVector s5 = FloatVector.fromArray(SPECIES, gt, g0 + 5 * stride + j);
-            FloatVector s6 = FloatVector.fromArray(SPECIES, gt, g0 + 6 * stride + j);
-            FloatVector s7 = FloatVector.fromArray(SPECIES, gt, g0 + 7 * stride + j);
-            FloatVector s8 = FloatVector.fromArray(SPECIES, gt, g0 + 8 * stride + j);
-            FloatVector s9 = FloatVector.fromArray(SPECIES, gt, g0 + 9 * stride + j);
-            for (int i = 0; i < rows; i++) {
-                FloatVector xi = FloatVector.fromArray(SPECIES, x, i * stride + j);
-                int at = i * classes + k0;
-                s0 = xi.fma(FloatVector.broadcast(SPECIES, r[at]), s0);
-                s1 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 1]), s1);
-                s2 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 2]), s2);
-                s3 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 3]), s3);
-                s4 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 4]), s4);
-                s5 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 5]), s5);
-                s6 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 6]), s6);
-                s7 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 7]), s7);
-                s8 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 8]), s8);
-                s9 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 9]), s9);
+            for (int j = 0; j < stride; j += step) {
+                accumulate5(x, rows, stride, r, classes, k, gt, j);
             }
-            s0.intoArray(gt, g0 + j);
-            s1.intoArray(gt, g0 + stride + j);
-            s2.intoArray(gt, g0 + 2 * stride + j);
-            s3.intoArray(gt, g0 + 3 * stride + j);
-            s4.intoArray(gt, g0 + 4 * stride + j);
-            s5.intoArray(gt, g0 + 5 * stride + j);
-            s6.intoArray(gt, g0 + 6 * stride + j);
-            s7.intoArray(gt, g0 + 7 * stride + j);
-            s8.intoArray(gt, g0 + 8 * stride + j);
-            s9.intoArray(gt, g0 + 9 * stride + j);
         }
     }
 
-    private static void accumulate5(float[] x, int rows, int stride, float[] r, int classes, int k0, float[] gt) {
-        int step = SPECIES.length();
+    /** Classes {@code k0..k0+9}, features {@code [j, j+lanes)} and {@code [i, i+lanes)}. */
+    private static void accumulate10(float[] x, int rows, int stride, float[] r, int classes, int k0, float[] gt,
+                                     int j, int i2) {
+        int g0 = k0 * stride;
+        FloatVector s0 = FloatVector.fromArray(SPECIES, gt, g0 + j);
+        FloatVector s1 = FloatVector.fromArray(SPECIES, gt, g0 + stride + j);
+        FloatVector s2 = FloatVector.fromArray(SPECIES, gt, g0 + 2 * stride + j);
+        FloatVector s3 = FloatVector.fromArray(SPECIES, gt, g0 + 3 * stride + j);
+        FloatVector s4 = FloatVector.fromArray(SPECIES, gt, g0 + 4 * stride + j);
+        FloatVector s5 = FloatVector.fromArray(SPECIES, gt, g0 + 5 * stride + j);
+        FloatVector s6 = FloatVector.fromArray(SPECIES, gt, g0 + 6 * stride + j);
+        FloatVector s7 = FloatVector.fromArray(SPECIES, gt, g0 + 7 * stride + j);
+        FloatVector s8 = FloatVector.fromArray(SPECIES, gt, g0 + 8 * stride + j);
+        FloatVector s9 = FloatVector.fromArray(SPECIES, gt, g0 + 9 * stride + j);
+        FloatVector u0 = FloatVector.fromArray(SPECIES, gt, g0 + i2);
+        FloatVector u1 = FloatVector.fromArray(SPECIES, gt, g0 + stride + i2);
+        FloatVector u2 = FloatVector.fromArray(SPECIES, gt, g0 + 2 * stride + i2);
+        FloatVector u3 = FloatVector.fromArray(SPECIES, gt, g0 + 3 * stride + i2);
+        FloatVector u4 = FloatVector.fromArray(SPECIES, gt, g0 + 4 * stride + i2);
+        FloatVector u5 = FloatVector.fromArray(SPECIES, gt, g0 + 5 * stride + i2);
+        FloatVector u6 = FloatVector.fromArray(SPECIES, gt, g0 + 6 * stride + i2);
+        FloatVector u7 = FloatVector.fromArray(SPECIES, gt, g0 + 7 * stride + i2);
+        FloatVector u8 = FloatVector.fromArray(SPECIES, gt, g0 + 8 * stride + i2);
+        FloatVector u9 = FloatVector.fromArray(SPECIES, gt, g0 + 9 * stride + i2);
+        for (int i = 0; i < rows; i++) {
+            FloatVector xa = FloatVector.fromArray(SPECIES, x, i * stride + j);
+            FloatVector xb = FloatVector.fromArray(SPECIES, x, i * stride + i2);
+            int at = i * classes + k0;
+            FloatVector b = FloatVector.broadcast(SPECIES, r[at]);
+            s0 = xa.fma(b, s0);
+            u0 = xb.fma(b, u0);
+            b = FloatVector.broadcast(SPECIES, r[at + 1]);
+            s1 = xa.fma(b, s1);
+            u1 = xb.fma(b, u1);
+            b = FloatVector.broadcast(SPECIES, r[at + 2]);
+            s2 = xa.fma(b, s2);
+            u2 = xb.fma(b, u2);
+            b = FloatVector.broadcast(SPECIES, r[at + 3]);
+            s3 = xa.fma(b, s3);
+            u3 = xb.fma(b, u3);
+            b = FloatVector.broadcast(SPECIES, r[at + 4]);
+            s4 = xa.fma(b, s4);
+            u4 = xb.fma(b, u4);
+            b = FloatVector.broadcast(SPECIES, r[at + 5]);
+            s5 = xa.fma(b, s5);
+            u5 = xb.fma(b, u5);
+            b = FloatVector.broadcast(SPECIES, r[at + 6]);
+            s6 = xa.fma(b, s6);
+            u6 = xb.fma(b, u6);
+            b = FloatVector.broadcast(SPECIES, r[at + 7]);
+            s7 = xa.fma(b, s7);
+            u7 = xb.fma(b, u7);
+            b = FloatVector.broadcast(SPECIES, r[at + 8]);
+            s8 = xa.fma(b, s8);
+            u8 = xb.fma(b, u8);
+            b = FloatVector.broadcast(SPECIES, r[at + 9]);
+            s9 = xa.fma(b, s9);
+            u9 = xb.fma(b, u9);
+        }
+        s0.intoArray(gt, g0 + j);
+        s1.intoArray(gt, g0 + stride + j);
+        s2.intoArray(gt, g0 + 2 * stride + j);
+        s3.intoArray(gt, g0 + 3 * stride + j);
+        s4.intoArray(gt, g0 + 4 * stride + j);
+        s5.intoArray(gt, g0 + 5 * stride + j);
+        s6.intoArray(gt, g0 + 6 * stride + j);
+        s7.intoArray(gt, g0 + 7 * stride + j);
+        s8.intoArray(gt, g0 + 8 * stride + j);
+        s9.intoArray(gt, g0 + 9 * stride + j);
+        u0.intoArray(gt, g0 + i2);
+        u1.intoArray(gt, g0 + stride + i2);
+        u2.intoArray(gt, g0 + 2 * stride + i2);
+        u3.intoArray(gt, g0 + 3 * stride + i2);
+        u4.intoArray(gt, g0 + 4 * stride + i2);
+        u5.intoArray(gt, g0 + 5 * stride + i2);
+        u6.intoArray(gt, g0 + 6 * stride + i2);
+        u7.intoArray(gt, g0 + 7 * stride + i2);
+        u8.intoArray(gt, g0 + 8 * stride + i2);
+        u9.intoArray(gt, g0 + 9 * stride + i2);
+    }
+
+    /** Classes {@code k0..k0+4}, features {@code [j, j+lanes)}. */
+    private static void accumulate5(float[] x, int rows, int stride, float[] r, int classes, int k0, float[] gt,
+                                    int j) {
         int g0 = k0 * stride;
         int g1 = g0 + stride;
         int g2 = g1 + stride;
         int g3 = g2 + stride;
         int g4 = g3 + stride;
-        for (int j = 0; j < stride; j += step) {
-            FloatVector s0 = FloatVector.fromArray(SPECIES, gt, g0 + j);
-            FloatVector s1 = FloatVector.fromArray(SPECIES, gt, g1 + j);
-            FloatVector s2 = FloatVector.fromArray(SPECIES, gt, g2 + j);
-            FloatVector s3 = FloatVector.fromArray(SPECIES, gt, g3 + j);
-            FloatVector s4 = FloatVector.fromArray(SPECIES, gt, g4 + j);
-            for (int i = 0; i < rows; i++) {
-                FloatVector xi = FloatVector.fromArray(SPECIES, x, i * stride + j);
-                int at = i * classes + k0;
-                s0 = xi.fma(FloatVector.broadcast(SPECIES, r[at]), s0);
-                s1 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 1]), s1);
-                s2 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 2]), s2);
-                s3 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 3]), s3);
-                s4 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 4]), s4);
-            }
-            s0.intoArray(gt, g0 + j);
-            s1.intoArray(gt, g1 + j);
-            s2.intoArray(gt, g2 + j);
-            s3.intoArray(gt, g3 + j);
-            s4.intoArray(gt, g4 + j);
+        FloatVector s0 = FloatVector.fromArray(SPECIES, gt, g0 + j);
+        FloatVector s1 = FloatVector.fromArray(SPECIES, gt, g1 + j);
+        FloatVector s2 = FloatVector.fromArray(SPECIES, gt, g2 + j);
+        FloatVector s3 = FloatVector.fromArray(SPECIES, gt, g3 + j);
+        FloatVector s4 = FloatVector.fromArray(SPECIES, gt, g4 + j);
+        for (int i = 0; i < rows; i++) {
+            FloatVector xi = FloatVector.fromArray(SPECIES, x, i * stride + j);
+            int at = i * classes + k0;
+            s0 = xi.fma(FloatVector.broadcast(SPECIES, r[at]), s0);
+            s1 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 1]), s1);
+            s2 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 2]), s2);
+            s3 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 3]), s3);
+            s4 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 4]), s4);
         }
+        s0.intoArray(gt, g0 + j);
+        s1.intoArray(gt, g1 + j);
+        s2.intoArray(gt, g2 + j);
+        s3.intoArray(gt, g3 + j);
+        s4.intoArray(gt, g4 + j);
     }
 }

@@ -52,8 +52,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *
  * <p>For float32 data, when {@link Kernels#useVector()} holds, the same chunks run on the JDK's Vector API instead
  * (see {@link #kernel()}): each sub-block of rows is copied to the heap once and both products, the softmax and the
- * loss are computed on it there, in one pass over {@code X}, with the row-wise arithmetic in double. The chunks and
- * their order are the same, so results are again the same for any thread count.
+ * loss are computed on it there, in one pass over {@code X}, with the row-wise arithmetic in double. Chunks start at
+ * 64 rows there ({@code VectorPass.chunkCount}) and depend on the shape only, so results are again the same for any
+ * thread count.
  *
  * <h2>Second derivatives</h2>
  * With {@code V = [dW; db^T]} a direction in θ's layout, the Hessian-vector product is (scikit-learn's
@@ -123,6 +124,15 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     private final double weightScale;
     /** {@code [n,1]} column {@code c_i = s_i * weightScale} in the features' type, or {@code null} when unweighted. */
     private final INDArray rowScale;
+    /**
+     * For a batch: the objective made with a constructor, whose rows it holds (a batch of a batch too), else
+     * {@code null}.
+     */
+    private SoftmaxCrossEntropy root;
+    /** For a batch: row {@code i} is row {@code rootRows[i]} of {@link #root}'s data; {@code null} for a root. */
+    private int[] rootRows;
+    /** For a batch: whether its own features, targets and row factors hold its rows now ({@link #gather}). */
+    private boolean gathered;
 
     /**
      * @param features {@code X [n,d]}, float or double; kept by reference, not copied, and never mutated
@@ -259,6 +269,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
 
     /** The same objective with another dense-Hessian memory budget (shares the data, which is not copied). */
     public SoftmaxCrossEntropy withHessianBudget(long bytes) {
+        gather();
         if (bytes <= 0) {
             throw new IllegalArgumentException("hessianBudgetBytes must be > 0, got " + bytes);
         }
@@ -353,15 +364,16 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         checkTheta(theta);
         INDArray flat = contiguous(theta);
         Workspace w = workspace();
-        INDArray weights = layout.weights(flat);
-        INDArray bias = layout.bias(flat);
         VectorPass vector = vectorPass();
         if (vector != null) {
-            vectorTheta.load(weights, bias);
+            vectorTheta.loadPacked(flat);
             NativeThreads.parallelFor(w.chunks.length, c -> w.chunkLoss[c] = vector.run(VectorPass.Mode.VALUE,
-                    w.chunks[c].from, w.chunks[c].to, vectorTheta, featureScale, null, null, null));
-            return dataTerm(w) + penalty(weights);
+                    w.chunks[c].from, w.chunks[c].to, vectorTheta, featureScale, null, null, null, 0));
+            return dataTerm(w) + 0.5 * lambda * vectorTheta.weightsSquaredNorm;
         }
+        gather();
+        INDArray weights = layout.weights(flat);
+        INDArray bias = layout.bias(flat);
         NativeThreads.parallelFor(w.chunks.length, c -> {
             double loss = 0;
             for (Block block : w.chunks[c].blocks) {
@@ -386,19 +398,24 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         checkTheta(theta);
         INDArray flat = contiguous(theta);
         Workspace w = workspace();
-        INDArray weights = layout.weights(flat);
-        INDArray bias = layout.bias(flat);
+        INDArray gradient = reusedGradient != null && reusedGradient.dataType() == theta.dataType() ? reusedGradient
+                : layout.zeros(theta.dataType());
         VectorPass vector = vectorPass();
         if (vector != null) {
-            vectorTheta.load(weights, bias);
+            // No views of θ or of the gradient (each costs 10 to 40 us, as much as a batch's pass): θ is read in one
+            // copy, and the penalty's derivative rides on the first chunk's partial.
+            vectorTheta.loadPacked(flat);
+            NativeThreads.parallelFor(w.chunks.length, c -> w.chunkLoss[c] = vector.run(
+                    VectorPass.Mode.VALUE_AND_GRADIENT, w.chunks[c].from, w.chunks[c].to, vectorTheta, featureScale,
+                    null, w.chunks[c].partialWeights, w.chunks[c].partialBias, c == 0 ? lambda : 0));
+            sumPartials(w, gradient);
+            return new ValueAndGradient(dataTerm(w) + 0.5 * lambda * vectorTheta.weightsSquaredNorm, gradient);
         }
+        gather();
+        INDArray weights = layout.weights(flat);
+        INDArray bias = layout.bias(flat);
         NativeThreads.parallelFor(w.chunks.length, c -> {
             Chunk chunk = w.chunks[c];
-            if (vector != null) {
-                w.chunkLoss[c] = vector.run(VectorPass.Mode.VALUE_AND_GRADIENT, chunk.from, chunk.to, vectorTheta,
-                        featureScale, null, chunk.partialWeights, chunk.partialBias);
-                return;
-            }
             double loss = 0;
             boolean first = true;
             for (Block block : chunk.blocks) {
@@ -411,8 +428,6 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             }
             w.chunkLoss[c] = loss;
         });
-        INDArray gradient = reusedGradient != null && reusedGradient.dataType() == theta.dataType() ? reusedGradient
-                : layout.zeros(theta.dataType());
         sumPartials(w, gradient);
         double value = dataTerm(w) + penalty(weights);
         if (lambda != 0) {
@@ -424,8 +439,10 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     /**
      * {@inheritDoc}
      *
-     * <p>The batch is a {@code SoftmaxCrossEntropy} on a copy of the selected rows (one memory copy per row), with
-     * the same {@code lambda} and Hessian budget. The returned object and its buffers are reused by the next call
+     * <p>The batch is a {@code SoftmaxCrossEntropy} on the selected rows, with the same {@code lambda} and Hessian
+     * budget. With the vector kernels ({@link #kernel()}) its value and gradient read the rows straight from this
+     * objective's features into the kernels' blocks; anything else (BLAS kernels, Hessians, another batch's
+     * copies) first copies the rows into the batch (one memory copy per row), once per batch. The returned object and its buffers are reused by the next call
      * with the same number of rows, so use a batch before asking for the next one (as stochastic optimizers do);
      * this keeps an SGD epoch free of per-batch allocation. That includes the gradient its
      * {@link #valueAndGradient} returns, which the batch's next evaluation overwrites (allocating it took 0.36 ms
@@ -462,18 +479,40 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             batch.reusedGradient = layout.zeros(features.dataType());
         }
         // Fill the reused buffers: only the rows move (no objective, no workspace, no native allocation per batch).
-        gatherRows(features, rowIndices, batch.features);
-        gatherRows(target, rowIndices, batch.target);
+        if (batch.rootRows == null) {
+            batch.rootRows = new int[m];
+        }
+        batch.root = rootRows == null ? this : root;
         for (int i = 0; i < m; i++) {
+            batch.rootRows[i] = rootRows == null ? rowIndices[i] : rootRows[rowIndices[i]];
             batch.labels[i] = labels[rowIndices[i]];
             if (sampleWeights != null) {
                 batch.sampleWeights[i] = sampleWeights[rowIndices[i]];
             }
         }
-        if (rowScale != null) {
-            gatherRows(rowScale, rowIndices, batch.rowScale);
+        batch.gathered = false;
+        if (batch.vectorPass() == null) {
+            batch.gather();
         }
         return batch;
+    }
+
+    /**
+     * Copies a batch's rows of the root objective's features, targets and row factors into the batch's own arrays,
+     * unless done already since {@link #batch} filled it: the vector kernels read the rows straight from the root's
+     * features ({@link VectorPass} with a row map), so a batch evaluated only by them never copies its rows twice.
+     * Everything else that reads the batch's arrays calls this first.
+     */
+    private void gather() {
+        if (rootRows == null || gathered) {
+            return;
+        }
+        gatherRows(root.features, rootRows, features);
+        gatherRows(root.target, rootRows, target);
+        if (rowScale != null) {
+            gatherRows(root.rowScale, rootRows, rowScale);
+        }
+        gathered = true;
     }
 
     /**
@@ -527,6 +566,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     @Override
     public HessianOperator hessianAt(INDArray theta) {
         checkTheta(theta);
+        gather();
         return new SoftmaxHessian(probabilities(theta));
     }
 
@@ -543,6 +583,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     @Override
     public INDArray hessian(INDArray theta) {
         checkTheta(theta);
+        gather();
         int d = layout.features();
         int k = layout.classes();
         long bytes = denseHessianBytes(d, k);
@@ -605,16 +646,16 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     private INDArray probabilities(INDArray theta) {
         Workspace w = workspace();
         INDArray flat = contiguous(theta);
-        INDArray weights = layout.weights(flat);
-        INDArray bias = layout.bias(flat);
         VectorPass vector = vectorPass();
         if (vector != null) {
             INDArray p = Nd4j.createUninitialized(DataType.FLOAT, numSamples, layout.classes());
-            vectorTheta.load(weights, bias);
+            vectorTheta.loadPacked(flat);
             NativeThreads.parallelFor(w.chunks.length, c -> vector.run(VectorPass.Mode.PROBABILITIES,
-                    w.chunks[c].from, w.chunks[c].to, vectorTheta, featureScale, p, null, null));
+                    w.chunks[c].from, w.chunks[c].to, vectorTheta, featureScale, p, null, null, 0));
             return p;
         }
+        INDArray weights = layout.weights(flat);
+        INDArray bias = layout.bias(flat);
         NativeThreads.parallelFor(w.chunks.length, c -> {
             for (Block block : w.chunks[c].blocks) {
                 forward(block, weights, bias);
@@ -681,19 +722,20 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         public INDArray apply(INDArray v) {
             checkTheta(v);
             INDArray flat = contiguous(v);
+            Workspace w = workspace();
+            INDArray out = layout.zeros(p.dataType());
+            if (vector != null) {
+                vectorDirection.loadPacked(flat);
+                NativeThreads.parallelFor(w.chunks.length, c -> vector.run(VectorPass.Mode.HESSIAN_PRODUCT,
+                        w.chunks[c].from, w.chunks[c].to, vectorDirection, featureScale, p, w.chunks[c].partialWeights,
+                        w.chunks[c].partialBias, c == 0 ? lambda : 0));
+                sumPartials(w, out);
+                return out;
+            }
             INDArray dW = layout.weights(flat);
             INDArray db = layout.bias(flat);
-            Workspace w = workspace();
-            if (vector != null) {
-                vectorDirection.load(dW, db);
-            }
             NativeThreads.parallelFor(w.chunks.length, c -> {
                 Chunk chunk = w.chunks[c];
-                if (vector != null) {
-                    vector.run(VectorPass.Mode.HESSIAN_PRODUCT, chunk.from, chunk.to, vectorDirection, featureScale,
-                            p, chunk.partialWeights, chunk.partialBias);
-                    return;
-                }
                 boolean first = true;
                 for (Block block : chunk.blocks) {
                     INDArray tb = rows(t, block);
@@ -710,7 +752,6 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
                     first = false;
                 }
             });
-            INDArray out = layout.zeros(p.dataType());
             sumPartials(w, out);
             if (lambda != 0) {
                 Blas.axpy(lambda, dW, layout.weights(out));
@@ -881,7 +922,10 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         }
         if (vectorPass == null) {
             long entries = Math.max(dataEntries, (long) numSamples * layout.features());
-            vectorPass = new VectorPass(features, labels, sampleWeights, weightScale, layout.classes(), entries);
+            vectorPass = rootRows == null
+                    ? new VectorPass(features, null, labels, sampleWeights, weightScale, layout.classes(), entries)
+                    : new VectorPass(root.features, rootRows, labels, sampleWeights, weightScale, layout.classes(),
+                            entries);
             vectorTheta = vectorPass.newParameters();
         }
         return vectorPass;
@@ -947,7 +991,8 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             INDArray logRowSum = Nd4j.createUninitialized(type, numSamples, 1);
             INDArray scratch = Nd4j.createUninitialized(type, numSamples, k);
             INDArray logRowScale = rowScale == null ? null : Nd4j.createUninitialized(type, numSamples, 1);
-            int chunkCount = NativeThreads.chunkCount(numSamples);
+            int chunkCount = vectorPass() != null ? VectorPass.chunkCount(numSamples, layout.features())
+                    : NativeThreads.chunkCount(numSamples);
             int step = blockRowsOverride > 0 ? Math.min(numSamples, blockRowsOverride)
                     : blockRows(numSamples, layout.features(), type);
             classOnes = Nd4j.ones(type, k);

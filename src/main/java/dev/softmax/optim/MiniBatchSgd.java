@@ -68,17 +68,19 @@ public final class MiniBatchSgd implements Optimizer<MiniBatchObjective> {
                                        IterationListener listener) {
         INDArray velocity = momentum > 0 ? start.mul(0) : null;
         EpochLoop.UpdateRule rule = (x, gradient, rate, step) -> {
+            // BLAS calls rather than ND4J ops: at batch 128 on CIFAR-10-sized data an ND4J op costs as much as
+            // a tenth of the batch's whole evaluation.
             if (velocity == null) {
-                x.subi(gradient.muli(rate));
+                Blas.axpy(-rate, gradient, x);
                 return;
             }
-            INDArray scaledGradient = gradient.muli(rate);
-            velocity.muli(momentum).subi(scaledGradient);
+            velocity.muli(momentum);
+            Blas.axpy(-rate, gradient, velocity);
             if (nesterov) {
                 Blas.axpy(momentum, velocity, x);
-                x.subi(scaledGradient);
+                Blas.axpy(-rate, gradient, x);
             } else {
-                x.addi(velocity);
+                Blas.axpy(1.0, velocity, x);
             }
         };
         return loop.run(objective, start, stop, listener, rule);

@@ -179,19 +179,20 @@ class SoftmaxCrossEntropyTest {
 
     @Test
     void resultsAreTheSameBitForBitWithAnyThreadCount() {
-        // 2000 rows make 7 chunks; the partial sums are added in chunk order whichever thread ran each chunk.
-        // Float32 runs once with BLAS and once with the Vector API kernels.
+        // 2000 rows make 7 chunks (4 with the Vector API kernels), a batch of 1000 rows 3 (2); the partial sums are
+        // added in chunk order whichever thread ran each chunk. Float32 runs once with BLAS and once with the Vector
+        // API kernels.
         DataType[] types = {DataType.FLOAT, DataType.FLOAT, DataType.DOUBLE};
         dev.softmax.Kernels.Kind[] kernels = {dev.softmax.Kernels.Kind.BLAS, dev.softmax.Kernels.Kind.VECTOR,
             dev.softmax.Kernels.Kind.AUTO};
         for (int run = 0; run < types.length; run++) {
             DataType type = types[run];
             dev.softmax.Kernels.set(kernels[run]);
-            INDArray x = TestProblems.randomFeatures(2000, 12, 1.0, 24, DataType.DOUBLE).castTo(type);
+            INDArray x = TestProblems.randomFeatures(2000, 300, 1.0, 24, DataType.DOUBLE).castTo(type);
             int[] y = TestProblems.randomLabels(2000, 5, 24);
-            INDArray theta = TestProblems.randomVector(13 * 5, 0.5, 25, DataType.DOUBLE).castTo(type);
-            INDArray v = TestProblems.randomVector(13 * 5, 1.0, 26, DataType.DOUBLE).castTo(type);
-            int[] rows = TestProblems.randomLabels(256, 2000, 27);
+            INDArray theta = TestProblems.randomVector(301 * 5, 0.05, 25, DataType.DOUBLE).castTo(type);
+            INDArray v = TestProblems.randomVector(301 * 5, 1.0, 26, DataType.DOUBLE).castTo(type);
+            int[] rows = TestProblems.randomLabels(1000, 2000, 27);
             double[] values = new double[3];
             INDArray[] results = new INDArray[3 * 3];
             try {

@@ -37,7 +37,7 @@ class VectorPassTest {
                 Arguments.of(150, 4, 3, true, 1.0, 2L),
                 Arguments.of(5000, 37, 7, false, 1.0, 3L),
                 Arguments.of(3001, 64, 10, true, 1 / 255.0, 4L),
-                // 2 chunks of 301 rows, sub-blocks of 96 rows: 96, 96, 96, 13.
+                // 4 chunks of 150 or 151 rows (2 of 301 with BLAS), sub-blocks of 96 rows: 96 and 54 or 55.
                 Arguments.of(602, 1000, 12, false, 0.5, 5L),
                 Arguments.of(777, 130, 5, true, 1.0, 6L));
     }
@@ -148,6 +148,74 @@ class VectorPassTest {
         ValueAndGradient vg = f.valueAndGradient(theta);
         assertTrue(Double.isFinite(vg.value()) && vg.value() > 100, "loss " + vg.value());
         assertTrue(vg.gradient().isNaN().none() && vg.gradient().isInfinite().none());
+    }
+
+    /**
+     * A batch evaluated with the vector kernels reads its rows from the full data; anything else (here the BLAS
+     * kernels after the choice changes, and a Hessian) first copies them into the batch, and a batch of a batch
+     * maps its rows through both.
+     */
+    @Test
+    void batchesReadTheirRowsInPlaceAndCopyThemWhenOtherCodeNeedsThem() {
+        Kernels.set(Kernels.Kind.VECTOR);
+        int n = 900;
+        int d = 40;
+        int k = 4;
+        INDArray x = TestProblems.randomFeatures(n, d, 1.0, 20, DataType.FLOAT);
+        int[] y = TestProblems.randomLabels(n, k, 20);
+        double[] s = new java.util.Random(20).doubles(n, 0.0, 2.0).toArray();
+        SoftmaxCrossEntropy full = new SoftmaxCrossEntropy(x, y, k, 0.01, s);
+        INDArray theta = TestProblems.randomVector((d + 1) * k, 0.2, 21, DataType.FLOAT);
+        INDArray v = TestProblems.randomVector((d + 1) * k, 1.0, 22, DataType.FLOAT);
+        int[] rows = TestProblems.randomLabels(200, n, 23);
+        int[] sub = TestProblems.randomLabels(130, 200, 24);
+        int[] composed = new int[sub.length];
+        for (int i = 0; i < sub.length; i++) {
+            composed[i] = rows[sub[i]];
+        }
+        // The reference: objectives made from copies of the rows, with the weights of those rows and the full
+        // objective's weight scale (a batch keeps it), in double with BLAS.
+        INDArray xd = x.castTo(DataType.DOUBLE);
+        INDArray thetaD = theta.castTo(DataType.DOUBLE);
+        SoftmaxCrossEntropy exactFull = new SoftmaxCrossEntropy(xd, y, k, 0.01, s);
+        SoftmaxCrossEntropy exactBatch = exactFull.batch(rows);
+        ValueAndGradient expected = exactBatch.valueAndGradient(thetaD);
+        INDArray expectedHv = exactBatch.hessianAt(thetaD).apply(v.castTo(DataType.DOUBLE));
+        ValueAndGradient expectedSub = exactFull.batch(composed).valueAndGradient(thetaD);
+
+        SoftmaxCrossEntropy batch = full.batch(rows);
+        assertEquals("vector", batch.kernel());
+        ValueAndGradient inPlace = batch.valueAndGradient(theta);
+        assertEquals(expected.value(), inPlace.value(), 1e-6 * expected.value());
+        assertBelow(GradientCheck.maxRelativeError(expected.gradient(), inPlace.gradient(), 1e-3), 1e-4);
+        assertBelow(GradientCheck.maxRelativeError(expectedHv, batch.hessianAt(theta).apply(v), 1e-3), 1e-4);
+
+        SoftmaxCrossEntropy ofBatch = batch.batch(sub);
+        ValueAndGradient nested = ofBatch.valueAndGradient(theta);
+        assertEquals(expectedSub.value(), nested.value(), 1e-6 * expectedSub.value());
+        assertBelow(GradientCheck.maxRelativeError(expectedSub.gradient(), nested.gradient(), 1e-3), 1e-4);
+
+        Kernels.set(Kernels.Kind.BLAS);
+        assertEquals("blas", batch.kernel());
+        ValueAndGradient copied = batch.valueAndGradient(theta);
+        assertEquals(expected.value(), copied.value(), 1e-6 * expected.value());
+        assertBelow(GradientCheck.maxRelativeError(expected.gradient(), copied.gradient(), 1e-3), 1e-4);
+        assertEquals(expectedSub.value(), ofBatch.value(theta), 1e-6 * expectedSub.value());
+    }
+
+    @Test
+    void chunksHave64RowsAndHalfAMegabyteAtLeastAnd512RowsOnceThereAre8() {
+        assertEquals(2, VectorPass.chunkCount(128, 3072), "a CIFAR-10 mini-batch of 128 rows");
+        assertEquals(1, VectorPass.chunkCount(128, 784), "a Fashion-MNIST mini-batch of 128 rows");
+        assertEquals(1, VectorPass.chunkCount(150, 4), "iris");
+        assertEquals(64, VectorPass.chunkCount(50000, 3072), "at most 64 chunks");
+        assertEquals(64, VectorPass.chunkCount(60000, 784));
+        assertEquals(19, VectorPass.chunkCount(10000, 784), "512 rows per chunk");
+        assertEquals(8, VectorPass.chunkCount(2000, 3072), "250 rows: 8 chunks");
+        assertEquals(6, VectorPass.chunkCount(3000, 300), "437 rows for 2^17 entries");
+        assertEquals(4, VectorPass.chunkCount(2000, 300), "437 rows for 2^17 entries");
+        assertEquals(3, VectorPass.chunkCount(200_000, 2), "65536 rows of 2 features per chunk");
+        assertEquals(1, VectorPass.chunkCount(1, 1));
     }
 
     private static void assertBelow(double error, double tolerance) {
