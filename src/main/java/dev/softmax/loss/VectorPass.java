@@ -64,6 +64,8 @@ final class VectorPass {
         double weightsSquaredNorm;
         /** The last load's {@code W} in θ's {@code [d,K]} layout, then {@code b}. */
         private final float[] staging;
+        /** {@link FloatKernels#columnMap} of {@code classes}. */
+        final int[] classMap;
 
         Parameters(int featureCount, int classes) {
             this.featureCount = featureCount;
@@ -74,6 +76,7 @@ final class VectorPass {
             transposedWeights = new float[paddedClasses * stride];
             bias = new double[classes];
             staging = new float[(featureCount + 1) * classes];
+            classMap = FloatKernels.columnMap(classes);
         }
 
         /** Copies {@code weights [d,K]} transposed and {@code bias [1,K]} (FLOAT, contiguous) in. */
@@ -93,13 +96,7 @@ final class VectorPass {
         }
 
         private void unpack() {
-            // Class by class: the writes run along a row of the transposed weights.
-            for (int k = 0; k < classes; k++) {
-                int row = k * stride;
-                for (int j = 0; j < featureCount; j++) {
-                    transposedWeights[row + j] = staging[j * classes + k];
-                }
-            }
+            FloatKernels.transpose(staging, featureCount, classes, classMap, transposedWeights, stride);
             weightsSquaredNorm = squaredNorm(staging, featureCount * classes);
             for (int k = 0; k < classes; k++) {
                 this.bias[k] = staging[featureCount * classes + k];
@@ -298,7 +295,8 @@ final class VectorPass {
             }
         }
         if (backward) {
-            untranspose(s.transposedGradient, featureScale, parameters.staging, lambda, s.gradientOut);
+            FloatKernels.untranspose(s.transposedGradient, stride, featureCount, classes, (float) featureScale,
+                    (float) lambda, parameters.staging, parameters.classMap, s.gradientOut);
             ((FloatPointer) partialWeights.data().addressPointer()).put(s.gradientOut, 0, featureCount * classes);
             for (int k = 0; k < classes; k++) {
                 s.biasOut[k] = (float) s.biasGradient[k];
@@ -318,20 +316,6 @@ final class VectorPass {
         }
         for (int i = 0; i < rows; i++) {
             x.position((long) rowMap[start + i] * featureCount).get(block, i * stride, featureCount);
-        }
-    }
-
-    /**
-     * {@code out[j,k] = scale * gt[k,j] + lambda * w[j,k]}, {@code [d,K]} from the transposed {@code gt}; class by
-     * class, so that the reads run along rows of {@code gt}.
-     */
-    private void untranspose(float[] gt, double scale, float[] w, double lambda, float[] out) {
-        for (int k = 0; k < classes; k++) {
-            int row = k * stride;
-            for (int j = 0; j < featureCount; j++) {
-                int at = j * classes + k;
-                out[at] = (float) (scale * gt[row + j] + lambda * w[at]);
-            }
         }
     }
 

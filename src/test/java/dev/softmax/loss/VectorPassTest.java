@@ -218,6 +218,32 @@ class VectorPassTest {
         assertEquals(1, VectorPass.chunkCount(1, 1));
     }
 
+    @Test
+    void transposingInAndOutOfTheKernelsLayout() {
+        java.util.Random random = new java.util.Random(30);
+        for (int[] shape : new int[][] {{37, 7}, {3, 2}, {64, 10}, {50, 12}}) {
+            int d = shape[0];
+            int k = shape[1];
+            int stride = VectorPass.stride(d);
+            float[] w = new float[d * k];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) random.nextGaussian();
+            }
+            int[] map = FloatKernels.columnMap(k);
+            float[] wt = new float[k * stride];
+            FloatKernels.transpose(w, d, k, map, wt, stride);
+            float[] out = new float[d * k];
+            FloatKernels.untranspose(wt, stride, d, k, 0.5f, 0.25f, w, map, out);
+            for (int j = 0; j < d; j++) {
+                for (int c = 0; c < k; c++) {
+                    assertEquals(w[j * k + c], wt[c * stride + j], 0.0, "transposed at " + j + "," + c);
+                    assertEquals(0.75 * w[j * k + c], out[j * k + c], 1e-6 * Math.abs(w[j * k + c]),
+                            "back at " + j + "," + c);
+                }
+            }
+        }
+    }
+
     private static void assertBelow(double error, double tolerance) {
         assertTrue(error < tolerance, "relative error " + error + " is not below " + tolerance);
     }
