@@ -129,8 +129,8 @@ final class FloatKernels {
 
     /**
      * {@code gt_k += sum_r r[r][k] x_r} over {@code rows} rows, for every class. Each pass over the rows covers two
-     * vector widths of features, so a broadcast residual feeds two multiply-adds: one load per multiply-add kept
-     * the load ports, not the multipliers, the limit (10% slower on CIFAR-10-sized blocks).
+     * vector widths of features, so a broadcast residual feeds two multiply-adds: with one width, one load per
+     * multiply-add made the load ports the limit (70 instead of 120 GFLOP/s on one core, the block in L2).
      */
     static void accumulateTransposed(float[] x, int rows, int stride, float[] r, int classes, float[] gt) {
         int step = SPECIES.length();
@@ -152,9 +152,9 @@ final class FloatKernels {
         }
     }
 
-    /** Classes {@code k0..k0+9}, features {@code [j, j+lanes)} and {@code [i, i+lanes)}. */
+    /** Classes {@code k0..k0+9}, features {@code [j, j+lanes)} and {@code [j2, j2+lanes)}. */
     private static void accumulate10(float[] x, int rows, int stride, float[] r, int classes, int k0, float[] gt,
-                                     int j, int i2) {
+                                     int j, int j2) {
         int g0 = k0 * stride;
         FloatVector s0 = FloatVector.fromArray(SPECIES, gt, g0 + j);
         FloatVector s1 = FloatVector.fromArray(SPECIES, gt, g0 + stride + j);
@@ -166,19 +166,19 @@ final class FloatKernels {
         FloatVector s7 = FloatVector.fromArray(SPECIES, gt, g0 + 7 * stride + j);
         FloatVector s8 = FloatVector.fromArray(SPECIES, gt, g0 + 8 * stride + j);
         FloatVector s9 = FloatVector.fromArray(SPECIES, gt, g0 + 9 * stride + j);
-        FloatVector u0 = FloatVector.fromArray(SPECIES, gt, g0 + i2);
-        FloatVector u1 = FloatVector.fromArray(SPECIES, gt, g0 + stride + i2);
-        FloatVector u2 = FloatVector.fromArray(SPECIES, gt, g0 + 2 * stride + i2);
-        FloatVector u3 = FloatVector.fromArray(SPECIES, gt, g0 + 3 * stride + i2);
-        FloatVector u4 = FloatVector.fromArray(SPECIES, gt, g0 + 4 * stride + i2);
-        FloatVector u5 = FloatVector.fromArray(SPECIES, gt, g0 + 5 * stride + i2);
-        FloatVector u6 = FloatVector.fromArray(SPECIES, gt, g0 + 6 * stride + i2);
-        FloatVector u7 = FloatVector.fromArray(SPECIES, gt, g0 + 7 * stride + i2);
-        FloatVector u8 = FloatVector.fromArray(SPECIES, gt, g0 + 8 * stride + i2);
-        FloatVector u9 = FloatVector.fromArray(SPECIES, gt, g0 + 9 * stride + i2);
+        FloatVector u0 = FloatVector.fromArray(SPECIES, gt, g0 + j2);
+        FloatVector u1 = FloatVector.fromArray(SPECIES, gt, g0 + stride + j2);
+        FloatVector u2 = FloatVector.fromArray(SPECIES, gt, g0 + 2 * stride + j2);
+        FloatVector u3 = FloatVector.fromArray(SPECIES, gt, g0 + 3 * stride + j2);
+        FloatVector u4 = FloatVector.fromArray(SPECIES, gt, g0 + 4 * stride + j2);
+        FloatVector u5 = FloatVector.fromArray(SPECIES, gt, g0 + 5 * stride + j2);
+        FloatVector u6 = FloatVector.fromArray(SPECIES, gt, g0 + 6 * stride + j2);
+        FloatVector u7 = FloatVector.fromArray(SPECIES, gt, g0 + 7 * stride + j2);
+        FloatVector u8 = FloatVector.fromArray(SPECIES, gt, g0 + 8 * stride + j2);
+        FloatVector u9 = FloatVector.fromArray(SPECIES, gt, g0 + 9 * stride + j2);
         for (int i = 0; i < rows; i++) {
             FloatVector xa = FloatVector.fromArray(SPECIES, x, i * stride + j);
-            FloatVector xb = FloatVector.fromArray(SPECIES, x, i * stride + i2);
+            FloatVector xb = FloatVector.fromArray(SPECIES, x, i * stride + j2);
             int at = i * classes + k0;
             FloatVector b = FloatVector.broadcast(SPECIES, r[at]);
             s0 = xa.fma(b, s0);
@@ -221,16 +221,16 @@ final class FloatKernels {
         s7.intoArray(gt, g0 + 7 * stride + j);
         s8.intoArray(gt, g0 + 8 * stride + j);
         s9.intoArray(gt, g0 + 9 * stride + j);
-        u0.intoArray(gt, g0 + i2);
-        u1.intoArray(gt, g0 + stride + i2);
-        u2.intoArray(gt, g0 + 2 * stride + i2);
-        u3.intoArray(gt, g0 + 3 * stride + i2);
-        u4.intoArray(gt, g0 + 4 * stride + i2);
-        u5.intoArray(gt, g0 + 5 * stride + i2);
-        u6.intoArray(gt, g0 + 6 * stride + i2);
-        u7.intoArray(gt, g0 + 7 * stride + i2);
-        u8.intoArray(gt, g0 + 8 * stride + i2);
-        u9.intoArray(gt, g0 + 9 * stride + i2);
+        u0.intoArray(gt, g0 + j2);
+        u1.intoArray(gt, g0 + stride + j2);
+        u2.intoArray(gt, g0 + 2 * stride + j2);
+        u3.intoArray(gt, g0 + 3 * stride + j2);
+        u4.intoArray(gt, g0 + 4 * stride + j2);
+        u5.intoArray(gt, g0 + 5 * stride + j2);
+        u6.intoArray(gt, g0 + 6 * stride + j2);
+        u7.intoArray(gt, g0 + 7 * stride + j2);
+        u8.intoArray(gt, g0 + 8 * stride + j2);
+        u9.intoArray(gt, g0 + 9 * stride + j2);
     }
 
     /** Classes {@code k0..k0+4}, features {@code [j, j+lanes)}. */
