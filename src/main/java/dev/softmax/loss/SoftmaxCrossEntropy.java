@@ -135,6 +135,20 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     private boolean gathered;
 
     /**
+     * Compiles the Vector API kernels now, if float32 passes use them ({@link Kernels#useVector()}); otherwise does
+     * nothing. Until the JIT compiler has compiled them every vector operation allocates, so compiling them costs
+     * about 0.4 s once per JVM and 250 to 300 MB of short-lived heap garbage, which made the collector grow the heap
+     * by as much. An objective over 4 MB of data or more does this itself when it is made; a program that is about
+     * to load large data can call this first, followed by {@link System#gc()}, so that the garbage is gone before
+     * the data arrive (the command line does, for the image data sets).
+     */
+    public static void warmUpKernels() {
+        if (Kernels.useVector()) {
+            VectorPass.warmUpOnce();
+        }
+    }
+
+    /**
      * @param features {@code X [n,d]}, float or double; kept by reference, not copied, and never mutated
      * @param labels   {@code y [n]}, each in {@code [0, numClasses)}; copied
      * @param numClasses {@code K >= 2}
@@ -368,7 +382,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         if (vector != null) {
             vectorTheta.loadPacked(flat);
             NativeThreads.parallelFor(w.chunks.length, c -> w.chunkLoss[c] = vector.run(VectorPass.Mode.VALUE,
-                    w.chunks[c].from, w.chunks[c].to, vectorTheta, featureScale, null, null, null, 0));
+                    w.chunks[c].from, w.chunks[c].to, vectorTheta, featureScale, null, null, c));
             return dataTerm(w) + 0.5 * lambda * vectorTheta.weightsSquaredNorm;
         }
         gather();
@@ -403,17 +417,19 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         VectorPass vector = vectorPass();
         if (vector != null) {
             // No views of θ or of the gradient (each costs 10 to 40 us, as much as a batch's pass): θ is read in one
-            // copy, and the penalty's derivative rides on the first chunk's partial.
+            // copy, and the penalty's derivative is added to the chunks' sum before it is copied out in one copy.
             vectorTheta.loadPacked(flat);
+            VectorPass.Partials partials = vectorPartials(w, vector);
             NativeThreads.parallelFor(w.chunks.length, c -> w.chunkLoss[c] = vector.run(
                     VectorPass.Mode.VALUE_AND_GRADIENT, w.chunks[c].from, w.chunks[c].to, vectorTheta, featureScale,
-                    null, w.chunks[c].partialWeights, w.chunks[c].partialBias, c == 0 ? lambda : 0));
-            sumPartials(w, gradient);
+                    null, partials, c));
+            partials.sumInto(w.chunks.length, featureScale, lambda, vectorTheta, gradient);
             return new ValueAndGradient(dataTerm(w) + 0.5 * lambda * vectorTheta.weightsSquaredNorm, gradient);
         }
         gather();
         INDArray weights = layout.weights(flat);
         INDArray bias = layout.bias(flat);
+        BlasPartials partials = w.blasPartials();
         NativeThreads.parallelFor(w.chunks.length, c -> {
             Chunk chunk = w.chunks[c];
             double loss = 0;
@@ -423,12 +439,12 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
                 // C P, then C (P - Y) with C the row factors (the target rows already carry them).
                 probabilitiesInPlace(block, true);
                 Blas.axpy(-1, block.target, block.logits);
-                accumulate(chunk, block, block.logits, first);
+                accumulate(partials, c, block, block.logits, first);
                 first = false;
             }
             w.chunkLoss[c] = loss;
         });
-        sumPartials(w, gradient);
+        sumPartials(partials, gradient);
         double value = dataTerm(w) + penalty(weights);
         if (lambda != 0) {
             Blas.axpy(lambda, weights, layout.weights(gradient));
@@ -651,7 +667,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             INDArray p = Nd4j.createUninitialized(DataType.FLOAT, numSamples, layout.classes());
             vectorTheta.loadPacked(flat);
             NativeThreads.parallelFor(w.chunks.length, c -> vector.run(VectorPass.Mode.PROBABILITIES,
-                    w.chunks[c].from, w.chunks[c].to, vectorTheta, featureScale, p, null, null, 0));
+                    w.chunks[c].from, w.chunks[c].to, vectorTheta, featureScale, p, null, c));
             return p;
         }
         INDArray weights = layout.weights(flat);
@@ -726,14 +742,15 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             INDArray out = layout.zeros(p.dataType());
             if (vector != null) {
                 vectorDirection.loadPacked(flat);
+                VectorPass.Partials partials = vectorPartials(w, vector);
                 NativeThreads.parallelFor(w.chunks.length, c -> vector.run(VectorPass.Mode.HESSIAN_PRODUCT,
-                        w.chunks[c].from, w.chunks[c].to, vectorDirection, featureScale, p, w.chunks[c].partialWeights,
-                        w.chunks[c].partialBias, c == 0 ? lambda : 0));
-                sumPartials(w, out);
+                        w.chunks[c].from, w.chunks[c].to, vectorDirection, featureScale, p, partials, c));
+                partials.sumInto(w.chunks.length, featureScale, lambda, vectorDirection, out);
                 return out;
             }
             INDArray dW = layout.weights(flat);
             INDArray db = layout.bias(flat);
+            BlasPartials partials = w.blasPartials();
             NativeThreads.parallelFor(w.chunks.length, c -> {
                 Chunk chunk = w.chunks[c];
                 boolean first = true;
@@ -748,11 +765,11 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
                     Blas.gemv(false, 1.0, rows(scratch, block), w.classOnes, 0.0, rowSum);
                     Blas.ger(-1.0, rowSum, w.classOnes, tb);
                     Nd4j.exec(weightings[block.index]);
-                    accumulate(chunk, block, tb, first);
+                    accumulate(partials, c, block, tb, first);
                     first = false;
                 }
             });
-            sumPartials(w, out);
+            sumPartials(partials, out);
             if (lambda != 0) {
                 Blas.axpy(lambda, dW, layout.weights(out));
             }
@@ -844,15 +861,23 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
      * Adds a block's share of the derivative, {@code [X_b^T R_b; 1^T R_b] * (1/n)} (with the feature scale on the
      * {@code X} part), into its chunk's partial sum; the first block of a chunk overwrites it.
      */
-    private void accumulate(Chunk chunk, Block block, INDArray residual, boolean first) {
+    private void accumulate(BlasPartials partials, int chunk, Block block, INDArray residual, boolean first) {
         double beta = first ? 0.0 : 1.0;
-        Blas.gemm(true, false, featureScale / numSamples, block.x, residual, beta, chunk.partialWeights);
-        Blas.gemv(true, 1.0 / numSamples, residual, block.ones, beta, chunk.partialBias);
+        Blas.gemm(true, false, featureScale / numSamples, block.x, residual, beta, partials.weights()[chunk]);
+        Blas.gemv(true, 1.0 / numSamples, residual, block.ones, beta, partials.bias()[chunk]);
     }
 
     /** {@code out = sum_c partial_c}, added in chunk order (one GEMV with a vector of ones). */
-    private void sumPartials(Workspace w, INDArray out) {
-        Blas.gemv(true, 1.0, w.partials, w.chunkOnes, 0.0, out);
+    private static void sumPartials(BlasPartials partials, INDArray out) {
+        Blas.gemv(true, 1.0, partials.all(), partials.chunkOnes(), 0.0, out);
+    }
+
+    /** The vector pass's heap partial derivatives, one per chunk of {@code w}, made at the first use. */
+    private static VectorPass.Partials vectorPartials(Workspace w, VectorPass vector) {
+        if (w.vectorPartials == null) {
+            w.vectorPartials = vector.newPartials(w.chunks.length);
+        }
+        return w.vectorPartials;
     }
 
     /** Mean data term {@code (1/n) sum_i c_i loss_i} from the chunks' sums, added in chunk order. */
@@ -964,23 +989,30 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     }
 
     /**
-     * Consecutive blocks evaluated by one task, rows {@code [from, to)}, with the views of its partial sum
-     * ({@code [(d+1),K]}).
+     * Consecutive blocks evaluated by one task, rows {@code [from, to)}.
      */
-    private record Chunk(int from, int to, Block[] blocks, INDArray partialWeights, INDArray partialBias) {
+    private record Chunk(int from, int to, Block[] blocks) {
+    }
+
+    /**
+     * The BLAS passes' partial derivatives: {@code all} is {@code [chunks, (d+1) K]}, row {@code c} chunk {@code c}'s
+     * in θ's layout, with views of its weight ({@code [d,K]}) and bias ({@code [1,K]}) parts.
+     */
+    private record BlasPartials(INDArray all, INDArray chunkOnes, INDArray[] weights, INDArray[] bias) {
     }
 
     /** The {@code [n,K]} and {@code [n,1]} buffers every evaluation reuses, and their chunks and blocks. */
     private final class Workspace {
         final INDArray logits;
         final INDArray classOnes;
-        /** {@code [chunks, (d+1) K]}: row {@code c} is chunk {@code c}'s partial derivative in θ's layout. */
-        final INDArray partials;
-        final INDArray chunkOnes;
         final double[] chunkLoss;
         final Chunk[] chunks;
         final int maxBlockRows;
         final int blockCount;
+        /** The vector pass's partial derivatives, or {@code null} until it first needs them. */
+        VectorPass.Partials vectorPartials;
+        /** The BLAS passes' partial derivatives, or {@code null} until they first need them. */
+        private BlasPartials blasPartials;
 
         Workspace() {
             DataType type = features.dataType();
@@ -996,8 +1028,6 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             int step = blockRowsOverride > 0 ? Math.min(numSamples, blockRowsOverride)
                     : blockRows(numSamples, layout.features(), type);
             classOnes = Nd4j.ones(type, k);
-            partials = Nd4j.createUninitialized(type, chunkCount, layout.dimension());
-            chunkOnes = Nd4j.ones(type, chunkCount);
             chunkLoss = new double[chunkCount];
             chunks = new Chunk[chunkCount];
             // Blocks split each chunk evenly, so none has more than `step` rows.
@@ -1024,12 +1054,31 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
                             new Log(blockRowSum, blockLogRowSum), new Exp(blockLogits, blockLogits),
                             rowScale == null ? null : new Log(blockRowScale, blockLogRowScale));
                 }
-                INDArray partial = partials.getRow(c).reshape('c', layout.features() + 1, k);
-                chunks[c] = new Chunk(chunkFrom, chunkTo, list, rows(partial, 0, layout.features()),
-                        rows(partial, layout.features(), layout.features() + 1));
+                chunks[c] = new Chunk(chunkFrom, chunkTo, list);
             }
             maxBlockRows = step;
             blockCount = blocks;
+        }
+
+        /**
+         * The BLAS passes' partial derivatives, made at their first use: with the vector kernels they are never
+         * needed, and at CIFAR-10 size they take 8 MB.
+         */
+        BlasPartials blasPartials() {
+            if (blasPartials == null) {
+                DataType type = features.dataType();
+                int k = layout.classes();
+                INDArray all = Nd4j.createUninitialized(type, chunks.length, layout.dimension());
+                INDArray[] weights = new INDArray[chunks.length];
+                INDArray[] bias = new INDArray[chunks.length];
+                for (int c = 0; c < chunks.length; c++) {
+                    INDArray partial = all.getRow(c).reshape('c', layout.features() + 1, k);
+                    weights[c] = rows(partial, 0, layout.features());
+                    bias[c] = rows(partial, layout.features(), layout.features() + 1);
+                }
+                blasPartials = new BlasPartials(all, Nd4j.ones(type, chunks.length), weights, bias);
+            }
+            return blasPartials;
         }
     }
 

@@ -233,7 +233,7 @@ class VectorPassTest {
             float[] wt = new float[k * stride];
             FloatKernels.transpose(w, d, k, map, wt, stride);
             float[] out = new float[d * k];
-            FloatKernels.untranspose(wt, stride, d, k, 0.5f, 0.25f, w, map, out);
+            FloatKernels.untranspose(wt, stride, d, k, 0.5f, 0.25f, w, FloatKernels.untransposeMaps(k, stride), out);
             for (int j = 0; j < d; j++) {
                 for (int c = 0; c < k; c++) {
                     assertEquals(w[j * k + c], wt[c * stride + j], 0.0, "transposed at " + j + "," + c);
@@ -242,6 +242,32 @@ class VectorPassTest {
                 }
             }
         }
+    }
+
+    @Test
+    void warmingUpCompilesTheKernelsWhenTheyAreInUse() {
+        Kernels.set(Kernels.Kind.VECTOR);
+        SoftmaxCrossEntropy.warmUpKernels();
+        assertTrue(VectorPass.isWarm());
+    }
+
+    @Test
+    void squaredNormIsAccumulatedInDouble() {
+        java.util.Random random = new java.util.Random(31);
+        for (int length : new int[] {0, 1, 7, 31, 32, 33, 30720, 30721}) {
+            float[] v = new float[length + 3];
+            double expected = 0;
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) (random.nextGaussian() * (1 + (i % 5) * 1e4));
+                expected += i < length ? (double) v[i] * v[i] : 0;
+            }
+            assertEquals(expected, FloatKernels.squaredNorm(v, length), 1e-12 * expected, "length " + length);
+        }
+        // Float accumulation would lose the small terms next to a large one.
+        float[] v = new float[4096];
+        java.util.Arrays.fill(v, 1f);
+        v[0] = 1 << 14;
+        assertEquals((double) (1 << 28) + 4095, FloatKernels.squaredNorm(v, v.length), 0.0);
     }
 
     private static void assertBelow(double error, double tolerance) {
