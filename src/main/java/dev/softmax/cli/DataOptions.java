@@ -1,6 +1,5 @@
 package dev.softmax.cli;
 
-import dev.softmax.Kernels;
 import dev.softmax.data.Cifar10BinaryLoader;
 import dev.softmax.data.CsvDatasetReader;
 import dev.softmax.data.Dataset;
@@ -239,8 +238,7 @@ public final class DataOptions {
      * 1.08). Iris and CSV files are left alone: small data do not need the 0.4 s of compiling.
      */
     private void prepareKernels() {
-        if (dataType == DataType.FLOAT && Kernels.useVector()) {
-            SoftmaxCrossEntropy.warmUpKernels();
+        if (dataType == DataType.FLOAT && SoftmaxCrossEntropy.warmUpKernels()) {
             System.gc();
         }
     }

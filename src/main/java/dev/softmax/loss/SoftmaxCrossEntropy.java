@@ -141,11 +141,11 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
      * by as much. An objective over 4 MB of data or more does this itself when it is made; a program that is about
      * to load large data can call this first, followed by {@link System#gc()}, so that the garbage is gone before
      * the data arrive (the command line does, for the image data sets).
+     *
+     * @return whether this call compiled them (false when they are not in use or were compiled before)
      */
-    public static void warmUpKernels() {
-        if (Kernels.useVector()) {
-            VectorPass.warmUpOnce();
-        }
+    public static boolean warmUpKernels() {
+        return Kernels.useVector() && VectorPass.warmUpOnce();
     }
 
     /**

@@ -246,9 +246,14 @@ class VectorPassTest {
 
     @Test
     void warmingUpCompilesTheKernelsWhenTheyAreInUse() {
+        Kernels.set(Kernels.Kind.BLAS);
+        boolean wasWarm = VectorPass.isWarm();
+        assertEquals(false, SoftmaxCrossEntropy.warmUpKernels(), "the OpenBLAS kernels need no compiling");
+        assertEquals(wasWarm, VectorPass.isWarm());
         Kernels.set(Kernels.Kind.VECTOR);
-        SoftmaxCrossEntropy.warmUpKernels();
+        assertEquals(!wasWarm, SoftmaxCrossEntropy.warmUpKernels(), "compiled by the first call only");
         assertTrue(VectorPass.isWarm());
+        assertEquals(false, SoftmaxCrossEntropy.warmUpKernels(), "and not again");
     }
 
     @Test
