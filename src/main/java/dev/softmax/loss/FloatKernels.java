@@ -43,6 +43,7 @@ final class FloatKernels {
         int[] map = columnMap(classes);
         int[][] maps = untransposeMaps(classes, stride);
         float[] w = new float[stride * classes];
+        double[] exponents = new double[2 * doubleLanes()];
         for (int i = 0; i < calls; i++) {
             if (i % 16 == 0) {
                 transpose(w, stride, classes, map, gt, stride);
@@ -52,7 +53,8 @@ final class FloatKernels {
             multiply(x, ROW_GROUP, stride, wt, classes, z);
             accumulateTransposed(x, ROW_GROUP, stride, z, classes, gt);
             accumulate5(x, ROW_GROUP, stride, z, classes, 0, gt, 0);
-            exp(new double[2 * doubleLanes()], 2 * doubleLanes());
+            java.util.Arrays.fill(exponents, 0.0);
+            exp(exponents, exponents.length);
         }
     }
 
