@@ -8,9 +8,10 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The two skinny float32 matrix products of the softmax passes, written with the JDK's Vector API for a block of
  * rows held on the heap: {@code Z = X W} (a tall block times {@code K} columns) and {@code G += R^T X}. OpenBLAS
- * 0.3.19 to 0.3.31 run both at 20 to 35 GFLOP/s per core on the development machine's AVX-512 core because
+ * 0.3.19 to 0.3.31 run both at 20 to 35 GFLOP/s per core on a Zen 5 (AVX-512) development machine because
  * {@code K} (10) is far below the width its kernels are tuned for; these register-blocked loops run at 70 to
- * 120 GFLOP/s. Only loaded when the module {@code jdk.incubator.vector} is present (see {@link VectorPass}).
+ * 120 GFLOP/s there. A core with 16 vector registers (AVX2) gets smaller register blocks ({@link #FEW_REGISTERS}).
+ * Only loaded when the module {@code jdk.incubator.vector} is present (see {@link VectorPass}).
  *
  * <p>Layouts: a block {@code x} holds {@code rows} rows of stride {@code stride} (a multiple of {@link #lanes()},
  * zero past the last feature); {@code wt} and {@code gt} hold the weights and the gradient transposed,
@@ -21,9 +22,24 @@ final class FloatKernels {
 
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
+    /**
+     * Whether the core has only 16 vector registers: x86 without AVX-512 (AVX2 has 16 of 256 bits; AVX-512 and
+     * ARM have 32). The register blocks below hold up to 23 vectors, so on such a core they spill to the stack: on a
+     * Zen 3 core (AVX2, 512 KB L2) both products ran at 20 to 30 GFLOP/s; {@link #multiplyNarrow} and
+     * {@link #accumulateNarrow} fit in 13 registers.
+     */
+    static final boolean FEW_REGISTERS = SPECIES.vectorBitSize() < 512
+            && System.getProperty("os.arch", "").matches("amd64|x86_64|x86|i386");
     /** Classes per register block (20 accumulators with {@link #ROW_GROUP} rows, of 32 vector registers). */
     static final int CLASS_GROUP = 5;
-    static final int ROW_GROUP = 4;
+    /** Rows per register block: 4, or 2 with {@link #FEW_REGISTERS} (10 accumulators). */
+    static final int ROW_GROUP = FEW_REGISTERS ? 2 : 4;
+    /**
+     * Features per tile of {@link #multiplyNarrow}: 5 classes' slice of the weights (20 KB) stays in a 32 KB L1
+     * while every row pair of the block passes over it. Without tiles the weights (120 KB for CIFAR-10) stream from
+     * L2 for each row pair, and L2 could not feed them (30 instead of 45 to 55 GFLOP/s on the Zen 3 core).
+     */
+    static final int FEATURE_TILE = 1024;
 
     private FloatKernels() {
     }
@@ -82,7 +98,16 @@ final class FloatKernels {
 
     /** {@code z[r][k] = x_r . wt_k} for all {@code rows} (a multiple of {@link #ROW_GROUP}) and classes. */
     static void multiply(float[] x, int rows, int stride, float[] wt, int classes, float[] z) {
-        for (int r = 0; r < rows; r += ROW_GROUP) {
+        if (FEW_REGISTERS) {
+            multiplyNarrow(x, rows, stride, wt, classes, z);
+        } else {
+            multiplyWide(x, rows, stride, wt, classes, z);
+        }
+    }
+
+    /** {@link #multiply} in register blocks of 4 rows by 5 classes ({@code rows} a multiple of 4). */
+    static void multiplyWide(float[] x, int rows, int stride, float[] wt, int classes, float[] z) {
+        for (int r = 0; r < rows; r += 4) {
             for (int k = 0; k < classes; k += CLASS_GROUP) {
                 multiply4x5(x, r, stride, wt, k, z, classes);
             }
@@ -142,6 +167,67 @@ final class FloatKernels {
         store(z, (r + 3) * classes + k0, a30, a31, a32, a33, a34);
     }
 
+    /**
+     * {@link #multiply} in register blocks of 2 rows by 5 classes ({@code rows} even), over tiles of
+     * {@link #FEATURE_TILE} features.
+     */
+    static void multiplyNarrow(float[] x, int rows, int stride, float[] wt, int classes, float[] z) {
+        java.util.Arrays.fill(z, 0, rows * classes, 0f);
+        for (int j0 = 0; j0 < stride; j0 += FEATURE_TILE) {
+            int j1 = Math.min(stride, j0 + FEATURE_TILE);
+            for (int k = 0; k < classes; k += CLASS_GROUP) {
+                for (int r = 0; r < rows; r += 2) {
+                    multiply2x5(x, r, stride, wt, k, z, classes, j0, j1);
+                }
+            }
+        }
+    }
+
+    /** Adds {@code x_r . wt_k} over features {@code [j0, j1)} to {@code z} for rows {@code r, r+1}, 5 classes. */
+    private static void multiply2x5(float[] x, int r, int stride, float[] wt, int k0, float[] z, int classes,
+                                    int j0, int j1) {
+        FloatVector a00 = FloatVector.zero(SPECIES);
+        FloatVector a01 = a00, a02 = a00, a03 = a00, a04 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00, a14 = a00;
+        int o0 = r * stride;
+        int o1 = o0 + stride;
+        int w0 = k0 * stride;
+        int w1 = w0 + stride;
+        int w2 = w1 + stride;
+        int w3 = w2 + stride;
+        int w4 = w3 + stride;
+        for (int j = j0; j < j1; j += SPECIES.length()) {
+            FloatVector x0 = FloatVector.fromArray(SPECIES, x, o0 + j);
+            FloatVector x1 = FloatVector.fromArray(SPECIES, x, o1 + j);
+            FloatVector w = FloatVector.fromArray(SPECIES, wt, w0 + j);
+            a00 = x0.fma(w, a00);
+            a10 = x1.fma(w, a10);
+            w = FloatVector.fromArray(SPECIES, wt, w1 + j);
+            a01 = x0.fma(w, a01);
+            a11 = x1.fma(w, a11);
+            w = FloatVector.fromArray(SPECIES, wt, w2 + j);
+            a02 = x0.fma(w, a02);
+            a12 = x1.fma(w, a12);
+            w = FloatVector.fromArray(SPECIES, wt, w3 + j);
+            a03 = x0.fma(w, a03);
+            a13 = x1.fma(w, a13);
+            w = FloatVector.fromArray(SPECIES, wt, w4 + j);
+            a04 = x0.fma(w, a04);
+            a14 = x1.fma(w, a14);
+        }
+        add(z, r * classes + k0, a00, a01, a02, a03, a04);
+        add(z, (r + 1) * classes + k0, a10, a11, a12, a13, a14);
+    }
+
+    private static void add(float[] z, int at, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3,
+                            FloatVector a4) {
+        z[at] += a0.reduceLanes(VectorOperators.ADD);
+        z[at + 1] += a1.reduceLanes(VectorOperators.ADD);
+        z[at + 2] += a2.reduceLanes(VectorOperators.ADD);
+        z[at + 3] += a3.reduceLanes(VectorOperators.ADD);
+        z[at + 4] += a4.reduceLanes(VectorOperators.ADD);
+    }
+
     private static void store(float[] z, int at, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3,
                               FloatVector a4) {
         z[at] = a0.reduceLanes(VectorOperators.ADD);
@@ -151,12 +237,22 @@ final class FloatKernels {
         z[at + 4] = a4.reduceLanes(VectorOperators.ADD);
     }
 
-    /**
-     * {@code gt_k += sum_r r[r][k] x_r} over {@code rows} rows, for every class. Each pass over the rows covers two
-     * vector widths of features, so a broadcast residual feeds two multiply-adds: with one width, one load per
-     * multiply-add made the load ports the limit (70 instead of 120 GFLOP/s on one core, the block in L2).
-     */
+    /** {@code gt_k += sum_r r[r][k] x_r} over {@code rows} rows, for every class. */
     static void accumulateTransposed(float[] x, int rows, int stride, float[] r, int classes, float[] gt) {
+        if (FEW_REGISTERS) {
+            accumulateNarrow(x, rows, stride, r, classes, gt);
+        } else {
+            accumulateWide(x, rows, stride, r, classes, gt);
+        }
+    }
+
+    /**
+     * {@link #accumulateTransposed} with up to 23 live vectors, for 32 vector registers. Each pass over the rows
+     * covers two vector widths of features, so a broadcast residual feeds two multiply-adds: with one width, one
+     * load per multiply-add made the load ports the limit (70 instead of 120 GFLOP/s on a Zen 5 core, the block in
+     * L2).
+     */
+    static void accumulateWide(float[] x, int rows, int stride, float[] r, int classes, float[] gt) {
         int step = SPECIES.length();
         int k = 0;
         for (; k + 2 * CLASS_GROUP <= classes; k += 2 * CLASS_GROUP) {
@@ -174,6 +270,62 @@ final class FloatKernels {
                 accumulate5(x, rows, stride, r, classes, k, gt, j);
             }
         }
+    }
+
+    /**
+     * {@link #accumulateTransposed} with at most 12 live vectors: one vector width of features at a time, for 10
+     * classes (then 5), the class groups inside so that a row's cache line is read from L2 once.
+     */
+    static void accumulateNarrow(float[] x, int rows, int stride, float[] r, int classes, float[] gt) {
+        for (int j = 0; j < stride; j += SPECIES.length()) {
+            int k = 0;
+            for (; k + 2 * CLASS_GROUP <= classes; k += 2 * CLASS_GROUP) {
+                accumulate10Narrow(x, rows, stride, r, classes, k, gt, j);
+            }
+            for (; k < classes; k += CLASS_GROUP) {
+                accumulate5(x, rows, stride, r, classes, k, gt, j);
+            }
+        }
+    }
+
+    /** Classes {@code k0..k0+9}, features {@code [j, j+lanes)}. */
+    private static void accumulate10Narrow(float[] x, int rows, int stride, float[] r, int classes, int k0,
+                                           float[] gt, int j) {
+        int g0 = k0 * stride + j;
+        FloatVector s0 = FloatVector.fromArray(SPECIES, gt, g0);
+        FloatVector s1 = FloatVector.fromArray(SPECIES, gt, g0 + stride);
+        FloatVector s2 = FloatVector.fromArray(SPECIES, gt, g0 + 2 * stride);
+        FloatVector s3 = FloatVector.fromArray(SPECIES, gt, g0 + 3 * stride);
+        FloatVector s4 = FloatVector.fromArray(SPECIES, gt, g0 + 4 * stride);
+        FloatVector s5 = FloatVector.fromArray(SPECIES, gt, g0 + 5 * stride);
+        FloatVector s6 = FloatVector.fromArray(SPECIES, gt, g0 + 6 * stride);
+        FloatVector s7 = FloatVector.fromArray(SPECIES, gt, g0 + 7 * stride);
+        FloatVector s8 = FloatVector.fromArray(SPECIES, gt, g0 + 8 * stride);
+        FloatVector s9 = FloatVector.fromArray(SPECIES, gt, g0 + 9 * stride);
+        for (int i = 0; i < rows; i++) {
+            FloatVector xi = FloatVector.fromArray(SPECIES, x, i * stride + j);
+            int at = i * classes + k0;
+            s0 = xi.fma(FloatVector.broadcast(SPECIES, r[at]), s0);
+            s1 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 1]), s1);
+            s2 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 2]), s2);
+            s3 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 3]), s3);
+            s4 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 4]), s4);
+            s5 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 5]), s5);
+            s6 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 6]), s6);
+            s7 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 7]), s7);
+            s8 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 8]), s8);
+            s9 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 9]), s9);
+        }
+        s0.intoArray(gt, g0);
+        s1.intoArray(gt, g0 + stride);
+        s2.intoArray(gt, g0 + 2 * stride);
+        s3.intoArray(gt, g0 + 3 * stride);
+        s4.intoArray(gt, g0 + 4 * stride);
+        s5.intoArray(gt, g0 + 5 * stride);
+        s6.intoArray(gt, g0 + 6 * stride);
+        s7.intoArray(gt, g0 + 7 * stride);
+        s8.intoArray(gt, g0 + 8 * stride);
+        s9.intoArray(gt, g0 + 9 * stride);
     }
 
     /** Classes {@code k0..k0+9}, features {@code [j, j+lanes)} and {@code [j2, j2+lanes)}. */

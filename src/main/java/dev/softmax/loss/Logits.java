@@ -81,7 +81,7 @@ public final class Logits {
     private static void vectorChunk(INDArray x, VectorPass.Parameters parameters, INDArray logits, int from, int to) {
         int k = parameters.classes;
         int padded = parameters.paddedClasses;
-        int subRows = Math.min(parameters.subRows, VectorPass.roundUp(to - from, 4));
+        int subRows = Math.min(parameters.subRows, VectorPass.roundUp(to - from, FloatKernels.ROW_GROUP));
         float[] block = scratch(0, subRows * parameters.stride);
         float[] products = scratch(1, subRows * padded);
         float[] out = scratch(2, subRows * k);

@@ -218,6 +218,83 @@ class VectorPassTest {
         assertEquals(1, VectorPass.chunkCount(1, 1));
     }
 
+    /**
+     * Both register blockings against products in double, whichever one this machine uses: strides that end in a
+     * partial feature tile, class counts of one, two and three groups.
+     */
+    @ParameterizedTest(name = "rows={0} stride={1} classes={2}")
+    @MethodSource("kernelShapes")
+    void wideAndNarrowKernelsMatchProductsInDouble(int rows, int strideVectors, int classes) {
+        int stride = strideVectors * FloatKernels.lanes();
+        java.util.Random random = new java.util.Random(rows * 31L + stride + classes);
+        float[] x = new float[rows * stride];
+        float[] wt = new float[classes * stride];
+        float[] r = new float[rows * classes];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = random.nextFloat();
+        }
+        for (int i = 0; i < wt.length; i++) {
+            wt[i] = random.nextFloat() - 0.5f;
+        }
+        for (int i = 0; i < r.length; i++) {
+            r[i] = random.nextFloat() - 0.5f;
+        }
+        float[] start = new float[classes * stride];
+        for (int i = 0; i < start.length; i++) {
+            start[i] = random.nextFloat();
+        }
+        double[] z = new double[rows * classes];
+        double[] g = new double[classes * stride];
+        for (int k = 0; k < classes; k++) {
+            for (int j = 0; j < stride; j++) {
+                double sum = start[k * stride + j];
+                for (int i = 0; i < rows; i++) {
+                    sum += (double) r[i * classes + k] * x[i * stride + j];
+                    z[i * classes + k] += (double) x[i * stride + j] * wt[k * stride + j];
+                }
+                g[k * stride + j] = sum;
+            }
+        }
+        float[] zWide = new float[rows * classes];
+        float[] zNarrow = new float[rows * classes];
+        java.util.Arrays.fill(zNarrow, Float.NaN);
+        FloatKernels.multiplyWide(x, rows, stride, wt, classes, zWide);
+        FloatKernels.multiplyNarrow(x, rows, stride, wt, classes, zNarrow);
+        float[] gWide = start.clone();
+        float[] gNarrow = start.clone();
+        FloatKernels.accumulateWide(x, rows, stride, r, classes, gWide);
+        FloatKernels.accumulateNarrow(x, rows, stride, r, classes, gNarrow);
+        for (int i = 0; i < z.length; i++) {
+            double tolerance = 1e-5 * Math.sqrt(stride) + 1e-6 * Math.abs(z[i]);
+            assertEquals(z[i], zWide[i], tolerance, "wide X W at " + i);
+            assertEquals(z[i], zNarrow[i], tolerance, "narrow X W at " + i);
+        }
+        for (int i = 0; i < g.length; i++) {
+            double tolerance = 1e-5 * Math.sqrt(rows) + 1e-6 * Math.abs(g[i]);
+            assertEquals(g[i], gWide[i], tolerance, "wide R^T X at " + i);
+            assertEquals(g[i], gNarrow[i], tolerance, "narrow R^T X at " + i);
+        }
+    }
+
+    static Stream<Arguments> kernelShapes() {
+        int tileVectors = FloatKernels.FEATURE_TILE / FloatKernels.lanes();
+        // rows (a multiple of 4), stride in vectors, classes (a multiple of 5)
+        return Stream.of(
+                Arguments.of(4, 1, 5),
+                Arguments.of(8, 3, 10),
+                Arguments.of(12, tileVectors + 3, 15),
+                Arguments.of(36, 2 * tileVectors + 1, 10),
+                Arguments.of(20, tileVectors, 20));
+    }
+
+    @Test
+    void theRegisterBlockingFollowsTheVectorRegisters() {
+        boolean x86 = System.getProperty("os.arch").matches("amd64|x86_64|x86|i386");
+        assertEquals(x86 && FloatKernels.SPECIES.vectorBitSize() < 512, FloatKernels.FEW_REGISTERS);
+        assertEquals(FloatKernels.FEW_REGISTERS ? 2 : 4, FloatKernels.ROW_GROUP);
+        assertEquals(0, VectorPass.subRows(VectorPass.stride(3072)) % FloatKernels.ROW_GROUP);
+    }
+
     @Test
     void transposingInAndOutOfTheKernelsLayout() {
         java.util.Random random = new java.util.Random(30);
