@@ -28,6 +28,37 @@ public final class Blas {
     }
 
     /**
+     * The eigendecomposition {@code a = U diag(w) U^T} of a symmetric matrix by LAPACK's divide-and-conquer
+     * {@code dsyevd}: {@code a} is overwritten with the orthonormal eigenvectors, one per column, and the eigenvalues
+     * are returned in ascending order. ND4J exposes only {@code dsyev} (QR iteration), 6 to 7 times slower for
+     * eigenvectors: 1.0 against 0.15 s for a 785 x 785 matrix (Fashion-MNIST's feature Gram) on one Zen 3 core.
+     *
+     * @param a a square DOUBLE matrix in {@code 'c'} order, not a view; only its upper triangle is read
+     * @return the {@code n} eigenvalues, ascending
+     * @throws IllegalArgumentException for another shape, type or layout
+     * @throws IllegalStateException when LAPACK reports a failure
+     */
+    public static double[] symmetricEigen(INDArray a) {
+        if (a.rank() != 2 || a.rows() != a.columns() || a.dataType() != DataType.DOUBLE || a.ordering() != 'c'
+                || a.isView()) {
+            throw new IllegalArgumentException("need a square DOUBLE 'c'-order matrix that is not a view, got "
+                    + a.dataType() + " " + Arrays.toString(a.shape()));
+        }
+        int n = (int) a.rows();
+        double[] eigenvalues = new double[n];
+        try (DoublePointer w = new DoublePointer(n)) {
+            int info = org.bytedeco.openblas.global.openblas.LAPACKE_dsyevd(
+                    org.bytedeco.openblas.global.openblas.LAPACK_ROW_MAJOR, (byte) 'V', (byte) 'U', n,
+                    (DoublePointer) a.data().addressPointer(), n, w);
+            if (info != 0) {
+                throw new IllegalStateException("LAPACK dsyevd failed (info " + info + ")");
+            }
+            w.get(eigenvalues);
+        }
+        return eigenvalues;
+    }
+
+    /**
      * {@code c = alpha op(a) op(b) + beta c}, with {@code op(m)} the transpose when asked.
      *
      * @param a {@code [m,k]}, or {@code [k,m]} when {@code transposeA}

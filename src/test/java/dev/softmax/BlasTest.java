@@ -34,6 +34,35 @@ class BlasTest {
     }
 
     @Test
+    void symmetricEigenDecomposesAndOrdersTheEigenvalues() {
+        int n = 40;
+        Nd4j.getRandom().setSeed(5);
+        INDArray r = Nd4j.rand(DataType.DOUBLE, 60, n).subi(0.5);
+        INDArray a = r.transpose().mmul(r).addi(Nd4j.eye(n).muli(0.1));
+        INDArray u = a.dup('c');
+        double[] w = Blas.symmetricEigen(u);
+        INDArray au = a.mmul(u);
+        INDArray uw = u.mulRowVector(Nd4j.createFromArray(w).reshape(1, n));
+        assertClose(au, uw, DataType.DOUBLE);
+        assertClose(Nd4j.eye(n), u.transpose().mmul(u), DataType.DOUBLE);
+        for (int j = 1; j < n; j++) {
+            assertTrue(w[j - 1] <= w[j]);
+        }
+        assertEquals(trace(a), java.util.Arrays.stream(w).sum(), 1e-9 * trace(a), "the eigenvalues sum to the trace");
+        assertThrows(IllegalArgumentException.class, () -> Blas.symmetricEigen(Nd4j.rand(DataType.DOUBLE, 3, 4)));
+        assertThrows(IllegalArgumentException.class, () -> Blas.symmetricEigen(a.castTo(DataType.FLOAT)));
+        assertThrows(IllegalArgumentException.class, () -> Blas.symmetricEigen(rows(a, 0, 5)));
+    }
+
+    private static double trace(INDArray a) {
+        double sum = 0;
+        for (int i = 0; i < a.rows(); i++) {
+            sum += a.getDouble(i, i);
+        }
+        return sum;
+    }
+
+    @Test
     void floatDotAccumulatesInDouble() {
         // 1e8 + 1 is 1e8 in float: a float accumulator loses the ones that follow 1e8 (OpenBLAS's dsdot did).
         float[] values = new float[10_000];

@@ -3,7 +3,6 @@ package dev.softmax.loss;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.eigen.Eigen;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -30,16 +29,22 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *
  * <h2>Cost</h2>
  * Two passes of GEMMs over the subset ({@code 2 m d^2} flops each) and one symmetric eigendecomposition of
- * {@code G} (LAPACK {@code syev}, the only symmetric eigensolver ND4J exposes, {@code O(d^3)}). Measured on the
- * 2-core development machine, one thread: about 2 s at Fashion-MNIST size (7500 of 60000 rows, {@code d = 784}),
- * the cost of 15 to 25 Hessian-vector products; about 40 s at CIFAR-10 size (8192 rows, {@code d = 3072}), of
- * which 25 s is the eigendecomposition and 5 s each pass. Build it once per data set, not per run.
+ * {@code G} (LAPACK's divide-and-conquer {@code dsyevd}, {@link dev.softmax.Blas#symmetricEigen},
+ * {@code O(d^3)}); the passes' blocks run on the worker threads ({@link dev.softmax.NativeThreads}). Measured on
+ * the 2-core Zen 3 machine: 2.1 s at Fashion-MNIST size (7500 of 60000 rows, {@code d = 784}) with ND4J's
+ * {@code dsyev} (1.0 s of it) and one thread, 1.1 s with {@code dsyevd} (0.15 to 0.25 s), 0.95 to 1.15 s with
+ * both threads (each pass about 0.4 s).
+ * Build it once per data set, not per run.
  */
 public final class FeatureGram {
 
     /** Default cap on the rows {@code G} is estimated from. */
     public static final int DEFAULT_MAX_ROWS = 8192;
 
+    /** Most parts the blocks of the first pass are split into, each with its own {@code G}. */
+    private static final int MAX_PARTS = 4;
+    /** Most bytes of the parts' {@code G}s together (so a CIFAR-10-sized {@code d} gets one part). */
+    private static final long MAX_PART_BYTES = 64L << 20;
     /** Rows per GEMM while accumulating in double. */
     private static final int BLOCK_ROWS = 1024;
 
@@ -107,12 +112,29 @@ public final class FeatureGram {
 
         // Pass 1: G = X~^T X~ / m over the subset, in double. The ones column of X~ contributes the column sums
         // (last row and column of G) and m (the corner), so [X, 1] is never built.
-        INDArray gramX = Nd4j.zeros(DataType.DOUBLE, d, d);
-        INDArray columnSums = Nd4j.zeros(DataType.DOUBLE, 1, d);
-        for (int from = 0; from < m; from += BLOCK_ROWS) {
-            INDArray block = sampledBlock(features, stride, from, Math.min(m, from + BLOCK_ROWS));
-            Nd4j.gemm(block, block, gramX, true, false, featureScale * featureScale / m, 1.0);
-            columnSums.addi(block.sum(true, 0));
+        // The blocks are split into parts that the worker threads take; each part sums its own G and the parts are
+        // added in order, so G is the same for any thread count.
+        int blocks = (m + BLOCK_ROWS - 1) / BLOCK_ROWS;
+        int parts = (int) Math.max(1, Math.min(Math.min(MAX_PARTS, blocks), MAX_PART_BYTES / (8L * d * d)));
+        INDArray[] partGrams = new INDArray[parts];
+        INDArray[] partSums = new INDArray[parts];
+        dev.softmax.NativeThreads.parallelFor(parts, part -> {
+            INDArray partGram = Nd4j.zeros(DataType.DOUBLE, d, d);
+            INDArray partSum = Nd4j.zeros(DataType.DOUBLE, 1, d);
+            for (int b = dev.softmax.NativeThreads.chunkStart(blocks, parts, part);
+                 b < dev.softmax.NativeThreads.chunkStart(blocks, parts, part + 1); b++) {
+                INDArray block = sampledBlock(features, stride, b * BLOCK_ROWS, Math.min(m, (b + 1) * BLOCK_ROWS));
+                Nd4j.gemm(block, block, partGram, true, false, featureScale * featureScale / m, 1.0);
+                partSum.addi(block.sum(true, 0));
+            }
+            partGrams[part] = partGram;
+            partSums[part] = partSum;
+        });
+        INDArray gramX = partGrams[0];
+        INDArray columnSums = partSums[0];
+        for (int part = 1; part < parts; part++) {
+            gramX.addi(partGrams[part]);
+            columnSums.addi(partSums[part]);
         }
         INDArray lastColumn = columnSums.muli(featureScale / m);
         INDArray gram = Nd4j.createUninitialized(DataType.DOUBLE, d + 1, d + 1);
@@ -121,9 +143,9 @@ public final class FeatureGram {
         gram.get(NDArrayIndex.interval(0, d), NDArrayIndex.interval(d, d + 1)).assign(lastColumn.reshape(d, 1));
         gram.putScalar(d, d, 1.0);
 
-        // G = U diag(g) U^T; syev overwrites its argument with the eigenvectors, one per column.
+        // G = U diag(g) U^T; dsyevd overwrites its argument with the eigenvectors, one per column.
         INDArray basis = gram;
-        INDArray eigenvalues = Eigen.symmetricGeneralizedEigenvalues(basis, true).reshape(d + 1);
+        INDArray eigenvalues = Nd4j.createFromArray(dev.softmax.Blas.symmetricEigen(basis));
         if (eigenvalues.isNaN().any() || basis.isNaN().any()) {
             throw new IllegalStateException("eigendecomposition of the feature Gram matrix failed (NaN)");
         }
@@ -133,14 +155,15 @@ public final class FeatureGram {
         INDArray rotatedSquares = Nd4j.createUninitialized(type, m, d + 1);
         INDArray featureRows = basis.get(NDArrayIndex.interval(0, d), NDArrayIndex.all());
         INDArray biasRow = basis.get(NDArrayIndex.interval(d, d + 1), NDArrayIndex.all());
-        for (int from = 0; from < m; from += BLOCK_ROWS) {
+        dev.softmax.NativeThreads.parallelFor(blocks, b -> {
+            int from = b * BLOCK_ROWS;
             int to = Math.min(m, from + BLOCK_ROWS);
             INDArray block = sampledBlock(features, stride, from, to);
             INDArray z = Nd4j.createUninitialized(DataType.DOUBLE, to - from, d + 1);
             Nd4j.gemm(Nd4j.ones(DataType.DOUBLE, to - from, 1), biasRow, z, false, false, 1.0, 0.0);
             Nd4j.gemm(block, featureRows, z, false, false, featureScale, 1.0);
             rotatedSquares.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).assign(z.muli(z));
-        }
+        });
         return new FeatureGram(layout, type, n, stride, m, eigenvalues, basis, typedBasis, rotatedSquares);
     }
 

@@ -245,6 +245,60 @@ class KroneckerPreconditionerTest {
     }
 
     /**
+     * With more rows than one block, the first pass splits its blocks into parts that the worker threads sum
+     * separately: {@code G = U diag(g) U^T} must still be the Gram matrix of all the sampled rows, and the result
+     * the same bit for bit with 1 and 3 threads.
+     */
+    @Test
+    void theGramOfManyBlocksIsTheSameForAnyThreadCount() {
+        int n = 4500;
+        int d = 12;
+        Nd4j.getRandom().setSeed(11);
+        INDArray x = Nd4j.rand(DataType.DOUBLE, n, d).muli(3.0);
+        double[][] expected = new double[d + 1][d + 1];
+        double[][] rows = x.toDoubleMatrix();
+        for (double[] row : rows) {
+            double[] scaled = new double[d + 1];
+            for (int j = 0; j < d; j++) {
+                scaled[j] = SCALE * row[j];
+            }
+            scaled[d] = 1.0;
+            for (int a = 0; a <= d; a++) {
+                for (int b = 0; b <= d; b++) {
+                    expected[a][b] += scaled[a] * scaled[b] / n;
+                }
+            }
+        }
+        FeatureGram[] grams = new FeatureGram[2];
+        int[] threads = {1, 3};
+        try {
+            for (int t = 0; t < threads.length; t++) {
+                dev.softmax.NativeThreads.set(threads[t]);
+                grams[t] = FeatureGram.of(x, SCALE, new ParameterLayout(d, K));
+            }
+        } finally {
+            dev.softmax.NativeThreads.set(dev.softmax.NativeThreads.defaultCount());
+        }
+        assertEquals(n, grams[0].sampledRows());
+        double[][] u = grams[0].basis().toDoubleMatrix();
+        double[] g = grams[0].eigenvalues().toDoubleVector();
+        for (int a = 0; a <= d; a++) {
+            for (int b = 0; b <= d; b++) {
+                double sum = 0;
+                for (int j = 0; j <= d; j++) {
+                    sum += u[a][j] * g[j] * u[b][j];
+                }
+                assertEquals(expected[a][b], sum, 1e-10 * Math.max(1, Math.abs(expected[a][b])), "G at " + a + "," + b);
+            }
+        }
+        for (int j = 1; j <= d; j++) {
+            assertTrue(g[j - 1] <= g[j], "eigenvalues ascending");
+        }
+        assertEquals(grams[0].basis(), grams[1].basis());
+        assertEquals(grams[0].eigenvalues(), grams[1].eigenvalues());
+    }
+
+    /**
      * Where every row has the same probabilities (W = 0, any bias), every {@code A_i} equals {@code A}, so the
      * Hessian is exactly {@code A (x) G}, diagonal in the Kronecker eigenbasis: the preconditioner must then be
      * the exact inverse of {@code H_data + lambda I}.
