@@ -26,8 +26,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * Times the hot paths against a floor measured in the same process: one streaming reduction over {@code X}.
  *
- * <p>Every figure is the median of {@code repeats} runs after {@code warmups} unmeasured ones, reported in
- * seconds and as a ratio to the floor. A value-and-gradient evaluation has to read {@code X} twice ({@code X W},
+ * <p>Every figure is the median of {@code repeats} runs after {@code warmups} unmeasured ones, each run right after
+ * a run of the floor, reported in seconds and as the median of the runs' ratios to their floors. A value-and-gradient evaluation has to read {@code X} twice ({@code X W},
  * then {@code X^T (P - Y)}) unless the two passes are fused, so about 2 is the floor's natural multiple.
  */
 public final class Benchmark {
@@ -45,11 +45,13 @@ public final class Benchmark {
     /**
      * One measurement.
      *
-     * @param name    what was timed
-     * @param seconds median wall time
-     * @param ratio   {@code seconds / floor seconds}
+     * @param name         what was timed
+     * @param seconds      median wall time
+     * @param floorSeconds median of the floors timed just before each run of it
+     * @param ratios       each run's time over the floor timed just before it, in the order of the runs
+     * @param ratio        the median of {@code ratios}
      */
-    public record Measurement(String name, double seconds, double ratio) {
+    public record Measurement(String name, double seconds, double floorSeconds, double[] ratios, double ratio) {
     }
 
     private final Settings settings;
@@ -91,9 +93,8 @@ public final class Benchmark {
         INDArray v = syntheticFeatures(1, (int) objective.dimension(), x.dataType(), settings.seed() + 2)
                 .reshape(objective.dimension()).subi(0.5);
 
-        double floor = median(() -> streamingPass(x));
+        Runnable floor = () -> streamingPass(x);
         List<Measurement> results = new ArrayList<>();
-        results.add(new Measurement("floor", floor, 1.0));
         results.add(measure("nd4j_sum", floor, () -> x.sumNumber()));
         results.add(measure("value_gradient", floor, () -> objective.valueAndGradient(theta)));
         HessianOperator hessian = objective.hessianAt(theta);
@@ -107,13 +108,16 @@ public final class Benchmark {
         long[] allocated = allocatedPerEvaluation(() -> objective.valueAndGradient(theta));
 
         Map<String, Object> report = new LinkedHashMap<>();
+        report.put("floor_seconds", median(results.stream().mapToDouble(Measurement::floorSeconds).toArray()));
         for (Measurement m : results) {
             report.put(m.name() + "_seconds", m.seconds());
         }
         for (Measurement m : results) {
-            if (!m.name().equals("floor")) {
-                report.put(m.name() + "_ratio", m.ratio());
-            }
+            report.put(m.name() + "_ratio", m.ratio());
+        }
+        for (Measurement m : results) {
+            report.put(m.name() + "_floor_seconds", m.floorSeconds());
+            report.put(m.name() + "_ratios", m.ratios());
         }
         report.put("allocated_bytes_per_evaluation", allocated[0] + allocated[1]);
         report.put("allocated_heap_bytes_per_evaluation", allocated[0]);
@@ -163,24 +167,40 @@ public final class Benchmark {
         return x;
     }
 
-    private Measurement measure(String name, double floor, Supplier<Object> work) {
-        double seconds = median(work::get);
-        return new Measurement(name, seconds, seconds / floor);
+    /**
+     * Times {@code work} {@code repeats} times after the warm-ups, each run right after a run of the floor, so that
+     * each ratio compares two timings a fraction of a second apart: on a virtual machine whose speed drifts within a
+     * run (the floor moved by half between runs on the development machine), a floor timed once at the start
+     * skewed every later ratio.
+     */
+    private Measurement measure(String name, Runnable floor, Supplier<Object> work) {
+        for (int i = 0; i < settings.warmups(); i++) {
+            floor.run();
+            work.get();
+        }
+        double[] floors = new double[settings.repeats()];
+        double[] times = new double[settings.repeats()];
+        double[] ratios = new double[settings.repeats()];
+        for (int i = 0; i < times.length; i++) {
+            floors[i] = time(floor);
+            times[i] = time(work::get);
+            ratios[i] = times[i] / floors[i];
+        }
+        return new Measurement(name, median(times), median(floors), ratios, median(ratios));
     }
 
-    private double median(Runnable work) {
-        for (int i = 0; i < settings.warmups(); i++) {
-            work.run();
-        }
-        double[] times = new double[settings.repeats()];
-        for (int i = 0; i < times.length; i++) {
-            long start = System.nanoTime();
-            work.run();
-            times[i] = (System.nanoTime() - start) / 1e9;
-        }
-        Arrays.sort(times);
-        return times.length % 2 == 1 ? times[times.length / 2]
-                : 0.5 * (times[times.length / 2 - 1] + times[times.length / 2]);
+    private static double time(Runnable work) {
+        long start = System.nanoTime();
+        work.run();
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    /** The median of {@code values} (the mean of the middle two for an even count); {@code values} is not changed. */
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+                : 0.5 * (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]);
     }
 
     /**

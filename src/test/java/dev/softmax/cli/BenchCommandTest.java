@@ -39,7 +39,17 @@ class BenchCommandTest {
         for (String name : List.of("value_gradient", "hessian_vector", "predict", "sgd_epoch")) {
             double seconds = json.get(name + "_seconds").asDouble();
             assertTrue(seconds > 0, name);
-            assertEquals(seconds / floor, json.get(name + "_ratio").asDouble(), 1e-9 * seconds / floor, name);
+            assertTrue(json.get(name + "_floor_seconds").asDouble() > 0, name);
+            // Each run is paired with the floor timed just before it; the ratio is the median of the pairs'.
+            JsonNode ratios = json.get(name + "_ratios");
+            assertEquals(3, ratios.size(), name);
+            double[] sorted = new double[3];
+            for (int i = 0; i < 3; i++) {
+                sorted[i] = ratios.get(i).asDouble();
+                assertTrue(sorted[i] > 0, name);
+            }
+            java.util.Arrays.sort(sorted);
+            assertEquals(sorted[1], json.get(name + "_ratio").asDouble(), 0.0, name);
         }
         assertTrue(json.get("allocated_bytes_per_evaluation").asLong() >= 0);
         assertTrue(out.toString().contains("value_gradient"), out.toString());
