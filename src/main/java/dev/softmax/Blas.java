@@ -7,6 +7,7 @@ import static org.bytedeco.openblas.global.openblas_nolapack.CblasTrans;
 import java.util.Arrays;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.openblas.global.openblas;
 import org.bytedeco.openblas.global.openblas_nolapack;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -47,8 +48,7 @@ public final class Blas {
         int n = (int) a.rows();
         double[] eigenvalues = new double[n];
         try (DoublePointer w = new DoublePointer(n)) {
-            int info = org.bytedeco.openblas.global.openblas.LAPACKE_dsyevd(
-                    org.bytedeco.openblas.global.openblas.LAPACK_ROW_MAJOR, (byte) 'V', (byte) 'U', n,
+            int info = openblas.LAPACKE_dsyevd(openblas.LAPACK_ROW_MAJOR, (byte) 'V', (byte) 'U', n,
                     (DoublePointer) a.data().addressPointer(), n, w);
             if (info != 0) {
                 throw new IllegalStateException("LAPACK dsyevd failed (info " + info + ")");

@@ -27,8 +27,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * Times the hot paths against a floor measured in the same process: one streaming reduction over {@code X}.
  *
  * <p>Every figure is the median of {@code repeats} runs after {@code warmups} unmeasured ones, each run right after
- * a run of the floor, reported in seconds and as the median of the runs' ratios to their floors. A value-and-gradient evaluation has to read {@code X} twice ({@code X W},
- * then {@code X^T (P - Y)}) unless the two passes are fused, so about 2 is the floor's natural multiple.
+ * a run of the floor, reported in seconds and as the median of the runs' ratios to their floors. A
+ * value-and-gradient evaluation has to read {@code X} twice ({@code X W}, then {@code X^T (P - Y)}) unless the two
+ * passes are fused, so about 2 is the floor's natural multiple.
  */
 public final class Benchmark {
 

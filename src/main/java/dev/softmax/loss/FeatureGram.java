@@ -1,5 +1,6 @@
 package dev.softmax.loss;
 
+import dev.softmax.NativeThreads;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -30,7 +31,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <h2>Cost</h2>
  * Two passes of GEMMs over the subset ({@code 2 m d^2} flops each) and one symmetric eigendecomposition of
  * {@code G} (LAPACK's divide-and-conquer {@code dsyevd}, {@link dev.softmax.Blas#symmetricEigen},
- * {@code O(d^3)}); the passes' blocks run on the worker threads ({@link dev.softmax.NativeThreads}). Measured on
+ * {@code O(d^3)}); the passes' blocks run on the worker threads ({@link NativeThreads}). Measured on
  * the 2-core Zen 3 machine: 2.1 s at Fashion-MNIST size (7500 of 60000 rows, {@code d = 784}) with ND4J's
  * {@code dsyev} (1.0 s of it) and one thread, 1.1 s with {@code dsyevd} (0.15 to 0.25 s), 0.95 to 1.15 s with
  * both threads (each pass about 0.4 s).
@@ -118,11 +119,11 @@ public final class FeatureGram {
         int parts = (int) Math.max(1, Math.min(Math.min(MAX_PARTS, blocks), MAX_PART_BYTES / (8L * d * d)));
         INDArray[] partGrams = new INDArray[parts];
         INDArray[] partSums = new INDArray[parts];
-        dev.softmax.NativeThreads.parallelFor(parts, part -> {
+        NativeThreads.parallelFor(parts, part -> {
             INDArray partGram = Nd4j.zeros(DataType.DOUBLE, d, d);
             INDArray partSum = Nd4j.zeros(DataType.DOUBLE, 1, d);
-            for (int b = dev.softmax.NativeThreads.chunkStart(blocks, parts, part);
-                 b < dev.softmax.NativeThreads.chunkStart(blocks, parts, part + 1); b++) {
+            for (int b = NativeThreads.chunkStart(blocks, parts, part);
+                 b < NativeThreads.chunkStart(blocks, parts, part + 1); b++) {
                 INDArray block = sampledBlock(features, stride, b * BLOCK_ROWS, Math.min(m, (b + 1) * BLOCK_ROWS));
                 Nd4j.gemm(block, block, partGram, true, false, featureScale * featureScale / m, 1.0);
                 partSum.addi(block.sum(true, 0));
@@ -155,7 +156,7 @@ public final class FeatureGram {
         INDArray rotatedSquares = Nd4j.createUninitialized(type, m, d + 1);
         INDArray featureRows = basis.get(NDArrayIndex.interval(0, d), NDArrayIndex.all());
         INDArray biasRow = basis.get(NDArrayIndex.interval(d, d + 1), NDArrayIndex.all());
-        dev.softmax.NativeThreads.parallelFor(blocks, b -> {
+        NativeThreads.parallelFor(blocks, b -> {
             int from = b * BLOCK_ROWS;
             int to = Math.min(m, from + BLOCK_ROWS);
             INDArray block = sampledBlock(features, stride, from, to);
