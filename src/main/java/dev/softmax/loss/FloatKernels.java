@@ -25,8 +25,8 @@ final class FloatKernels {
     /**
      * Whether the core has only 16 vector registers: x86 without AVX-512 (AVX2 has 16 of 256 bits; AVX-512 and
      * ARM have 32). The register blocks below hold up to 23 vectors, so on such a core they spill to the stack: on a
-     * Zen 3 core (AVX2, 512 KB L2) both products ran at 20 to 30 GFLOP/s; {@link #multiplyNarrow} and
-     * {@link #accumulateNarrow} fit in 13 registers.
+     * Zen 3 core (AVX2, 512 KB L2) both products ran at 28 to 34 GFLOP/s; {@link #multiplyNarrow} and
+     * {@link #accumulateNarrow} keep at most 13 live.
      */
     static final boolean FEW_REGISTERS = SPECIES.vectorBitSize() < 512
             && System.getProperty("os.arch", "").matches("amd64|x86_64|x86|i386");
