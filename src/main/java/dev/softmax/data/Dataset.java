@@ -3,6 +3,7 @@ package dev.softmax.data;
 import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Features with their class labels.
@@ -46,15 +47,18 @@ public record Dataset(INDArray features, int[] labels, List<String> classNames) 
         return classNames.size();
     }
 
-    /** The rows at {@code rows}, in that order, as a new dataset (features copied). */
+    /**
+     * The rows at {@code rows}, in that order, as a new dataset (features copied, in one native gather: ND4J's
+     * {@code getRows} runs two operations per row).
+     */
     public Dataset subset(int[] rows) {
         int[] subLabels = new int[rows.length];
         for (int i = 0; i < rows.length; i++) {
             subLabels[i] = labels[rows[i]];
         }
         INDArray subFeatures = rows.length == 0
-                ? org.nd4j.linalg.factory.Nd4j.create(features.dataType(), 0, features.columns())
-                : features.getRows(rows);
+                ? Nd4j.create(features.dataType(), 0, features.columns())
+                : Nd4j.pullRows(features, 1, rows, 'c');
         return new Dataset(subFeatures, subLabels, classNames);
     }
 

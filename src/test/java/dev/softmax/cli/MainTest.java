@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 class MainTest {
 
@@ -129,5 +130,36 @@ class MainTest {
         assertTrue(run.out().contains("--optimizer=NAME"), run.out());
         assertTrue(run.out().contains("(default: 1e-4)"), run.out());
         assertTrue(run.out().contains("gd"), run.out());
+    }
+
+    @Test
+    void eachSubcommandIsRegisteredUnderTheNameItsAnnotationGives() {
+        CommandLine all = Main.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
+        List<String> expected = new java.util.ArrayList<>(Main.SUBCOMMANDS.keySet());
+        expected.add("help");
+        assertEquals(expected, List.copyOf(all.getSubcommands().keySet()));
+        all.getSubcommands().forEach((name, sub) -> assertEquals(name, sub.getCommandName()));
+        for (String name : Main.SUBCOMMANDS.keySet()) {
+            CommandLine one = Main.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()),
+                    name);
+            assertEquals(List.of(name), List.copyOf(one.getSubcommands().keySet()));
+            assertEquals(name, one.getSubcommands().get(name).getCommandSpec().userObject().getClass()
+                    .getAnnotation(CommandLine.Command.class).name());
+        }
+    }
+
+    @Test
+    void theTopLevelHelpListsEverySubcommand() {
+        Run run = run("--help");
+        assertEquals(0, run.status(), run.err());
+        for (String name : List.of("train", "compare", "evaluate", "predict", "download", "bench", "help")) {
+            assertTrue(run.out().contains("  " + name), name + " missing from\n" + run.out());
+        }
+        Run help = run("help", "bench");
+        assertEquals(0, help.status(), help.err());
+        assertTrue(help.out().contains("--rows"), help.out());
+        Run unknown = run("trian");
+        assertEquals(Main.EXIT_BAD_INPUT, unknown.status());
+        assertTrue(unknown.err().contains("trian"), unknown.err());
     }
 }

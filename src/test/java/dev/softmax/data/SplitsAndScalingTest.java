@@ -12,8 +12,34 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 class SplitsAndScalingTest {
+
+    @Test
+    void subsetCopiesTheGivenRowsInOrderFromAnyLayout() {
+        int[] rows = {4, 0, 4, 2};
+        for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            INDArray c = Nd4j.linspace(type, 1, 18, 1).reshape('c', 6, 3);
+            INDArray view = Nd4j.linspace(type, 1, 36, 1).reshape('c', 6, 6).get(NDArrayIndex.all(),
+                    NDArrayIndex.interval(1, 4));
+            for (INDArray source : new INDArray[] {c, c.dup('f'), view}) {
+                Dataset data = new Dataset(source, new int[] {0, 1, 0, 1, 0, 1}, java.util.List.of("a", "b"));
+                Dataset sub = data.subset(rows);
+                assertArrayEquals(new long[] {4, 3}, sub.features().shape());
+                assertEquals(type, sub.features().dataType());
+                assertArrayEquals(new int[] {0, 0, 0, 0}, sub.labels());
+                for (int i = 0; i < rows.length; i++) {
+                    assertEquals(source.getRow(rows[i]), sub.features().getRow(i), "row " + i + " of " + type);
+                }
+                double before = sub.features().getDouble(0, 0);
+                source.putScalar(4, 0, -99);
+                assertEquals(before, sub.features().getDouble(0, 0), "a copy, not a view");
+            }
+        }
+        Dataset three = new Dataset(Nd4j.zeros(DataType.FLOAT, 3, 2), new int[3], java.util.List.of("a"));
+        assertEquals(0, three.subset(new int[0]).numSamples());
+    }
 
     @Test
     void stratifiedSplitKeepsClassProportionsAndCoversEveryRowOnce() {
