@@ -274,6 +274,21 @@ class VectorPassTest {
             assertEquals(g[i], gWide[i], tolerance, "wide R^T X at " + i);
             assertEquals(g[i], gNarrow[i], tolerance, "narrow R^T X at " + i);
         }
+        // The narrow R^T X takes rows 4 at a time, then one at a time: any count.
+        for (int used = rows - 3; used < rows; used++) {
+            float[] gPart = start.clone();
+            FloatKernels.accumulateNarrow(x, used, stride, r, classes, gPart);
+            for (int k = 0; k < classes; k++) {
+                for (int j = 0; j < stride; j++) {
+                    double sum = start[k * stride + j];
+                    for (int i = 0; i < used; i++) {
+                        sum += (double) r[i * classes + k] * x[i * stride + j];
+                    }
+                    assertEquals(sum, gPart[k * stride + j], 1e-5 * Math.sqrt(rows) + 1e-6 * Math.abs(sum),
+                            "narrow R^T X over " + used + " rows at " + k + "," + j);
+                }
+            }
+        }
     }
 
     static Stream<Arguments> kernelShapes() {
