@@ -52,9 +52,11 @@ final class FloatKernels {
     static void warmUp(int calls) {
         int stride = 2 * lanes();
         int classes = 2 * CLASS_GROUP;
-        float[] x = new float[ROW_GROUP * stride];
+        // 8 rows: whole row groups for the products, and 5 of them for R^T X's groups of 4 and its remainder.
+        int rows = 8;
+        float[] x = new float[rows * stride];
         float[] wt = new float[classes * stride];
-        float[] z = new float[ROW_GROUP * classes];
+        float[] z = new float[rows * classes];
         float[] gt = new float[classes * stride];
         int[] map = columnMap(classes);
         int[][] maps = untransposeMaps(classes, stride);
@@ -66,9 +68,10 @@ final class FloatKernels {
                 untranspose(gt, stride, stride, classes, 1f, i % 32 == 0 ? 0f : 1f, w, maps, w);
                 squaredNorm(w, w.length);
             }
-            multiply(x, ROW_GROUP, stride, wt, classes, z);
-            accumulateTransposed(x, ROW_GROUP, stride, z, classes, gt);
-            accumulate5(x, ROW_GROUP, stride, z, classes, 0, gt, 0);
+            multiply(x, rows, stride, wt, classes, z);
+            accumulateTransposed(x, 5, stride, z, classes, gt);
+            accumulateTransposed(x, 5, stride, z, CLASS_GROUP, gt);
+            accumulate5(x, rows, stride, z, classes, 0, gt, 0);
             java.util.Arrays.fill(exponents, 0.0);
             exp(exponents, exponents.length);
         }
@@ -288,9 +291,9 @@ final class FloatKernels {
                 accumulate4x2(x, i, stride, r, classes, k, gt);
             }
         }
-        for (; k < classes; k++) {
-            for (int i = 0; i < quads; i++) {
-                addScaledRow(x, i, stride, r[i * classes + k], gt, k * stride);
+        if (k < classes) {
+            for (int i = 0; i < quads; i += 4) {
+                accumulate4x1(x, i, stride, r, classes, k, gt);
             }
         }
         for (int i = quads; i < rows; i++) {
@@ -326,6 +329,24 @@ final class FloatKernels {
             x3.fma(p3, x2.fma(p2, x1.fma(p1, x0.fma(p0, g)))).intoArray(gt, g0 + j);
             g = FloatVector.fromArray(SPECIES, gt, g1 + j);
             x3.fma(q3, x2.fma(q2, x1.fma(q1, x0.fma(q0, g)))).intoArray(gt, g1 + j);
+        }
+    }
+
+    /** {@code gt_k += sum_{i in [i0, i0+4)} r[i][k] x_i} for class {@code k}. */
+    private static void accumulate4x1(float[] x, int i0, int stride, float[] r, int classes, int k, float[] gt) {
+        int at = i0 * classes + k;
+        FloatVector p0 = FloatVector.broadcast(SPECIES, r[at]);
+        FloatVector p1 = FloatVector.broadcast(SPECIES, r[at + classes]);
+        FloatVector p2 = FloatVector.broadcast(SPECIES, r[at + 2 * classes]);
+        FloatVector p3 = FloatVector.broadcast(SPECIES, r[at + 3 * classes]);
+        int o0 = i0 * stride;
+        int g0 = k * stride;
+        for (int j = 0; j < stride; j += SPECIES.length()) {
+            FloatVector g = FloatVector.fromArray(SPECIES, gt, g0 + j);
+            g = FloatVector.fromArray(SPECIES, x, o0 + j).fma(p0, g);
+            g = FloatVector.fromArray(SPECIES, x, o0 + stride + j).fma(p1, g);
+            g = FloatVector.fromArray(SPECIES, x, o0 + 2 * stride + j).fma(p2, g);
+            FloatVector.fromArray(SPECIES, x, o0 + 3 * stride + j).fma(p3, g).intoArray(gt, g0 + j);
         }
     }
 

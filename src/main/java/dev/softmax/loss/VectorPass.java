@@ -206,8 +206,8 @@ final class VectorPass {
     private static final java.util.concurrent.atomic.AtomicBoolean WARM = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
-     * Compiles the kernels before the first pass over large data ({@link FloatKernels#warmUp}): about 0.4 s once
-     * per JVM, which saved 0.5 s of the first pass over Fashion-MNIST and 1.5 s over CIFAR-10.
+     * Compiles the kernels before the first pass over large data ({@link FloatKernels#warmUp}): about 0.4 s (Zen 5)
+     * to 0.9 s (Zen 3) once per JVM, which saved 0.5 s of the first pass over Fashion-MNIST and 1.5 s over CIFAR-10.
      * Returns whether this call compiled them.
      */
     static boolean warmUpOnce() {
