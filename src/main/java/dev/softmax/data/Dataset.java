@@ -50,10 +50,15 @@ public record Dataset(INDArray features, int[] labels, List<String> classNames) 
     /**
      * The rows at {@code rows}, in that order, as a new dataset (features copied, in one native gather: ND4J's
      * {@code getRows} runs two operations per row).
+     *
+     * @throws IllegalArgumentException when a row is outside {@code [0, n)}
      */
     public Dataset subset(int[] rows) {
         int[] subLabels = new int[rows.length];
         for (int i = 0; i < rows.length; i++) {
+            if (rows[i] < 0 || rows[i] >= labels.length) {
+                throw new IllegalArgumentException("row " + rows[i] + " is outside [0," + labels.length + ")");
+            }
             subLabels[i] = labels[rows[i]];
         }
         INDArray subFeatures = rows.length == 0

@@ -39,6 +39,8 @@ class SplitsAndScalingTest {
         }
         Dataset three = new Dataset(Nd4j.zeros(DataType.FLOAT, 3, 2), new int[3], java.util.List.of("a"));
         assertEquals(0, three.subset(new int[0]).numSamples());
+        assertThrows(IllegalArgumentException.class, () -> three.subset(new int[] {0, 3}));
+        assertThrows(IllegalArgumentException.class, () -> three.subset(new int[] {-1}));
     }
 
     @Test
