@@ -1,5 +1,6 @@
 package dev.softmax.loss;
 
+import dev.softmax.Blas;
 import dev.softmax.NativeThreads;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -30,7 +31,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *
  * <h2>Cost</h2>
  * Two passes of GEMMs over the subset ({@code 2 m d^2} flops each) and one symmetric eigendecomposition of
- * {@code G} (LAPACK's divide-and-conquer {@code dsyevd}, {@link dev.softmax.Blas#symmetricEigen},
+ * {@code G} (LAPACK's divide-and-conquer {@code dsyevd}, {@link Blas#symmetricEigen},
  * {@code O(d^3)}); the passes' blocks run on the worker threads ({@link NativeThreads}). Measured on
  * the 2-core Zen 3 machine: 2.1 s at Fashion-MNIST size (7500 of 60000 rows, {@code d = 784}) with ND4J's
  * {@code dsyev} (1.0 s of it) and one thread, 1.1 s with {@code dsyevd} (0.15 to 0.25 s), 0.95 to 1.15 s with
@@ -146,7 +147,7 @@ public final class FeatureGram {
 
         // G = U diag(g) U^T; dsyevd overwrites its argument with the eigenvectors, one per column.
         INDArray basis = gram;
-        INDArray eigenvalues = Nd4j.createFromArray(dev.softmax.Blas.symmetricEigen(basis));
+        INDArray eigenvalues = Nd4j.createFromArray(Blas.symmetricEigen(basis));
         if (eigenvalues.isNaN().any() || basis.isNaN().any()) {
             throw new IllegalStateException("eigendecomposition of the feature Gram matrix failed (NaN)");
         }

@@ -280,8 +280,8 @@ final class FloatKernels {
      * rows (their 8 residuals broadcast once), each vector of the 2 gradient rows is loaded, given 8 multiply-adds
      * and stored back, the 4 rows of {@code x} read in sequence. Keeping the gradient in registers instead, which
      * must go down the rows for a vector of features, reads rows 12 KB apart at CIFAR-10's width, which all fall in
-     * the same sets of the L1 cache: 20 to 35 GFLOP/s on a Zen 3 core with the block in L2, against 35 to 55 this
-     * way.
+     * the same sets of the L1 cache: 16 to 37 GFLOP/s on a Zen 3 core with the block in cache, against 33 to 58 this
+     * way (timed alternately in one process).
      */
     static void accumulateNarrow(float[] x, int rows, int stride, float[] r, int classes, float[] gt) {
         int quads = rows - rows % 4;
