@@ -93,6 +93,19 @@ public final class OptimizerOptions {
             description = "newton-cg: conjugate-gradient steps per iteration at most (default: ${DEFAULT-VALUE}).")
     int cgMaxIterations;
 
+    @Option(names = "--cg-pairs", paramLabel = "M", defaultValue = "0",
+            description = "newton-cg: curvature pairs from each conjugate-gradient solve that refine the next solve's"
+                    + " preconditioner, 0 for none (default: ${DEFAULT-VALUE}).")
+    int cgPairs;
+
+    /** {@code --cg-pairs}, validated. */
+    int curvaturePairs() {
+        if (cgPairs < 0) {
+            throw new IllegalArgumentException("--cg-pairs must be >= 0, got " + cgPairs);
+        }
+        return cgPairs;
+    }
+
     @Option(names = "--newton-damping", paramLabel = "C", defaultValue = "1e-3",
             description = "newton: Levenberg-Marquardt damping mu = C * ||gradient|| for the singular Hessian"
                     + " (default: ${DEFAULT-VALUE}).")

@@ -78,6 +78,11 @@ class TrainOptimizerOptionsTest {
         Run bad = run("train", "--optimizer", "sgd", "--schedule", "cosine");
         assertEquals(Main.EXIT_BAD_INPUT, bad.status);
         assertTrue(bad.err.contains("constant, invscaling or step"), bad.err);
+        Run badPairs = run("train", "--optimizer", "newton-cg", "--cg-pairs", "-1", "--threads", "1");
+        assertEquals(Main.EXIT_BAD_INPUT, badPairs.status);
+        assertTrue(badPairs.err.contains("--cg-pairs must be >= 0"), badPairs.err);
+        Run pairs = run("train", "--optimizer", "newton-cg", "--cg-pairs", "4", "--threads", "1");
+        assertEquals(0, pairs.status, pairs.err);
         Run badMomentum = run("train", "--optimizer", "sgd", "--momentum", "1.5", "--threads", "1");
         assertEquals(Main.EXIT_BAD_INPUT, badMomentum.status);
         assertTrue(badMomentum.err.contains("momentum"), badMomentum.err);
@@ -89,7 +94,7 @@ class TrainOptimizerOptionsTest {
         assertEquals(0, run.status, run.err);
         for (String expected : new String[] {"gd, sgd, adam, newton, newton-cg, lbfgs, auto", "--learning-rate",
                 "--batch-size", "--epochs", "--momentum", "--nesterov", "--schedule", "--history-size",
-                "--cg-max-iter", "--hessian-budget", "(default: 32)", "(default: 10)", "(default: 2GiB)"}) {
+                "--cg-max-iter", "--cg-pairs", "--hessian-budget", "(default: 32)", "(default: 10)", "(default: 2GiB)"}) {
             // picocli wraps long lines: compare with the whitespace collapsed.
             assertTrue(run.out.replaceAll("\\s+", " ").contains(expected), expected + " missing from\n" + run.out);
         }
