@@ -23,6 +23,11 @@ final class VectorPass {
     private static final int SUB_BLOCK_BYTES = 384 << 10;
 
     private final INDArray features;
+    /**
+     * {@code features}' address, taken once: each {@code addressPointer()} call makes new pointer objects (with a JNI
+     * call), which per chunk came to most of the 13 KB of heap an evaluation allocated.
+     */
+    private final FloatPointer featuresAddress;
     /** Row {@code i} of the pass is row {@code rowMap[i]} of {@code features} (read at each pass), or {@code null}. */
     private final int[] rowMap;
     /**
@@ -183,6 +188,7 @@ final class VectorPass {
             throw new IllegalArgumentException("the vector pass needs a whole FLOAT 'c'-order matrix");
         }
         this.features = features;
+        this.featuresAddress = (FloatPointer) features.data().addressPointer();
         this.rowMap = rowMap;
         this.rowBuffer = rowMap != null && features.length() <= Integer.MAX_VALUE / Float.BYTES
                 ? features.data().asNio().order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer() : null;
@@ -302,9 +308,8 @@ final class VectorPass {
             java.util.Arrays.fill(gradient, 0f);
             java.util.Arrays.fill(biasGradient, 0.0);
         }
-        FloatPointer x = s.pointer((FloatPointer) features.data().addressPointer());
-        FloatPointer p = probabilities == null ? null
-                : new FloatPointer((FloatPointer) probabilities.data().addressPointer());
+        FloatPointer x = s.pointer(featuresAddress);
+        FloatPointer p = probabilities == null ? null : s.probabilitiesPointer(probabilities);
         double loss = 0;
         for (int start = from; start < to; start += subRows) {
             int rows = Math.min(subRows, to - start);
@@ -474,6 +479,10 @@ final class VectorPass {
         /** The sum of the values {@link #touch} read, kept so that the JIT does not drop the reads. */
         float touched;
 
+        private FloatPointer probabilitiesPointer;
+        /** The buffer {@link #probabilitiesPointer} points into, held weakly so that this thread does not keep it alive. */
+        private java.lang.ref.WeakReference<org.nd4j.linalg.api.buffer.DataBuffer> probabilitiesOf;
+
         /** A private copy of the features' pointer, so that positioning it does not disturb other threads. */
         FloatPointer pointer(FloatPointer base) {
             if (pointerOf != base || pointer == null) {
@@ -481,6 +490,16 @@ final class VectorPass {
                 pointerOf = base;
             }
             return pointer;
+        }
+
+        /** A private pointer into {@code array}'s buffer, made again only when the buffer changes. */
+        FloatPointer probabilitiesPointer(INDArray array) {
+            org.nd4j.linalg.api.buffer.DataBuffer buffer = array.data();
+            if (probabilitiesOf == null || probabilitiesOf.get() != buffer) {
+                probabilitiesPointer = new FloatPointer((FloatPointer) buffer.addressPointer());
+                probabilitiesOf = new java.lang.ref.WeakReference<>(buffer);
+            }
+            return probabilitiesPointer;
         }
     }
 }
