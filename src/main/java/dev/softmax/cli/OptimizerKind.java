@@ -25,7 +25,8 @@ public enum OptimizerKind {
     /** Newton's method with the dense Hessian (small problems). */
     NEWTON("newton", (options, seed) -> new Newton(options.newtonDamping, 50)),
     /** Hessian-free Newton with preconditioned conjugate gradient. */
-    NEWTON_CG("newton-cg", (options, seed) -> new NewtonCg(options.cgMaxIterations, true, 50, options.curvaturePairs())),
+    NEWTON_CG("newton-cg", (options, seed) -> new NewtonCg(options.cgMaxIterations, true, 50,
+            options.curvaturePairs())),
     /** Limited-memory BFGS with a strong Wolfe line search. */
     LBFGS("lbfgs", (options, seed) -> new Lbfgs(options.historySize, WolfeLineSearch.DEFAULT)),
     /** {@code newton} when the problem is small, else {@code lbfgs}; see {@link #resolve}. */

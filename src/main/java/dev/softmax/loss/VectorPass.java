@@ -1,7 +1,9 @@
 package dev.softmax.loss;
 
 import dev.softmax.NativeThreads;
+import java.lang.ref.WeakReference;
 import org.bytedeco.javacpp.FloatPointer;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -480,8 +482,8 @@ final class VectorPass {
         float touched;
 
         private FloatPointer probabilitiesPointer;
-        /** The buffer {@link #probabilitiesPointer} points into, held weakly so that this thread does not keep it alive. */
-        private java.lang.ref.WeakReference<org.nd4j.linalg.api.buffer.DataBuffer> probabilitiesOf;
+        /** The buffer {@link #probabilitiesPointer} points into, held weakly: this thread must not keep it alive. */
+        private WeakReference<DataBuffer> probabilitiesOf;
 
         /** A private copy of the features' pointer, so that positioning it does not disturb other threads. */
         FloatPointer pointer(FloatPointer base) {
@@ -494,10 +496,10 @@ final class VectorPass {
 
         /** A private pointer into {@code array}'s buffer, made again only when the buffer changes. */
         FloatPointer probabilitiesPointer(INDArray array) {
-            org.nd4j.linalg.api.buffer.DataBuffer buffer = array.data();
+            DataBuffer buffer = array.data();
             if (probabilitiesOf == null || probabilitiesOf.get() != buffer) {
                 probabilitiesPointer = new FloatPointer((FloatPointer) buffer.addressPointer());
-                probabilitiesOf = new java.lang.ref.WeakReference<>(buffer);
+                probabilitiesOf = new WeakReference<>(buffer);
             }
             return probabilitiesPointer;
         }

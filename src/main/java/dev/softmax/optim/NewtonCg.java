@@ -23,10 +23,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * loosely far from it. Optionally, from the second outer iteration on, the preconditioner is refined by
  * limited-memory BFGS updates with curvature pairs sampled from the previous solve ({@link CurvaturePairs}): on
  * Fashion-MNIST that took fewer Hessian-vector products per outer iteration, but not always fewer to a given
- * objective gap, so it is off unless asked for. A direction of non-positive curvature ends CG; when it happens on the first step the
- * preconditioned steepest-descent direction is used. The singular direction of softmax (see {@link Newton}) is
- * harmless here: the right-hand side lies in the range of {@code H}, and CG from zero never leaves the Krylov
- * space it generates, so the iteration stays consistent.
+ * objective gap, so it is off unless asked for. A direction of non-positive curvature ends CG; when it happens on
+ * the first step the preconditioned steepest-descent direction is used. The singular direction of softmax (see
+ * {@link Newton}) is harmless here: the right-hand side lies in the range of {@code H}, and CG from zero never
+ * leaves the Krylov space it generates, so the iteration stays consistent.
  *
  * <h2>History</h2>
  * {@code innerIterations} is the number of CG steps; {@code hessianVectorProducts} counts them; the line-search

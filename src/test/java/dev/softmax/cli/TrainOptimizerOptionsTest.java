@@ -94,7 +94,8 @@ class TrainOptimizerOptionsTest {
         assertEquals(0, run.status, run.err);
         for (String expected : new String[] {"gd, sgd, adam, newton, newton-cg, lbfgs, auto", "--learning-rate",
                 "--batch-size", "--epochs", "--momentum", "--nesterov", "--schedule", "--history-size",
-                "--cg-max-iter", "--cg-pairs", "--hessian-budget", "(default: 32)", "(default: 10)", "(default: 2GiB)"}) {
+                "--cg-max-iter", "--cg-pairs", "--hessian-budget", "(default: 32)", "(default: 10)",
+                "(default: 2GiB)"}) {
             // picocli wraps long lines: compare with the whitespace collapsed.
             assertTrue(run.out.replaceAll("\\s+", " ").contains(expected), expected + " missing from\n" + run.out);
         }
