@@ -310,7 +310,7 @@ final class VectorPass {
             java.util.Arrays.fill(gradient, 0f);
             java.util.Arrays.fill(biasGradient, 0.0);
         }
-        FloatPointer x = s.pointer(featuresAddress);
+        FloatPointer x = s.featuresPointer;
         FloatPointer p = probabilities == null ? null : s.probabilitiesPointer(probabilities);
         double loss = 0;
         for (int start = from; start < to; start += subRows) {
@@ -472,27 +472,18 @@ final class VectorPass {
         final float[] residual = new float[subRows * paddedClasses];
         final float[] probabilities = new float[subRows * classes];
         final double[] row = new double[classes];
-        /** Shifted logits, then their exponentials: {@code [rows][classes]}, padded to whole vectors. */
         /** {@code z_{i,y_i} - max_k z_ik} per row of the sub-block. */
         final double[] pickedLogits = new double[subRows];
+        /** Shifted logits, then their exponentials: {@code [rows][classes]}, padded to whole vectors. */
         final double[] exponentials = new double[roundUp(subRows * classes, FloatKernels.doubleLanes())];
-        private FloatPointer pointer;
-        private FloatPointer pointerOf;
+        /** A private copy of the features' pointer, so that positioning it does not disturb other threads. */
+        final FloatPointer featuresPointer = new FloatPointer(featuresAddress);
         /** The sum of the values {@link #touch} read, kept so that the JIT does not drop the reads. */
         float touched;
 
         private FloatPointer probabilitiesPointer;
         /** The buffer {@link #probabilitiesPointer} points into, held weakly: this thread must not keep it alive. */
         private WeakReference<DataBuffer> probabilitiesOf;
-
-        /** A private copy of the features' pointer, so that positioning it does not disturb other threads. */
-        FloatPointer pointer(FloatPointer base) {
-            if (pointerOf != base || pointer == null) {
-                pointer = new FloatPointer(base);
-                pointerOf = base;
-            }
-            return pointer;
-        }
 
         /** A private pointer into {@code array}'s buffer, made again only when the buffer changes. */
         FloatPointer probabilitiesPointer(INDArray array) {
