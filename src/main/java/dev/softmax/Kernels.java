@@ -14,6 +14,12 @@ import java.util.Locale;
  *
  * <p>The choice is {@link Kind#AUTO} unless {@link #set} or the system property {@code softmax.kernel}
  * ({@code auto}, {@code blas} or {@code vector}) says otherwise.
+ *
+ * <p>On request ({@link #setByteFeatures} or the system property {@code softmax.byteFeatures=true}) the Vector API
+ * passes keep a float32 matrix whose values are all the integers 0 to 255 (raw 8-bit pixels, as the command line
+ * trains on image data) as one byte per value, and expand each block of rows to floats as they copy it into the
+ * core's cache: the same results bit for bit, a quarter of the bytes read per pass, and {@code n d} bytes more
+ * heap. It is off by default because of that memory.
  */
 public final class Kernels {
 
@@ -28,6 +34,8 @@ public final class Kernels {
     }
 
     private static volatile Kind kind = fromProperty();
+    private static volatile boolean byteFeatures =
+            "true".equalsIgnoreCase(System.getProperty("softmax.byteFeatures", "false").trim());
 
     private Kernels() {
     }
@@ -68,6 +76,18 @@ public final class Kernels {
     /** Whether float32 passes use the Vector API loops now. */
     public static boolean useVector() {
         return kind != Kind.BLAS && vectorModulePresent();
+    }
+
+    /**
+     * Whether the Vector API passes keep 8-bit data as bytes (see the class comment); false unless turned on.
+     */
+    public static boolean byteFeatures() {
+        return byteFeatures;
+    }
+
+    /** Sets {@link #byteFeatures()} for objectives whose first vector pass comes after this call. */
+    public static void setByteFeatures(boolean enabled) {
+        byteFeatures = enabled;
     }
 
     /** {@code "vector"} or {@code "blas"}: what float32 passes use now (float64 passes always use BLAS). */

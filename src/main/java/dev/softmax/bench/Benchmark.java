@@ -22,6 +22,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Times the hot paths against a floor measured in the same process: one streaming reduction over {@code X}.
@@ -70,6 +71,15 @@ public final class Benchmark {
         return Nd4j.rand(type, n, d);
     }
 
+    /**
+     * Random float32 features {@code [n,d]} that are integers from 0 to 255, like raw 8-bit pixels, from a seed;
+     * {@link #run} with a feature scale of 1/255 then treats them as the command line treats image data.
+     */
+    public static INDArray syntheticPixels(int n, int d, long seed) {
+        INDArray x = syntheticFeatures(n, d, DataType.FLOAT, seed).muli(256);
+        return Transforms.floor(x, false);
+    }
+
     /** Labels in {@code [0,k)} from a seed. */
     public static int[] syntheticLabels(int n, int k, long seed) {
         Random random = new Random(seed);
@@ -87,7 +97,17 @@ public final class Benchmark {
      * @return the measurements, floor first, plus allocation figures, in a map ready for the JSON report
      */
     public Map<String, Object> run(INDArray x, int[] y, int k, double lambda) {
-        SoftmaxCrossEntropy objective = new SoftmaxCrossEntropy(x, y, k, lambda);
+        return run(x, y, k, lambda, 1.0);
+    }
+
+    /**
+     * {@link #run(INDArray, int[], int, double)} on the features {@code featureScale * x}, the factor folded into
+     * the products ({@link SoftmaxCrossEntropy#withFeatureScale}) as the command line does for pixels / 255; the
+     * floor and the prediction pass read {@code x} as it is.
+     */
+    public Map<String, Object> run(INDArray x, int[] y, int k, double lambda, double featureScale) {
+        SoftmaxCrossEntropy plain = new SoftmaxCrossEntropy(x, y, k, lambda);
+        SoftmaxCrossEntropy objective = featureScale == 1.0 ? plain : plain.withFeatureScale(featureScale);
         ParameterLayout layout = objective.layout();
         INDArray theta = syntheticFeatures(1, (int) objective.dimension(), x.dataType(), settings.seed() + 1)
                 .reshape(objective.dimension()).subi(0.5).muli(0.01);
@@ -120,6 +140,8 @@ public final class Benchmark {
             report.put(m.name() + "_floor_seconds", m.floorSeconds());
             report.put(m.name() + "_ratios", m.ratios());
         }
+        report.put("feature_scale", featureScale);
+        report.put("features_as_bytes", objective.readsFeaturesAsBytes());
         report.put("allocated_bytes_per_evaluation", allocated[0] + allocated[1]);
         report.put("allocated_heap_bytes_per_evaluation", allocated[0]);
         report.put("allocated_native_bytes_per_evaluation", allocated[1]);

@@ -5,6 +5,7 @@ import dev.softmax.bench.Benchmark;
 import dev.softmax.data.Dataset;
 import dev.softmax.data.FeatureScaler;
 import dev.softmax.io.Json;
+import dev.softmax.model.Trainer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -52,6 +53,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--l2", paramLabel = "LAMBDA", defaultValue = "1e-4", description = "L2 strength (default: ${DEFAULT-VALUE}).")
     double l2;
 
+    @Option(names = "--pixels", description = "Synthetic data of 8-bit pixel values (the integers 0 to 255, with the "
+            + "1/255 folded into the products as train does for image data) instead of floats uniform in [0, 1); with "
+            + "--byte-features the vector passes read them as bytes (float32 only).")
+    boolean pixels;
+
     @Option(names = "--report", paramLabel = "FILE", description = "Write the results as JSON.")
     Path report;
 
@@ -70,30 +76,37 @@ public final class BenchCommand implements Callable<Integer> {
         int[] y;
         int k;
         String source;
+        double featureScale;
         DataType dataType = data.dataType();
         if (spec.commandLine().getParseResult().hasMatchedOption("--dataset")) {
             DatasetKind dataset = data.dataset();
             Dataset train = data.load().train();
+            // As train does: pixels / 255 is folded into the products, so X keeps the raw values.
             FeatureScaler scaler = switch (dataset.defaultScaling()) {
-                case NONE -> FeatureScaler.none(train.numFeatures());
-                case UNIT -> FeatureScaler.unit(train.numFeatures(), 255.0);
+                case NONE, UNIT -> FeatureScaler.none(train.numFeatures());
                 case STANDARD -> FeatureScaler.standard(train.features());
             };
             x = scaler.transform(train.features());
+            featureScale = dataset.defaultScaling() == Trainer.Scaling.UNIT ? 1 / 255.0 : 1.0;
             y = train.labels();
             k = train.numClasses();
             source = dataset.toString();
         } else {
-            x = Benchmark.syntheticFeatures(rows, features, dataType, 42);
+            if (pixels && dataType != DataType.FLOAT) {
+                throw new IllegalArgumentException("--pixels needs --dtype float");
+            }
+            x = pixels ? Benchmark.syntheticPixels(rows, features, 42)
+                    : Benchmark.syntheticFeatures(rows, features, dataType, 42);
+            featureScale = pixels ? 1 / 255.0 : 1.0;
             y = Benchmark.syntheticLabels(rows, classes, 43);
             k = classes;
-            source = "synthetic";
+            source = pixels ? "synthetic pixels" : "synthetic";
         }
         out.printf("bench: %s, %d x %d, %d classes, %s, %d threads, kernel %s, median of %d after %d warm-ups%n",
                 source, x.rows(), x.columns(), k, dataType == DataType.DOUBLE ? "double" : "float",
                 NativeThreads.current(), CommonOptions.kernelFor(dataType), repeats, warmups);
         out.flush();
-        Map<String, Object> results = benchmark.run(x, y, k, l2);
+        Map<String, Object> results = benchmark.run(x, y, k, l2, featureScale);
 
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("source", source);

@@ -23,7 +23,14 @@ public final class CommonOptions {
             defaultValue = "${sys:softmax.kernel:-auto}")
     String kernel;
 
-    /** Applies {@code --threads} (0 means the default) and {@code --kernel}. */
+    @Option(names = "--byte-features", negatable = true, defaultValue = "${sys:softmax.byteFeatures:-false}",
+            fallbackValue = "true",
+            description = "With the vector kernels, keep float32 data whose values are all integers 0 to 255 (raw "
+                    + "pixels) as one byte per value: the same results, a quarter of the memory read per pass, "
+                    + "n x d bytes more memory (default: off).")
+    boolean byteFeatures;
+
+    /** Applies {@code --threads} (0 means the default), {@code --kernel} and {@code --no-byte-features}. */
     void applyNativeSettings() {
         if (threads < 0) {
             throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
@@ -39,6 +46,7 @@ public final class CommonOptions {
                     + "jdk.incubator.vector (java --add-modules jdk.incubator.vector -jar ...)");
         }
         Kernels.set(kind);
+        Kernels.setByteFeatures(byteFeatures);
         NativeThreads.set(threads == 0 ? NativeThreads.defaultCount() : threads);
     }
 

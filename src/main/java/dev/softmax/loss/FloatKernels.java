@@ -1,8 +1,10 @@
 package dev.softmax.loss;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -11,6 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  * 0.3.19 to 0.3.31 run both at 20 to 35 GFLOP/s per core on a Zen 5 (AVX-512) development machine because
  * {@code K} (10) is far below the width its kernels are tuned for; these register-blocked loops run at 70 to
  * 120 GFLOP/s there. A core with 16 vector registers (AVX2) gets smaller register blocks ({@link #FEW_REGISTERS}).
+ * Both also come in versions that read 8-bit rows of {@link ByteFeatures} where they are, on cores with 32 vector
+ * registers ({@link #multiplyWideBytes}, {@link #accumulateWideBytes}).
  * Only loaded when the module {@code jdk.incubator.vector} is present (see {@link VectorPass}).
  *
  * <p>Layouts: a block {@code x} holds {@code rows} rows of stride {@code stride} (a multiple of {@link #lanes()},
@@ -495,6 +499,275 @@ final class FloatKernels {
         s2.intoArray(gt, g2 + j);
         s3.intoArray(gt, g3 + j);
         s4.intoArray(gt, g4 + j);
+    }
+
+    /** As many bytes as {@link #SPECIES} has lanes. */
+    static final VectorSpecies<Byte> BYTES =
+            VectorSpecies.of(byte.class, VectorShape.forBitSize(SPECIES.length() * Byte.SIZE));
+
+    /**
+     * The floats of {@code lanes} bytes of {@link ByteFeatures} at {@code at}: each byte holds {@code value - 128}
+     * and is widened with its sign, then 128 is added back (exact).
+     */
+    private static FloatVector widen(byte[] x, int at, FloatVector offset) {
+        return ((FloatVector) ByteVector.fromArray(BYTES, x, at).convertShape(VectorOperators.B2F, SPECIES, 0))
+                .add(offset);
+    }
+
+    /**
+     * {@link #multiplyWide} on rows {@code [row0, row0+rows)} of {@link ByteFeatures}' bytes ({@code rows} a
+     * multiple of 4, rows {@code stride} bytes apart, {@code stride} a multiple of {@link #lanes()}), each vector
+     * widened to floats in registers: the same multiply-adds in the same order on the same values, so the same
+     * result bit for bit, without copying the rows to the heap first.
+     */
+    static void multiplyWideBytes(byte[] x, int row0, int rows, int stride, float[] wt, int classes, float[] z) {
+        for (int r = 0; r < rows; r += 4) {
+            for (int k = 0; k < classes; k += CLASS_GROUP) {
+                multiply4x5Bytes(x, row0 + r, r, stride, wt, k, z, classes);
+            }
+        }
+    }
+
+    /** {@link #multiply4x5} on byte rows from {@code row}, written to {@code z}'s rows from {@code zRow}. */
+    private static void multiply4x5Bytes(byte[] x, int row, int zRow, int stride, float[] wt, int k0, float[] z,
+                                         int classes) {
+        FloatVector offset = FloatVector.broadcast(SPECIES, 128f);
+        FloatVector a00 = FloatVector.zero(SPECIES);
+        FloatVector a01 = a00, a02 = a00, a03 = a00, a04 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00, a14 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00, a24 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00, a34 = a00;
+        int o0 = row * stride;
+        int o1 = o0 + stride;
+        int o2 = o1 + stride;
+        int o3 = o2 + stride;
+        int w0 = k0 * stride;
+        int w1 = w0 + stride;
+        int w2 = w1 + stride;
+        int w3 = w2 + stride;
+        int w4 = w3 + stride;
+        int step = SPECIES.length();
+        for (int j = 0; j < stride; j += step) {
+            FloatVector x0 = widen(x, o0 + j, offset);
+            FloatVector x1 = widen(x, o1 + j, offset);
+            FloatVector x2 = widen(x, o2 + j, offset);
+            FloatVector x3 = widen(x, o3 + j, offset);
+            FloatVector w = FloatVector.fromArray(SPECIES, wt, w0 + j);
+            a00 = x0.fma(w, a00);
+            a10 = x1.fma(w, a10);
+            a20 = x2.fma(w, a20);
+            a30 = x3.fma(w, a30);
+            w = FloatVector.fromArray(SPECIES, wt, w1 + j);
+            a01 = x0.fma(w, a01);
+            a11 = x1.fma(w, a11);
+            a21 = x2.fma(w, a21);
+            a31 = x3.fma(w, a31);
+            w = FloatVector.fromArray(SPECIES, wt, w2 + j);
+            a02 = x0.fma(w, a02);
+            a12 = x1.fma(w, a12);
+            a22 = x2.fma(w, a22);
+            a32 = x3.fma(w, a32);
+            w = FloatVector.fromArray(SPECIES, wt, w3 + j);
+            a03 = x0.fma(w, a03);
+            a13 = x1.fma(w, a13);
+            a23 = x2.fma(w, a23);
+            a33 = x3.fma(w, a33);
+            w = FloatVector.fromArray(SPECIES, wt, w4 + j);
+            a04 = x0.fma(w, a04);
+            a14 = x1.fma(w, a14);
+            a24 = x2.fma(w, a24);
+            a34 = x3.fma(w, a34);
+        }
+        // Not through store(): the widening adds enough compiler nodes that the JIT stopped inlining its last two
+        // calls (NodeCountInliningCutoff), and vectors passed to a call are boxed, in the loop too: 6 times slower.
+        int at = zRow * classes + k0;
+        z[at] = a00.reduceLanes(VectorOperators.ADD);
+        z[at + 1] = a01.reduceLanes(VectorOperators.ADD);
+        z[at + 2] = a02.reduceLanes(VectorOperators.ADD);
+        z[at + 3] = a03.reduceLanes(VectorOperators.ADD);
+        z[at + 4] = a04.reduceLanes(VectorOperators.ADD);
+        at += classes;
+        z[at] = a10.reduceLanes(VectorOperators.ADD);
+        z[at + 1] = a11.reduceLanes(VectorOperators.ADD);
+        z[at + 2] = a12.reduceLanes(VectorOperators.ADD);
+        z[at + 3] = a13.reduceLanes(VectorOperators.ADD);
+        z[at + 4] = a14.reduceLanes(VectorOperators.ADD);
+        at += classes;
+        z[at] = a20.reduceLanes(VectorOperators.ADD);
+        z[at + 1] = a21.reduceLanes(VectorOperators.ADD);
+        z[at + 2] = a22.reduceLanes(VectorOperators.ADD);
+        z[at + 3] = a23.reduceLanes(VectorOperators.ADD);
+        z[at + 4] = a24.reduceLanes(VectorOperators.ADD);
+        at += classes;
+        z[at] = a30.reduceLanes(VectorOperators.ADD);
+        z[at + 1] = a31.reduceLanes(VectorOperators.ADD);
+        z[at + 2] = a32.reduceLanes(VectorOperators.ADD);
+        z[at + 3] = a33.reduceLanes(VectorOperators.ADD);
+        z[at + 4] = a34.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * {@link #accumulateWide} on rows {@code [row0, row0+rows)} of {@link ByteFeatures}' bytes (see
+     * {@link #multiplyWideBytes}): the same result bit for bit.
+     */
+    static void accumulateWideBytes(byte[] x, int row0, int rows, int stride, float[] r, int classes, float[] gt) {
+        int step = SPECIES.length();
+        int k = 0;
+        for (; k + 2 * CLASS_GROUP <= classes; k += 2 * CLASS_GROUP) {
+            int j = 0;
+            for (; j + 2 * step <= stride; j += 2 * step) {
+                accumulate10Bytes(x, row0, rows, stride, r, classes, k, gt, j, j + step);
+            }
+            if (j < stride) {
+                accumulate5Bytes(x, row0, rows, stride, r, classes, k, gt, j);
+                accumulate5Bytes(x, row0, rows, stride, r, classes, k + CLASS_GROUP, gt, j);
+            }
+        }
+        for (; k < classes; k += CLASS_GROUP) {
+            for (int j = 0; j < stride; j += step) {
+                accumulate5Bytes(x, row0, rows, stride, r, classes, k, gt, j);
+            }
+        }
+    }
+
+    /** {@link #accumulate10} on byte rows from {@code row0}. */
+    private static void accumulate10Bytes(byte[] x, int row0, int rows, int stride, float[] r, int classes, int k0,
+                                          float[] gt, int j, int j2) {
+        FloatVector offset = FloatVector.broadcast(SPECIES, 128f);
+        int g0 = k0 * stride;
+        FloatVector s0 = FloatVector.fromArray(SPECIES, gt, g0 + j);
+        FloatVector s1 = FloatVector.fromArray(SPECIES, gt, g0 + stride + j);
+        FloatVector s2 = FloatVector.fromArray(SPECIES, gt, g0 + 2 * stride + j);
+        FloatVector s3 = FloatVector.fromArray(SPECIES, gt, g0 + 3 * stride + j);
+        FloatVector s4 = FloatVector.fromArray(SPECIES, gt, g0 + 4 * stride + j);
+        FloatVector s5 = FloatVector.fromArray(SPECIES, gt, g0 + 5 * stride + j);
+        FloatVector s6 = FloatVector.fromArray(SPECIES, gt, g0 + 6 * stride + j);
+        FloatVector s7 = FloatVector.fromArray(SPECIES, gt, g0 + 7 * stride + j);
+        FloatVector s8 = FloatVector.fromArray(SPECIES, gt, g0 + 8 * stride + j);
+        FloatVector s9 = FloatVector.fromArray(SPECIES, gt, g0 + 9 * stride + j);
+        FloatVector u0 = FloatVector.fromArray(SPECIES, gt, g0 + j2);
+        FloatVector u1 = FloatVector.fromArray(SPECIES, gt, g0 + stride + j2);
+        FloatVector u2 = FloatVector.fromArray(SPECIES, gt, g0 + 2 * stride + j2);
+        FloatVector u3 = FloatVector.fromArray(SPECIES, gt, g0 + 3 * stride + j2);
+        FloatVector u4 = FloatVector.fromArray(SPECIES, gt, g0 + 4 * stride + j2);
+        FloatVector u5 = FloatVector.fromArray(SPECIES, gt, g0 + 5 * stride + j2);
+        FloatVector u6 = FloatVector.fromArray(SPECIES, gt, g0 + 6 * stride + j2);
+        FloatVector u7 = FloatVector.fromArray(SPECIES, gt, g0 + 7 * stride + j2);
+        FloatVector u8 = FloatVector.fromArray(SPECIES, gt, g0 + 8 * stride + j2);
+        FloatVector u9 = FloatVector.fromArray(SPECIES, gt, g0 + 9 * stride + j2);
+        for (int i = 0; i < rows; i++) {
+            int o = (row0 + i) * stride;
+            FloatVector xa = widen(x, o + j, offset);
+            FloatVector xb = widen(x, o + j2, offset);
+            int at = i * classes + k0;
+            FloatVector b = FloatVector.broadcast(SPECIES, r[at]);
+            s0 = xa.fma(b, s0);
+            u0 = xb.fma(b, u0);
+            b = FloatVector.broadcast(SPECIES, r[at + 1]);
+            s1 = xa.fma(b, s1);
+            u1 = xb.fma(b, u1);
+            b = FloatVector.broadcast(SPECIES, r[at + 2]);
+            s2 = xa.fma(b, s2);
+            u2 = xb.fma(b, u2);
+            b = FloatVector.broadcast(SPECIES, r[at + 3]);
+            s3 = xa.fma(b, s3);
+            u3 = xb.fma(b, u3);
+            b = FloatVector.broadcast(SPECIES, r[at + 4]);
+            s4 = xa.fma(b, s4);
+            u4 = xb.fma(b, u4);
+            b = FloatVector.broadcast(SPECIES, r[at + 5]);
+            s5 = xa.fma(b, s5);
+            u5 = xb.fma(b, u5);
+            b = FloatVector.broadcast(SPECIES, r[at + 6]);
+            s6 = xa.fma(b, s6);
+            u6 = xb.fma(b, u6);
+            b = FloatVector.broadcast(SPECIES, r[at + 7]);
+            s7 = xa.fma(b, s7);
+            u7 = xb.fma(b, u7);
+            b = FloatVector.broadcast(SPECIES, r[at + 8]);
+            s8 = xa.fma(b, s8);
+            u8 = xb.fma(b, u8);
+            b = FloatVector.broadcast(SPECIES, r[at + 9]);
+            s9 = xa.fma(b, s9);
+            u9 = xb.fma(b, u9);
+        }
+        s0.intoArray(gt, g0 + j);
+        s1.intoArray(gt, g0 + stride + j);
+        s2.intoArray(gt, g0 + 2 * stride + j);
+        s3.intoArray(gt, g0 + 3 * stride + j);
+        s4.intoArray(gt, g0 + 4 * stride + j);
+        s5.intoArray(gt, g0 + 5 * stride + j);
+        s6.intoArray(gt, g0 + 6 * stride + j);
+        s7.intoArray(gt, g0 + 7 * stride + j);
+        s8.intoArray(gt, g0 + 8 * stride + j);
+        s9.intoArray(gt, g0 + 9 * stride + j);
+        u0.intoArray(gt, g0 + j2);
+        u1.intoArray(gt, g0 + stride + j2);
+        u2.intoArray(gt, g0 + 2 * stride + j2);
+        u3.intoArray(gt, g0 + 3 * stride + j2);
+        u4.intoArray(gt, g0 + 4 * stride + j2);
+        u5.intoArray(gt, g0 + 5 * stride + j2);
+        u6.intoArray(gt, g0 + 6 * stride + j2);
+        u7.intoArray(gt, g0 + 7 * stride + j2);
+        u8.intoArray(gt, g0 + 8 * stride + j2);
+        u9.intoArray(gt, g0 + 9 * stride + j2);
+    }
+
+    /** {@link #accumulate5} on byte rows from {@code row0}. */
+    private static void accumulate5Bytes(byte[] x, int row0, int rows, int stride, float[] r, int classes, int k0,
+                                         float[] gt, int j) {
+        FloatVector offset = FloatVector.broadcast(SPECIES, 128f);
+        int g0 = k0 * stride;
+        int g1 = g0 + stride;
+        int g2 = g1 + stride;
+        int g3 = g2 + stride;
+        int g4 = g3 + stride;
+        FloatVector s0 = FloatVector.fromArray(SPECIES, gt, g0 + j);
+        FloatVector s1 = FloatVector.fromArray(SPECIES, gt, g1 + j);
+        FloatVector s2 = FloatVector.fromArray(SPECIES, gt, g2 + j);
+        FloatVector s3 = FloatVector.fromArray(SPECIES, gt, g3 + j);
+        FloatVector s4 = FloatVector.fromArray(SPECIES, gt, g4 + j);
+        for (int i = 0; i < rows; i++) {
+            FloatVector xi = widen(x, (row0 + i) * stride + j, offset);
+            int at = i * classes + k0;
+            s0 = xi.fma(FloatVector.broadcast(SPECIES, r[at]), s0);
+            s1 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 1]), s1);
+            s2 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 2]), s2);
+            s3 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 3]), s3);
+            s4 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 4]), s4);
+        }
+        s0.intoArray(gt, g0 + j);
+        s1.intoArray(gt, g1 + j);
+        s2.intoArray(gt, g2 + j);
+        s3.intoArray(gt, g3 + j);
+        s4.intoArray(gt, g4 + j);
+    }
+
+    /**
+     * Runs the expansion of bytes into floats ({@link ByteFeatures#expand}) and, with {@code inPlace},
+     * {@link #multiplyWideBytes} and {@link #accumulateWideBytes} on a tiny block {@code calls} times, so that the
+     * JIT compiles them before a pass needs them (see {@link #warmUp}). Code that runs rarely, such as the expansion
+     * of the last rows when the rest are multiplied in place, would otherwise stay in the interpreter, where every
+     * vector operation allocates (1.3 MB a pass at CIFAR-10 size, found by {@code bench}'s allocation figure).
+     */
+    static void warmUpBytes(int calls, boolean inPlace) {
+        int stride = 32 * lanes();
+        int classes = 2 * CLASS_GROUP;
+        int rows = 8;
+        byte[] x = new byte[rows * stride];
+        float[] block = new float[rows * stride];
+        float[] wt = new float[classes * stride];
+        float[] z = new float[rows * classes];
+        float[] gt = new float[classes * stride];
+        for (int i = 0; i < calls; i++) {
+            ByteFeatures.expand(x, 0, stride - 1, block, 0);
+            if (inPlace) {
+                multiplyWideBytes(x, 0, rows, stride, wt, classes, z);
+                accumulateWideBytes(x, 0, 5, stride, z, classes, gt);
+                accumulateWideBytes(x, 0, 5, stride, z, CLASS_GROUP, gt);
+                accumulateWideBytes(x, 0, 5, lanes(), z, classes, gt);
+            }
+        }
     }
 
     /** {@code sum[i] += v[i]} for {@code i < length}, a multiple of {@link #lanes()}. */

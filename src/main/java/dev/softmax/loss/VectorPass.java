@@ -38,6 +38,8 @@ final class VectorPass {
      * 15% faster for Fashion-MNIST's rows of 3 KB, the same for CIFAR-10's of 12 KB.
      */
     private final java.nio.FloatBuffer rowBuffer;
+    /** {@code features} as bytes ({@link ByteFeatures}): rows are expanded from here instead, or {@code null}. */
+    private final ByteFeatures bytes;
     private final int[] labels;
     /** Weights {@code s_i} of the rows, read at each pass (a batch refills them), or {@code null}. */
     private final double[] sampleWeights;
@@ -174,7 +176,8 @@ final class VectorPass {
     }
 
     /**
-     * @param features      {@code X [n,d]}, FLOAT, {@code 'c'} order, not a view; read at each pass
+     * @param features      {@code X [n,d]}, FLOAT, {@code 'c'} order, not a view; read at each pass unless
+     *                      {@code bytes} holds it
      * @param rowMap        the rows of {@code features} the pass covers, in order ({@code labels.length} of them,
      *                      read at each pass; a mini-batch gathers them straight into the kernels' blocks), or
      *                      {@code null} for all rows
@@ -183,9 +186,11 @@ final class VectorPass {
      * @param weightScale   {@code n / sum(s)} (ignored without weights)
      * @param dataEntries   entries of the data the passes will cover in all (a batch's full data): large data
      *                      warm the kernels up first
+     * @param bytes         {@link ByteFeatures#of}{@code (features)}, whose rows the passes read instead, or
+     *                      {@code null}; only without a row map
      */
     VectorPass(INDArray features, int[] rowMap, int[] labels, double[] sampleWeights, double weightScale, int classes,
-               long dataEntries) {
+               long dataEntries, ByteFeatures bytes) {
         if (features.dataType() != DataType.FLOAT || features.ordering() != 'c' || features.isView()) {
             throw new IllegalArgumentException("the vector pass needs a whole FLOAT 'c'-order matrix");
         }
@@ -194,6 +199,10 @@ final class VectorPass {
         this.rowMap = rowMap;
         this.rowBuffer = rowMap != null && features.length() <= Integer.MAX_VALUE / Float.BYTES
                 ? features.data().asNio().order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer() : null;
+        if (bytes != null && rowMap != null) {
+            throw new IllegalArgumentException("a pass with a row map reads the floats");
+        }
+        this.bytes = bytes;
         this.labels = labels;
         this.sampleWeights = sampleWeights;
         this.weightScale = weightScale;
@@ -206,12 +215,20 @@ final class VectorPass {
         this.scratch = ThreadLocal.withInitial(Scratch::new);
         if (dataEntries >= WARM_UP_MIN_ELEMENTS) {
             warmUpOnce();
+            if (bytes != null && WARM_BYTES.compareAndSet(false, true)) {
+                FloatKernels.warmUpBytes(BYTES_WARM_UP_CALLS, bytes.inPlace());
+            }
         }
     }
 
     /** Data of at least this many entries (4 MB of float32) warm the kernels up first; smaller data need not. */
     static final long WARM_UP_MIN_ELEMENTS = 1L << 20;
     private static final java.util.concurrent.atomic.AtomicBoolean WARM = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Whether {@link FloatKernels#warmUpBytes} has run in this JVM: the first pass that reads bytes runs it. */
+    private static final java.util.concurrent.atomic.AtomicBoolean WARM_BYTES =
+            new java.util.concurrent.atomic.AtomicBoolean();
+    /** Calls of {@link FloatKernels#warmUpBytes}. */
+    static final int BYTES_WARM_UP_CALLS = 3000;
 
     /**
      * Compiles the kernels before the first pass over large data ({@link FloatKernels#warmUp}): about 0.4 s (Zen 5)
@@ -233,6 +250,11 @@ final class VectorPass {
 
     static int roundUp(int value, int multiple) {
         return (value + multiple - 1) / multiple * multiple;
+    }
+
+    /** Whether the passes read the rows from {@link ByteFeatures}. */
+    boolean readsBytes() {
+        return bytes != null;
     }
 
     /** Buffers for {@link Parameters#load}, of this pass's geometry. */
@@ -315,13 +337,23 @@ final class VectorPass {
         double loss = 0;
         for (int start = from; start < to; start += subRows) {
             int rows = Math.min(subRows, to - start);
-            if (rowMap == null) {
-                loadRows(x, start, rows, s.block, featureCount, stride);
-            } else {
-                gatherRows(x, start, rows, to, s);
-            }
             int padded = roundUp(rows, FloatKernels.ROW_GROUP);
-            FloatKernels.multiply(s.block, padded, stride, parameters.transposedWeights, paddedClasses, s.logits);
+            // In place unless the row group would run past the last row.
+            boolean inPlace = bytes != null && bytes.inPlace() && start + padded <= bytes.rows;
+            if (inPlace) {
+                FloatKernels.multiplyWideBytes(bytes.values, start, padded, stride, parameters.transposedWeights,
+                        paddedClasses, s.logits);
+            } else {
+                if (bytes != null) {
+                    bytes.loadRows(start, rows, s.block, stride);
+                } else if (rowMap == null) {
+                    loadRows(x, start, rows, s.block, featureCount, stride);
+                } else {
+                    gatherRows(x, start, rows, to, s);
+                }
+                FloatKernels.multiply(s.block, padded, stride, parameters.transposedWeights, paddedClasses,
+                        s.logits);
+            }
             switch (mode) {
                 case VALUE, VALUE_AND_GRADIENT, PROBABILITIES -> loss += softmax(mode, start, rows, parameters,
                         featureScale, biasGradient, s);
@@ -333,7 +365,10 @@ final class VectorPass {
             if (mode == Mode.PROBABILITIES) {
                 p.position((long) start * classes).put(s.probabilities, 0, rows * classes);
             }
-            if (backward) {
+            if (backward && inPlace) {
+                FloatKernels.accumulateWideBytes(bytes.values, start, rows, stride, s.residual, paddedClasses,
+                        gradient);
+            } else if (backward) {
                 FloatKernels.accumulateTransposed(s.block, rows, stride, s.residual, paddedClasses, gradient);
             }
         }

@@ -1,6 +1,7 @@
 package dev.softmax.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -73,6 +74,37 @@ class BenchCommandTest {
                 new PrintWriter(bad));
         assertEquals(2, status);
         assertTrue(bad.toString().contains("--kernel must be auto, blas or vector"), bad.toString());
+        assertEquals(1, bad.toString().strip().lines().count(), bad.toString());
+    }
+
+    @Test
+    void pixelsAreReadAsBytesOnRequestWithTheirScaleFolded() throws Exception {
+        Path report = dir.resolve("pixels.json");
+        StringWriter err = new StringWriter();
+        try {
+            int status = Main.run(new String[] {"bench", "--rows", "600", "--features", "40", "--classes", "3",
+                "--pixels", "--byte-features", "--repeats", "1", "--warmups", "0", "--threads", "1", "--report",
+                report.toString()}, new PrintWriter(new StringWriter()), new PrintWriter(err));
+            assertEquals(0, status, err.toString());
+            JsonNode json = new ObjectMapper().readTree(report.toFile());
+            assertEquals("synthetic pixels", json.get("source").asText());
+            assertTrue(json.get("features_as_bytes").asBoolean());
+            assertEquals(1 / 255.0, json.get("feature_scale").asDouble(), 0.0);
+        } finally {
+            dev.softmax.Kernels.setByteFeatures(false);
+        }
+        // Off by default: the bytes cost n d more bytes of memory.
+        int status = Main.run(new String[] {"bench", "--rows", "600", "--features", "40", "--classes", "3",
+            "--pixels", "--repeats", "1", "--warmups", "0", "--threads", "1", "--report", report.toString()},
+                new PrintWriter(new StringWriter()), new PrintWriter(err));
+        assertEquals(0, status, err.toString());
+        assertFalse(new ObjectMapper().readTree(report.toFile()).get("features_as_bytes").asBoolean());
+
+        StringWriter bad = new StringWriter();
+        status = Main.run(new String[] {"bench", "--pixels", "--dtype", "double"}, new PrintWriter(new StringWriter()),
+                new PrintWriter(bad));
+        assertEquals(2, status);
+        assertTrue(bad.toString().contains("--pixels needs --dtype float"), bad.toString());
         assertEquals(1, bad.toString().strip().lines().count(), bad.toString());
     }
 
