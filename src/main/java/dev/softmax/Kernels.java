@@ -85,7 +85,7 @@ public final class Kernels {
         return byteFeatures;
     }
 
-    /** Sets {@link #byteFeatures()} for objectives whose first vector pass comes after this call. */
+    /** Sets {@link #byteFeatures()} for objectives made after this call (their batches and copies follow them). */
     public static void setByteFeatures(boolean enabled) {
         byteFeatures = enabled;
     }

@@ -32,11 +32,14 @@ final class ByteFeatures {
     final byte[] values;
     final int featureCount;
     final int rows;
+    /** {@code 0, 1, ..., rows - 1}: the row index of a pass over all rows, for the kernels that take one. */
+    final int[] allRows;
 
     private ByteFeatures(byte[] values, int featureCount) {
         this.values = values;
         this.featureCount = featureCount;
         this.rows = values.length / featureCount;
+        this.allRows = java.util.stream.IntStream.range(0, rows).toArray();
     }
 
     /**
@@ -104,12 +107,21 @@ final class ByteFeatures {
 
     /** The byte form of one feature matrix, worked out on first use and then shared by an objective and its copies. */
     static final class Slot {
+        private final boolean enabled;
         private boolean decided;
         private ByteFeatures value;
 
-        /** {@link #of}{@code (features)}, computed on the first call; {@code features} must be the same each time. */
+        /** @param enabled whether to look for bytes at all ({@link dev.softmax.Kernels#byteFeatures()}) */
+        Slot(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        /**
+         * {@link #of}{@code (features)} if enabled, computed on the first call, else {@code null}; {@code features}
+         * must be the same each time.
+         */
         synchronized ByteFeatures get(INDArray features) {
-            if (!decided) {
+            if (enabled && !decided) {
                 value = of(features);
                 decided = true;
             }

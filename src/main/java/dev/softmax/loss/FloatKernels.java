@@ -515,32 +515,36 @@ final class FloatKernels {
     }
 
     /**
-     * {@link #multiplyWide} on rows {@code [row0, row0+rows)} of {@link ByteFeatures}' bytes ({@code rows} a
-     * multiple of 4, rows {@code stride} bytes apart, {@code stride} a multiple of {@link #lanes()}), each vector
-     * widened to floats in registers: the same multiply-adds in the same order on the same values, so the same
-     * result bit for bit, without copying the rows to the heap first.
+     * {@link #multiplyWide} on rows {@code rowIndex[first], ..., rowIndex[first+rows-1]} of {@link ByteFeatures}'
+     * bytes ({@code rows} a multiple of 4; row {@code i} at {@code i stride}, {@code stride} a multiple of
+     * {@link #lanes()}), each vector widened to floats in registers: the same multiply-adds in the same order on the
+     * same values, so the same result bit for bit, without copying the rows to the heap first.
      */
-    static void multiplyWideBytes(byte[] x, int row0, int rows, int stride, float[] wt, int classes, float[] z) {
+    static void multiplyWideBytes(byte[] x, int[] rowIndex, int first, int rows, int stride, float[] wt,
+                                  int classes, float[] z) {
         for (int r = 0; r < rows; r += 4) {
             for (int k = 0; k < classes; k += CLASS_GROUP) {
-                multiply4x5Bytes(x, row0 + r, r, stride, wt, k, z, classes);
+                multiply4x5Bytes(x, rowIndex, first + r, r, stride, wt, k, z, classes);
             }
         }
     }
 
-    /** {@link #multiply4x5} on byte rows from {@code row}, written to {@code z}'s rows from {@code zRow}. */
-    private static void multiply4x5Bytes(byte[] x, int row, int zRow, int stride, float[] wt, int k0, float[] z,
-                                         int classes) {
+    /**
+     * {@link #multiply4x5} on the byte rows {@code rowIndex[first .. first+3]}, written to {@code z}'s rows from
+     * {@code zRow}.
+     */
+    private static void multiply4x5Bytes(byte[] x, int[] rowIndex, int first, int zRow, int stride, float[] wt,
+                                         int k0, float[] z, int classes) {
         FloatVector offset = FloatVector.broadcast(SPECIES, 128f);
         FloatVector a00 = FloatVector.zero(SPECIES);
         FloatVector a01 = a00, a02 = a00, a03 = a00, a04 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00, a14 = a00;
         FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00, a24 = a00;
         FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00, a34 = a00;
-        int o0 = row * stride;
-        int o1 = o0 + stride;
-        int o2 = o1 + stride;
-        int o3 = o2 + stride;
+        int o0 = rowIndex[first] * stride;
+        int o1 = rowIndex[first + 1] * stride;
+        int o2 = rowIndex[first + 2] * stride;
+        int o3 = rowIndex[first + 3] * stride;
         int w0 = k0 * stride;
         int w1 = w0 + stride;
         int w2 = w1 + stride;
@@ -607,32 +611,33 @@ final class FloatKernels {
     }
 
     /**
-     * {@link #accumulateWide} on rows {@code [row0, row0+rows)} of {@link ByteFeatures}' bytes (see
-     * {@link #multiplyWideBytes}): the same result bit for bit.
+     * {@link #accumulateWide} on rows {@code rowIndex[first], ..., rowIndex[first+rows-1]} of {@link ByteFeatures}'
+     * bytes (see {@link #multiplyWideBytes}): the same result bit for bit.
      */
-    static void accumulateWideBytes(byte[] x, int row0, int rows, int stride, float[] r, int classes, float[] gt) {
+    static void accumulateWideBytes(byte[] x, int[] rowIndex, int first, int rows, int stride, float[] r,
+                                    int classes, float[] gt) {
         int step = SPECIES.length();
         int k = 0;
         for (; k + 2 * CLASS_GROUP <= classes; k += 2 * CLASS_GROUP) {
             int j = 0;
             for (; j + 2 * step <= stride; j += 2 * step) {
-                accumulate10Bytes(x, row0, rows, stride, r, classes, k, gt, j, j + step);
+                accumulate10Bytes(x, rowIndex, first, rows, stride, r, classes, k, gt, j, j + step);
             }
             if (j < stride) {
-                accumulate5Bytes(x, row0, rows, stride, r, classes, k, gt, j);
-                accumulate5Bytes(x, row0, rows, stride, r, classes, k + CLASS_GROUP, gt, j);
+                accumulate5Bytes(x, rowIndex, first, rows, stride, r, classes, k, gt, j);
+                accumulate5Bytes(x, rowIndex, first, rows, stride, r, classes, k + CLASS_GROUP, gt, j);
             }
         }
         for (; k < classes; k += CLASS_GROUP) {
             for (int j = 0; j < stride; j += step) {
-                accumulate5Bytes(x, row0, rows, stride, r, classes, k, gt, j);
+                accumulate5Bytes(x, rowIndex, first, rows, stride, r, classes, k, gt, j);
             }
         }
     }
 
-    /** {@link #accumulate10} on byte rows from {@code row0}. */
-    private static void accumulate10Bytes(byte[] x, int row0, int rows, int stride, float[] r, int classes, int k0,
-                                          float[] gt, int j, int j2) {
+    /** {@link #accumulate10} on the byte rows {@code rowIndex[first ..]}. */
+    private static void accumulate10Bytes(byte[] x, int[] rowIndex, int first, int rows, int stride, float[] r,
+                                          int classes, int k0, float[] gt, int j, int j2) {
         FloatVector offset = FloatVector.broadcast(SPECIES, 128f);
         int g0 = k0 * stride;
         FloatVector s0 = FloatVector.fromArray(SPECIES, gt, g0 + j);
@@ -656,7 +661,7 @@ final class FloatKernels {
         FloatVector u8 = FloatVector.fromArray(SPECIES, gt, g0 + 8 * stride + j2);
         FloatVector u9 = FloatVector.fromArray(SPECIES, gt, g0 + 9 * stride + j2);
         for (int i = 0; i < rows; i++) {
-            int o = (row0 + i) * stride;
+            int o = rowIndex[first + i] * stride;
             FloatVector xa = widen(x, o + j, offset);
             FloatVector xb = widen(x, o + j2, offset);
             int at = i * classes + k0;
@@ -713,9 +718,9 @@ final class FloatKernels {
         u9.intoArray(gt, g0 + 9 * stride + j2);
     }
 
-    /** {@link #accumulate5} on byte rows from {@code row0}. */
-    private static void accumulate5Bytes(byte[] x, int row0, int rows, int stride, float[] r, int classes, int k0,
-                                         float[] gt, int j) {
+    /** {@link #accumulate5} on the byte rows {@code rowIndex[first ..]}. */
+    private static void accumulate5Bytes(byte[] x, int[] rowIndex, int first, int rows, int stride, float[] r,
+                                         int classes, int k0, float[] gt, int j) {
         FloatVector offset = FloatVector.broadcast(SPECIES, 128f);
         int g0 = k0 * stride;
         int g1 = g0 + stride;
@@ -728,7 +733,7 @@ final class FloatKernels {
         FloatVector s3 = FloatVector.fromArray(SPECIES, gt, g3 + j);
         FloatVector s4 = FloatVector.fromArray(SPECIES, gt, g4 + j);
         for (int i = 0; i < rows; i++) {
-            FloatVector xi = widen(x, (row0 + i) * stride + j, offset);
+            FloatVector xi = widen(x, rowIndex[first + i] * stride + j, offset);
             int at = i * classes + k0;
             s0 = xi.fma(FloatVector.broadcast(SPECIES, r[at]), s0);
             s1 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 1]), s1);
@@ -759,13 +764,14 @@ final class FloatKernels {
         float[] wt = new float[classes * stride];
         float[] z = new float[rows * classes];
         float[] gt = new float[classes * stride];
+        int[] rowIndex = {0, 1, 2, 3, 4, 5, 6, 7};
         for (int i = 0; i < calls; i++) {
             ByteFeatures.expand(x, 0, stride - 1, block, 0);
             if (inPlace) {
-                multiplyWideBytes(x, 0, rows, stride, wt, classes, z);
-                accumulateWideBytes(x, 0, 5, stride, z, classes, gt);
-                accumulateWideBytes(x, 0, 5, stride, z, CLASS_GROUP, gt);
-                accumulateWideBytes(x, 0, 5, lanes(), z, classes, gt);
+                multiplyWideBytes(x, rowIndex, 0, rows, stride, wt, classes, z);
+                accumulateWideBytes(x, rowIndex, 0, 5, stride, z, classes, gt);
+                accumulateWideBytes(x, rowIndex, 0, 5, stride, z, CLASS_GROUP, gt);
+                accumulateWideBytes(x, rowIndex, 0, 5, lanes(), z, classes, gt);
             }
         }
     }

@@ -111,8 +111,11 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
      * needs no scaled copy of {@code X}.
      */
     private double featureScale = 1.0;
-    /** The features as bytes for the vector passes, shared with copies (not used by batches). */
-    private ByteFeatures.Slot byteFeatures = new ByteFeatures.Slot();
+    /**
+     * The features as bytes for the vector passes, if {@link Kernels#byteFeatures()} held when this objective was
+     * made; shared with copies, and a batch uses its root's.
+     */
+    private ByteFeatures.Slot byteFeatures = new ByteFeatures.Slot(Kernels.byteFeatures());
     /**
      * A batch's gradient buffer, returned by every {@link #valueAndGradient} of the batch (see {@link #batch});
      * {@code null} for objectives that return a new gradient each time.
@@ -949,8 +952,10 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     }
 
     /**
-     * Whether this objective's passes read the features as one byte per value ({@link Kernels#byteFeatures()}):
-     * the vector passes do when the features are float32 and every value is an integer from 0 to 255.
+     * Whether this objective's passes read the features as one byte per value: the vector passes do when
+     * {@link Kernels#byteFeatures()} held when the objective (or the one it is a batch or copy of) was made, the
+     * features are float32 and every value is an integer from 0 to 255 (a batch: and the kernels multiply bytes in
+     * place on this core).
      */
     public boolean readsFeaturesAsBytes() {
         VectorPass vector = vectorPass();
@@ -967,8 +972,12 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         }
         if (vectorPass == null) {
             long entries = Math.max(dataEntries, (long) numSamples * layout.features());
-            // Batches gather their rows as floats: expanding random rows from bytes measured 2 to 6% slower.
-            ByteFeatures bytes = Kernels.byteFeatures() && rootRows == null ? byteFeatures.get(features) : null;
+            ByteFeatures bytes = rootRows == null ? byteFeatures.get(features) : root.byteFeatures.get(root.features);
+            if (bytes != null && rootRows != null && !bytes.inPlace()) {
+                // A batch reads bytes only where they are; expanding random rows into the heap block instead of
+                // gathering the floats has not been measured on a core that would need it (AVX2).
+                bytes = null;
+            }
             vectorPass = rootRows == null
                     ? new VectorPass(features, null, labels, sampleWeights, weightScale, layout.classes(), entries,
                             bytes)

@@ -199,8 +199,8 @@ final class VectorPass {
         this.rowMap = rowMap;
         this.rowBuffer = rowMap != null && features.length() <= Integer.MAX_VALUE / Float.BYTES
                 ? features.data().asNio().order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer() : null;
-        if (bytes != null && rowMap != null) {
-            throw new IllegalArgumentException("a pass with a row map reads the floats");
+        if (bytes != null && rowMap != null && !bytes.inPlace()) {
+            throw new IllegalArgumentException("a pass with a row map reads bytes only where they are");
         }
         this.bytes = bytes;
         this.labels = labels;
@@ -339,12 +339,13 @@ final class VectorPass {
             int rows = Math.min(subRows, to - start);
             int padded = roundUp(rows, FloatKernels.ROW_GROUP);
             // In place unless the row group would run past the last row.
-            boolean inPlace = bytes != null && bytes.inPlace() && start + padded <= bytes.rows;
+            int[] byteRows = rowMap != null ? rowMap : bytes != null ? bytes.allRows : null;
+            boolean inPlace = bytes != null && bytes.inPlace() && start + padded <= byteRows.length;
             if (inPlace) {
-                FloatKernels.multiplyWideBytes(bytes.values, start, padded, stride, parameters.transposedWeights,
-                        paddedClasses, s.logits);
+                FloatKernels.multiplyWideBytes(bytes.values, byteRows, start, padded, stride,
+                        parameters.transposedWeights, paddedClasses, s.logits);
             } else {
-                if (bytes != null) {
+                if (bytes != null && rowMap == null) {
                     bytes.loadRows(start, rows, s.block, stride);
                 } else if (rowMap == null) {
                     loadRows(x, start, rows, s.block, featureCount, stride);
@@ -366,8 +367,8 @@ final class VectorPass {
                 p.position((long) start * classes).put(s.probabilities, 0, rows * classes);
             }
             if (backward && inPlace) {
-                FloatKernels.accumulateWideBytes(bytes.values, start, rows, stride, s.residual, paddedClasses,
-                        gradient);
+                FloatKernels.accumulateWideBytes(bytes.values, byteRows, start, rows, stride, s.residual,
+                        paddedClasses, gradient);
             } else if (backward) {
                 FloatKernels.accumulateTransposed(s.block, rows, stride, s.residual, paddedClasses, gradient);
             }

@@ -95,9 +95,9 @@ class ByteFeaturesTest {
     }
 
     /**
-     * Values, gradients and Hessian-vector products (whose probabilities come from the forward pass) with sample
-     * weights and the 1/255 folded in: equal to the last bit whether the passes read bytes or floats; and batches
-     * of an objective that reads bytes are unchanged too.
+     * Values, gradients and Hessian-vector products (whose probabilities come from the forward pass) of the full
+     * objective, a batch and a batch of a batch, with sample weights and the 1/255 folded in: equal to the last bit
+     * whether the passes read bytes or floats.
      */
     @ParameterizedTest(name = "d={0}")
     @ValueSource(ints = {100, 128})
@@ -124,8 +124,13 @@ class ByteFeaturesTest {
         SoftmaxCrossEntropy bytes = new SoftmaxCrossEntropy(x, y, k, 0.01, s).withFeatureScale(1 / 255.0);
         Result actual = Result.of(bytes, theta, v, rows, sub);
         assertTrue(bytes.readsFeaturesAsBytes());
-        // Batches gather their rows as floats, which measured faster than expanding random rows from bytes.
-        assertFalse(bytes.batch(rows).readsFeaturesAsBytes());
+        // Batches read the bytes where the kernels multiply them in place, else they gather the floats.
+        boolean inPlace = !FloatKernels.FEW_REGISTERS && d % FloatKernels.lanes() == 0;
+        assertEquals(inPlace, bytes.batch(rows).readsFeaturesAsBytes());
+        // The choice is the objective's, made when it was made: its later batches keep it.
+        Kernels.setByteFeatures(false);
+        assertEquals(inPlace, bytes.batch(sub).readsFeaturesAsBytes());
+        assertFalse(floats.batch(sub).readsFeaturesAsBytes());
 
         assertEquals(expected.value, actual.value, 0.0);
         assertArrayEquals(expected.gradient, actual.gradient, 0.0f);
@@ -137,8 +142,8 @@ class ByteFeaturesTest {
     }
 
     /**
-     * The kernels that multiply bytes in place against the float kernels on the same rows expanded: equal to the
-     * last bit, for 5, 10 and 15 classes, rows that are an even and an odd number of vectors wide, and row counts
+     * The kernels that multiply bytes in place against the float kernels on the same rows expanded, the rows taken
+     * through a shuffled index: equal to the last bit, for 5, 10 and 15 classes, rows that are an even and an odd number of vectors wide, and row counts
      * that leave one to three rows after groups of four. They run on any core, though only one with 32 vector
      * registers uses them in a pass.
      */
@@ -152,10 +157,17 @@ class ByteFeaturesTest {
             int rows = 12;
             byte[] values = new byte[(rows + 3) * stride];
             random.nextBytes(values);
-            int row0 = 3;
+            // Rows in a shuffled order, from position 2 of the index, as a mini-batch reads them.
+            int[] rowIndex = new int[rows + 2];
+            for (int i = 0; i < rowIndex.length; i++) {
+                rowIndex[i] = (7 * i + 5) % (rows + 3);
+            }
+            int first = 2;
             float[] block = new float[rows * stride];
-            for (int i = 0; i < block.length; i++) {
-                block[i] = values[row0 * stride + i] + 128f;
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < stride; j++) {
+                    block[i * stride + j] = values[rowIndex[first + i] * stride + j] + 128f;
+                }
             }
             float[] wt = new float[classes * stride];
             for (int i = 0; i < wt.length; i++) {
@@ -164,7 +176,7 @@ class ByteFeaturesTest {
             float[] expected = new float[rows * classes];
             float[] actual = new float[rows * classes];
             FloatKernels.multiplyWide(block, rows, stride, wt, classes, expected);
-            FloatKernels.multiplyWideBytes(values, row0, rows, stride, wt, classes, actual);
+            FloatKernels.multiplyWideBytes(values, rowIndex, first, rows, stride, wt, classes, actual);
             assertArrayEquals(expected, actual, 0.0f, "X W, " + vectors + " vectors");
             for (int used : new int[] {rows, rows - 1, rows - 2, rows - 3}) {
                 float[] r = new float[rows * classes];
@@ -177,7 +189,7 @@ class ByteFeaturesTest {
                 }
                 float[] gtActual = gtExpected.clone();
                 FloatKernels.accumulateWide(block, used, stride, r, classes, gtExpected);
-                FloatKernels.accumulateWideBytes(values, row0, used, stride, r, classes, gtActual);
+                FloatKernels.accumulateWideBytes(values, rowIndex, first, used, stride, r, classes, gtActual);
                 assertArrayEquals(gtExpected, gtActual, 0.0f, "R^T X, " + vectors + " vectors, " + used + " rows");
             }
         }
