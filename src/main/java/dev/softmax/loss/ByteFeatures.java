@@ -26,7 +26,7 @@ final class ByteFeatures {
     private static final VectorSpecies<Float> FLOATS = FloatKernels.SPECIES;
     private static final VectorSpecies<Byte> BYTES = FloatKernels.BYTES;
     /** Floats read from native memory at a time while checking and coding. */
-    private static final int CODE_CHUNK = 1 << 16;
+    private static final int CODE_CHUNK = 1 << 14;
 
     /** {@code X[i][j] - 128} at {@code i d + j}. */
     final byte[] values;

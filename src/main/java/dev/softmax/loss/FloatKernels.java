@@ -69,11 +69,13 @@ final class FloatKernels {
         float[] w = new float[stride * classes];
         double[] exponents = new double[2 * doubleLanes()];
         for (int i = 0; i < calls; i++) {
-            if (i % 16 == 0) {
-                transpose(w, stride, classes, map, gt, stride);
-                untranspose(gt, stride, stride, classes, 1f, i % 32 == 0 ? 0f : 1f, w, maps, w);
-                squaredNorm(w, w.length);
-            }
+            // Every call, not every 16th: these run once per evaluation, so a short training (5 L-BFGS iterations
+            // on CIFAR-10) ran them before the JIT compiler had, 3 MB of vector objects per evaluation (every 4th
+            // call still left them to the first evaluations).
+            transpose(w, stride, classes, map, gt, stride);
+            untranspose(gt, stride, stride, classes, 1f, i % 2 == 0 ? 0f : 1f, w, maps, w);
+            squaredNorm(w, w.length);
+            add(w, gt, w.length);
             multiply(x, rows, stride, wt, classes, z);
             accumulateTransposed(x, 5, stride, z, classes, gt);
             accumulateTransposed(x, 5, stride, z, CLASS_GROUP, gt);
@@ -756,6 +758,8 @@ final class FloatKernels {
      * vector operation allocates (1.3 MB a pass at CIFAR-10 size, found by {@code bench}'s allocation figure).
      */
     static void warmUpBytes(int calls, boolean inPlace) {
+        // Rows of 32 vectors, 3000 calls: with rows of 4 vectors and 1000 calls the kernels were compiled again
+        // during a CIFAR-10 training, whose garbage grew the heap (1.26 to 1.39 GB resident instead of 1.11).
         int stride = 32 * lanes();
         int classes = 2 * CLASS_GROUP;
         int rows = 8;
