@@ -521,6 +521,10 @@ final class FloatKernels {
      * bytes ({@code rows} a multiple of 4; row {@code i} at {@code i stride}, {@code stride} a multiple of
      * {@link #lanes()}), each vector widened to floats in registers: the same multiply-adds in the same order on the
      * same values, so the same result bit for bit, without copying the rows to the heap first.
+     *
+     * <p>This and the other byte kernels repeat the float kernels' loops with another load, rather than sharing
+     * one loop that loads either: the JIT compiles a vector loop well only when it can inline everything in it, and
+     * the widening alone already took {@link #multiply4x5Bytes} past its inlining limit once (see there).
      */
     static void multiplyWideBytes(byte[] x, int[] rowIndex, int first, int rows, int stride, float[] wt,
                                   int classes, float[] z) {
