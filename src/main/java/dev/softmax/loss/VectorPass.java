@@ -38,7 +38,10 @@ final class VectorPass {
      * 15% faster for Fashion-MNIST's rows of 3 KB, the same for CIFAR-10's of 12 KB.
      */
     private final java.nio.FloatBuffer rowBuffer;
-    /** {@code features} as bytes ({@link ByteFeatures}): rows are expanded from here instead, or {@code null}. */
+    /**
+     * {@code features} as bytes ({@link ByteFeatures}), which the passes read instead (in place, or expanded into
+     * the heap block), or {@code null}.
+     */
     private final ByteFeatures bytes;
     private final int[] labels;
     /** Weights {@code s_i} of the rows, read at each pass (a batch refills them), or {@code null}. */
@@ -187,7 +190,7 @@ final class VectorPass {
      * @param dataEntries   entries of the data the passes will cover in all (a batch's full data): large data
      *                      warm the kernels up first
      * @param bytes         {@link ByteFeatures#of}{@code (features)}, whose rows the passes read instead, or
-     *                      {@code null}; only without a row map
+     *                      {@code null}; with a row map only where the kernels read bytes in place
      */
     VectorPass(INDArray features, int[] rowMap, int[] labels, double[] sampleWeights, double weightScale, int classes,
                long dataEntries, ByteFeatures bytes) {
