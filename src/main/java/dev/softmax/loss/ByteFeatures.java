@@ -105,7 +105,10 @@ final class ByteFeatures {
         return true;
     }
 
-    /** The byte form of one feature matrix, worked out on first use and then shared by an objective and its copies. */
+    /**
+     * The byte form of one feature matrix, worked out on first use and then shared by an objective, its copies and
+     * (through the objective they were taken from) its batches.
+     */
     static final class Slot {
         private final boolean enabled;
         private boolean decided;
