@@ -80,13 +80,8 @@ class BenchCommandTest {
     @Test
     void pixelsAreReadAsBytesOnRequestWithTheirScaleFolded() throws Exception {
         Path report = dir.resolve("pixels.json");
-        StringWriter err = new StringWriter();
         try {
-            int status = Main.run(new String[] {"bench", "--rows", "600", "--features", "40", "--classes", "3",
-                "--pixels", "--byte-features", "--repeats", "1", "--warmups", "0", "--threads", "1", "--report",
-                report.toString()}, new PrintWriter(new StringWriter()), new PrintWriter(err));
-            assertEquals(0, status, err.toString());
-            JsonNode json = new ObjectMapper().readTree(report.toFile());
+            JsonNode json = smallPixelBench(report, "--byte-features");
             assertEquals("synthetic pixels", json.get("source").asText());
             assertTrue(json.get("features_as_bytes").asBoolean());
             assertEquals(1 / 255.0, json.get("feature_scale").asDouble(), 0.0);
@@ -94,18 +89,26 @@ class BenchCommandTest {
             dev.softmax.Kernels.setByteFeatures(false);
         }
         // Off by default: the bytes cost n d more bytes of memory.
-        int status = Main.run(new String[] {"bench", "--rows", "600", "--features", "40", "--classes", "3",
-            "--pixels", "--repeats", "1", "--warmups", "0", "--threads", "1", "--report", report.toString()},
-                new PrintWriter(new StringWriter()), new PrintWriter(err));
-        assertEquals(0, status, err.toString());
-        assertFalse(new ObjectMapper().readTree(report.toFile()).get("features_as_bytes").asBoolean());
+        assertFalse(smallPixelBench(report).get("features_as_bytes").asBoolean());
 
         StringWriter bad = new StringWriter();
-        status = Main.run(new String[] {"bench", "--pixels", "--dtype", "double"}, new PrintWriter(new StringWriter()),
+        int status = Main.run(new String[] {"bench", "--pixels", "--dtype", "double"}, new PrintWriter(new StringWriter()),
                 new PrintWriter(bad));
         assertEquals(2, status);
         assertTrue(bad.toString().contains("--pixels needs --dtype float"), bad.toString());
         assertEquals(1, bad.toString().strip().lines().count(), bad.toString());
+    }
+
+    /** {@code bench --pixels} on 600 x 40 with {@code options}, one run: its report. */
+    private static JsonNode smallPixelBench(Path report, String... options) throws Exception {
+        String[] args = {"bench", "--rows", "600", "--features", "40", "--classes", "3", "--pixels", "--repeats", "1",
+            "--warmups", "0", "--threads", "1", "--report", report.toString()};
+        String[] all = java.util.Arrays.copyOf(args, args.length + options.length);
+        System.arraycopy(options, 0, all, args.length, options.length);
+        StringWriter err = new StringWriter();
+        int status = Main.run(all, new PrintWriter(new StringWriter()), new PrintWriter(err));
+        assertEquals(0, status, err.toString());
+        return new ObjectMapper().readTree(report.toFile());
     }
 
     @Test
