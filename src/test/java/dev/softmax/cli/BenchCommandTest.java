@@ -3,9 +3,11 @@ package dev.softmax.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.softmax.data.MnistIdxLoader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -97,6 +99,31 @@ class BenchCommandTest {
         assertEquals(2, status);
         assertTrue(bad.toString().contains("--pixels needs --dtype float"), bad.toString());
         assertEquals(1, bad.toString().strip().lines().count(), bad.toString());
+    }
+
+    /**
+     * An image data set is benchmarked as {@code train} trains on it: the raw pixels, the 1/255 folded into the
+     * products, so that with {@code --byte-features} the passes read them as bytes.
+     */
+    @Test
+    void imageDataAreBenchmarkedOnTheirRawPixels() throws Exception {
+        // CI installs Debian's dataset-fashion-mnist (.ci/run), so there this runs.
+        assumeTrue(MnistIdxLoader.isPresent(Path.of("/usr/share/datasets/fashion-mnist")),
+                "dataset-fashion-mnist is not installed");
+        Path report = dir.resolve("fashion.json");
+        StringWriter err = new StringWriter();
+        try {
+            int status = Main.run(new String[] {"bench", "--dataset", "fashion-mnist", "--limit", "600",
+                "--byte-features", "--repeats", "1", "--warmups", "0", "--threads", "1", "--report",
+                report.toString()}, new PrintWriter(new StringWriter()), new PrintWriter(err));
+            assertEquals(0, status, err.toString());
+        } finally {
+            dev.softmax.Kernels.setByteFeatures(false);
+        }
+        JsonNode json = new ObjectMapper().readTree(report.toFile());
+        assertEquals(600, json.get("rows").asInt());
+        assertEquals(1 / 255.0, json.get("feature_scale").asDouble(), 0.0);
+        assertTrue(json.get("features_as_bytes").asBoolean());
     }
 
     /** {@code bench --pixels} on 600 x 40 with {@code options}, one run: its report. */
