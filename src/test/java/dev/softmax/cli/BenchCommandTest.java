@@ -110,17 +110,13 @@ class BenchCommandTest {
         // CI installs Debian's dataset-fashion-mnist (.ci/run), so there this runs.
         assumeTrue(MnistIdxLoader.isPresent(Path.of("/usr/share/datasets/fashion-mnist")),
                 "dataset-fashion-mnist is not installed");
-        Path report = dir.resolve("fashion.json");
-        StringWriter err = new StringWriter();
+        JsonNode json;
         try {
-            int status = Main.run(new String[] {"bench", "--dataset", "fashion-mnist", "--limit", "600",
-                "--byte-features", "--repeats", "1", "--warmups", "0", "--threads", "1", "--report",
-                report.toString()}, new PrintWriter(new StringWriter()), new PrintWriter(err));
-            assertEquals(0, status, err.toString());
+            json = singleRunBench(dir.resolve("fashion.json"), "--dataset", "fashion-mnist", "--limit", "600",
+                    "--byte-features");
         } finally {
             dev.softmax.Kernels.setByteFeatures(false);
         }
-        JsonNode json = new ObjectMapper().readTree(report.toFile());
         assertEquals(600, json.get("rows").asInt());
         assertEquals(1 / 255.0, json.get("feature_scale").asDouble(), 0.0);
         assertTrue(json.get("features_as_bytes").asBoolean());
@@ -128,8 +124,15 @@ class BenchCommandTest {
 
     /** {@code bench --pixels} on 600 x 40 with {@code options}, one run: its report. */
     private static JsonNode smallPixelBench(Path report, String... options) throws Exception {
-        String[] args = {"bench", "--rows", "600", "--features", "40", "--classes", "3", "--pixels", "--repeats", "1",
-            "--warmups", "0", "--threads", "1", "--report", report.toString()};
+        String[] args = {"--rows", "600", "--features", "40", "--classes", "3", "--pixels"};
+        String[] all = java.util.Arrays.copyOf(args, args.length + options.length);
+        System.arraycopy(options, 0, all, args.length, options.length);
+        return singleRunBench(report, all);
+    }
+
+    /** {@code bench} with {@code options}, one run after no warm-up on one thread, which must succeed: its report. */
+    private static JsonNode singleRunBench(Path report, String... options) throws Exception {
+        String[] args = {"bench", "--repeats", "1", "--warmups", "0", "--threads", "1", "--report", report.toString()};
         String[] all = java.util.Arrays.copyOf(args, args.length + options.length);
         System.arraycopy(options, 0, all, args.length, options.length);
         StringWriter err = new StringWriter();
