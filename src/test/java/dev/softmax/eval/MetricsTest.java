@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 class MetricsTest {
 
@@ -23,7 +26,21 @@ class MetricsTest {
     void logLossIsTheMeanNegativeLogLikelihood() {
         double[][] p = {{0.5, 0.25, 0.25}, {0.1, 0.8, 0.1}};
         double expected = -(Math.log(0.5) + Math.log(0.8)) / 2;
-        assertEquals(expected, Metrics.logLoss(new int[] {0, 1}, org.nd4j.linalg.ops.transforms.Transforms.log(Nd4j.create(p))), 1e-15);
+        assertEquals(expected, Metrics.logLoss(new int[] {0, 1}, Transforms.log(Nd4j.create(p))), 1e-15);
+    }
+
+    @Test
+    void logLossReadsViewsAndEitherOrder() {
+        double[][] p = {{0.5, 0.1}, {0.25, 0.8}, {0.25, 0.1}};
+        double expected = -(Math.log(0.5) + Math.log(0.8)) / 2;
+        // The transpose of a [K,n] matrix is an 'f'-order view of the [n,K] log-probabilities.
+        INDArray view = Transforms.log(Nd4j.create(p)).transpose();
+        assertEquals('f', view.ordering());
+        assertEquals(expected, Metrics.logLoss(new int[] {0, 1}, view), 1e-15);
+        double[][] q = {{0.3, 0.3, 0.4}, {0.5, 0.25, 0.25}, {0.1, 0.8, 0.1}};
+        INDArray rows = Transforms.log(Nd4j.create(q)).get(NDArrayIndex.interval(1, 3), NDArrayIndex.all());
+        assertTrue(rows.isView());
+        assertEquals(expected, Metrics.logLoss(new int[] {0, 1}, rows), 1e-15);
     }
 
     @Test
