@@ -17,9 +17,10 @@ import java.util.Locale;
  *
  * <p>On request ({@link #setByteFeatures} or the system property {@code softmax.byteFeatures=true}) the Vector API
  * passes keep a float32 matrix whose values are all the integers 0 to 255 (raw 8-bit pixels, as the command line
- * trains on image data) as one byte per value, and expand each block of rows to floats as they copy it into the
- * core's cache: the same results bit for bit, a quarter of the bytes read per pass, and {@code n d} bytes more
- * heap. It is off by default because of that memory.
+ * trains on image data) as one byte per value, and multiply the bytes in place or expand each block of rows to
+ * floats as they copy it into the core's cache: the same results bit for bit, a quarter of the bytes read per pass,
+ * and {@code n d} bytes more heap. For the library it is off unless asked for: the bytes cost about a second once
+ * and pay back only over many passes over large data. The command line turns it on for large data by itself.
  */
 public final class Kernels {
 

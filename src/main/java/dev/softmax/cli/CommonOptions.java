@@ -23,14 +23,17 @@ public final class CommonOptions {
             defaultValue = "${sys:softmax.kernel:-auto}")
     String kernel;
 
-    @Option(names = "--byte-features", negatable = true, defaultValue = "${sys:softmax.byteFeatures:-false}",
-            fallbackValue = "true",
+    @Option(names = "--byte-features", negatable = true, fallbackValue = "true",
             description = "With the vector kernels, keep float32 data whose values are all integers 0 to 255 (raw "
                     + "pixels) as one byte per value: the same results, a quarter of the memory read per pass, "
-                    + "n x d bytes more memory (default: off).")
-    boolean byteFeatures;
+                    + "n x d bytes more memory. Default (or -Dsoftmax.byteFeatures=auto): on for training data of "
+                    + "at least 2^26 values kept unscaled or divided by 255, such as CIFAR-10; else off.")
+    Boolean byteFeatures;
 
-    /** Applies {@code --threads} (0 means the default), {@code --kernel} and {@code --no-byte-features}. */
+    /**
+     * Applies {@code --threads} (0 means the default), {@code --kernel} and {@code --[no-]byte-features}; without
+     * the last, byte features are off until {@link DataOptions#load(boolean)} decides ({@link #byteFeaturesAuto()}).
+     */
     void applyNativeSettings() {
         if (threads < 0) {
             throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
@@ -46,8 +49,32 @@ public final class CommonOptions {
                     + "jdk.incubator.vector (java --add-modules jdk.incubator.vector -jar ...)");
         }
         Kernels.set(kind);
-        Kernels.setByteFeatures(byteFeatures);
+        Kernels.setByteFeatures(Boolean.TRUE.equals(byteFeaturesChoice()));
         NativeThreads.set(threads == 0 ? NativeThreads.defaultCount() : threads);
+    }
+
+    /**
+     * {@code --byte-features} or {@code --no-byte-features} as given, else the system property
+     * {@code softmax.byteFeatures} ({@code true} or {@code false}), else {@code null}: decided by the data.
+     */
+    private Boolean byteFeaturesChoice() {
+        if (byteFeatures != null) {
+            return byteFeatures;
+        }
+        String property = System.getProperty("softmax.byteFeatures", "auto").trim()
+                .toLowerCase(java.util.Locale.ROOT);
+        return switch (property) {
+            case "true" -> true;
+            case "false" -> false;
+            case "auto", "" -> null;
+            default -> throw new IllegalArgumentException("-Dsoftmax.byteFeatures must be true, false or auto, got '"
+                    + property + "'");
+        };
+    }
+
+    /** Whether the data decide about byte features: neither the option nor the system property chose. */
+    boolean byteFeaturesAuto() {
+        return byteFeaturesChoice() == null;
     }
 
     /** {@code "vector"} or {@code "blas"}: what multiplies data of this type after {@link #applyNativeSettings()}. */

@@ -86,7 +86,7 @@ public final class CompareCommand implements Callable<Integer> {
         List<OptimizerKind> kinds = optimizers == null || optimizers.isEmpty() ? defaultKinds() : optimizers;
         Path dir = outDir != null ? outDir : defaultOutDir(data.dataset().toString());
 
-        DataOptions.Prepared prepared = data.load();
+        DataOptions.Prepared prepared = data.load(common.byteFeaturesAuto());
         Dataset train = prepared.train();
         Dataset test = prepared.test();
         DataType type = data.dataType();
@@ -187,6 +187,7 @@ public final class CompareCommand implements Callable<Integer> {
         json.put("time_limit_seconds", stop.timeLimit() == null ? null : stop.timeLimit().toNanos() / 1e9);
         json.put("hessian_budget_bytes", optimization.hessianBudgetBytes());
         json.put("threads", common.effectiveThreads());
+        json.put("byte_features", dev.softmax.Kernels.byteFeatures());
         json.put("kernel", CommonOptions.kernelFor(type));
         return json;
     }

@@ -83,7 +83,7 @@ public final class TrainCommand implements Callable<Integer> {
                         + " --validation-fraction (e.g. 0.1)");
             }
         }
-        DataOptions.Prepared prepared = data.load();
+        DataOptions.Prepared prepared = data.load(common.byteFeaturesAuto());
         Dataset train = prepared.train();
         Dataset test = prepared.test();
         Dataset validation = prepared.validation();
@@ -197,6 +197,7 @@ public final class TrainCommand implements Callable<Integer> {
             json.put("best_validation_log_loss", earlyStoppingPatience == null ? null
                     : finiteOrNull(bestValidation[0]));
             json.put("threads", common.effectiveThreads());
+            json.put("byte_features", dev.softmax.Kernels.byteFeatures());
             json.put("kernel", CommonOptions.kernelFor(data.dataType()));
             json.put("n_train", train.numSamples());
             json.put("n_validation", validation.numSamples());

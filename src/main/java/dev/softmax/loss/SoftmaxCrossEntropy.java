@@ -140,14 +140,15 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     private boolean gathered;
 
     /**
-     * Compiles the Vector API kernels now, if float32 passes use them ({@link Kernels#useVector()}); otherwise does
-     * nothing. Until the JIT compiler has compiled them every vector operation allocates, so compiling them costs
+     * Compiles the Vector API kernels now, if float32 passes use them ({@link Kernels#useVector()}), with those that
+     * read bytes if {@link Kernels#byteFeatures()} is on (those alone if the others were compiled before); otherwise
+     * does nothing. Until the JIT compiler has compiled them every vector operation allocates, so compiling them costs
      * about 0.4 s (Zen 5) to 0.9 s (Zen 3) once per JVM and 250 to 300 MB of short-lived heap garbage, which made
      * the collector grow the heap by as much. An objective over 4 MB of data or more does this itself when it is
      * made; a program that is about to load large data can call this first, followed by {@link System#gc()}, so that
      * the garbage is gone before the data arrive (the command line does, for the image data sets).
      *
-     * @return whether this call compiled them (false when they are not in use or were compiled before)
+     * @return whether this call compiled any (false when they are not in use or were compiled before)
      */
     public static boolean warmUpKernels() {
         return Kernels.useVector() && VectorPass.warmUpOnce();

@@ -235,18 +235,21 @@ final class VectorPass {
 
     /**
      * Compiles the kernels before the first pass over large data ({@link FloatKernels#warmUp}): about 0.4 s (Zen 5)
-     * to 0.9 s (Zen 3) once per JVM, which saved 0.5 s of the first pass over Fashion-MNIST and 1.5 s over CIFAR-10.
-     * Returns whether this call compiled them.
+     * to 0.9 s (Zen 3) once per JVM, which saved 0.5 s of the first pass over Fashion-MNIST and 1.5 s over CIFAR-10;
+     * and the kernels that read bytes if byte features are on ({@link dev.softmax.Kernels#byteFeatures()}) and they
+     * were not compiled yet. Returns whether this call compiled anything.
      */
     static boolean warmUpOnce() {
+        boolean compiled = false;
         if (WARM.compareAndSet(false, true)) {
             FloatKernels.warmUp(20_000);
-            if (dev.softmax.Kernels.byteFeatures()) {
-                warmUpBytesOnce();
-            }
-            return true;
+            compiled = true;
         }
-        return false;
+        if (dev.softmax.Kernels.byteFeatures() && !WARM_BYTES.get()) {
+            warmUpBytesOnce();
+            compiled = true;
+        }
+        return compiled;
     }
 
     /**

@@ -1,0 +1,105 @@
+package dev.softmax.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.softmax.Kernels;
+import dev.softmax.loss.SoftmaxCrossEntropy;
+import dev.softmax.model.Trainer.Scaling;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/** When the command line reads 8-bit features as bytes without being told. */
+class ByteFeaturesDefaultTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void bytesPayForLargeFloatDataTheScalingLeavesAsTheyAre() {
+        long cifar10 = 50_000L * 3072;
+        long fashionMnist = 60_000L * 784;
+        assertTrue(DataOptions.byteFeaturesPay(DataType.FLOAT, Scaling.UNIT, cifar10));
+        assertTrue(DataOptions.byteFeaturesPay(DataType.FLOAT, Scaling.NONE, cifar10));
+        assertTrue(DataOptions.byteFeaturesPay(DataType.FLOAT, Scaling.UNIT, DataOptions.BYTE_FEATURES_MIN_VALUES));
+        assertFalse(DataOptions.byteFeaturesPay(DataType.FLOAT, Scaling.UNIT,
+                DataOptions.BYTE_FEATURES_MIN_VALUES - 1));
+        assertFalse(DataOptions.byteFeaturesPay(DataType.FLOAT, Scaling.UNIT, fashionMnist));
+        // Z-scores are not 8-bit values, and the passes over double data never read bytes.
+        assertFalse(DataOptions.byteFeaturesPay(DataType.FLOAT, Scaling.STANDARD, cifar10));
+        assertFalse(DataOptions.byteFeaturesPay(DataType.DOUBLE, Scaling.UNIT, cifar10));
+    }
+
+    @Test
+    void loadingTurnsBytesOnWhenTheyPayAndCompilesTheirKernels() throws Exception {
+        Path folder = java.nio.file.Files.createDirectories(dir.resolve("cifar-10-batches-bin"));
+        java.util.Random random = new java.util.Random(7);
+        for (String name : new String[] {"data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4",
+                "data_batch_5", "test_batch"}) {
+            byte[] records = new byte[4 * 3073];
+            random.nextBytes(records);
+            for (int r = 0; r < 4; r++) {
+                records[r * 3073] = (byte) (r % 2);
+            }
+            java.nio.file.Files.write(folder.resolve(name + ".bin"), records);
+        }
+        DataOptions options = new DataOptions();
+        new picocli.CommandLine(options).parseArgs("--dataset", "cifar10", "--data-dir", dir.toString());
+        long values = 20L * 3072;
+        try {
+            Kernels.setByteFeatures(false);
+            options.load(true, values + 1);
+            assertFalse(Kernels.byteFeatures(), "below the threshold");
+            options.load(false, values);
+            assertFalse(Kernels.byteFeatures(), "not automatic: --no-byte-features or -Dsoftmax.byteFeatures=false");
+            options.load(true, values);
+            assertEquals(Kernels.useVector(), Kernels.byteFeatures(), "at the threshold, with the vector kernels");
+            if (Kernels.useVector()) {
+                assertFalse(SoftmaxCrossEntropy.warmUpKernels(), "the byte kernels were compiled by the loading");
+            }
+        } finally {
+            Kernels.setByteFeatures(false);
+        }
+    }
+
+    @Test
+    void theReportSaysWhetherBytesWereOn() throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        try {
+            Path small = dir.resolve("default.json");
+            assertEquals(0, MainTest.run("train", "--report", small.toString()).status());
+            assertFalse(mapper.readTree(small.toFile()).get("byte_features").asBoolean(), "150 rows: no bytes");
+            Path asked = dir.resolve("asked.json");
+            assertEquals(0, MainTest.run("train", "--byte-features", "--report", asked.toString()).status());
+            assertTrue(mapper.readTree(asked.toFile()).get("byte_features").asBoolean());
+            Path refused = dir.resolve("refused.json");
+            assertEquals(0, MainTest.run("train", "--no-byte-features", "--report", refused.toString()).status());
+            assertFalse(mapper.readTree(refused.toFile()).get("byte_features").asBoolean());
+        } finally {
+            Kernels.setByteFeatures(false);
+        }
+    }
+
+    @Test
+    void aBadSystemPropertyIsABadFlag() {
+        String before = System.getProperty("softmax.byteFeatures");
+        System.setProperty("softmax.byteFeatures", "maybe");
+        try {
+            MainTest.Run run = MainTest.run("train");
+            assertEquals(2, run.status());
+            assertTrue(run.err().contains("-Dsoftmax.byteFeatures must be true, false or auto, got 'maybe'"),
+                    run.err());
+            assertFalse(run.err().contains("\tat "), "no stack trace without --verbose");
+        } finally {
+            if (before == null) {
+                System.clearProperty("softmax.byteFeatures");
+            } else {
+                System.setProperty("softmax.byteFeatures", before);
+            }
+        }
+    }
+}
