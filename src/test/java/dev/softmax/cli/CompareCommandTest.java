@@ -78,6 +78,7 @@ class CompareCommandTest {
     void historyHasARowPerRecordedIterationOfEachOptimizer() throws IOException {
         Map<String, List<Map<String, String>>> history = historyByOptimizer();
         JsonNode summary = new ObjectMapper().readTree(out.resolve(CompareCommand.SUMMARY_JSON).toFile());
+        assertFalse(summary.get("byte_features").asBoolean(), "iris is far below the size where bytes pay");
         for (JsonNode optimizer : summary.get("optimizers")) {
             String name = optimizer.get("optimizer").asText();
             if (optimizer.get("status").asText().equals("skipped")) {
