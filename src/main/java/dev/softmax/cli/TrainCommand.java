@@ -119,8 +119,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (optimization.kind() == OptimizerKind.AUTO) {
             out.printf("auto chose %s: %s%n", choice.kind(), choice.reason());
         }
-        out.printf("optimizer: %s, l2 %s, dtype %s, scaling %s, %d threads%n", choice.kind(),
-                optimization.l2(), dtypeName(), scalingName(prepared.scaling()), common.effectiveThreads());
+        out.printf("optimizer: %s, l2 %s, dtype %s, scaling %s, %d threads%s%n", choice.kind(),
+                optimization.l2(), dtypeName(), scalingName(prepared.scaling()), common.effectiveThreads(),
+                dev.softmax.Kernels.byteFeatures() ? ", 8-bit features read as bytes" : "");
         if (classWeights != null) {
             StringBuilder weights = new StringBuilder();
             for (int k = 0; k < classWeights.length; k++) {

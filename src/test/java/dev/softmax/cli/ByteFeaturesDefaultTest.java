@@ -71,11 +71,15 @@ class ByteFeaturesDefaultTest {
         ObjectMapper mapper = new ObjectMapper();
         try {
             Path small = dir.resolve("default.json");
-            assertEquals(0, MainTest.run("train", "--report", small.toString()).status());
+            MainTest.Run quiet = MainTest.run("train", "--report", small.toString());
+            assertEquals(0, quiet.status(), quiet.err());
+            assertFalse(quiet.out().contains("as bytes"), quiet.out());
             assertFalse(mapper.readTree(small.toFile()).get("byte_features").asBoolean(), "150 rows: no bytes");
             Path asked = dir.resolve("asked.json");
-            assertEquals(0, MainTest.run("train", "--byte-features", "--report", asked.toString()).status());
+            MainTest.Run run = MainTest.run("train", "--byte-features", "--report", asked.toString());
+            assertEquals(0, run.status(), run.err());
             assertTrue(mapper.readTree(asked.toFile()).get("byte_features").asBoolean());
+            assertTrue(run.out().contains(", 8-bit features read as bytes\n"), run.out());
             Path refused = dir.resolve("refused.json");
             assertEquals(0, MainTest.run("train", "--no-byte-features", "--report", refused.toString()).status());
             assertFalse(mapper.readTree(refused.toFile()).get("byte_features").asBoolean());
