@@ -36,6 +36,10 @@ public final class Metrics {
         long classes = logProbabilities.columns();
         double sum = 0;
         for (int i = 0; i < truth.length; i++) {
+            if (truth[i] < 0 || truth[i] >= classes) {
+                throw new IllegalArgumentException("truth[" + i + "] = " + truth[i] + " is not one of the " + classes
+                        + " classes");
+            }
             sum -= logP[(int) (i * classes + truth[i])];
         }
         return sum / truth.length;

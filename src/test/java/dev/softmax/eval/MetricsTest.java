@@ -41,6 +41,9 @@ class MetricsTest {
         INDArray rows = Transforms.log(Nd4j.create(q)).get(NDArrayIndex.interval(1, 3), NDArrayIndex.all());
         assertTrue(rows.isView());
         assertEquals(expected, Metrics.logLoss(new int[] {0, 1}, rows), 1e-15);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Metrics.logLoss(new int[] {0, 3}, rows));
+        assertEquals("truth[1] = 3 is not one of the 3 classes", e.getMessage());
     }
 
     @Test
