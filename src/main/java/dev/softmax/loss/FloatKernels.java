@@ -75,6 +75,7 @@ final class FloatKernels {
             transpose(w, stride, classes, map, gt, stride);
             untranspose(gt, stride, stride, classes, 1f, i % 2 == 0 ? 0f : 1f, w, maps, w);
             squaredNorm(w, w.length);
+            descend(wt, gt, stride, stride, classes, 1f, i % 2 == 0 ? 0f : 1f, 0f);
             add(w, gt, w.length);
             multiply(x, rows, stride, wt, classes, z);
             accumulateTransposed(x, 5, stride, z, classes, gt);
@@ -860,7 +861,39 @@ final class FloatKernels {
         }
         for (int j = vectorEnd; j < features; j++) {
             for (int k = 0; k < classes; k++) {
-                out[j * classes + k] = Math.fma(lambda, w[j * classes + k], scale * gt[k * stride + j]);
+                float scaled = scale * gt[k * stride + j];
+                out[j * classes + k] = lambda == 0 ? scaled : Math.fma(lambda, w[j * classes + k], scaled);
+            }
+        }
+    }
+
+    /**
+     * One gradient step in the kernels' layout: {@code w[k][j] += alpha g[k][j]} with the gradient
+     * {@code g = scale gt + lambda w} rounded to float first (as {@link #untranspose} rounds it), for
+     * {@code k < classes}, {@code j < features} of rows of {@code stride}. The padding of {@code w} is left as it is.
+     * (Summing the squares of the new weights in the same loop made it ten times slower: 31 instead of 3 µs for
+     * CIFAR-10's 30720 weights; {@link #squaredNorm} afterwards takes 3.)
+     */
+    static void descend(float[] w, float[] gt, int stride, int features, int classes, float scale, float lambda,
+                        float alpha) {
+        int step = SPECIES.length();
+        int vectorEnd = features - features % step;
+        FloatVector lambdas = FloatVector.broadcast(SPECIES, lambda);
+        FloatVector alphas = FloatVector.broadcast(SPECIES, alpha);
+        for (int k = 0; k < classes; k++) {
+            int row = k * stride;
+            for (int j = row; j < row + vectorEnd; j += step) {
+                FloatVector weights = FloatVector.fromArray(SPECIES, w, j);
+                FloatVector g = FloatVector.fromArray(SPECIES, gt, j).mul(scale);
+                if (lambda != 0) {
+                    g = weights.fma(lambdas, g);
+                }
+                g.fma(alphas, weights).intoArray(w, j);
+            }
+            for (int j = row + vectorEnd; j < row + features; j++) {
+                float scaled = scale * gt[j];
+                float g = lambda == 0 ? scaled : Math.fma(lambda, w[j], scaled);
+                w[j] = Math.fma(alpha, g, w[j]);
             }
         }
     }

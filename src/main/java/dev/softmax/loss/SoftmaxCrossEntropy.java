@@ -7,9 +7,12 @@ import dev.softmax.optim.DifferentiableObjective;
 import dev.softmax.optim.HessianOperator;
 import dev.softmax.optim.MiniBatchObjective;
 import dev.softmax.optim.Preconditioner;
+import dev.softmax.optim.SgdSteps;
 import dev.softmax.optim.TwiceDifferentiableObjective;
 import dev.softmax.optim.ValueAndGradient;
 import java.util.Arrays;
+import java.util.Optional;
+import java.util.function.IntToDoubleFunction;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.CustomOp;
@@ -102,6 +105,8 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     private long dataEntries;
     /** θ as the vector pass reads it, refilled by each evaluation. */
     private VectorPass.Parameters vectorTheta;
+    /** θ in the vector kernels' layout during {@link #sgdSteps()}, made on first use. */
+    private VectorPass.Parameters sgdTheta;
     /** The data-only factor of Newton-CG's preconditioner, made on first use ({@link #featureGram}). */
     private FeatureGram featureGram;
     /** Rows per block, or 0 for {@link #blockRows}' choice; set by tests to exercise many blocks. */
@@ -526,6 +531,70 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             batch.gather();
         }
         return batch;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Present when the passes use the vector kernels ({@link #kernel()} is {@code "vector"}): the parameters
+     * stay in the kernels' layout from one batch to the next, each step applied to the batch's summed partial
+     * derivatives in that layout, and θ is read once at the start and written once at the end. Loading θ,
+     * transposing the gradient back and the separate update took about a quarter of a step on 128 CIFAR-10 rows.
+     * The steps round as evaluating the batches one by one and updating θ would, except that the update's
+     * multiply-add is fused.
+     */
+    @Override
+    public Optional<SgdSteps> sgdSteps() {
+        return vectorPass() == null ? Optional.empty() : Optional.of(this::runSgdSteps);
+    }
+
+    private int runSgdSteps(INDArray x, int[] order, int batchSize, IntToDoubleFunction rate) {
+        checkTheta(x);
+        if (batchSize < 1 || order.length == 0) {
+            throw new IllegalArgumentException("SGD steps need a batch size >= 1 and at least one row, got "
+                    + batchSize + " and " + order.length);
+        }
+        INDArray flat = contiguous(x);
+        if (sgdTheta == null) {
+            sgdTheta = vectorPass().newParameters();
+        }
+        sgdTheta.loadPacked(flat);
+        int[] rows = null;
+        int done = 0;
+        for (int from = 0; from < order.length; from += batchSize) {
+            int size = Math.min(batchSize, order.length - from);
+            if (rows == null || rows.length != size) {
+                rows = new int[size];
+            }
+            System.arraycopy(order, from, rows, 0, size);
+            if (!batch(rows).sgdStep(sgdTheta, rate.applyAsDouble(done))) {
+                break;
+            }
+            done++;
+        }
+        sgdTheta.storePacked(flat);
+        if (flat != x) {
+            x.assign(flat);
+        }
+        return done;
+    }
+
+    /**
+     * Evaluates this batch at {@code theta} and, if the value is finite, takes the step {@code θ -= rate g} in the
+     * kernels' layout; returns whether it did.
+     */
+    private boolean sgdStep(VectorPass.Parameters theta, double rate) {
+        VectorPass vector = vectorPass();
+        Workspace w = workspace();
+        VectorPass.Partials partials = vectorPartials(w, vector);
+        NativeThreads.parallelFor(w.chunks.length, c -> w.chunkLoss[c] = vector.run(
+                VectorPass.Mode.VALUE_AND_GRADIENT, w.chunks[c].from, w.chunks[c].to, theta, featureScale, null,
+                partials, c));
+        if (!Double.isFinite(dataTerm(w) + 0.5 * lambda * theta.weightsSquaredNorm)) {
+            return false;
+        }
+        partials.descend(w.chunks.length, featureScale, lambda, rate, theta);
+        return true;
     }
 
     /**

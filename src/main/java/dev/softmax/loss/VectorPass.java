@@ -111,6 +111,20 @@ final class VectorPass {
             unpack();
         }
 
+        /**
+         * Writes these parameters back into a parameter vector in {@link ParameterLayout}'s layout ({@code [(d+1),K]},
+         * FLOAT, contiguous) with one bulk copy: the inverse of {@link #loadPacked}, for parameters changed in place
+         * ({@link Partials#descend}).
+         */
+        void storePacked(INDArray theta) {
+            FloatKernels.untranspose(transposedWeights, stride, featureCount, classes, 1f, 0f, null, untransposeMaps,
+                    staging);
+            for (int k = 0; k < classes; k++) {
+                staging[featureCount * classes + k] = (float) bias[k];
+            }
+            ((FloatPointer) theta.data().addressPointer()).put(staging, 0, staging.length);
+        }
+
         private void unpack() {
             FloatKernels.transpose(staging, featureCount, classes, classMap, transposedWeights, stride);
             weightsSquaredNorm = FloatKernels.squaredNorm(staging, featureCount * classes);
@@ -308,6 +322,38 @@ final class VectorPass {
          * FLOAT and contiguous in θ's layout. The chunks' arrays are summed into chunk 0's.
          */
         void sumInto(int chunks, double featureScale, double lambda, Parameters parameters, INDArray out) {
+            sumChunks(chunks);
+            float[] sum = transposedWeights[0];
+            double[] biasSum = bias[0];
+            FloatKernels.untranspose(sum, stride, featureCount, classes, (float) featureScale, (float) lambda,
+                    parameters.staging, parameters.untransposeMaps, packed);
+            for (int k = 0; k < classes; k++) {
+                packed[featureCount * classes + k] = (float) biasSum[k];
+            }
+            ((FloatPointer) out.data().addressPointer()).put(packed, 0, packed.length);
+        }
+
+        /**
+         * A plain gradient step on {@code parameters} in the kernels' layout, {@code θ -= rate g} with the gradient
+         * {@code g} that {@link #sumInto} would write (rounded to float, as there), the bias included; updates
+         * {@code parameters.weightsSquaredNorm}. Nothing is transposed or copied out: an SGD epoch keeps its
+         * parameters in this layout from one batch to the next.
+         */
+        void descend(int chunks, double featureScale, double lambda, double rate, Parameters parameters) {
+            sumChunks(chunks);
+            float alpha = (float) -rate;
+            float[] weights = parameters.transposedWeights;
+            FloatKernels.descend(weights, transposedWeights[0], stride, featureCount, classes, (float) featureScale,
+                    (float) lambda, alpha);
+            // The padding is zero: load writes only the weights, and descend changes only them.
+            parameters.weightsSquaredNorm = FloatKernels.squaredNorm(weights, weights.length);
+            for (int k = 0; k < classes; k++) {
+                parameters.bias[k] = Math.fma(alpha, (float) bias[0][k], (float) parameters.bias[k]);
+            }
+        }
+
+        /** Adds the chunks' arrays into chunk 0's, in chunk order (so the sum does not depend on the threads). */
+        private void sumChunks(int chunks) {
             float[] sum = transposedWeights[0];
             double[] biasSum = bias[0];
             for (int c = 1; c < chunks; c++) {
@@ -316,12 +362,6 @@ final class VectorPass {
                     biasSum[k] += bias[c][k];
                 }
             }
-            FloatKernels.untranspose(sum, stride, featureCount, classes, (float) featureScale, (float) lambda,
-                    parameters.staging, parameters.untransposeMaps, packed);
-            for (int k = 0; k < classes; k++) {
-                packed[featureCount * classes + k] = (float) biasSum[k];
-            }
-            ((FloatPointer) out.data().addressPointer()).put(packed, 0, packed.length);
         }
     }
 

@@ -87,6 +87,6 @@ public final class Adam implements Optimizer<MiniBatchObjective> {
             Transforms.sqrt(work.assign(v).divi(secondCorrection), false).addi(epsilon).rdivi(m);
             Blas.axpy(-rate / firstCorrection, work, x);
         };
-        return loop.run(objective, start, stop, listener, rule);
+        return loop.run(objective, start, stop, listener, rule, false);
     }
 }

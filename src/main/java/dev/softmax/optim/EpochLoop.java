@@ -48,9 +48,12 @@ final class EpochLoop {
      *
      * <p>A non-finite mini-batch or full objective ends the run with {@link TerminationReason#NON_FINITE_VALUE}
      * and returns the parameters at the end of the last epoch whose full objective was finite.
+     *
+     * @param plainSgd whether {@code rule} is plain SGD's {@code x -= rate * gradient}: the epoch's updates are
+     *                 then the objective's own {@link MiniBatchObjective#sgdSteps()} where it has them
      */
     OptimizationResult run(MiniBatchObjective objective, INDArray start, StoppingCriteria stop,
-                           IterationListener listener, UpdateRule rule) {
+                           IterationListener listener, UpdateRule rule, boolean plainSgd) {
         RunMonitor monitor = new RunMonitor(stop, listener);
         int n = objective.numSamples();
         INDArray x = start.dup();
@@ -71,17 +74,30 @@ final class EpochLoop {
             double rate = learningRate;
             int batches = 0;
             boolean diverged = false;
-            for (int from = 0; from < n; from += batchSize) {
-                int[] rows = Arrays.copyOfRange(order, from, Math.min(n, from + batchSize));
-                rate = schedule.rate(learningRate, step, epoch - 1);
-                ValueAndGradient batch = objective.batch(rows).valueAndGradient(x);
-                batches++;
-                if (!Double.isFinite(batch.value())) {
-                    diverged = true;
-                    break;
+            Optional<SgdSteps> steps = plainSgd ? objective.sgdSteps() : Optional.empty();
+            if (steps.isPresent()) {
+                long first = step;
+                int epochIndex = epoch - 1;
+                int total = (n + batchSize - 1) / batchSize;
+                int done = steps.get().run(x, order, batchSize,
+                        b -> schedule.rate(learningRate, first + b, epochIndex));
+                step += done;
+                diverged = done < total;
+                batches = diverged ? done + 1 : total;
+                rate = schedule.rate(learningRate, first + batches - 1, epochIndex);
+            } else {
+                for (int from = 0; from < n; from += batchSize) {
+                    int[] rows = Arrays.copyOfRange(order, from, Math.min(n, from + batchSize));
+                    rate = schedule.rate(learningRate, step, epoch - 1);
+                    ValueAndGradient batch = objective.batch(rows).valueAndGradient(x);
+                    batches++;
+                    if (!Double.isFinite(batch.value())) {
+                        diverged = true;
+                        break;
+                    }
+                    step++;
+                    rule.apply(x, batch.gradient(), rate, step);
                 }
-                step++;
-                rule.apply(x, batch.gradient(), rate, step);
             }
             monitor.countValueAndGradient();
             if (diverged) {

@@ -1,5 +1,7 @@
 package dev.softmax.optim;
 
+import java.util.Optional;
+
 /**
  * An objective that is a mean over samples (plus a penalty), so that it can be evaluated on a subset of the
  * samples: what stochastic optimizers need.
@@ -20,4 +22,12 @@ public interface MiniBatchObjective extends DifferentiableObjective {
      * @throws IllegalArgumentException for an empty array or an index out of range
      */
     DifferentiableObjective batch(int[] rowIndices);
+
+    /**
+     * Plain SGD steps that this objective runs faster than batch by batch ({@link SgdSteps}), or empty (the
+     * default) when it has none.
+     */
+    default Optional<SgdSteps> sgdSteps() {
+        return Optional.empty();
+    }
 }

@@ -17,7 +17,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <h2>Update</h2>
  * With momentum {@code mu} and rate {@code lr}: {@code v = mu v - lr g; x += v}. Nesterov's variant uses the
  * reformulation of Bengio, Boulanger-Lewandowski and Pascanu (2013), {@code x += mu v - lr g} after the same
- * velocity update, which evaluates the gradient at the current point only. Rows are reshuffled every epoch from
+ * velocity update, which evaluates the gradient at the current point only. Without momentum an epoch's updates
+ * are the objective's own {@link MiniBatchObjective#sgdSteps()} where it has them. Rows are reshuffled every epoch from
  * a {@link java.util.Random} seeded with {@code seed}, so runs are reproducible. A learning rate that is too
  * large ends the run with {@link TerminationReason#NON_FINITE_VALUE} and the last finite epoch's parameters.
  */
@@ -83,6 +84,6 @@ public final class MiniBatchSgd implements Optimizer<MiniBatchObjective> {
                 Blas.axpy(1.0, velocity, x);
             }
         };
-        return loop.run(objective, start, stop, listener, rule);
+        return loop.run(objective, start, stop, listener, rule, velocity == null);
     }
 }

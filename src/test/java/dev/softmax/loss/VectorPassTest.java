@@ -367,6 +367,109 @@ class VectorPassTest {
         assertEquals((double) (1 << 28) + 4095, FloatKernels.squaredNorm(v, v.length), 0.0);
     }
 
+    static Stream<Arguments> sgdShapes() {
+        // n, d, K, weighted, 8-bit pixels read as bytes, lambda, batch size
+        return Stream.of(
+                Arguments.of(50, 3, 2, true, false, 0.1, 7),
+                Arguments.of(1000, 37, 7, false, false, 0.01, 128),
+                Arguments.of(777, 130, 5, true, false, 0.0, 64),
+                Arguments.of(600, 64, 10, false, true, 1e-3, 100),
+                Arguments.of(700, 1000, 12, true, true, 1e-2, 128));
+    }
+
+    @ParameterizedTest(name = "n={0} d={1} K={2} weighted={3} bytes={4} lambda={5} batch={6}")
+    @MethodSource("sgdShapes")
+    void sgdStepsMatchUpdatingBatchByBatch(int n, int d, int k, boolean weighted, boolean bytes, double lambda,
+                                           int batchSize) {
+        Kernels.set(Kernels.Kind.VECTOR);
+        Kernels.setByteFeatures(bytes);
+        try {
+            long seed = n + d;
+            INDArray x = bytes ? pixels(n, d, seed) : TestProblems.randomFeatures(n, d, 1.0, seed, DataType.FLOAT);
+            int[] y = TestProblems.randomLabels(n, k, seed);
+            double[] s = weighted ? new java.util.Random(seed).doubles(n, 0.0, 3.0).toArray() : null;
+            SoftmaxCrossEntropy objective = new SoftmaxCrossEntropy(x, y, k, lambda, s)
+                    .withFeatureScale(bytes ? 1 / 255.0 : 1.0);
+            assertEquals(bytes, objective.readsFeaturesAsBytes());
+            int[] order = permutation(n, seed);
+            INDArray start = TestProblems.randomVector((d + 1) * k, 0.3 / Math.sqrt(d), seed, DataType.FLOAT);
+            int batches = (n + batchSize - 1) / batchSize;
+            // Two epochs, each with its own rates, the second from where the first stopped.
+            INDArray fused = start.dup();
+            INDArray expected = start.dup();
+            for (int epoch = 0; epoch < 2; epoch++) {
+                double base = 0.5 / (1 + epoch);
+                java.util.List<Integer> asked = new java.util.ArrayList<>();
+                int done = objective.sgdSteps().orElseThrow().run(fused, order, batchSize, b -> {
+                    asked.add(b);
+                    return base / (1 + b);
+                });
+                assertEquals(batches, done);
+                assertEquals(java.util.stream.IntStream.range(0, batches).boxed().toList(), asked);
+                for (int b = 0; b < batches; b++) {
+                    int[] rows = java.util.Arrays.copyOfRange(order, b * batchSize, Math.min(n, (b + 1) * batchSize));
+                    ValueAndGradient batch = objective.batch(rows).valueAndGradient(expected);
+                    dev.softmax.Blas.axpy(-base / (1 + b), batch.gradient(), expected);
+                }
+                double scale = expected.amaxNumber().doubleValue();
+                double difference = fused.sub(expected).amaxNumber().doubleValue();
+                assertTrue(difference <= 1e-6 * scale, "epoch " + epoch + ": fused steps differ by " + difference
+                        + " from batch-by-batch updates of weights up to " + scale);
+            }
+            double moved = fused.sub(start).amaxNumber().doubleValue();
+            assertTrue(moved > 0.01 * start.amaxNumber().doubleValue(), "the steps moved the weights by " + moved);
+        } finally {
+            Kernels.setByteFeatures(false);
+        }
+    }
+
+    @Test
+    void sgdStepsStopAtTheFirstBatchWhoseValueIsNotFinite() {
+        Kernels.set(Kernels.Kind.VECTOR);
+        int n = 400;
+        int d = 20;
+        int k = 3;
+        SoftmaxCrossEntropy objective = new SoftmaxCrossEntropy(TestProblems.randomFeatures(n, d, 1.0, 40,
+                DataType.FLOAT), TestProblems.randomLabels(n, k, 40), k, 0.01);
+        INDArray theta = TestProblems.randomVector((d + 1) * k, 0.1, 41, DataType.FLOAT);
+        java.util.List<Integer> asked = new java.util.ArrayList<>();
+        // A rate beyond float's range turns the weights infinite at batch 2; batch 3 is evaluated and refused.
+        int done = objective.sgdSteps().orElseThrow().run(theta, permutation(n, 42), 50, b -> {
+            asked.add(b);
+            return b == 2 ? 1e40 : 0.1;
+        });
+        assertEquals(3, done);
+        assertEquals(java.util.List.of(0, 1, 2, 3), asked);
+        assertTrue(theta.isInfinite().any() || theta.isNaN().any(), "x holds what the refused batch was evaluated at");
+        assertThrows(IllegalArgumentException.class,
+                () -> objective.sgdSteps().orElseThrow().run(theta, new int[0], 50, b -> 0.1));
+        assertThrows(IllegalArgumentException.class,
+                () -> objective.sgdSteps().orElseThrow().run(theta, new int[] {n}, 50, b -> 0.1));
+
+        Kernels.set(Kernels.Kind.BLAS);
+        assertTrue(objective.sgdSteps().isEmpty(), "the BLAS passes have no steps of their own");
+        assertTrue(new SoftmaxCrossEntropy(TestProblems.randomFeatures(n, d, 1.0, 40, DataType.DOUBLE),
+                TestProblems.randomLabels(n, k, 40), k, 0.01).sgdSteps().isEmpty());
+    }
+
+    /** {@code [n,d]} float32 integers 0 to 255. */
+    private static INDArray pixels(int n, int d, long seed) {
+        java.util.Random random = new java.util.Random(seed);
+        float[] values = new float[n * d];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = random.nextInt(256);
+        }
+        return Nd4j.create(values, new long[] {n, d}, DataType.FLOAT);
+    }
+
+    /** A seeded permutation of {@code [0, n)}. */
+    private static int[] permutation(int n, long seed) {
+        java.util.List<Integer> order = new java.util.ArrayList<>(java.util.stream.IntStream.range(0, n).boxed()
+                .toList());
+        java.util.Collections.shuffle(order, new java.util.Random(seed));
+        return order.stream().mapToInt(Integer::intValue).toArray();
+    }
+
     private static void assertBelow(double error, double tolerance) {
         assertTrue(error < tolerance, "relative error " + error + " is not below " + tolerance);
     }

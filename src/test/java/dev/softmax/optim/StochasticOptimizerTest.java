@@ -90,6 +90,83 @@ class StochasticOptimizerTest {
     }
 
     @Test
+    void plainSgdRunsTheObjectivesOwnStepsWithTheSameHistory() {
+        // Float32 data: the vector kernels' objective has its own steps, the BLAS passes' has none.
+        dev.softmax.data.Dataset data = TestProblems.randomData(500, 9, 4, 13);
+        INDArray x = data.features().castTo(DataType.FLOAT);
+        int[] y = data.labels();
+        StoppingCriteria five = new StoppingCriteria(5, 0, 0, null);
+        LearningRateSchedule decay = new LearningRateSchedule.InverseScaling(0.05, 1.0);
+        try {
+            dev.softmax.Kernels.set(dev.softmax.Kernels.Kind.VECTOR);
+            SoftmaxCrossEntropy vector = new SoftmaxCrossEntropy(x, y, 4, 1e-2);
+            assertTrue(vector.sgdSteps().isPresent());
+            int[] calls = {0};
+            MiniBatchObjective counted = new MiniBatchObjective() {
+                public int numSamples() {
+                    return vector.numSamples();
+                }
+
+                public DifferentiableObjective batch(int[] rows) {
+                    return vector.batch(rows);
+                }
+
+                public java.util.Optional<SgdSteps> sgdSteps() {
+                    return vector.sgdSteps().map(steps -> (theta, order, batch, rate) -> {
+                        calls[0]++;
+                        return steps.run(theta, order, batch, rate);
+                    });
+                }
+
+                public long dimension() {
+                    return vector.dimension();
+                }
+
+                public double value(INDArray theta) {
+                    return vector.value(theta);
+                }
+
+                public ValueAndGradient valueAndGradient(INDArray theta) {
+                    return vector.valueAndGradient(theta);
+                }
+            };
+            INDArray start = vector.layout().zeros(DataType.FLOAT);
+            OptimizationResult fused = new MiniBatchSgd(0.5, 32, 0, false, decay, 4).minimize(counted, start, five,
+                    null);
+            assertEquals(5, calls[0], "one call per epoch");
+            new MiniBatchSgd(0.5, 32, 0.5, false, decay, 4).minimize(counted, start, five, null);
+            assertEquals(5, calls[0], "momentum updates batch by batch");
+
+            dev.softmax.Kernels.set(dev.softmax.Kernels.Kind.BLAS);
+            SoftmaxCrossEntropy blas = new SoftmaxCrossEntropy(x, y, 4, 1e-2);
+            assertTrue(blas.sgdSteps().isEmpty());
+            OptimizationResult batchByBatch = new MiniBatchSgd(0.5, 32, 0, false, decay, 4).minimize(blas, start,
+                    five, null);
+            assertEquals(batchByBatch.history().size(), fused.history().size());
+            for (int i = 0; i < fused.history().size(); i++) {
+                IterationRecord a = fused.history().get(i);
+                IterationRecord b = batchByBatch.history().get(i);
+                assertEquals(b.value(), a.value(), 1e-5 * b.value(), "epoch " + i);
+                assertEquals(b.stepSize(), a.stepSize(), 0.0, "the rate of the epoch's last batch");
+                assertEquals(b.innerIterations(), a.innerIterations());
+                assertEquals(b.functionEvaluations(), a.functionEvaluations());
+            }
+            assertTrue(fused.solution().sub(batchByBatch.solution()).amaxNumber().doubleValue()
+                    < 1e-4 * batchByBatch.solution().amaxNumber().doubleValue());
+
+            // Divergence: the same reason, and the last finite epoch's weights, as batch by batch.
+            dev.softmax.Kernels.set(dev.softmax.Kernels.Kind.VECTOR);
+            OptimizationResult diverged = new MiniBatchSgd(1e6, 16, 0).minimize(vector, start,
+                    new StoppingCriteria(1000, 0, 0, null), null);
+            assertEquals(TerminationReason.NON_FINITE_VALUE, diverged.reason());
+            assertTrue(!diverged.solution().isNaN().any() && !diverged.solution().isInfinite().any());
+            assertEquals(vector.value(diverged.solution()), diverged.value(), 0.0);
+        } finally {
+            dev.softmax.Kernels.set(dev.softmax.Kernels.Kind.AUTO);
+        }
+    }
+
+    @Test
     void badSettingsAreRejected() {
         assertThrows(IllegalArgumentException.class, () -> new MiniBatchSgd(0, 16, 0));
         assertThrows(IllegalArgumentException.class, () -> new MiniBatchSgd(0.1, 0, 0));
