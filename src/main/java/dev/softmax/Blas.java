@@ -34,6 +34,14 @@ public final class Blas {
      * are returned in ascending order. ND4J exposes only {@code dsyev} (QR iteration), 6 to 7 times slower for
      * eigenvectors: 1.0 against 0.15 s for a 785 x 785 matrix (Fashion-MNIST's feature Gram) on one Zen 3 core.
      *
+     *
+     * <p>The result is checked ({@code ||A U - U diag(w)||} and {@code ||U^T U - I||}, two GEMMs, about 1% of the
+     * decomposition's time): on an Intel AVX-512 core, where OpenBLAS 0.3.19 (the one ND4J ships) picks its SkylakeX
+     * kernels, {@code dsyevd} returned the right eigenvalues with garbage eigenvectors from n = 100 up (NaN at 785,
+     * Fashion-MNIST's feature Gram), which left Newton-CG's preconditioner useless. A decomposition that fails the
+     * check is computed again by Commons Math's {@code EigenDecomposition} (Java, several times slower) and a
+     * warning is logged once.
+     *
      * @param a a square DOUBLE matrix in {@code 'c'} order, not a view; only its upper triangle is read
      * @return the {@code n} eigenvalues, ascending
      * @throws IllegalArgumentException for another shape, type or layout
@@ -46,6 +54,7 @@ public final class Blas {
                     + a.dataType() + " " + Arrays.toString(a.shape()));
         }
         int n = (int) a.rows();
+        INDArray symmetric = upperToSymmetric(a);
         double[] eigenvalues = new double[n];
         try (DoublePointer w = new DoublePointer(n)) {
             int info = openblas.LAPACKE_dsyevd(openblas.LAPACK_ROW_MAJOR, (byte) 'V', (byte) 'U', n,
@@ -55,6 +64,72 @@ public final class Blas {
             }
             w.get(eigenvalues);
         }
+        if (decomposes(symmetric, a, eigenvalues)) {
+            return eigenvalues;
+        }
+        if (!LAPACK_WARNED.getAndSet(true)) {
+            org.slf4j.LoggerFactory.getLogger(Blas.class).warn("LAPACK dsyevd returned a wrong {} x {} "
+                    + "eigendecomposition on this CPU; using Commons Math's instead (slower)", n, n);
+        }
+        return symmetricEigenInJava(symmetric, a);
+    }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean LAPACK_WARNED =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** The symmetric matrix whose upper triangle {@code a} holds (a copy). */
+    private static INDArray upperToSymmetric(INDArray a) {
+        int n = (int) a.rows();
+        double[] values = a.data().asDouble();
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < i; j++) {
+                values[i * n + j] = values[j * n + i];
+            }
+        }
+        return org.nd4j.linalg.factory.Nd4j.create(values, new long[] {n, n}, DataType.DOUBLE);
+    }
+
+    /**
+     * Whether {@code u} (eigenvectors in columns) and {@code w} decompose {@code a}: {@code ||A U - U diag(w)||_F}
+     * and {@code ||U^T U - I||_F} within {@code 1e-8 n} of {@code ||A||_F} and of 1 (LAPACK's are about
+     * {@code 1e-16 n}; the broken ones were of order 1 or NaN).
+     */
+    static boolean decomposes(INDArray a, INDArray u, double[] w) {
+        int n = (int) a.rows();
+        INDArray residual = u.mulRowVector(org.nd4j.linalg.factory.Nd4j.createFromArray(w).reshape(1, n));
+        gemm(false, false, 1, a, u, -1, residual);
+        INDArray gram = org.nd4j.linalg.factory.Nd4j.eye(n).castTo(DataType.DOUBLE);
+        gemm(true, false, 1, u, u, -1, gram);
+        double tolerance = 1e-8 * n;
+        double scale = Math.max(a.norm2Number().doubleValue(), Double.MIN_NORMAL);
+        return residual.norm2Number().doubleValue() <= tolerance * scale
+                && gram.norm2Number().doubleValue() <= tolerance;
+    }
+
+    /**
+     * {@link #symmetricEigen} by Commons Math ({@code EigenDecomposition}, Householder tridiagonalisation and the QL
+     * iteration in Java): {@code u} is overwritten with the eigenvectors, one per column, in ascending order of the
+     * returned eigenvalues.
+     */
+    static double[] symmetricEigenInJava(INDArray symmetric, INDArray u) {
+        int n = (int) symmetric.rows();
+        org.apache.commons.math3.linear.EigenDecomposition decomposition =
+                new org.apache.commons.math3.linear.EigenDecomposition(
+                        new org.apache.commons.math3.linear.Array2DRowRealMatrix(symmetric.toDoubleMatrix(), false));
+        double[] values = decomposition.getRealEigenvalues();
+        Integer[] order = new Integer[n];
+        Arrays.setAll(order, i -> i);
+        Arrays.sort(order, java.util.Comparator.comparingDouble(i -> values[i]));
+        org.apache.commons.math3.linear.RealMatrix v = decomposition.getV();
+        double[] vectors = new double[n * n];
+        double[] eigenvalues = new double[n];
+        for (int j = 0; j < n; j++) {
+            eigenvalues[j] = values[order[j]];
+            for (int i = 0; i < n; i++) {
+                vectors[i * n + j] = v.getEntry(i, order[j]);
+            }
+        }
+        u.assign(org.nd4j.linalg.factory.Nd4j.create(vectors, new long[] {n, n}, DataType.DOUBLE));
         return eigenvalues;
     }
 

@@ -54,6 +54,32 @@ class BlasTest {
         assertThrows(IllegalArgumentException.class, () -> Blas.symmetricEigen(rows(a, 0, 5)));
     }
 
+    @Test
+    void largerEigendecompositionsAreCheckedAndTheJavaFallbackMatchesTheDefinition() {
+        // OpenBLAS 0.3.19's dsyevd returned garbage eigenvectors from n = 100 up on an Intel AVX-512 core: the
+        // public call must be right anyway (its check falls back to Commons Math), and the fallback on its own too.
+        int n = 300;
+        Nd4j.getRandom().setSeed(6);
+        INDArray r = Nd4j.rand(DataType.DOUBLE, n + 20, n).subi(0.5);
+        INDArray a = r.transpose().mmul(r).addi(Nd4j.eye(n).castTo(DataType.DOUBLE).muli(0.1));
+        INDArray u = a.dup('c');
+        double[] w = Blas.symmetricEigen(u);
+        assertTrue(Blas.decomposes(a, u, w), "symmetricEigen's result decomposes A");
+        INDArray v = Nd4j.zeros(DataType.DOUBLE, n, n);
+        double[] java = Blas.symmetricEigenInJava(a, v);
+        assertClose(a.mmul(v), v.mulRowVector(Nd4j.createFromArray(java).reshape(1, n)), DataType.DOUBLE);
+        assertClose(Nd4j.eye(n).castTo(DataType.DOUBLE), v.transpose().mmul(v), DataType.DOUBLE);
+        for (int j = 0; j < n; j++) {
+            assertEquals(w[j], java[j], 1e-10 * w[n - 1], "eigenvalue " + j);
+            assertTrue(j == 0 || java[j - 1] <= java[j], "ascending");
+        }
+        // The check rejects what the broken kernels returned: the right eigenvalues with wrong vectors.
+        INDArray wrong = v.dup();
+        wrong.putScalar(0, 0, wrong.getDouble(0, 0) + 0.5);
+        assertTrue(!Blas.decomposes(a, wrong, java), "a perturbed eigenvector fails the check");
+        assertTrue(!Blas.decomposes(a, v.mul(Double.NaN), java), "NaN fails the check");
+    }
+
     private static double trace(INDArray a) {
         double sum = 0;
         for (int i = 0; i < a.rows(); i++) {
