@@ -104,23 +104,64 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
         double floor = 1e-12 * Math.max(maxDiagonal, Double.MIN_NORMAL);
         double mu = Math.max(dampingFactor * gradNorm, floor);
         for (int attempt = 0; attempt < 40; attempt++) {
-            INDArray factor = hessian.dup('f');
+            INDArray damped = hessian.dup('f');
             for (int i = 0; i < m; i++) {
-                factor.putScalar(i, i, factor.getDouble(i, i) + mu);
+                damped.putScalar(i, i, damped.getDouble(i, i) + mu);
             }
-            try {
-                Nd4j.getBlasWrapper().lapack().potrf(factor, true);
-            } catch (BlasException notPositiveDefinite) {
-                mu *= 10;
-                continue;
+            INDArray p = lapackCholeskySolve(damped, rhs);
+            if (p == null || !solves(damped, p, rhs)) {
+                // OpenBLAS 0.3.19's dpotrf called positive definite matrices of 100 rows and more indefinite on an
+                // Intel AVX-512 core (its SkylakeX kernels): ask a second, slower implementation before damping more.
+                p = javaCholeskySolve(damped, rhs);
             }
-            // L L^T p = rhs: two triangular solves.
-            INDArray column = rhs.reshape(m, 1);
-            INDArray y = Nd4j.linalg().triangularSolve(factor, column, true, false);
-            INDArray p = Nd4j.linalg().triangularSolve(factor, y, true, true);
-            return p.reshape(m);
+            if (p != null) {
+                return p;
+            }
+            mu *= 10;
         }
         throw new IllegalStateException("the damped Hessian could not be factorised even with damping " + mu);
+    }
+
+    /** {@code a^-1 rhs} by LAPACK's Cholesky ({@code a} is {@code 'f'} order, overwritten), or null if it fails. */
+    private static INDArray lapackCholeskySolve(INDArray a, INDArray rhs) {
+        INDArray factor = a.dup('f');
+        try {
+            Nd4j.getBlasWrapper().lapack().potrf(factor, true);
+        } catch (BlasException notPositiveDefinite) {
+            return null;
+        }
+        // L L^T p = rhs: two triangular solves.
+        int m = (int) a.rows();
+        INDArray y = Nd4j.linalg().triangularSolve(factor, rhs.reshape(m, 1), true, false);
+        return Nd4j.linalg().triangularSolve(factor, y, true, true).reshape(m);
+    }
+
+    /**
+     * Whether {@code ||a p - rhs|| <= tol ||rhs||}, {@code tol} 1e-6 in double and 1e-2 in float: loose enough for
+     * an ill-conditioned system, while the broken kernels' solutions were off by the size of the solution or NaN.
+     */
+    static boolean solves(INDArray a, INDArray p, INDArray rhs) {
+        int m = (int) a.rows();
+        double residual = a.mmul(p.reshape(m, 1)).reshape(m).subi(rhs.reshape(m)).norm2Number().doubleValue();
+        double tolerance = a.dataType() == DataType.DOUBLE ? 1e-6 : 1e-2;
+        return residual <= tolerance * rhs.norm2Number().doubleValue();
+    }
+
+    /** {@code a^-1 rhs} by Commons Math's Cholesky in Java, or null when {@code a} is not positive definite. */
+    static INDArray javaCholeskySolve(INDArray a, INDArray rhs) {
+        int m = (int) a.rows();
+        try {
+            org.apache.commons.math3.linear.CholeskyDecomposition cholesky =
+                    new org.apache.commons.math3.linear.CholeskyDecomposition(
+                            new org.apache.commons.math3.linear.Array2DRowRealMatrix(a.toDoubleMatrix(), false),
+                            1e-8, 0);
+            double[] p = cholesky.getSolver().solve(new org.apache.commons.math3.linear.ArrayRealVector(
+                    rhs.reshape(m).toDoubleVector(), false)).toArray();
+            return Nd4j.createFromArray(p).castTo(rhs.dataType());
+        } catch (org.apache.commons.math3.linear.NonPositiveDefiniteMatrixException
+                 | org.apache.commons.math3.linear.NonSymmetricMatrixException notPositiveDefinite) {
+            return null;
+        }
     }
 
     private record LineSearchStep(INDArray point, ValueAndGradient at, double step, int trials) {

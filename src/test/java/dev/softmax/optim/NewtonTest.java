@@ -47,6 +47,30 @@ class NewtonTest {
     }
 
     @Test
+    void convergesFastWithAHessianOfHundredsOfRows() {
+        // 31 x 8 = 248 parameters: OpenBLAS 0.3.19's dpotrf wrongly refused such Hessians on an Intel AVX-512 core,
+        // and Newton then damped its steps into a crawl (the Java Cholesky fallback takes over there).
+        SoftmaxCrossEntropy f = TestProblems.random(2000, 30, 8, 1e-2, 17);
+        OptimizationResult result = new Newton().minimize(f, f.layout().zeros(DataType.DOUBLE),
+                new StoppingCriteria(100, 1e-10, 0, null), IterationListener.NONE);
+        assertEquals(TerminationReason.GRADIENT_TOLERANCE, result.reason());
+        assertTrue(result.iterations() <= 15, "iterations: " + result.iterations());
+    }
+
+    @Test
+    void theJavaCholeskySolvesAndRefusesAnIndefiniteMatrix() {
+        int m = 150;
+        INDArray r = TestProblems.randomFeatures(m + 10, m, 1.0, 3, DataType.DOUBLE);
+        INDArray a = r.transpose().mmul(r).dup('f');
+        INDArray rhs = TestProblems.randomVector(m, 1.0, 4, DataType.DOUBLE);
+        INDArray p = Newton.javaCholeskySolve(a, rhs);
+        assertTrue(Newton.solves(a, p, rhs));
+        assertTrue(!Newton.solves(a, p.mul(1.01), rhs), "the residual check notices a wrong solution");
+        a.putScalar(7, 7, -1.0);
+        assertEquals(null, Newton.javaCholeskySolve(a, rhs));
+    }
+
+    @Test
     void handlesTheSingularHessianWithoutRegularisation() {
         // lambda = 0: the Hessian is singular along W and b (adding a vector to every class column); the damping
         // keeps the solve defined and Newton still converges to the (non-unique) minimiser's objective.
