@@ -34,7 +34,6 @@ public final class Blas {
      * are returned in ascending order. ND4J exposes only {@code dsyev} (QR iteration), 6 to 7 times slower for
      * eigenvectors: 1.0 against 0.15 s for a 785 x 785 matrix (Fashion-MNIST's feature Gram) on one Zen 3 core.
      *
-     *
      * <p>The result is checked ({@code ||A U - U diag(w)||} and {@code ||U^T U - I||}, two GEMMs, about 1% of the
      * decomposition's time): on an Intel AVX-512 core, where OpenBLAS 0.3.19 (the one ND4J ships) picks its SkylakeX
      * kernels, {@code dsyevd} returned the right eigenvalues with garbage eigenvectors from n = 100 up (NaN at 785,

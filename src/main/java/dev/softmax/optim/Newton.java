@@ -122,7 +122,7 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
         throw new IllegalStateException("the damped Hessian could not be factorised even with damping " + mu);
     }
 
-    /** {@code a^-1 rhs} by LAPACK's Cholesky ({@code a} is {@code 'f'} order, overwritten), or null if it fails. */
+    /** {@code a^-1 rhs} by LAPACK's Cholesky of a copy of {@code a}, or null when LAPACK refuses it. */
     private static INDArray lapackCholeskySolve(INDArray a, INDArray rhs) {
         INDArray factor = a.dup('f');
         try {
