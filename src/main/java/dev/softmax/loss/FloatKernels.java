@@ -1,5 +1,7 @@
 package dev.softmax.loss;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
@@ -13,8 +15,9 @@ import jdk.incubator.vector.VectorSpecies;
  * 0.3.19 to 0.3.31 run both at 20 to 35 GFLOP/s per core on a Zen 5 (AVX-512) development machine because
  * {@code K} (10) is far below the width its kernels are tuned for; these register-blocked loops run at 70 to
  * 120 GFLOP/s there. A core with 16 vector registers (AVX2) gets smaller register blocks ({@link #FEW_REGISTERS}).
- * Both also come in versions that read 8-bit rows of {@link ByteFeatures} where they are, on cores with 32 vector
- * registers ({@link #multiplyWideBytes}, {@link #accumulateWideBytes}).
+ * Both also come in versions that read rows where they are, on cores with 32 vector registers: 8-bit rows of
+ * {@link ByteFeatures} ({@link #multiplyWideBytes}, {@link #accumulateWideBytes}) and float32 rows in native memory
+ * ({@link #multiplyWideFloats}, {@link #accumulateWideFloats}).
  * Only loaded when the module {@code jdk.incubator.vector} is present (see {@link VectorPass}).
  *
  * <p>Layouts: a block {@code x} holds {@code rows} rows of stride {@code stride} (a multiple of {@link #lanes()},
@@ -104,10 +107,19 @@ final class FloatKernels {
         float[] wt = new float[classes * stride];
         float[] z = new float[rows * classes];
         float[] gt = new float[classes * stride];
+        // The kernels that read float rows in place too, where a pass would use them (VectorPass).
+        ByteBuffer inPlace = FEW_REGISTERS ? null
+                : ByteBuffer.allocateDirect(x.length * Float.BYTES).order(ByteOrder.nativeOrder());
+        int[] rowIndex = {0, 1, 2, 3, 4, 5, 6, 7};
         for (int i = 0; i < calls; i++) {
             multiply(x, rows, stride, wt, classes, z);
             accumulateTransposed(x, 5, stride, z, classes, gt);
             accumulateTransposed(x, 5, stride, z, CLASS_GROUP, gt);
+            if (inPlace != null) {
+                multiplyWideFloats(inPlace, rowIndex, 0, rows, stride, wt, classes, z);
+                accumulateWideFloats(inPlace, rowIndex, 0, 5, stride, z, classes, gt);
+                accumulateWideFloats(inPlace, rowIndex, 0, 5, stride, z, CLASS_GROUP, gt);
+            }
         }
     }
 
@@ -753,6 +765,244 @@ final class FloatKernels {
         s2.intoArray(gt, g2 + j);
         s3.intoArray(gt, g3 + j);
         s4.intoArray(gt, g4 + j);
+    }
+
+    /**
+     * {@link #multiplyWide} on rows {@code rowIndex[first], ..., rowIndex[first+rows-1]} of a float32 matrix read
+     * where it is, in native memory ({@code rows} a multiple of 4; row {@code i} at float {@code i stride},
+     * {@code stride} a multiple of {@link #lanes()} and of at most {@code 2^31} bytes in all): the same multiply-adds
+     * in the same order on the same values as on a heap copy of the rows, so the same result bit for bit. Like the
+     * byte kernels, a copy of the heap kernels' loops with another load (see {@link #multiplyWideBytes}).
+     */
+    static void multiplyWideFloats(ByteBuffer x, int[] rowIndex, int first, int rows, int stride, float[] wt,
+                                   int classes, float[] z) {
+        for (int r = 0; r < rows; r += 4) {
+            for (int k = 0; k < classes; k += CLASS_GROUP) {
+                multiply4x5Floats(x, rowIndex, first + r, r, stride, wt, k, z, classes);
+            }
+        }
+    }
+
+    /**
+     * {@link #multiply4x5} on the native rows {@code rowIndex[first .. first+3]}, written to {@code z}'s rows from
+     * {@code zRow}.
+     */
+    private static void multiply4x5Floats(ByteBuffer x, int[] rowIndex, int first, int zRow, int stride, float[] wt,
+                                          int k0, float[] z, int classes) {
+        FloatVector a00 = FloatVector.zero(SPECIES);
+        FloatVector a01 = a00, a02 = a00, a03 = a00, a04 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00, a14 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00, a24 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00, a34 = a00;
+        int o0 = rowIndex[first] * stride;
+        int o1 = rowIndex[first + 1] * stride;
+        int o2 = rowIndex[first + 2] * stride;
+        int o3 = rowIndex[first + 3] * stride;
+        int w0 = k0 * stride;
+        int w1 = w0 + stride;
+        int w2 = w1 + stride;
+        int w3 = w2 + stride;
+        int w4 = w3 + stride;
+        int step = SPECIES.length();
+        for (int j = 0; j < stride; j += step) {
+            FloatVector x0 = load(x, o0 + j);
+            FloatVector x1 = load(x, o1 + j);
+            FloatVector x2 = load(x, o2 + j);
+            FloatVector x3 = load(x, o3 + j);
+            FloatVector w = FloatVector.fromArray(SPECIES, wt, w0 + j);
+            a00 = x0.fma(w, a00);
+            a10 = x1.fma(w, a10);
+            a20 = x2.fma(w, a20);
+            a30 = x3.fma(w, a30);
+            w = FloatVector.fromArray(SPECIES, wt, w1 + j);
+            a01 = x0.fma(w, a01);
+            a11 = x1.fma(w, a11);
+            a21 = x2.fma(w, a21);
+            a31 = x3.fma(w, a31);
+            w = FloatVector.fromArray(SPECIES, wt, w2 + j);
+            a02 = x0.fma(w, a02);
+            a12 = x1.fma(w, a12);
+            a22 = x2.fma(w, a22);
+            a32 = x3.fma(w, a32);
+            w = FloatVector.fromArray(SPECIES, wt, w3 + j);
+            a03 = x0.fma(w, a03);
+            a13 = x1.fma(w, a13);
+            a23 = x2.fma(w, a23);
+            a33 = x3.fma(w, a33);
+            w = FloatVector.fromArray(SPECIES, wt, w4 + j);
+            a04 = x0.fma(w, a04);
+            a14 = x1.fma(w, a14);
+            a24 = x2.fma(w, a24);
+            a34 = x3.fma(w, a34);
+        }
+        // Not through store(), as in multiply4x5Bytes.
+        int at = zRow * classes + k0;
+        z[at] = a00.reduceLanes(VectorOperators.ADD);
+        z[at + 1] = a01.reduceLanes(VectorOperators.ADD);
+        z[at + 2] = a02.reduceLanes(VectorOperators.ADD);
+        z[at + 3] = a03.reduceLanes(VectorOperators.ADD);
+        z[at + 4] = a04.reduceLanes(VectorOperators.ADD);
+        at += classes;
+        z[at] = a10.reduceLanes(VectorOperators.ADD);
+        z[at + 1] = a11.reduceLanes(VectorOperators.ADD);
+        z[at + 2] = a12.reduceLanes(VectorOperators.ADD);
+        z[at + 3] = a13.reduceLanes(VectorOperators.ADD);
+        z[at + 4] = a14.reduceLanes(VectorOperators.ADD);
+        at += classes;
+        z[at] = a20.reduceLanes(VectorOperators.ADD);
+        z[at + 1] = a21.reduceLanes(VectorOperators.ADD);
+        z[at + 2] = a22.reduceLanes(VectorOperators.ADD);
+        z[at + 3] = a23.reduceLanes(VectorOperators.ADD);
+        z[at + 4] = a24.reduceLanes(VectorOperators.ADD);
+        at += classes;
+        z[at] = a30.reduceLanes(VectorOperators.ADD);
+        z[at + 1] = a31.reduceLanes(VectorOperators.ADD);
+        z[at + 2] = a32.reduceLanes(VectorOperators.ADD);
+        z[at + 3] = a33.reduceLanes(VectorOperators.ADD);
+        z[at + 4] = a34.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * {@link #accumulateWide} on rows {@code rowIndex[first], ..., rowIndex[first+rows-1]} of a float32 matrix in
+     * native memory (see {@link #multiplyWideFloats}): the same result bit for bit.
+     */
+    static void accumulateWideFloats(ByteBuffer x, int[] rowIndex, int first, int rows, int stride, float[] r,
+                                     int classes, float[] gt) {
+        int step = SPECIES.length();
+        int k = 0;
+        for (; k + 2 * CLASS_GROUP <= classes; k += 2 * CLASS_GROUP) {
+            int j = 0;
+            for (; j + 2 * step <= stride; j += 2 * step) {
+                accumulate10Floats(x, rowIndex, first, rows, stride, r, classes, k, gt, j, j + step);
+            }
+            if (j < stride) {
+                accumulate5Floats(x, rowIndex, first, rows, stride, r, classes, k, gt, j);
+                accumulate5Floats(x, rowIndex, first, rows, stride, r, classes, k + CLASS_GROUP, gt, j);
+            }
+        }
+        for (; k < classes; k += CLASS_GROUP) {
+            for (int j = 0; j < stride; j += step) {
+                accumulate5Floats(x, rowIndex, first, rows, stride, r, classes, k, gt, j);
+            }
+        }
+    }
+
+    /** {@link #accumulate10} on the native rows {@code rowIndex[first ..]}. */
+    private static void accumulate10Floats(ByteBuffer x, int[] rowIndex, int first, int rows, int stride, float[] r,
+                                           int classes, int k0, float[] gt, int j, int j2) {
+        int g0 = k0 * stride;
+        FloatVector s0 = FloatVector.fromArray(SPECIES, gt, g0 + j);
+        FloatVector s1 = FloatVector.fromArray(SPECIES, gt, g0 + stride + j);
+        FloatVector s2 = FloatVector.fromArray(SPECIES, gt, g0 + 2 * stride + j);
+        FloatVector s3 = FloatVector.fromArray(SPECIES, gt, g0 + 3 * stride + j);
+        FloatVector s4 = FloatVector.fromArray(SPECIES, gt, g0 + 4 * stride + j);
+        FloatVector s5 = FloatVector.fromArray(SPECIES, gt, g0 + 5 * stride + j);
+        FloatVector s6 = FloatVector.fromArray(SPECIES, gt, g0 + 6 * stride + j);
+        FloatVector s7 = FloatVector.fromArray(SPECIES, gt, g0 + 7 * stride + j);
+        FloatVector s8 = FloatVector.fromArray(SPECIES, gt, g0 + 8 * stride + j);
+        FloatVector s9 = FloatVector.fromArray(SPECIES, gt, g0 + 9 * stride + j);
+        FloatVector u0 = FloatVector.fromArray(SPECIES, gt, g0 + j2);
+        FloatVector u1 = FloatVector.fromArray(SPECIES, gt, g0 + stride + j2);
+        FloatVector u2 = FloatVector.fromArray(SPECIES, gt, g0 + 2 * stride + j2);
+        FloatVector u3 = FloatVector.fromArray(SPECIES, gt, g0 + 3 * stride + j2);
+        FloatVector u4 = FloatVector.fromArray(SPECIES, gt, g0 + 4 * stride + j2);
+        FloatVector u5 = FloatVector.fromArray(SPECIES, gt, g0 + 5 * stride + j2);
+        FloatVector u6 = FloatVector.fromArray(SPECIES, gt, g0 + 6 * stride + j2);
+        FloatVector u7 = FloatVector.fromArray(SPECIES, gt, g0 + 7 * stride + j2);
+        FloatVector u8 = FloatVector.fromArray(SPECIES, gt, g0 + 8 * stride + j2);
+        FloatVector u9 = FloatVector.fromArray(SPECIES, gt, g0 + 9 * stride + j2);
+        for (int i = 0; i < rows; i++) {
+            int o = rowIndex[first + i] * stride;
+            FloatVector xa = load(x, o + j);
+            FloatVector xb = load(x, o + j2);
+            int at = i * classes + k0;
+            FloatVector b = FloatVector.broadcast(SPECIES, r[at]);
+            s0 = xa.fma(b, s0);
+            u0 = xb.fma(b, u0);
+            b = FloatVector.broadcast(SPECIES, r[at + 1]);
+            s1 = xa.fma(b, s1);
+            u1 = xb.fma(b, u1);
+            b = FloatVector.broadcast(SPECIES, r[at + 2]);
+            s2 = xa.fma(b, s2);
+            u2 = xb.fma(b, u2);
+            b = FloatVector.broadcast(SPECIES, r[at + 3]);
+            s3 = xa.fma(b, s3);
+            u3 = xb.fma(b, u3);
+            b = FloatVector.broadcast(SPECIES, r[at + 4]);
+            s4 = xa.fma(b, s4);
+            u4 = xb.fma(b, u4);
+            b = FloatVector.broadcast(SPECIES, r[at + 5]);
+            s5 = xa.fma(b, s5);
+            u5 = xb.fma(b, u5);
+            b = FloatVector.broadcast(SPECIES, r[at + 6]);
+            s6 = xa.fma(b, s6);
+            u6 = xb.fma(b, u6);
+            b = FloatVector.broadcast(SPECIES, r[at + 7]);
+            s7 = xa.fma(b, s7);
+            u7 = xb.fma(b, u7);
+            b = FloatVector.broadcast(SPECIES, r[at + 8]);
+            s8 = xa.fma(b, s8);
+            u8 = xb.fma(b, u8);
+            b = FloatVector.broadcast(SPECIES, r[at + 9]);
+            s9 = xa.fma(b, s9);
+            u9 = xb.fma(b, u9);
+        }
+        s0.intoArray(gt, g0 + j);
+        s1.intoArray(gt, g0 + stride + j);
+        s2.intoArray(gt, g0 + 2 * stride + j);
+        s3.intoArray(gt, g0 + 3 * stride + j);
+        s4.intoArray(gt, g0 + 4 * stride + j);
+        s5.intoArray(gt, g0 + 5 * stride + j);
+        s6.intoArray(gt, g0 + 6 * stride + j);
+        s7.intoArray(gt, g0 + 7 * stride + j);
+        s8.intoArray(gt, g0 + 8 * stride + j);
+        s9.intoArray(gt, g0 + 9 * stride + j);
+        u0.intoArray(gt, g0 + j2);
+        u1.intoArray(gt, g0 + stride + j2);
+        u2.intoArray(gt, g0 + 2 * stride + j2);
+        u3.intoArray(gt, g0 + 3 * stride + j2);
+        u4.intoArray(gt, g0 + 4 * stride + j2);
+        u5.intoArray(gt, g0 + 5 * stride + j2);
+        u6.intoArray(gt, g0 + 6 * stride + j2);
+        u7.intoArray(gt, g0 + 7 * stride + j2);
+        u8.intoArray(gt, g0 + 8 * stride + j2);
+        u9.intoArray(gt, g0 + 9 * stride + j2);
+    }
+
+    /** {@link #accumulate5} on the native rows {@code rowIndex[first ..]}. */
+    private static void accumulate5Floats(ByteBuffer x, int[] rowIndex, int first, int rows, int stride, float[] r,
+                                          int classes, int k0, float[] gt, int j) {
+        int g0 = k0 * stride;
+        int g1 = g0 + stride;
+        int g2 = g1 + stride;
+        int g3 = g2 + stride;
+        int g4 = g3 + stride;
+        FloatVector s0 = FloatVector.fromArray(SPECIES, gt, g0 + j);
+        FloatVector s1 = FloatVector.fromArray(SPECIES, gt, g1 + j);
+        FloatVector s2 = FloatVector.fromArray(SPECIES, gt, g2 + j);
+        FloatVector s3 = FloatVector.fromArray(SPECIES, gt, g3 + j);
+        FloatVector s4 = FloatVector.fromArray(SPECIES, gt, g4 + j);
+        for (int i = 0; i < rows; i++) {
+            FloatVector xi = load(x, rowIndex[first + i] * stride + j);
+            int at = i * classes + k0;
+            s0 = xi.fma(FloatVector.broadcast(SPECIES, r[at]), s0);
+            s1 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 1]), s1);
+            s2 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 2]), s2);
+            s3 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 3]), s3);
+            s4 = xi.fma(FloatVector.broadcast(SPECIES, r[at + 4]), s4);
+        }
+        s0.intoArray(gt, g0 + j);
+        s1.intoArray(gt, g1 + j);
+        s2.intoArray(gt, g2 + j);
+        s3.intoArray(gt, g3 + j);
+        s4.intoArray(gt, g4 + j);
+    }
+
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+
+    /** The floats at float index {@code at} of {@code x} (a native-order buffer of fewer than {@code 2^31} bytes). */
+    private static FloatVector load(ByteBuffer x, int at) {
+        return FloatVector.fromByteBuffer(SPECIES, x, at << 2, NATIVE);
     }
 
     /**

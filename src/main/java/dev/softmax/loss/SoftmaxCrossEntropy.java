@@ -1032,6 +1032,12 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         return vector != null && vector.readsBytes();
     }
 
+    /** Whether this objective's passes read float32 rows where they are, without copying them to the heap. */
+    boolean readsFloatRowsInPlace() {
+        VectorPass vector = vectorPass();
+        return vector != null && vector.readsFloatsInPlace();
+    }
+
     /**
      * The vector pass when float32 passes use the Vector API kernels now ({@link Kernels#useVector()}) and the
      * features are float32, else {@code null}.

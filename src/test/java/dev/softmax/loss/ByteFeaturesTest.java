@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.softmax.Kernels;
-import dev.softmax.optim.ValueAndGradient;
 import dev.softmax.testutil.TestProblems;
 import java.util.Arrays;
 import java.util.Random;
@@ -117,12 +116,12 @@ class ByteFeaturesTest {
 
         Kernels.setByteFeatures(false);
         SoftmaxCrossEntropy floats = new SoftmaxCrossEntropy(x, y, k, 0.01, s).withFeatureScale(1 / 255.0);
-        Result expected = Result.of(floats, theta, v, rows, sub);
+        ObjectiveResults expected = ObjectiveResults.of(floats, theta, v, rows, sub);
         assertFalse(floats.readsFeaturesAsBytes());
 
         Kernels.setByteFeatures(true);
         SoftmaxCrossEntropy bytes = new SoftmaxCrossEntropy(x, y, k, 0.01, s).withFeatureScale(1 / 255.0);
-        Result actual = Result.of(bytes, theta, v, rows, sub);
+        ObjectiveResults actual = ObjectiveResults.of(bytes, theta, v, rows, sub);
         assertTrue(bytes.readsFeaturesAsBytes());
         // Batches read the bytes where the kernels multiply them in place, else they gather the floats.
         boolean inPlace = !FloatKernels.FEW_REGISTERS && d % FloatKernels.lanes() == 0;
@@ -132,24 +131,18 @@ class ByteFeaturesTest {
         assertEquals(inPlace, bytes.batch(sub).readsFeaturesAsBytes());
         assertFalse(floats.batch(sub).readsFeaturesAsBytes());
 
-        assertEquals(expected.value, actual.value, 0.0);
-        assertArrayEquals(expected.gradient, actual.gradient, 0.0f);
-        assertArrayEquals(expected.hessianProduct, actual.hessianProduct, 0.0f);
-        assertEquals(expected.batchValue, actual.batchValue, 0.0);
-        assertArrayEquals(expected.batchGradient, actual.batchGradient, 0.0f);
-        assertEquals(expected.subBatchValue, actual.subBatchValue, 0.0);
-        assertArrayEquals(expected.subBatchGradient, actual.subBatchGradient, 0.0f);
+        expected.assertIdentical(actual);
     }
 
     /**
-     * The kernels that multiply bytes in place against the float kernels on the same rows expanded, the rows taken
-     * through a shuffled index: equal to the last bit, for 5, 10 and 15 classes, rows that are an even and an odd number of vectors wide, and row counts
-     * that leave one to three rows after groups of four. They run on any core, though only one with 32 vector
-     * registers uses them in a pass.
+     * The kernels that multiply rows where they are (bytes, and floats in native memory) against the heap kernels on
+     * the same rows copied, the rows taken through a shuffled index: equal to the last bit, for 5, 10 and 15
+     * classes, rows that are an even and an odd number of vectors wide, and row counts that leave one to three rows
+     * after groups of four. They run on any core, though only one with 32 vector registers uses them in a pass.
      */
     @ParameterizedTest(name = "classes={0}")
     @ValueSource(ints = {5, 10, 15})
-    void kernelsOnBytesMatchTheFloatKernelsBitForBit(int classes) {
+    void kernelsReadingRowsInPlaceMatchTheHeapKernelsBitForBit(int classes) {
         int lanes = FloatKernels.lanes();
         Random random = new Random(classes);
         for (int vectors : new int[] {1, 4, 7}) {
@@ -173,11 +166,18 @@ class ByteFeaturesTest {
             for (int i = 0; i < wt.length; i++) {
                 wt[i] = (float) random.nextGaussian();
             }
+            java.nio.ByteBuffer floats = java.nio.ByteBuffer.allocateDirect(values.length * Float.BYTES)
+                    .order(java.nio.ByteOrder.nativeOrder());
+            for (int i = 0; i < values.length; i++) {
+                floats.putFloat(i * Float.BYTES, values[i] + 128f);
+            }
             float[] expected = new float[rows * classes];
             float[] actual = new float[rows * classes];
             FloatKernels.multiplyWide(block, rows, stride, wt, classes, expected);
             FloatKernels.multiplyWideBytes(values, rowIndex, first, rows, stride, wt, classes, actual);
-            assertArrayEquals(expected, actual, 0.0f, "X W, " + vectors + " vectors");
+            assertArrayEquals(expected, actual, 0.0f, "X W from bytes, " + vectors + " vectors");
+            FloatKernels.multiplyWideFloats(floats, rowIndex, first, rows, stride, wt, classes, actual);
+            assertArrayEquals(expected, actual, 0.0f, "X W from floats, " + vectors + " vectors");
             for (int used : new int[] {rows, rows - 1, rows - 2, rows - 3}) {
                 float[] r = new float[rows * classes];
                 for (int i = 0; i < used * classes; i++) {
@@ -188,9 +188,13 @@ class ByteFeaturesTest {
                     gtExpected[i] = (float) random.nextGaussian();
                 }
                 float[] gtActual = gtExpected.clone();
+                float[] gtFromFloats = gtExpected.clone();
                 FloatKernels.accumulateWide(block, used, stride, r, classes, gtExpected);
                 FloatKernels.accumulateWideBytes(values, rowIndex, first, used, stride, r, classes, gtActual);
-                assertArrayEquals(gtExpected, gtActual, 0.0f, "R^T X, " + vectors + " vectors, " + used + " rows");
+                FloatKernels.accumulateWideFloats(floats, rowIndex, first, used, stride, r, classes, gtFromFloats);
+                String what = vectors + " vectors, " + used + " rows";
+                assertArrayEquals(gtExpected, gtActual, 0.0f, "R^T X from bytes, " + what);
+                assertArrayEquals(gtExpected, gtFromFloats, 0.0f, "R^T X from floats, " + what);
             }
         }
     }
@@ -203,21 +207,5 @@ class ByteFeaturesTest {
         SoftmaxCrossEntropy objective = new SoftmaxCrossEntropy(x, TestProblems.randomLabels(500, 3, 41), 3, 0.01);
         assertEquals("vector", objective.kernel());
         assertFalse(objective.readsFeaturesAsBytes());
-    }
-
-    private record Result(double value, float[] gradient, float[] hessianProduct, double batchValue,
-                          float[] batchGradient, double subBatchValue, float[] subBatchGradient) {
-
-        static Result of(SoftmaxCrossEntropy objective, INDArray theta, INDArray v, int[] rows, int[] sub) {
-            ValueAndGradient full = objective.valueAndGradient(theta);
-            float[] hv = objective.hessianAt(theta).apply(v).toFloatVector();
-            SoftmaxCrossEntropy batch = objective.batch(rows);
-            ValueAndGradient b = batch.valueAndGradient(theta);
-            double batchValue = b.value();
-            float[] batchGradient = b.gradient().toFloatVector();
-            ValueAndGradient nested = batch.batch(sub).valueAndGradient(theta);
-            return new Result(full.value(), full.gradient().toFloatVector(), hv, batchValue, batchGradient,
-                    nested.value(), nested.gradient().toFloatVector());
-        }
     }
 }

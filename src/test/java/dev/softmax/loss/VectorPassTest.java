@@ -423,6 +423,52 @@ class VectorPassTest {
         }
     }
 
+    /**
+     * Float rows read where they are against the same rows copied to the heap first: values, gradients,
+     * Hessian-vector products, a batch, a batch of that batch and an epoch of SGD steps, equal to the last bit.
+     * d = 2048 is long enough and a whole number of vectors, so with 32 vector registers the rows are read in place
+     * (and the last chunk, 1001 rows being odd, ends in a partial group of four, which is copied); d = 1024 is
+     * copied either way.
+     */
+    @ParameterizedTest(name = "d={0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1024, VectorPass.MIN_IN_PLACE_FEATURES})
+    void floatRowsReadInPlaceGiveExactlyTheResultsOfHeapCopies(int d) {
+        Kernels.set(Kernels.Kind.VECTOR);
+        int n = 1001;
+        int k = 10;
+        INDArray x = TestProblems.randomFeatures(n, d, 1.0, 50, DataType.FLOAT);
+        int[] y = TestProblems.randomLabels(n, k, 51);
+        double[] s = new java.util.Random(52).doubles(n, 0.0, 2.0).toArray();
+        INDArray theta = TestProblems.randomVector((d + 1) * k, 0.05, 53, DataType.FLOAT);
+        INDArray v = TestProblems.randomVector((d + 1) * k, 1.0, 54, DataType.FLOAT);
+        int[] rows = TestProblems.randomLabels(501, n, 55);
+        int[] sub = TestProblems.randomLabels(130, 501, 56);
+        int[] order = permutation(n, 57);
+        java.util.function.IntToDoubleFunction rate = b -> 0.5 / (1 + b);
+
+        ObjectiveResults expected;
+        INDArray expectedSgd = theta.dup();
+        VectorPass.floatsInPlace = false;
+        try {
+            SoftmaxCrossEntropy copied = new SoftmaxCrossEntropy(x, y, k, 0.01, s);
+            expected = ObjectiveResults.of(copied, theta, v, rows, sub);
+            copied.sgdSteps().orElseThrow().run(expectedSgd, order, 128, rate);
+            assertEquals(false, copied.readsFloatRowsInPlace());
+        } finally {
+            VectorPass.floatsInPlace = true;
+        }
+        SoftmaxCrossEntropy inPlace = new SoftmaxCrossEntropy(x, y, k, 0.01, s);
+        ObjectiveResults actual = ObjectiveResults.of(inPlace, theta, v, rows, sub);
+        INDArray actualSgd = theta.dup();
+        inPlace.sgdSteps().orElseThrow().run(actualSgd, order, 128, rate);
+        boolean readsInPlace = !FloatKernels.FEW_REGISTERS && d >= VectorPass.MIN_IN_PLACE_FEATURES;
+        assertEquals(readsInPlace, inPlace.readsFloatRowsInPlace());
+        assertEquals(readsInPlace, inPlace.batch(rows).readsFloatRowsInPlace());
+        expected.assertIdentical(actual);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(expectedSgd.toFloatVector(), actualSgd.toFloatVector(),
+                0.0f);
+    }
+
     @Test
     void sgdStepsStopAtTheFirstBatchWhoseValueIsNotFinite() {
         Kernels.set(Kernels.Kind.VECTOR);
