@@ -1024,8 +1024,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     /**
      * Whether this objective's passes read the features as one byte per value: the vector passes do when
      * {@link Kernels#byteFeatures()} held when the objective (or the one it is a batch or copy of) was made, the
-     * features are float32 and every value is an integer from 0 to 255 (a batch: and the kernels multiply bytes in
-     * place on this core).
+     * features are float32 and every value is an integer from 0 to 255.
      */
     public boolean readsFeaturesAsBytes() {
         VectorPass vector = vectorPass();
@@ -1049,11 +1048,6 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         if (vectorPass == null) {
             long entries = Math.max(dataEntries, (long) numSamples * layout.features());
             ByteFeatures bytes = rootRows == null ? byteFeatures.get(features) : root.byteFeatures.get(root.features);
-            if (bytes != null && rootRows != null && !bytes.inPlace()) {
-                // A batch reads bytes only where they are; expanding random rows into the heap block instead of
-                // gathering the floats has not been measured on a core that would need it (AVX2).
-                bytes = null;
-            }
             vectorPass = rootRows == null
                     ? new VectorPass(features, null, labels, sampleWeights, weightScale, layout.classes(), entries,
                             bytes)

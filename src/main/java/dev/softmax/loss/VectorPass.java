@@ -211,7 +211,7 @@ final class VectorPass {
      * @param dataEntries   entries of the data the passes will cover in all (a batch's full data): large data
      *                      warm the kernels up first
      * @param bytes         {@link ByteFeatures#of}{@code (features)}, whose rows the passes read instead, or
-     *                      {@code null}; with a row map only where the kernels read bytes in place
+     *                      {@code null}
      */
     VectorPass(INDArray features, int[] rowMap, int[] labels, double[] sampleWeights, double weightScale, int classes,
                long dataEntries, ByteFeatures bytes) {
@@ -223,9 +223,6 @@ final class VectorPass {
         this.rowMap = rowMap;
         this.rowBuffer = rowMap != null && features.length() <= Integer.MAX_VALUE / Float.BYTES
                 ? features.data().asNio().order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer() : null;
-        if (bytes != null && rowMap != null && !bytes.inPlace()) {
-            throw new IllegalArgumentException("a pass with a row map reads bytes only where they are");
-        }
         this.bytes = bytes;
         if (bytes == null && readsFloatsInPlace(features)) {
             this.nativeRows = features.data().asNio().order(java.nio.ByteOrder.nativeOrder());
@@ -463,6 +460,10 @@ final class VectorPass {
             } else {
                 if (bytes != null && rowMap == null) {
                     bytes.loadRows(start, rows, s.block, stride);
+                } else if (bytes != null) {
+                    for (int i = 0; i < rows; i++) {
+                        bytes.loadRow(rowMap[start + i], s.block, i * stride);
+                    }
                 } else if (rowMap == null) {
                     loadRows(x, start, rows, s.block, featureCount, stride);
                 } else {
