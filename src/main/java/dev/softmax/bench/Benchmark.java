@@ -142,6 +142,7 @@ public final class Benchmark {
         }
         report.put("feature_scale", featureScale);
         report.put("features_as_bytes", objective.readsFeaturesAsBytes());
+        report.put("rows_in_place", objective.readsRowsInPlace());
         report.put("allocated_bytes_per_evaluation", allocated[0] + allocated[1]);
         report.put("allocated_heap_bytes_per_evaluation", allocated[0]);
         report.put("allocated_native_bytes_per_evaluation", allocated[1]);

@@ -129,6 +129,8 @@ public final class BenchCommand implements Callable<Integer> {
                 (long) results.get("allocated_bytes_per_evaluation"),
                 (long) results.get("allocated_heap_bytes_per_evaluation"),
                 (long) results.get("allocated_native_bytes_per_evaluation"), (long) results.get("gradient_bytes"));
+        out.printf("rows read %s, %s%n", (boolean) results.get("features_as_bytes") ? "as bytes" : "as floats",
+                (boolean) results.get("rows_in_place") ? "in place" : "copied to the heap block by block");
         if (report != null) {
             Json.write(report, json);
             out.println("report written to " + report);

@@ -1038,6 +1038,17 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     }
 
     /**
+     * Whether this objective's full passes read the rows of {@code X} where they are, as floats or as bytes
+     * ({@link #readsFeaturesAsBytes()}), rather than copying each block of rows to the heap first: with the vector
+     * kernels on a core with 32 vector registers, for rows that are a whole number of vectors (float rows also at
+     * least 2048 features long). The results are the same bit for bit either way; only the time differs.
+     */
+    public boolean readsRowsInPlace() {
+        VectorPass vector = vectorPass();
+        return vector != null && (vector.readsFloatsInPlace() || vector.readsBytesInPlace());
+    }
+
+    /**
      * The vector pass when float32 passes use the Vector API kernels now ({@link Kernels#useVector()}) and the
      * features are float32, else {@code null}.
      */

@@ -335,6 +335,11 @@ final class VectorPass {
         return nativeRows != null;
     }
 
+    /** Whether the passes read the rows from {@link ByteFeatures} where they are ({@link ByteFeatures#inPlace}). */
+    boolean readsBytesInPlace() {
+        return bytes != null && bytes.inPlace();
+    }
+
     /** Whether the passes read the rows from {@link ByteFeatures}. */
     boolean readsBytes() {
         return bytes != null;

@@ -91,7 +91,9 @@ class BenchCommandTest {
             dev.softmax.Kernels.setByteFeatures(false);
         }
         // Off by default: the bytes cost n d more bytes of memory.
-        assertFalse(smallPixelBench(report).get("features_as_bytes").asBoolean());
+        JsonNode floats = smallPixelBench(report);
+        assertFalse(floats.get("features_as_bytes").asBoolean());
+        assertFalse(floats.get("rows_in_place").asBoolean(), "rows of 40 floats are copied to the heap");
 
         StringWriter bad = new StringWriter();
         int status = Main.run(new String[] {"bench", "--pixels", "--dtype", "double"}, new PrintWriter(new StringWriter()),

@@ -123,6 +123,8 @@ class ByteFeaturesTest {
         SoftmaxCrossEntropy bytes = new SoftmaxCrossEntropy(x, y, k, 0.01, s).withFeatureScale(1 / 255.0);
         ObjectiveResults actual = ObjectiveResults.of(bytes, theta, v, rows, sub);
         assertTrue(bytes.readsFeaturesAsBytes());
+        assertEquals(!FloatKernels.FEW_REGISTERS && d % FloatKernels.lanes() == 0, bytes.readsRowsInPlace());
+        assertFalse(floats.readsRowsInPlace(), "rows of " + d + " floats are copied");
         // Batches read the bytes too: in place where the kernels multiply them there, else expanded row by row.
         assertTrue(bytes.batch(rows).readsFeaturesAsBytes());
         // The choice is the objective's, made when it was made: its later batches keep it.

@@ -463,6 +463,7 @@ class VectorPassTest {
         inPlace.sgdSteps().orElseThrow().run(actualSgd, order, 128, rate);
         boolean readsInPlace = !FloatKernels.FEW_REGISTERS && d >= VectorPass.MIN_IN_PLACE_FEATURES;
         assertEquals(readsInPlace, inPlace.readsFloatRowsInPlace());
+        assertEquals(readsInPlace, inPlace.readsRowsInPlace());
         assertEquals(readsInPlace, inPlace.batch(rows).readsFloatRowsInPlace());
         expected.assertIdentical(actual);
         org.junit.jupiter.api.Assertions.assertArrayEquals(expectedSgd.toFloatVector(), actualSgd.toFloatVector(),
