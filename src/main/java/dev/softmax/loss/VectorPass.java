@@ -454,12 +454,12 @@ final class VectorPass {
             int padded = roundUp(rows, FloatKernels.ROW_GROUP);
             // In place unless the row group would run past the last row.
             int[] byteRows = rowMap != null ? rowMap : bytes != null ? bytes.allRows : null;
-            boolean inPlace = bytes != null && bytes.inPlace() && start + padded <= byteRows.length;
-            boolean floatsInPlace = nativeRows != null && start + padded <= nativeRowIndex.length;
-            if (floatsInPlace) {
+            boolean bytesInPlace = bytes != null && bytes.inPlace() && start + padded <= byteRows.length;
+            boolean floatRowsInPlace = nativeRows != null && start + padded <= nativeRowIndex.length;
+            if (floatRowsInPlace) {
                 FloatKernels.multiplyWideFloats(nativeRows, nativeRowIndex, start, padded, stride,
                         parameters.transposedWeights, paddedClasses, s.logits);
-            } else if (inPlace) {
+            } else if (bytesInPlace) {
                 FloatKernels.multiplyWideBytes(bytes.values, byteRows, start, padded, stride,
                         parameters.transposedWeights, paddedClasses, s.logits);
             } else {
@@ -488,10 +488,10 @@ final class VectorPass {
             if (mode == Mode.PROBABILITIES) {
                 p.position((long) start * classes).put(s.probabilities, 0, rows * classes);
             }
-            if (backward && floatsInPlace) {
+            if (backward && floatRowsInPlace) {
                 FloatKernels.accumulateWideFloats(nativeRows, nativeRowIndex, start, rows, stride, s.residual,
                         paddedClasses, gradient);
-            } else if (backward && inPlace) {
+            } else if (backward && bytesInPlace) {
                 FloatKernels.accumulateWideBytes(bytes.values, byteRows, start, rows, stride, s.residual,
                         paddedClasses, gradient);
             } else if (backward) {

@@ -112,7 +112,8 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
             boolean suspect = p == null ? !lapackRefusalsAreGenuine() : !solves(damped, p, rhs);
             if (suspect) {
                 // OpenBLAS 0.3.19's dpotrf called positive definite matrices of 100 rows and more indefinite on an
-                // Intel AVX-512 core (its SkylakeX kernels): ask a second, slower implementation before damping more.
+                // Intel AVX-512 core (its SkylakeX kernels): where its refusals cannot be believed, and whenever its
+                // solve is wrong, ask a second, slower implementation before damping more.
                 p = javaCholeskySolve(damped, rhs);
             }
             if (p != null) {
