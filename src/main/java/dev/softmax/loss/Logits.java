@@ -47,7 +47,10 @@ public final class Logits {
             if ((long) n * x.columns() >= VectorPass.WARM_UP_MIN_ELEMENTS) {
                 VectorPass.warmUpOnce();
             }
-            NativeThreads.parallelFor(chunks, c -> vectorChunk(x, parameters, logits,
+            java.nio.ByteBuffer rows = VectorPass.readsFloatsInPlace(x)
+                    ? x.data().asNio().order(java.nio.ByteOrder.nativeOrder()) : null;
+            int[] allRows = rows == null ? null : java.util.stream.IntStream.range(0, n).toArray();
+            NativeThreads.parallelFor(chunks, c -> vectorChunk(x, rows, allRows, parameters, logits,
                     NativeThreads.chunkStart(n, chunks, c), NativeThreads.chunkStart(n, chunks, c + 1)));
             return logits;
         }
@@ -78,7 +81,13 @@ public final class Logits {
         return buffers[which];
     }
 
-    private static void vectorChunk(INDArray x, VectorPass.Parameters parameters, INDArray logits, int from, int to) {
+    /**
+     * Rows {@code [from, to)}: read where they are from {@code rows} (indexed by {@code allRows}) when that is not
+     * {@code null} and a whole row group fits, else copied to the heap first (see
+     * {@link VectorPass#readsFloatsInPlace(INDArray)}); the same products either way.
+     */
+    private static void vectorChunk(INDArray x, java.nio.ByteBuffer rows, int[] allRows,
+                                    VectorPass.Parameters parameters, INDArray logits, int from, int to) {
         int k = parameters.classes;
         int padded = parameters.paddedClasses;
         int subRows = Math.min(parameters.subRows, VectorPass.roundUp(to - from, FloatKernels.ROW_GROUP));
@@ -88,16 +97,22 @@ public final class Logits {
         FloatPointer source = new FloatPointer((FloatPointer) x.data().addressPointer());
         FloatPointer target = new FloatPointer((FloatPointer) logits.data().addressPointer());
         for (int start = from; start < to; start += subRows) {
-            int rows = Math.min(subRows, to - start);
-            parameters.loadRows(source, start, rows, block);
-            FloatKernels.multiply(block, VectorPass.roundUp(rows, FloatKernels.ROW_GROUP), parameters.stride,
-                    parameters.transposedWeights, padded, products);
-            for (int i = 0; i < rows; i++) {
+            int count = Math.min(subRows, to - start);
+            int paddedCount = VectorPass.roundUp(count, FloatKernels.ROW_GROUP);
+            if (rows != null && start + paddedCount <= allRows.length) {
+                FloatKernels.multiplyWideFloats(rows, allRows, start, paddedCount, parameters.stride,
+                        parameters.transposedWeights, padded, products);
+            } else {
+                parameters.loadRows(source, start, count, block);
+                FloatKernels.multiply(block, paddedCount, parameters.stride, parameters.transposedWeights, padded,
+                        products);
+            }
+            for (int i = 0; i < count; i++) {
                 for (int c = 0; c < k; c++) {
                     out[i * k + c] = (float) (products[i * padded + c] + parameters.bias[c]);
                 }
             }
-            target.position((long) start * k).put(out, 0, rows * k);
+            target.position((long) start * k).put(out, 0, count * k);
         }
     }
 }

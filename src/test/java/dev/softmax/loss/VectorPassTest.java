@@ -425,7 +425,8 @@ class VectorPassTest {
 
     /**
      * Float rows read where they are against the same rows copied to the heap first: values, gradients,
-     * Hessian-vector products, a batch, a batch of that batch and an epoch of SGD steps, equal to the last bit.
+     * Hessian-vector products, a batch, a batch of that batch, an epoch of SGD steps and the logits of a
+     * prediction, equal to the last bit.
      * d = 2048 is long enough and a whole number of vectors, so with 32 vector registers the rows are read in place
      * (and the last chunk, 1001 rows being odd, ends in a partial group of four, which is copied); d = 1024 is
      * copied either way.
@@ -446,14 +447,19 @@ class VectorPassTest {
         int[] order = permutation(n, 57);
         java.util.function.IntToDoubleFunction rate = b -> 0.5 / (1 + b);
 
+        INDArray w = TestProblems.randomVector((long) d * k, 0.05, 58, DataType.FLOAT).reshape('c', d, k);
+        INDArray b = TestProblems.randomVector(k, 0.5, 59, DataType.FLOAT).reshape('c', 1, k);
+
         ObjectiveResults expected;
         INDArray expectedSgd = theta.dup();
+        INDArray expectedLogits;
         VectorPass.floatsInPlace = false;
         try {
             SoftmaxCrossEntropy copied = new SoftmaxCrossEntropy(x, y, k, 0.01, s);
             expected = ObjectiveResults.of(copied, theta, v, rows, sub);
             copied.sgdSteps().orElseThrow().run(expectedSgd, order, 128, rate);
             assertEquals(false, copied.readsFloatRowsInPlace());
+            expectedLogits = Logits.of(x, w, b);
         } finally {
             VectorPass.floatsInPlace = true;
         }
@@ -468,6 +474,8 @@ class VectorPassTest {
         expected.assertIdentical(actual);
         org.junit.jupiter.api.Assertions.assertArrayEquals(expectedSgd.toFloatVector(), actualSgd.toFloatVector(),
                 0.0f);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(expectedLogits.data().asFloat(),
+                Logits.of(x, w, b).data().asFloat(), 0.0f, "logits for prediction");
     }
 
     @Test
