@@ -769,10 +769,11 @@ final class FloatKernels {
 
     /**
      * {@link #multiplyWide} on rows {@code rowIndex[first], ..., rowIndex[first+rows-1]} of a float32 matrix read
-     * where it is, in native memory ({@code rows} a multiple of 4; row {@code i} at float {@code i stride},
-     * {@code stride} a multiple of {@link #lanes()} and of at most {@code 2^31} bytes in all): the same multiply-adds
-     * in the same order on the same values as on a heap copy of the rows, so the same result bit for bit. Like the
-     * byte kernels, a copy of the heap kernels' loops with another load (see {@link #multiplyWideBytes}).
+     * where it is, in native memory ({@code rows} a multiple of 4; row {@code i} starts at float {@code i stride},
+     * {@code stride} a multiple of {@link #lanes()}; {@code x} in native order, under {@code 2^31} bytes): the same
+     * multiply-adds in the same order on the same values as on a heap copy of the rows, so the same result bit for
+     * bit. Like the byte kernels, a copy of the heap kernels' loops with another load (see
+     * {@link #multiplyWideBytes}).
      */
     static void multiplyWideFloats(ByteBuffer x, int[] rowIndex, int first, int rows, int stride, float[] wt,
                                    int classes, float[] z) {
