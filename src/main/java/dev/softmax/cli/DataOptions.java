@@ -285,7 +285,7 @@ public final class DataOptions {
      * 1.08). Iris and CSV files are left alone: small data do not need the 0.4 s of compiling.
      */
     private void prepareKernels() {
-        if (dataType == DataType.FLOAT && SoftmaxCrossEntropy.warmUpKernels()) {
+        if (dataType == DataType.FLOAT && SoftmaxCrossEntropy.warmUpKernels(dataset.imageFeatures())) {
             System.gc();
         }
     }

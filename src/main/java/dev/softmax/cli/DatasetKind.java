@@ -40,6 +40,15 @@ public enum DatasetKind {
         return systemFolders;
     }
 
+    /** Features per image of an image data set (28 x 28, or 32 x 32 x 3), 0 for the others. */
+    public int imageFeatures() {
+        return switch (this) {
+            case MNIST, FASHION_MNIST -> 28 * 28;
+            case CIFAR10 -> 32 * 32 * 3;
+            default -> 0;
+        };
+    }
+
     /** Whether the data set comes with its own test split, so {@code --test-fraction} does not apply. */
     public boolean hasOwnTestSplit() {
         return this == MNIST || this == FASHION_MNIST || this == CIFAR10;

@@ -44,11 +44,14 @@ public final class Logits {
         if (type == DataType.FLOAT && Kernels.useVector() && !x.isView() && x.ordering() == 'c') {
             VectorPass.Parameters parameters = new VectorPass.Parameters((int) x.columns(), k);
             parameters.load(weights, bias);
-            if ((long) n * x.columns() >= VectorPass.WARM_UP_MIN_ELEMENTS) {
-                VectorPass.warmUpOnce();
-            }
             java.nio.ByteBuffer rows = VectorPass.readsFloatsInPlace(x)
                     ? x.data().asNio().order(java.nio.ByteOrder.nativeOrder()) : null;
+            if ((long) n * x.columns() >= VectorPass.WARM_UP_MIN_ELEMENTS) {
+                VectorPass.warmUpOnce();
+                if (rows != null) {
+                    VectorPass.warmUpFloatsInPlaceOnce();
+                }
+            }
             int[] allRows = rows == null ? null : java.util.stream.IntStream.range(0, n).toArray();
             NativeThreads.parallelFor(chunks, c -> vectorChunk(x, rows, allRows, parameters, logits,
                     NativeThreads.chunkStart(n, chunks, c), NativeThreads.chunkStart(n, chunks, c + 1)));

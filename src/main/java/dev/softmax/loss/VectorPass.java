@@ -247,6 +247,9 @@ final class VectorPass {
             if (bytes != null) {
                 warmUpBytesOnce();
             }
+            if (nativeRows != null) {
+                warmUpFloatsInPlaceOnce();
+            }
         }
     }
 
@@ -290,6 +293,28 @@ final class VectorPass {
         }
     }
 
+    private static final java.util.concurrent.atomic.AtomicBoolean WARM_FLOATS_IN_PLACE =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Compiles the kernels that read float rows in place ({@link FloatKernels#warmUpFloatsInPlace}) once per JVM, at
+     * the first pass over large data that reads rows in place ({@link #readsFloatsInPlace(INDArray)}), unless
+     * {@link SoftmaxCrossEntropy#warmUpKernels(long)} did before: data whose rows are copied do not pay for them.
+     * Returns whether this call compiled them.
+     */
+    static boolean warmUpFloatsInPlaceOnce() {
+        if (WARM_FLOATS_IN_PLACE.compareAndSet(false, true)) {
+            FloatKernels.warmUpFloatsInPlace(FloatKernels.PRODUCT_WARM_UP_CALLS);
+            return true;
+        }
+        return false;
+    }
+
+    /** Whether {@link #warmUpFloatsInPlaceOnce} has run in this JVM. */
+    static boolean isWarmForFloatsInPlace() {
+        return WARM_FLOATS_IN_PLACE.get();
+    }
+
     /** Whether {@link #warmUpOnce} has run in this JVM. */
     static boolean isWarm() {
         return WARM.get();
@@ -316,9 +341,13 @@ final class VectorPass {
      * an array (the products ran at 55 to 67 instead of 90 to 128 GFLOP/s per core from cache).
      */
     static boolean readsFloatsInPlace(INDArray features) {
-        return floatsInPlace && !FloatKernels.FEW_REGISTERS && features.columns() >= MIN_IN_PLACE_FEATURES
-                && features.columns() % FloatKernels.lanes() == 0
-                && features.length() <= Integer.MAX_VALUE / Float.BYTES;
+        return readsRowsOfInPlace(features.columns()) && features.length() <= Integer.MAX_VALUE / Float.BYTES;
+    }
+
+    /** Whether float rows of {@code featureCount} features are read in place (see above), the matrix small enough. */
+    static boolean readsRowsOfInPlace(long featureCount) {
+        return floatsInPlace && !FloatKernels.FEW_REGISTERS && featureCount >= MIN_IN_PLACE_FEATURES
+                && featureCount % FloatKernels.lanes() == 0;
     }
 
     /**

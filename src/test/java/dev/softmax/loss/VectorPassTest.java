@@ -349,6 +349,18 @@ class VectorPassTest {
     }
 
     @Test
+    void warmingUpForAWidthCompilesTheInPlaceKernelsOnlyWhereSuchRowsAreReadInPlace() {
+        Kernels.set(Kernels.Kind.VECTOR);
+        boolean wasWarm = VectorPass.isWarmForFloatsInPlace();
+        SoftmaxCrossEntropy.warmUpKernels(784);
+        assertEquals(wasWarm, VectorPass.isWarmForFloatsInPlace(), "rows of 784 floats are copied");
+        SoftmaxCrossEntropy.warmUpKernels(3072);
+        assertEquals(wasWarm || VectorPass.readsRowsOfInPlace(3072), VectorPass.isWarmForFloatsInPlace());
+        assertEquals(!FloatKernels.FEW_REGISTERS, VectorPass.readsRowsOfInPlace(3072));
+        assertEquals(false, VectorPass.readsRowsOfInPlace(3001), "an odd width is no whole number of vectors");
+    }
+
+    @Test
     void squaredNormIsAccumulatedInDouble() {
         java.util.Random random = new java.util.Random(31);
         for (int length : new int[] {0, 1, 7, 31, 32, 33, 30720, 30721}) {
