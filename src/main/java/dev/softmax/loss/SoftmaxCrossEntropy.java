@@ -1049,12 +1049,6 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         return vector != null && vector.readsBytes();
     }
 
-    /** Whether this objective's passes read float32 rows where they are, without copying them to the heap. */
-    boolean readsFloatRowsInPlace() {
-        VectorPass vector = vectorPass();
-        return vector != null && vector.readsFloatsInPlace();
-    }
-
     /**
      * Whether this objective's full passes read the rows of {@code X} where they are, as floats or as bytes
      * ({@link #readsFeaturesAsBytes()}), rather than copying each block of rows to the heap first: with the vector

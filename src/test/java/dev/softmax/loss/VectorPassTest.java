@@ -470,7 +470,7 @@ class VectorPassTest {
             SoftmaxCrossEntropy copied = new SoftmaxCrossEntropy(x, y, k, 0.01, s);
             expected = ObjectiveResults.of(copied, theta, v, rows, sub);
             copied.sgdSteps().orElseThrow().run(expectedSgd, order, 128, rate);
-            assertEquals(false, copied.readsFloatRowsInPlace());
+            assertEquals(false, copied.readsRowsInPlace());
             expectedLogits = Logits.of(x, w, b);
         } finally {
             VectorPass.floatsInPlace = true;
@@ -480,9 +480,8 @@ class VectorPassTest {
         INDArray actualSgd = theta.dup();
         inPlace.sgdSteps().orElseThrow().run(actualSgd, order, 128, rate);
         boolean readsInPlace = !FloatKernels.FEW_REGISTERS && d >= VectorPass.MIN_IN_PLACE_FEATURES;
-        assertEquals(readsInPlace, inPlace.readsFloatRowsInPlace());
         assertEquals(readsInPlace, inPlace.readsRowsInPlace());
-        assertEquals(readsInPlace, inPlace.batch(rows).readsFloatRowsInPlace());
+        assertEquals(readsInPlace, inPlace.batch(rows).readsRowsInPlace());
         expected.assertIdentical(actual);
         org.junit.jupiter.api.Assertions.assertArrayEquals(expectedSgd.toFloatVector(), actualSgd.toFloatVector(),
                 0.0f);
