@@ -32,14 +32,11 @@ final class ByteFeatures {
     final byte[] values;
     final int featureCount;
     final int rows;
-    /** {@code 0, 1, ..., rows - 1}: the row index of a pass over all rows, for the kernels that take one. */
-    final int[] allRows;
 
     private ByteFeatures(byte[] values, int featureCount) {
         this.values = values;
         this.featureCount = featureCount;
         this.rows = values.length / featureCount;
-        this.allRows = java.util.stream.IntStream.range(0, rows).toArray();
     }
 
     /**

@@ -151,6 +151,22 @@ final class FloatKernels {
         }
     }
 
+    private static volatile int[] identityRows = new int[0];
+
+    /**
+     * {@code 0, 1, 2, ...}, at least {@code rows} entries: the row index of a pass over rows stored in order, for the
+     * kernels that take one. Shared and grown to the most rows asked for, so a pass or a prediction does not build
+     * its own; callers bound what they read by their own row count, not by its length.
+     */
+    static int[] identityRows(int rows) {
+        int[] index = identityRows;
+        if (index.length < rows) {
+            index = java.util.stream.IntStream.range(0, rows).toArray();
+            identityRows = index;
+        }
+        return index;
+    }
+
     /** Floats per vector register. */
     static int lanes() {
         return SPECIES.length();

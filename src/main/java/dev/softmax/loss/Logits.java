@@ -52,8 +52,7 @@ public final class Logits {
                     VectorPass.warmUpFloatsInPlaceOnce();
                 }
             }
-            int[] allRows = rows == null ? null : java.util.stream.IntStream.range(0, n).toArray();
-            NativeThreads.parallelFor(chunks, c -> vectorChunk(x, rows, allRows, parameters, logits,
+            NativeThreads.parallelFor(chunks, c -> vectorChunk(x, rows, parameters, logits,
                     NativeThreads.chunkStart(n, chunks, c), NativeThreads.chunkStart(n, chunks, c + 1)));
             return logits;
         }
@@ -85,11 +84,11 @@ public final class Logits {
     }
 
     /**
-     * Rows {@code [from, to)}: read where they are from {@code rows} (indexed by {@code allRows}) when that is not
+     * Rows {@code [from, to)}: read where they are from {@code rows} when that is not
      * {@code null} and a whole row group fits, else copied to the heap first (see
      * {@link VectorPass#readsFloatsInPlace(INDArray)}); the same products either way.
      */
-    private static void vectorChunk(INDArray x, java.nio.ByteBuffer rows, int[] allRows,
+    private static void vectorChunk(INDArray x, java.nio.ByteBuffer rows,
                                     VectorPass.Parameters parameters, INDArray logits, int from, int to) {
         int k = parameters.classes;
         int padded = parameters.paddedClasses;
@@ -97,12 +96,14 @@ public final class Logits {
         float[] block = scratch(0, subRows * parameters.stride);
         float[] products = scratch(1, subRows * padded);
         float[] out = scratch(2, subRows * k);
+        int n = (int) x.rows();
+        int[] allRows = FloatKernels.identityRows(n);
         FloatPointer source = new FloatPointer((FloatPointer) x.data().addressPointer());
         FloatPointer target = new FloatPointer((FloatPointer) logits.data().addressPointer());
         for (int start = from; start < to; start += subRows) {
             int count = Math.min(subRows, to - start);
             int paddedCount = VectorPass.roundUp(count, FloatKernels.ROW_GROUP);
-            if (rows != null && start + paddedCount <= allRows.length) {
+            if (rows != null && start + paddedCount <= n) {
                 FloatKernels.multiplyWideFloats(rows, allRows, start, paddedCount, parameters.stride,
                         parameters.transposedWeights, padded, products);
             } else {

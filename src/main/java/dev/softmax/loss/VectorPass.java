@@ -48,8 +48,12 @@ final class VectorPass {
      * ({@link #readsFloatsInPlace}), else {@code null}.
      */
     private final java.nio.ByteBuffer nativeRows;
-    /** The rows {@link #nativeRows} passes read: {@code rowMap}, or {@code 0, 1, ..., n-1}; or {@code null}. */
-    private final int[] nativeRowIndex;
+    /**
+     * The rows the kernels that read rows in place ({@link #nativeRows}, {@link #bytes}) are given: {@code rowMap},
+     * or {@link FloatKernels#identityRows}; only its first {@link #indexedRows} entries are rows of {@code features}.
+     */
+    private final int[] rowIndex;
+    private final int indexedRows;
     private final int[] labels;
     /** Weights {@code s_i} of the rows, read at each pass (a batch refills them), or {@code null}. */
     private final double[] sampleWeights;
@@ -224,14 +228,10 @@ final class VectorPass {
         this.rowBuffer = rowMap != null && features.length() <= Integer.MAX_VALUE / Float.BYTES
                 ? features.data().asNio().order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer() : null;
         this.bytes = bytes;
-        if (bytes == null && readsFloatsInPlace(features)) {
-            this.nativeRows = features.data().asNio().order(java.nio.ByteOrder.nativeOrder());
-            this.nativeRowIndex = rowMap != null ? rowMap
-                    : java.util.stream.IntStream.range(0, (int) features.rows()).toArray();
-        } else {
-            this.nativeRows = null;
-            this.nativeRowIndex = null;
-        }
+        this.nativeRows = bytes == null && readsFloatsInPlace(features)
+                ? features.data().asNio().order(java.nio.ByteOrder.nativeOrder()) : null;
+        this.indexedRows = rowMap != null ? rowMap.length : (int) features.rows();
+        this.rowIndex = rowMap != null ? rowMap : FloatKernels.identityRows(indexedRows);
         this.labels = labels;
         this.sampleWeights = sampleWeights;
         this.weightScale = weightScale;
@@ -482,14 +482,13 @@ final class VectorPass {
             int rows = Math.min(subRows, to - start);
             int padded = roundUp(rows, FloatKernels.ROW_GROUP);
             // In place unless the row group would run past the last row.
-            int[] byteRows = rowMap != null ? rowMap : bytes != null ? bytes.allRows : null;
-            boolean bytesInPlace = bytes != null && bytes.inPlace() && start + padded <= byteRows.length;
-            boolean floatRowsInPlace = nativeRows != null && start + padded <= nativeRowIndex.length;
+            boolean bytesInPlace = bytes != null && bytes.inPlace() && start + padded <= indexedRows;
+            boolean floatRowsInPlace = nativeRows != null && start + padded <= indexedRows;
             if (floatRowsInPlace) {
-                FloatKernels.multiplyWideFloats(nativeRows, nativeRowIndex, start, padded, stride,
+                FloatKernels.multiplyWideFloats(nativeRows, rowIndex, start, padded, stride,
                         parameters.transposedWeights, paddedClasses, s.logits);
             } else if (bytesInPlace) {
-                FloatKernels.multiplyWideBytes(bytes.values, byteRows, start, padded, stride,
+                FloatKernels.multiplyWideBytes(bytes.values, rowIndex, start, padded, stride,
                         parameters.transposedWeights, paddedClasses, s.logits);
             } else {
                 if (bytes != null && rowMap == null) {
@@ -518,10 +517,10 @@ final class VectorPass {
                 p.position((long) start * classes).put(s.probabilities, 0, rows * classes);
             }
             if (backward && floatRowsInPlace) {
-                FloatKernels.accumulateWideFloats(nativeRows, nativeRowIndex, start, rows, stride, s.residual,
+                FloatKernels.accumulateWideFloats(nativeRows, rowIndex, start, rows, stride, s.residual,
                         paddedClasses, gradient);
             } else if (backward && bytesInPlace) {
-                FloatKernels.accumulateWideBytes(bytes.values, byteRows, start, rows, stride, s.residual,
+                FloatKernels.accumulateWideBytes(bytes.values, rowIndex, start, rows, stride, s.residual,
                         paddedClasses, gradient);
             } else if (backward) {
                 FloatKernels.accumulateTransposed(s.block, rows, stride, s.residual, paddedClasses, gradient);

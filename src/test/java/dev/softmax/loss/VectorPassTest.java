@@ -337,6 +337,18 @@ class VectorPassTest {
     }
 
     @Test
+    void theSharedIdentityRowIndexGrowsToTheMostRowsAskedFor() {
+        int[] before = FloatKernels.identityRows(5);
+        int[] grown = FloatKernels.identityRows(before.length + 1000);
+        assertTrue(grown.length >= before.length + 1000);
+        for (int i = 0; i < grown.length; i++) {
+            assertEquals(i, grown[i]);
+        }
+        assertTrue(FloatKernels.identityRows(3) == FloatKernels.identityRows(grown.length),
+                "fewer rows are read through the same, longer index");
+    }
+
+    @Test
     void warmingUpCompilesTheKernelsWhenTheyAreInUse() {
         Kernels.set(Kernels.Kind.BLAS);
         boolean wasWarm = VectorPass.isWarm();
