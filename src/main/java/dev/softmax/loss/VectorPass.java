@@ -50,7 +50,8 @@ final class VectorPass {
     private final java.nio.ByteBuffer nativeRows;
     /**
      * The rows the kernels that read rows in place ({@link #nativeRows}, {@link #bytes}) are given: {@code rowMap},
-     * or {@link FloatKernels#identityRows}; only its first {@link #indexedRows} entries are rows of {@code features}.
+     * or {@link FloatKernels#identityRows} (or {@code null} when neither reads them); only its first
+     * {@link #indexedRows} entries are rows of {@code features}.
      */
     private final int[] rowIndex;
     private final int indexedRows;
@@ -231,7 +232,8 @@ final class VectorPass {
         this.nativeRows = bytes == null && readsFloatsInPlace(features)
                 ? features.data().asNio().order(java.nio.ByteOrder.nativeOrder()) : null;
         this.indexedRows = rowMap != null ? rowMap.length : (int) features.rows();
-        this.rowIndex = rowMap != null ? rowMap : FloatKernels.identityRows(indexedRows);
+        this.rowIndex = rowMap != null || (nativeRows == null && bytes == null) ? rowMap
+                : FloatKernels.identityRows(indexedRows);
         this.labels = labels;
         this.sampleWeights = sampleWeights;
         this.weightScale = weightScale;
