@@ -32,6 +32,16 @@ class MainTest {
     }
 
     @Test
+    void float64IsAskedForWithEitherSpellingOfDtype() {
+        assertTrue(Main.asksForFloat64(new String[] {"train", "--dtype", "double"}));
+        assertTrue(Main.asksForFloat64(new String[] {"bench", "--dtype=float64"}));
+        assertTrue(Main.asksForFloat64(new String[] {"train", "--dtype", " Double "}));
+        assertFalse(Main.asksForFloat64(new String[] {"train", "--dtype", "float"}));
+        assertFalse(Main.asksForFloat64(new String[] {"train", "--dtype"}));
+        assertFalse(Main.asksForFloat64(new String[] {"train", "--data", "double"}));
+    }
+
+    @Test
     void trainOnIrisPrintsResultsAndWritesTheReport() throws Exception {
         Path report = dir.resolve("out/report.json");
         Run run = run("train", "--dataset", "iris", "--report", report.toString());

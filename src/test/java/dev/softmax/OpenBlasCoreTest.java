@@ -1,0 +1,95 @@
+package dev.softmax;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.factory.Nd4j;
+
+class OpenBlasCoreTest {
+
+    private static final String INTEL_AVX512 = """
+            processor\t: 0
+            vendor_id\t: GenuineIntel
+            cpu family\t: 6
+            model\t\t: 167
+            flags\t\t: fpu vme sse sse2 avx avx2 fma avx512f avx512dq avx512cd avx512bw avx512vl
+            """;
+
+    @Test
+    void openBlasPicksSkylakeXKernelsOnIntelCpusWithAvx512Only() {
+        assertTrue(OpenBlasCore.picksSkylakeX(INTEL_AVX512));
+        assertFalse(OpenBlasCore.picksSkylakeX(INTEL_AVX512.replace("avx512f ", "")), "Intel, AVX2 only");
+        assertFalse(OpenBlasCore.picksSkylakeX(INTEL_AVX512.replace("GenuineIntel", "AuthenticAMD")),
+                "AMD with AVX-512 (Zen 4 and 5) gets the Zen kernels");
+        assertFalse(OpenBlasCore.picksSkylakeX(INTEL_AVX512.replace("avx512f", "avx512fx")), "a whole flag only");
+        assertFalse(OpenBlasCore.picksSkylakeX(""));
+    }
+
+    @Test
+    void setsTheEnvironmentThatNativeCodeReads() {
+        String name = "SOFTMAX_REGRESSION_TEST_" + ProcessHandle.current().pid();
+        assertNull(OpenBlasCore.nativeEnvironment(name));
+        assertTrue(OpenBlasCore.setEnvironment(name, "Haswell"));
+        assertEquals("Haswell", OpenBlasCore.nativeEnvironment(name));
+        assertNull(System.getenv(name), "Java's copy of the environment is the one taken at start-up");
+    }
+
+    @Test
+    void changesNothingOnceOpenBlasIsLoaded() {
+        Nd4j.create(2, 2).mmul(Nd4j.create(2, 2));
+        assertTrue(OpenBlasCore.openBlasLoaded());
+        String before = OpenBlasCore.nativeEnvironment(OpenBlasCore.VARIABLE);
+        assertTrue(OpenBlasCore.avoidSkylakeXKernels().isEmpty());
+        assertEquals(before, OpenBlasCore.nativeEnvironment(OpenBlasCore.VARIABLE));
+    }
+
+    /**
+     * The command line in a JVM of its own, where OpenBLAS says which kernels it loaded ({@code OPENBLAS_VERBOSE=2}):
+     * in float32 the Haswell ones where OpenBLAS would pick SkylakeX's, in float64 (left to OpenBLAS) its own pick.
+     */
+    @Test
+    void theCommandLineLoadsTheHaswellKernelsWhereOpenBlasWouldPickSkylakeX() throws Exception {
+        String inFloat = loadedCore(List.of("train", "--dataset", "iris", "--max-iter", "1"));
+        String inDouble = loadedCore(List.of("train", "--dataset", "iris", "--max-iter", "1", "--dtype", "double"));
+        if (isLinuxX86() && OpenBlasCore.picksSkylakeX(cpuInfo()) && System.getenv(OpenBlasCore.VARIABLE) == null) {
+            assertEquals("Haswell", inFloat);
+            assertFalse(inDouble.equals("Haswell"), inDouble);
+        } else {
+            assertEquals(inDouble, inFloat, "nothing to avoid: the same kernels either way");
+        }
+    }
+
+    private static String loadedCore(List<String> args) throws IOException, InterruptedException {
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", classpath,
+                "dev.softmax.cli.Main"));
+        command.addAll(args);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("OPENBLAS_VERBOSE", "2");
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, process.exitValue(), output);
+        java.util.regex.Matcher core = java.util.regex.Pattern.compile("Core: (\\w+)").matcher(output);
+        assertTrue(core.find(), output);
+        return core.group(1);
+    }
+
+    private static boolean isLinuxX86() {
+        return "Linux".equals(System.getProperty("os.name")) && System.getProperty("os.arch").matches("amd64|x86_64");
+    }
+
+    private static String cpuInfo() throws IOException {
+        return Files.readString(Path.of("/proc/cpuinfo"));
+    }
+}
