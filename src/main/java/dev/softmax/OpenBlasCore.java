@@ -40,27 +40,38 @@ public final class OpenBlasCore {
     }
 
     /**
-     * Asks OpenBLAS for its Haswell kernels when OpenBLAS would pick its SkylakeX ones ({@link #picksSkylakeX}: Linux
-     * on an Intel x86-64 CPU with AVX-512), {@value #VARIABLE} is not set, and ND4J has not loaded OpenBLAS yet.
-     * Call it before the first ND4J call; afterwards it changes nothing.
+     * Asks OpenBLAS for its Haswell kernels when {@link #wouldAvoidSkylakeX()}: call it before the first ND4J call;
+     * afterwards it changes nothing.
      *
      * @return the kernels asked for, or empty when OpenBLAS is left to choose
      */
     public static Optional<String> avoidSkylakeXKernels() {
-        if (System.getenv(VARIABLE) != null || !"Linux".equals(System.getProperty("os.name"))
-                || !System.getProperty("os.arch", "").matches("amd64|x86_64") || openBlasLoaded()) {
-            return Optional.empty();
-        }
-        String cpuInfo;
-        try {
-            cpuInfo = Files.readString(CPU_INFO);
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
-        }
-        if (!picksSkylakeX(cpuInfo) || !setEnvironment(VARIABLE, CORRECT_CORE)) {
+        if (!wouldAvoidSkylakeX() || !setEnvironment(VARIABLE, CORRECT_CORE)) {
             return Optional.empty();
         }
         return Optional.of(CORRECT_CORE);
+    }
+
+    /**
+     * Whether {@link #avoidSkylakeXKernels} would ask for other kernels now: OpenBLAS would pick its SkylakeX ones
+     * ({@link #picksSkylakeX}: Linux on an Intel x86-64 CPU with AVX-512), {@value #VARIABLE} is not set, and ND4J
+     * has not loaded OpenBLAS yet. When it would, this also loads the C library through JNA (about 0.1 s the first
+     * time), so that the call itself is quick; the command line runs this while picocli builds the command.
+     */
+    public static boolean wouldAvoidSkylakeX() {
+        if (System.getenv(VARIABLE) != null || !"Linux".equals(System.getProperty("os.name"))
+                || !System.getProperty("os.arch", "").matches("amd64|x86_64") || openBlasLoaded()) {
+            return false;
+        }
+        try {
+            if (!picksSkylakeX(Files.readString(CPU_INFO))) {
+                return false;
+            }
+            cLibrary();
+            return true;
+        } catch (IOException | RuntimeException | LinkageError e) {
+            return false;
+        }
     }
 
     /**
@@ -88,8 +99,7 @@ public final class OpenBlasCore {
     /** {@code setenv(name, value, 1)} of the C library; false when it could not be called or failed. */
     static boolean setEnvironment(String name, String value) {
         try {
-            return com.sun.jna.NativeLibrary.getInstance("c").getFunction("setenv")
-                    .invokeInt(new Object[] {name, value, 1}) == 0;
+            return cLibrary().getFunction("setenv").invokeInt(new Object[] {name, value, 1}) == 0;
         } catch (RuntimeException | LinkageError e) {
             return false;
         }
@@ -97,7 +107,10 @@ public final class OpenBlasCore {
 
     /** {@code getenv(name)} of the C library: the process's environment as native code sees it. */
     static String nativeEnvironment(String name) {
-        return com.sun.jna.NativeLibrary.getInstance("c").getFunction("getenv")
-                .invokeString(new Object[] {name}, false);
+        return cLibrary().getFunction("getenv").invokeString(new Object[] {name}, false);
+    }
+
+    private static com.sun.jna.NativeLibrary cLibrary() {
+        return com.sun.jna.NativeLibrary.getInstance("c");
     }
 }

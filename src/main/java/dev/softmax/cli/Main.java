@@ -56,12 +56,11 @@ public final class Main implements Callable<Integer> {
      * LAPACK is right on this CPU ({@link OpenBlasCore}), unless the run is in float64, where OpenBLAS runs every pass.
      */
     public static void main(String[] args) {
-        // On a thread of its own while picocli builds the command (JNA's first call takes about 0.1 s).
-        Thread kernels = new Thread(() -> {
-            if (!asksForFloat64(args)) {
-                OpenBlasCore.avoidSkylakeXKernels();
-            }
-        }, "openblas-kernels");
+        // Decided (and JNA loaded, about 0.1 s) on a thread of its own while picocli builds the command; the
+        // environment itself is changed on this thread, which is then the only one running.
+        java.util.concurrent.atomic.AtomicBoolean avoid = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread kernels = new Thread(() -> avoid.set(!asksForFloat64(args) && OpenBlasCore.wouldAvoidSkylakeX()),
+                "openblas-kernels");
         kernels.start();
         // ND4J gathers environment details for a log line at INFO, which the command line does not show (40 ms).
         if (System.getProperty(ND4J_LOG_INITIALIZATION) == null) {
@@ -74,6 +73,9 @@ public final class Main implements Callable<Integer> {
                 kernels.join();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+            if (avoid.get()) {
+                OpenBlasCore.avoidSkylakeXKernels();
             }
         }));
     }

@@ -93,9 +93,6 @@ class PeerComparisonTest {
         String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
         Path out = Path.of(System.getProperty("peers.out", "notebooks-data/runs/peers-" + stamp));
 
-        // What the command line does for float32 training, before anything loads ND4J (see OpenBlasCore).
-        String openBlasCore = dev.softmax.OpenBlasCore.avoidSkylakeXKernels()
-                .orElse(System.getenv().getOrDefault(dev.softmax.OpenBlasCore.VARIABLE, "OpenBLAS's own choice"));
         NativeThreads.set(threads);
         long gcAbove = Long.getLong("peers.gcAboveBytes", 6L << 30);
         Thread watchdog = memoryWatchdog(gcAbove);
@@ -113,7 +110,6 @@ class PeerComparisonTest {
         report.put("issue", 7);
         report.put("started", Instant.now().toString());
         report.put("machine", machine(threads));
-        report.put("openblas_core", openBlasCore);
         report.put("rows", rows);
         report.put("features", train.numFeatures());
         report.put("lambda", LAMBDA);
@@ -504,7 +500,6 @@ class PeerComparisonTest {
                     number(o.get("objective")), o.get("iterations"), number(o.get("seconds"))));
         }
         s.append("- machine: ").append(report.get("machine")).append('\n');
-        s.append("- OpenBLAS kernels: ").append(report.get("openblas_core")).append('\n');
         s.append("- load average at the end: ").append(report.get("load_average_end")).append('\n');
         s.append(String.format(Locale.ROOT, "- peak resident memory of the test JVM: %.1f GiB (GC above %.1f GiB)%n",
                 number(report.get("peak_resident_bytes")) / (1L << 30),
