@@ -64,14 +64,30 @@ public final class OpenBlasCore {
             return false;
         }
         try {
-            if (!picksSkylakeX(Files.readString(CPU_INFO))) {
+            if (!thisCpuPicksSkylakeX()) {
                 return false;
             }
             cLibrary();
             return true;
-        } catch (IOException | RuntimeException | LinkageError e) {
+        } catch (RuntimeException | LinkageError e) {
             return false;
         }
+    }
+
+    private static volatile Boolean cpuPicksSkylakeX;
+
+    /** {@link #picksSkylakeX} of this machine's {@code /proc/cpuinfo}, read once (false when it cannot be read). */
+    private static boolean thisCpuPicksSkylakeX() {
+        Boolean picks = cpuPicksSkylakeX;
+        if (picks == null) {
+            try {
+                picks = picksSkylakeX(Files.readString(CPU_INFO));
+            } catch (IOException | RuntimeException e) {
+                picks = false;
+            }
+            cpuPicksSkylakeX = picks;
+        }
+        return picks;
     }
 
     /**
