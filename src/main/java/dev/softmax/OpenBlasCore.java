@@ -13,8 +13,9 @@ import java.util.regex.Pattern;
  * <p>OpenBLAS picks its kernels for the CPU when it loads, unless the environment variable {@value #VARIABLE} names
  * them. On an Intel CPU with AVX-512 the OpenBLAS that ND4J 1.0.0-M2.1 ships (0.3.19, a {@code DYNAMIC_ARCH} build)
  * picks its SkylakeX kernels, and with them LAPACK is wrong: {@code dsyevd} and {@code dsyev} return garbage
- * eigenvectors from 100 rows up (NaN at 785, Fashion-MNIST's feature Gram), and {@code dpotrf} calls positive
- * definite matrices of 100 rows and more indefinite (the class of bug of OpenMathLib/OpenBLAS#2986 and #3454). With
+ * eigenvectors from 100 rows up (NaN at 785, Fashion-MNIST's feature Gram), {@code dpotrf} calls positive
+ * definite matrices of 40 to 100 rows and more indefinite, and {@code dpotrs} solves wrongly with a correct factor
+ * (the class of bug of OpenMathLib/OpenBLAS#2986 and #3454). With
  * its Haswell kernels (AVX2, which every AVX-512 CPU has) both are right. {@link Blas#symmetricEigen} and
  * {@code Newton} check LAPACK's results and fall back to Java, which is right but slow: 1.4 to 1.8 s instead of
  * 0.07 s for the 785 x 785 eigendecomposition that {@code newton-cg}'s preconditioner needs on Fashion-MNIST.

@@ -89,6 +89,44 @@ class BlasTest {
     }
 
     @Test
+    void choleskySolveSolvesTheShiftedSystemAndRefusesAnIndefiniteOne() {
+        // 24 rows: OpenBLAS factors up to 32 rows without its blocked kernels, whose SkylakeX versions in 0.3.19
+        // refused or mis-factored positive definite matrices of 40 rows and more on an Intel AVX-512 core.
+        int m = 24;
+        INDArray r = TestProblems.randomFeatures(m + 5, m, 1.0, 11, DataType.DOUBLE);
+        INDArray a = r.transpose().mmul(r).divi(m);
+        INDArray rhs = TestProblems.randomVector(m, 1.0, 12, DataType.DOUBLE);
+        INDArray factor = Nd4j.createUninitialized(DataType.DOUBLE, m, m);
+        double shift = 0.25;
+        INDArray shifted = a.add(Nd4j.eye(m).castTo(DataType.DOUBLE).muli(shift));
+        INDArray before = a.dup();
+
+        INDArray p = Blas.choleskySolve(a, shift, rhs, factor);
+        double[] expected = new org.apache.commons.math3.linear.CholeskyDecomposition(
+                new org.apache.commons.math3.linear.Array2DRowRealMatrix(shifted.toDoubleMatrix()))
+                .getSolver().solve(new org.apache.commons.math3.linear.ArrayRealVector(rhs.toDoubleVector()))
+                .toArray();
+        assertClose(Nd4j.createFromArray(expected), p, DataType.DOUBLE);
+        assertEquals(before, a, "a is not mutated");
+        assertEquals(p, Blas.choleskySolve(a.dup('f'), shift, rhs, factor), "either order of a");
+
+        // -1 on the diagonal: indefinite without a shift, positive definite with one above 1.
+        INDArray indefinite = Nd4j.eye(m).castTo(DataType.DOUBLE).muli(2);
+        indefinite.putScalar(7, 7, -1.0);
+        assertEquals(null, Blas.choleskySolve(indefinite, 0, rhs, factor));
+        INDArray solved = Blas.choleskySolve(indefinite, 1.5, rhs, factor);
+        assertEquals(rhs.getDouble(7) / 0.5, solved.getDouble(7), 1e-12);
+        assertEquals(rhs.getDouble(0) / 3.5, solved.getDouble(0), 1e-12);
+
+        assertThrows(IllegalArgumentException.class,
+                () -> Blas.choleskySolve(a, 0, rhs, Nd4j.createUninitialized(DataType.DOUBLE, new long[] {m, m}, 'f')));
+        assertThrows(IllegalArgumentException.class,
+                () -> Blas.choleskySolve(a.castTo(DataType.FLOAT), 0, rhs, factor));
+        assertThrows(IllegalArgumentException.class,
+                () -> Blas.choleskySolve(a, 0, rhs.get(NDArrayIndex.interval(0, m - 1)), factor));
+    }
+
+    @Test
     void floatDotAccumulatesInDouble() {
         // 1e8 + 1 is 1e8 in float: a float accumulator loses the ones that follow 1e8 (OpenBLAS's dsdot did).
         float[] values = new float[10_000];

@@ -1,7 +1,7 @@
 package dev.softmax.optim;
 
+import dev.softmax.Blas;
 import java.util.Optional;
-import org.nd4j.linalg.api.blas.BlasException;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -12,7 +12,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * <h2>Cost</h2>
  * Each iteration builds the dense Hessian ({@code O(n d^2 K^2)} for softmax, {@code 8 m^2} bytes for
  * {@code m = (d+1)K} parameters), factors it ({@code m^3/3} flops, LAPACK {@code dpotrf}) and evaluates value and
- * gradient once per line-search trial (almost always one). Convergence is quadratic near the optimum, so 5 to 15
+ * gradient once per line-search trial (almost always one). It holds the Hessian and one scratch of its size for
+ * the factor, {@code 16 m^2} bytes, and releases both each iteration. Convergence is quadratic near the optimum, so 5 to 15
  * iterations are typical; use it when {@code m} is at most a few thousand.
  *
  * <h2>The singular direction</h2>
@@ -84,6 +85,7 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
             }
             INDArray direction = solveDamped(hessian, Vectors.asDouble(current.gradient()).neg(), gradNorm)
                     .castTo(x.dataType());
+            hessian.close();
             LineSearchStep step = backtrack(objective, x, current, gradNorm, direction, monitor);
             if (step == null) {
                 reason = Optional.of(TerminationReason.LINE_SEARCH_FAILED);
@@ -100,26 +102,39 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
     /** Solves {@code (H + mu I) p = rhs} by Cholesky, raising {@code mu} until the factorisation succeeds. */
     private INDArray solveDamped(INDArray hessian, INDArray rhs, double gradNorm) {
         int m = (int) hessian.rows();
-        double maxDiagonal = Nd4j.diag(hessian).maxNumber().doubleValue();
+        double[] diagonal = new double[m];
+        double maxDiagonal = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < m; i++) {
+            diagonal[i] = hessian.getDouble(i, i);
+            maxDiagonal = Math.max(maxDiagonal, diagonal[i]);
+        }
         double floor = 1e-12 * Math.max(maxDiagonal, Double.MIN_NORMAL);
         double mu = Math.max(dampingFactor * gradNorm, floor);
-        for (int attempt = 0; attempt < 40; attempt++) {
-            INDArray damped = hessian.dup('f');
-            for (int i = 0; i < m; i++) {
-                damped.putScalar(i, i, damped.getDouble(i, i) + mu);
+        // One m x m scratch takes each attempt's H + mu I and its factor (493 MB at Fashion-MNIST's 7850
+        // parameters); copies made per attempt were left to the garbage collector, gigabytes of them.
+        INDArray factor = Nd4j.createUninitialized(DataType.DOUBLE, m, m);
+        try {
+            for (int attempt = 0; attempt < 40; attempt++) {
+                INDArray p = Blas.choleskySolve(hessian, mu, rhs, factor);
+                boolean suspect = p == null ? !lapackRefusalsAreGenuine() : !solves(hessian, mu, p, rhs);
+                if (suspect) {
+                    // OpenBLAS 0.3.19's dpotrf called positive definite matrices of 40 rows and more indefinite, or
+                    // factored them wrongly, on an Intel AVX-512 core (its SkylakeX kernels): where its refusals
+                    // cannot be believed, and whenever its solve is wrong, ask a second, slower implementation
+                    // before damping more.
+                    factor.assign(hessian);
+                    for (int i = 0; i < m; i++) {
+                        factor.putScalar(i, i, diagonal[i] + mu);
+                    }
+                    p = javaCholeskySolve(factor, rhs);
+                }
+                if (p != null) {
+                    return p;
+                }
+                mu *= 10;
             }
-            INDArray p = lapackCholeskySolve(damped, rhs);
-            boolean suspect = p == null ? !lapackRefusalsAreGenuine() : !solves(damped, p, rhs);
-            if (suspect) {
-                // OpenBLAS 0.3.19's dpotrf called positive definite matrices of 100 rows and more indefinite on an
-                // Intel AVX-512 core (its SkylakeX kernels): where its refusals cannot be believed, and whenever its
-                // solve is wrong, ask a second, slower implementation before damping more.
-                p = javaCholeskySolve(damped, rhs);
-            }
-            if (p != null) {
-                return p;
-            }
-            mu *= 10;
+        } finally {
+            factor.close();
         }
         throw new IllegalStateException("the damped Hessian could not be factorised even with damping " + mu);
     }
@@ -160,16 +175,12 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
 
     /** {@code a^-1 rhs} by LAPACK's Cholesky of a copy of {@code a}, or null when LAPACK refuses it. */
     static INDArray lapackCholeskySolve(INDArray a, INDArray rhs) {
-        INDArray factor = a.dup('f');
+        INDArray factor = Nd4j.createUninitialized(DataType.DOUBLE, a.rows(), a.columns());
         try {
-            Nd4j.getBlasWrapper().lapack().potrf(factor, true);
-        } catch (BlasException notPositiveDefinite) {
-            return null;
+            return Blas.choleskySolve(a, 0, rhs, factor);
+        } finally {
+            factor.close();
         }
-        // L L^T p = rhs: two triangular solves.
-        int m = (int) a.rows();
-        INDArray y = Nd4j.linalg().triangularSolve(factor, rhs.reshape(m, 1), true, false);
-        return Nd4j.linalg().triangularSolve(factor, y, true, true).reshape(m);
     }
 
     /**
@@ -177,10 +188,20 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
      * an ill-conditioned system, while the broken kernels' solutions were off by the size of the solution or NaN.
      */
     static boolean solves(INDArray a, INDArray p, INDArray rhs) {
+        return solves(a, 0, p, rhs);
+    }
+
+    /** {@link #solves(INDArray, INDArray, INDArray)} for {@code a + shift I}, without building it. */
+    static boolean solves(INDArray a, double shift, INDArray p, INDArray rhs) {
         int m = (int) a.rows();
-        double residual = a.mmul(p.reshape(m, 1)).reshape(m).subi(rhs.reshape(m)).norm2Number().doubleValue();
+        INDArray column = p.reshape(m, 1);
+        INDArray residual = a.mmul(column);
+        if (shift != 0) {
+            residual.addi(column.mul(shift));
+        }
+        double norm = residual.reshape(m).subi(rhs.reshape(m)).norm2Number().doubleValue();
         double tolerance = a.dataType() == DataType.DOUBLE ? 1e-6 : 1e-2;
-        return residual <= tolerance * rhs.norm2Number().doubleValue();
+        return norm <= tolerance * rhs.norm2Number().doubleValue();
     }
 
     /** {@code a^-1 rhs} by Commons Math's Cholesky in Java, or null when {@code a} is not positive definite. */

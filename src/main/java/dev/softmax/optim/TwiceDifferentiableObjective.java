@@ -21,7 +21,9 @@ public interface TwiceDifferentiableObjective extends DifferentiableObjective {
     }
 
     /**
-     * The dense Hessian {@code [m,m]} at {@code theta}, in DOUBLE whatever the objective's type.
+     * The dense Hessian {@code [m,m]} at {@code theta}, in DOUBLE whatever the objective's type: a new array each
+     * call, which the caller owns ({@link Newton} releases its memory with {@code close()} once solved, since at
+     * {@code 8 m^2} bytes it is too large to leave to the garbage collector).
      *
      * @throws IllegalStateException when the matrix would exceed the objective's memory budget; the message
      *                               gives the size and points to {@code newton-cg}, which needs only

@@ -36,7 +36,16 @@ final class Vectors {
 
     /** Whether every entry is finite. */
     static boolean allFinite(INDArray a) {
-        return !(a.isNaN().any() || a.isInfinite().any());
+        // Released at once: for a dense Hessian each mask is as many bytes as it has entries.
+        INDArray nan = a.isNaN();
+        boolean finite = !nan.any();
+        nan.close();
+        if (finite) {
+            INDArray infinite = a.isInfinite();
+            finite = !infinite.any();
+            infinite.close();
+        }
+        return finite;
     }
 
     /** {@code a} as a DOUBLE array (itself when it already is). */

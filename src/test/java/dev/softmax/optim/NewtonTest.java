@@ -84,6 +84,49 @@ class NewtonTest {
     }
 
     @Test
+    void releasesEachHessianOnceItsSystemIsSolved() {
+        // A dense Hessian is 8 m^2 bytes of native memory behind a small Java object; left to the garbage collector,
+        // Fashion-MNIST-sized ones piled up to 10 GB resident.
+        SoftmaxCrossEntropy f = TestProblems.random(200, 4, 3, 1e-3, 22);
+        List<INDArray> hessians = new java.util.ArrayList<>();
+        TwiceDifferentiableObjective recording = new TwiceDifferentiableObjective() {
+            @Override
+            public long dimension() {
+                return f.dimension();
+            }
+
+            @Override
+            public double value(INDArray theta) {
+                return f.value(theta);
+            }
+
+            @Override
+            public ValueAndGradient valueAndGradient(INDArray theta) {
+                return f.valueAndGradient(theta);
+            }
+
+            @Override
+            public HessianOperator hessianAt(INDArray theta) {
+                return f.hessianAt(theta);
+            }
+
+            @Override
+            public INDArray hessian(INDArray theta) {
+                INDArray h = f.hessian(theta);
+                hessians.add(h);
+                return h;
+            }
+        };
+        OptimizationResult result = new Newton().minimize(recording, f.layout().zeros(DataType.DOUBLE),
+                new StoppingCriteria(50, 1e-9, 0, null), IterationListener.NONE);
+        assertTrue(result.converged(), result.reason().toString());
+        assertEquals(result.iterations(), hessians.size());
+        for (INDArray h : hessians) {
+            assertTrue(h.wasClosed(), "a Hessian was left open");
+        }
+    }
+
+    @Test
     void handlesTheSingularHessianWithoutRegularisation() {
         // lambda = 0: the Hessian is singular along W and b (adding a vector to every class column); the damping
         // keeps the solve defined and Newton still converges to the (non-unique) minimiser's objective.
