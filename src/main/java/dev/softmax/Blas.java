@@ -228,6 +228,33 @@ public final class Blas {
     }
 
     /**
+     * The upper triangle of {@code c = alpha a^T a + beta c} (BLAS {@code syrk}): half the multiply-adds of the
+     * {@link #gemm} that gives all of it. The strictly lower triangle of {@code c} is not touched.
+     *
+     * @param a {@code [k,n]}
+     * @param c {@code [n,n]}, its upper triangle overwritten ({@code beta = 0}) or accumulated into
+     */
+    public static void syrkUpper(double alpha, INDArray a, double beta, INDArray c) {
+        DataType type = sameType(a, c, c);
+        if (a.rank() != 2 || c.rank() != 2 || c.rows() != a.columns() || c.columns() != a.columns()) {
+            throw new IllegalArgumentException("syrk shapes do not match: " + Arrays.toString(a.shape())
+                    + "^T x itself -> " + Arrays.toString(c.shape()));
+        }
+        int n = (int) a.columns();
+        int k = (int) a.rows();
+        if (n == 0) {
+            return;
+        }
+        if (type == DataType.FLOAT) {
+            openblas_nolapack.cblas_ssyrk(CblasRowMajor, openblas_nolapack.CblasUpper, CblasTrans, n, k, (float) alpha,
+                    floats(a), leading(a), (float) beta, floats(c), leading(c));
+        } else {
+            openblas_nolapack.cblas_dsyrk(CblasRowMajor, openblas_nolapack.CblasUpper, CblasTrans, n, k, alpha,
+                    doubles(a), leading(a), beta, doubles(c), leading(c));
+        }
+    }
+
+    /**
      * {@code y = alpha op(a) x + beta y}.
      *
      * @param a {@code [m,k]}; {@code op(a)} is {@code a^T} when {@code transpose}

@@ -126,6 +126,27 @@ class BlasTest {
                 () -> Blas.choleskySolve(a, 0, rhs.get(NDArrayIndex.interval(0, m - 1)), factor));
     }
 
+    @ParameterizedTest
+    @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
+    void syrkFillsTheUpperTriangleOfTheGramAndLeavesTheLowerOne(DataType type) {
+        int n = 37;
+        INDArray a = TestProblems.randomFeatures(150, n, 1.0, 13, type);
+        INDArray c = Nd4j.valueArrayOf(new long[] {n, n}, 7.0).castTo(type);
+        Blas.syrkUpper(-0.5, rows(a, 10, 150), 0.0, c);
+        INDArray expected = rows(a, 10, 150).transpose().mmul(rows(a, 10, 150)).muli(-0.5);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                if (j >= i) {
+                    assertEquals(expected.getDouble(i, j), c.getDouble(i, j), tolerance(type) * 150);
+                } else {
+                    assertEquals(7.0, c.getDouble(i, j), 0.0, "the lower triangle is left alone");
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> Blas.syrkUpper(1.0, a, 0.0, Nd4j.zeros(type, n + 1, n + 1)));
+    }
+
     @Test
     void floatDotAccumulatesInDouble() {
         // 1e8 + 1 is 1e8 in float: a float accumulator loses the ones that follow 1e8 (OpenBLAS's dsdot did).

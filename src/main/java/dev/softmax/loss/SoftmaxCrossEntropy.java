@@ -692,8 +692,8 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     /**
      * {@inheritDoc}
      *
-     * <p>Built from {@code K(K+1)/2} GEMMs {@code X~^T diag(w_kl) X~} of size {@code (d+1)^2}, each
-     * {@code O(n d^2)}; the probabilities are computed in DOUBLE. The entry for θ indices
+     * <p>Built from {@code K(K+1)/2} symmetric blocks {@code X~^T diag(w_kl) X~} of size {@code (d+1)^2}, each one
+     * BLAS {@code syrk} ({@code n d^2} multiply-adds, half a GEMM's); the probabilities are computed in DOUBLE. The entry for θ indices
      * {@code (j,k), (j',l)} (row {@code j} of the {@code [(d+1),K]} matrix, class {@code k}) is at
      * {@code [j*K + k, j'*K + l]}.
      *
@@ -731,6 +731,10 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         INDArray h = Nd4j.zeros(DataType.DOUBLE, dim, dim);
         // View as [j, k, j', l] so that the block of class pair (k, l) is h4[:, k, :, l].
         INDArray h4 = h.reshape('c', d + 1, k, d + 1, k);
+        // Each block X~^T diag(w) X~ is symmetric, and w has one sign per pair (+ on the diagonal, - off it), so it
+        // is +-(sqrt|w| X~)^T (sqrt|w| X~): one syrk, half the multiply-adds of a GEMM, for its upper triangle.
+        // The lower one stays zero, and upper + upper^T - diagonal is the block.
+        INDArray upper = Nd4j.zeros(DataType.DOUBLE, d + 1, d + 1);
         INDArray block = Nd4j.createUninitialized(DataType.DOUBLE, d + 1, d + 1);
         INDArray weighted = Nd4j.createUninitialized(DataType.DOUBLE, numSamples, d + 1);
         // Built from the weights in double, not from the float rowScale.
@@ -738,23 +742,29 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         for (int a = 0; a < k; a++) {
             INDArray pa = p.getColumn(a, true);
             for (int c = a; c < k; c++) {
-                // w_ac = p_a * (delta_ac - p_c), per sample.
-                INDArray w = a == c ? pa.mul(pa.rsub(1.0)) : pa.mul(p.getColumn(c, true)).negi();
+                // |w_ac| = p_a (1 - p_a) for a = c, p_a p_c otherwise, per sample.
+                INDArray root = a == c ? pa.mul(pa.rsub(1.0)) : pa.mul(p.getColumn(c, true));
                 if (scale != null) {
-                    w.muli(scale);
+                    root.muli(scale);
                 }
-                Broadcast.mul(xTilde, w, weighted, 0);
-                Nd4j.gemm(xTilde, weighted, block, true, false, 1.0 / numSamples, 0.0);
+                Transforms.sqrt(root, false);
+                Broadcast.mul(xTilde, root, weighted, 0);
+                Blas.syrkUpper((a == c ? 1.0 : -1.0) / numSamples, weighted, 0.0, upper);
+                block.assign(upper.transpose()).addi(upper);
+                for (int j = 0; j <= d; j++) {
+                    block.putScalar(j, j, upper.getDouble(j, j));
+                }
                 h4.get(NDArrayIndex.all(), NDArrayIndex.point(a), NDArrayIndex.all(), NDArrayIndex.point(c))
                         .assign(block);
                 if (a != c) {
                     h4.get(NDArrayIndex.all(), NDArrayIndex.point(c), NDArrayIndex.all(), NDArrayIndex.point(a))
-                            .assign(block.transpose());
+                            .assign(block);
                 }
             }
         }
         xTilde.close();
         weighted.close();
+        upper.close();
         block.close();
         p.close();
         if (lambda != 0) {
