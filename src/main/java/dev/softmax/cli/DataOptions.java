@@ -127,17 +127,24 @@ public final class DataOptions {
         return prepared;
     }
 
-    /** Fewest training values for which byte features are on by default: 2^26, 256 MB as float32. */
-    static final long BYTE_FEATURES_MIN_VALUES = 1L << 26;
+    /** Fewest training values for which byte features are on by default: 2^24, 64 MB as float32. */
+    public static final long BYTE_FEATURES_MIN_VALUES = 1L << 24;
 
     /**
      * Whether reading the training features as bytes pays by default: float32 values that the scaling leaves as they
      * are (raw pixels, with a 1/255 folded into the products or none), at least {@link #BYTE_FEATURES_MIN_VALUES}
-     * of them. The bytes cost about a second once (compiling their kernels, checking and coding {@code X}) and save
-     * a third of each pass at CIFAR-10's size (17 ms of 51 on the Zen 5 machine, 2 threads), but a tenth at
-     * Fashion-MNIST's (2 ms of 16), where they would rarely pay back.
+     * of them. The bytes cost 0.4 to 1 s once (compiling their kernels, checking and coding {@code X}) and save a
+     * third of each pass at CIFAR-10's size (17 ms of 51 on the Zen 5 machine, 2 threads), and at Fashion-MNIST's
+     * from a tenth (2 ms of 16, Zen 5) to a third (Intel): a default {@code lbfgs} training of Fashion-MNIST took
+     * 23 s instead of 31, {@code newton-cg} 12.4 instead of 15.3, whole process on the Intel machine. Below
+     * {@code 2^24} values a pass saves under 3 ms, and a short training would not pay back the set-up.
+     *
+     * @param type    the training features' type
+     * @param scaling the scaling the command line applies
+     * @param values  rows times features of the training part
+     * @return whether {@code train} and {@code compare} read them as bytes unless told otherwise
      */
-    static boolean byteFeaturesPay(DataType type, Trainer.Scaling scaling, long values) {
+    public static boolean byteFeaturesPay(DataType type, Trainer.Scaling scaling, long values) {
         return byteFeaturesPay(type, scaling, values, BYTE_FEATURES_MIN_VALUES);
     }
 

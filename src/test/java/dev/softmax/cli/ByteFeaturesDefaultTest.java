@@ -28,7 +28,8 @@ class ByteFeaturesDefaultTest {
         assertTrue(DataOptions.byteFeaturesPay(DataType.FLOAT, Scaling.UNIT, DataOptions.BYTE_FEATURES_MIN_VALUES));
         assertFalse(DataOptions.byteFeaturesPay(DataType.FLOAT, Scaling.UNIT,
                 DataOptions.BYTE_FEATURES_MIN_VALUES - 1));
-        assertFalse(DataOptions.byteFeaturesPay(DataType.FLOAT, Scaling.UNIT, fashionMnist));
+        assertTrue(DataOptions.byteFeaturesPay(DataType.FLOAT, Scaling.UNIT, fashionMnist));
+        assertFalse(DataOptions.byteFeaturesPay(DataType.FLOAT, Scaling.UNIT, 20_000L * 784));
         // Z-scores are not 8-bit values, and the passes over double data never read bytes.
         assertFalse(DataOptions.byteFeaturesPay(DataType.FLOAT, Scaling.STANDARD, cifar10));
         assertFalse(DataOptions.byteFeaturesPay(DataType.DOUBLE, Scaling.UNIT, cifar10));
