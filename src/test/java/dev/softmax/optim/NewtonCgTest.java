@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.softmax.loss.SoftmaxCrossEntropy;
+import dev.softmax.testutil.ForwardingObjective;
 import dev.softmax.testutil.GradientCheck;
 import dev.softmax.testutil.LeastSquares;
 import dev.softmax.testutil.TestProblems;
@@ -155,22 +156,7 @@ class NewtonCgTest {
     private static TwiceDifferentiableObjective withPreconditioner(LeastSquares q,
                                                                    Function<INDArray, Preconditioner> factory,
                                                                    AtomicInteger calls) {
-        return new TwiceDifferentiableObjective() {
-            @Override
-            public long dimension() {
-                return q.dimension();
-            }
-
-            @Override
-            public double value(INDArray theta) {
-                return q.value(theta);
-            }
-
-            @Override
-            public ValueAndGradient valueAndGradient(INDArray theta) {
-                return q.valueAndGradient(theta);
-            }
-
+        return new ForwardingObjective(q) {
             @Override
             public HessianOperator hessianAt(INDArray theta) {
                 HessianOperator h = q.hessianAt(theta);
@@ -192,11 +178,6 @@ class NewtonCgTest {
                         return factory.apply(dense);
                     }
                 };
-            }
-
-            @Override
-            public INDArray hessian(INDArray theta) {
-                return q.hessian(theta);
             }
         };
     }

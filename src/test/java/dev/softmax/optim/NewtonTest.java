@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.softmax.data.Dataset;
 import dev.softmax.data.FeatureScaler;
 import dev.softmax.loss.SoftmaxCrossEntropy;
+import dev.softmax.testutil.ForwardingObjective;
 import dev.softmax.testutil.TestProblems;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -89,27 +90,7 @@ class NewtonTest {
         // Fashion-MNIST-sized ones piled up to 10 GB resident.
         SoftmaxCrossEntropy f = TestProblems.random(200, 4, 3, 1e-3, 22);
         List<INDArray> hessians = new java.util.ArrayList<>();
-        TwiceDifferentiableObjective recording = new TwiceDifferentiableObjective() {
-            @Override
-            public long dimension() {
-                return f.dimension();
-            }
-
-            @Override
-            public double value(INDArray theta) {
-                return f.value(theta);
-            }
-
-            @Override
-            public ValueAndGradient valueAndGradient(INDArray theta) {
-                return f.valueAndGradient(theta);
-            }
-
-            @Override
-            public HessianOperator hessianAt(INDArray theta) {
-                return f.hessianAt(theta);
-            }
-
+        TwiceDifferentiableObjective recording = new ForwardingObjective(f) {
             @Override
             public INDArray hessian(INDArray theta) {
                 INDArray h = f.hessian(theta);
