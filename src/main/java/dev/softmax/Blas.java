@@ -30,10 +30,10 @@ public final class Blas {
     }
 
     /**
-     * Solves {@code (a + shift I) p = rhs} for a symmetric positive definite DOUBLE matrix by LAPACK's Cholesky factorisation
-     * ({@code dpotrf}) and two triangular solves by BLAS ({@code dtrsv}). ND4J's own {@code triangularSolve} took
-     * 8 s for the two solves of a 7850 x 7850 factor (Newton on Fashion-MNIST), against 2.4 s for the factorisation
-     * itself; {@code dtrsv} takes about 0.1 s.
+     * Solves {@code (a + shift I) p = rhs} for a symmetric positive definite DOUBLE matrix by LAPACK's Cholesky
+     * factorisation ({@code dpotrf}) and two triangular solves by BLAS ({@code dtrsv}). ND4J's own
+     * {@code triangularSolve} took 8 s for the two solves of a 7850 x 7850 factor (Newton on Fashion-MNIST), against
+     * 2.4 s for the factorisation itself; {@code dtrsv} takes about 0.1 s.
      *
      * <p>Unchecked: on an Intel AVX-512 core OpenBLAS 0.3.19's SkylakeX kernels refused or mis-factored positive
      * definite matrices of 40 rows and more (see {@link OpenBlasCore}), so callers that cannot trust a refusal, or a

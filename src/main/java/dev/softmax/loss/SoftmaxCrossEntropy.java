@@ -693,8 +693,8 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
      * {@inheritDoc}
      *
      * <p>Built from {@code K(K+1)/2} symmetric blocks {@code X~^T diag(w_kl) X~} of size {@code (d+1)^2}, each one
-     * BLAS {@code syrk} ({@code n d^2} multiply-adds, half a GEMM's); the probabilities are computed in DOUBLE. The entry for θ indices
-     * {@code (j,k), (j',l)} (row {@code j} of the {@code [(d+1),K]} matrix, class {@code k}) is at
+     * BLAS {@code syrk} ({@code n d^2} multiply-adds, half a GEMM's); the probabilities are computed in DOUBLE. The
+     * entry for θ indices {@code (j,k), (j',l)} (row {@code j} of the {@code [(d+1),K]} matrix, class {@code k}) is at
      * {@code [j*K + k, j'*K + l]}.
      *
      * @throws IllegalStateException when {@code 8 ((d+1)K)^2} bytes exceed {@link #hessianBudgetBytes()}

@@ -13,8 +13,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * Each iteration builds the dense Hessian ({@code O(n d^2 K^2)} for softmax, {@code 8 m^2} bytes for
  * {@code m = (d+1)K} parameters), factors it ({@code m^3/3} flops, LAPACK {@code dpotrf}) and evaluates value and
  * gradient once per line-search trial (almost always one). It holds the Hessian and one scratch of its size for
- * the factor, {@code 16 m^2} bytes, and releases both each iteration. Convergence is quadratic near the optimum, so 5 to 15
- * iterations are typical; use it when {@code m} is at most a few thousand.
+ * the factor, {@code 16 m^2} bytes, and releases both each iteration. Convergence is quadratic near the optimum,
+ * so 5 to 15 iterations are typical; use it when {@code m} is at most a few thousand.
  *
  * <h2>The singular direction</h2>
  * Softmax is unchanged when the same vector is added to every class column of the parameters, so the Hessian
@@ -83,9 +83,13 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
                 reason = Optional.of(TerminationReason.NON_FINITE_VALUE);
                 break;
             }
-            INDArray direction = solveDamped(hessian, Vectors.asDouble(current.gradient()).neg(), gradNorm)
-                    .castTo(x.dataType());
-            hessian.close();
+            INDArray direction;
+            try {
+                direction = solveDamped(hessian, Vectors.asDouble(current.gradient()).neg(), gradNorm)
+                        .castTo(x.dataType());
+            } finally {
+                hessian.close();
+            }
             LineSearchStep step = backtrack(objective, x, current, gradNorm, direction, monitor);
             if (step == null) {
                 reason = Optional.of(TerminationReason.LINE_SEARCH_FAILED);
