@@ -2,6 +2,7 @@ package dev.softmax;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -145,6 +146,32 @@ class BlasTest {
         }
         assertThrows(IllegalArgumentException.class,
                 () -> Blas.syrkUpper(1.0, a, 0.0, Nd4j.zeros(type, n + 1, n + 1)));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE", "HALF"})
+    void allFiniteFindsANanOrInfinityAnywhereAndSurvivesAnOverflowingSum(DataType type) {
+        int rows = 37;
+        int columns = 41;
+        INDArray a = TestProblems.randomFeatures(rows, columns, 1.0, 5, type);
+        assertTrue(Blas.allFinite(a));
+        assertTrue(Blas.allFinite(a.get(NDArrayIndex.all(), NDArrayIndex.interval(3, 20))), "a strided view");
+        // First, inside a vector, and last (past the last whole vector of any width).
+        for (long index : new long[] {0, 17 * columns + 9, (long) rows * columns - 1}) {
+            for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+                INDArray b = a.dup();
+                b.putScalar(index, bad);
+                assertFalse(Blas.allFinite(b), type + ": " + bad + " at " + index);
+                long row = index / columns;
+                long column = index % columns;
+                INDArray view = b.get(NDArrayIndex.interval(row, row + 1), NDArrayIndex.interval(0, 2, columns));
+                assertEquals(column % 2 != 0, Blas.allFinite(view), bad + " in a strided view, column " + column);
+            }
+        }
+        double huge = type == DataType.DOUBLE ? 1e308 : type == DataType.FLOAT ? 3e38 : 6e4;
+        assertTrue(Blas.allFinite(Nd4j.valueArrayOf(new long[] {3, 3}, huge, type)),
+                "finite entries whose sum overflows");
+        assertTrue(Blas.allFinite(Nd4j.zeros(type, 0)));
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.softmax.io;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.softmax.Blas;
 import dev.softmax.data.FeatureScaler;
 import dev.softmax.data.InvalidDataException;
 import dev.softmax.model.SoftmaxRegression;
@@ -182,7 +183,7 @@ public final class ModelIO {
                 new long[] {d, k}, type, file, WEIGHTS_ENTRY);
         INDArray bias = Npy.fromBytes(readEntry(zip, BIAS_ENTRY, Npy.MAX_PREAMBLE_BYTES + 8L * k, file),
                 new long[] {1, k}, type, file, BIAS_ENTRY);
-        if (weights.isNaN().any() || weights.isInfinite().any() || bias.isNaN().any() || bias.isInfinite().any()) {
+        if (!Blas.allFinite(weights) || !Blas.allFinite(bias)) {
             throw corrupt(file, "the weights or bias contain NaN or infinite values");
         }
         try {

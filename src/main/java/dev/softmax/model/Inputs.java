@@ -1,5 +1,6 @@
 package dev.softmax.model;
 
+import dev.softmax.Blas;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -72,20 +73,9 @@ final class Inputs {
 
     /** Fails when {@code x} holds NaN or infinite values. */
     static void checkFinite(INDArray x) {
-        if (!allFinite(x)) {
+        if (!Blas.allFinite(x)) {
             throw new IllegalArgumentException("features contain NaN or infinite values; expected finite numbers");
         }
-    }
-
-    /**
-     * Whether every entry is finite: one sum (a NaN or infinity makes it non-finite), and only when the sum is not
-     * finite (or overflowed) the element-wise test, which allocates a mask as large as {@code x}.
-     */
-    static boolean allFinite(INDArray x) {
-        if (x.length() == 0 || Double.isFinite(x.sumNumber().doubleValue())) {
-            return true;
-        }
-        return !(x.isNaN().any() || x.isInfinite().any());
     }
 
     /** Checks rank 2, {@code expectedColumns} columns, at least one row and a floating-point type. */

@@ -1,5 +1,6 @@
 package dev.softmax.model;
 
+import dev.softmax.Blas;
 import dev.softmax.data.CsvDatasetReader;
 import dev.softmax.data.Dataset;
 import dev.softmax.data.FeatureScaler;
@@ -198,7 +199,7 @@ public final class Trainer {
             throw new IllegalArgumentException("the training set has a single class; need at least two");
         }
         INDArray raw = train.features().castTo(dataType);
-        if (!Inputs.allFinite(raw)) {
+        if (!Blas.allFinite(raw)) {
             throw new IllegalArgumentException("training features contain NaN or infinite values");
         }
         checkWarmStart(train);
@@ -375,7 +376,7 @@ public final class Trainer {
                     + " but the training set has " + train.classNames());
         }
         INDArray raw = validation.features().castTo(dataType);
-        if (raw.isNaN().any() || raw.isInfinite().any()) {
+        if (!Blas.allFinite(raw)) {
             throw new IllegalArgumentException("validation features contain NaN or infinite values");
         }
         double[] rowWeights = perClass == null ? null : rowWeights(validation.labels(), null, perClass);

@@ -79,7 +79,7 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
             iteration++;
             INDArray hessian = objective.hessian(x);
             monitor.countHessianVectorProducts(1);
-            if (!Vectors.allFinite(hessian)) {
+            if (!Blas.allFinite(hessian)) {
                 reason = Optional.of(TerminationReason.NON_FINITE_VALUE);
                 break;
             }

@@ -34,20 +34,6 @@ final class Vectors {
         return x.dataType() == DataType.DOUBLE ? 1e-14 : 1e-6;
     }
 
-    /** Whether every entry is finite. */
-    static boolean allFinite(INDArray a) {
-        // Released at once: for a dense Hessian each mask is as many bytes as it has entries.
-        INDArray nan = a.isNaN();
-        boolean finite = !nan.any();
-        nan.close();
-        if (finite) {
-            INDArray infinite = a.isInfinite();
-            finite = !infinite.any();
-            infinite.close();
-        }
-        return finite;
-    }
-
     /** {@code a} as a DOUBLE array (itself when it already is). */
     static INDArray asDouble(INDArray a) {
         return a.dataType() == DataType.DOUBLE ? a : a.castTo(DataType.DOUBLE);
