@@ -37,6 +37,13 @@ final class FloatKernels {
      */
     static final boolean FEW_REGISTERS = SPECIES.vectorBitSize() < 512
             && System.getProperty("os.arch", "").matches("amd64|x86_64|x86|i386");
+    /**
+     * Whether this JDK's Vector API can load from a {@code ByteBuffer}, which the kernels that read float rows in
+     * place use ({@link #multiplyWideFloats}, {@link #accumulateWideFloats}). JDK 17 can; JDK 19 replaced
+     * {@code fromByteBuffer} with {@code fromMemorySegment}, so on a later JDK those kernels would throw
+     * {@code NoSuchMethodError} and the rows are copied to the heap instead.
+     */
+    static final boolean LOADS_FROM_BUFFERS = hasBufferLoads();
     /** Classes per register block (20 accumulators with {@link #ROW_GROUP} rows, of 32 vector registers). */
     static final int CLASS_GROUP = 5;
     /** Rows per register block: 4, or 2 with {@link #FEW_REGISTERS} (10 accumulators). */
@@ -49,6 +56,16 @@ final class FloatKernels {
     static final int FEATURE_TILE = 1024;
 
     private FloatKernels() {
+    }
+
+    private static boolean hasBufferLoads() {
+        try {
+            FloatVector.class.getMethod("fromByteBuffer", VectorSpecies.class, ByteBuffer.class, int.class,
+                    ByteOrder.class);
+            return true;
+        } catch (NoSuchMethodException e) {
+            return false;
+        }
     }
 
     /**

@@ -336,7 +336,8 @@ final class VectorPass {
     /**
      * Whether the kernels read {@code features}' float rows where they are ({@link FloatKernels#multiplyWideFloats},
      * through a {@link java.nio.ByteBuffer} over ND4J's memory) instead of copying each sub-block to the heap first:
-     * on a core with 32 vector registers, when a row is a whole number of vectors and at least
+     * on a JDK whose Vector API loads from buffers ({@link FloatKernels#LOADS_FROM_BUFFERS}: 17 and 18), on a core
+     * with 32 vector registers, when a row is a whole number of vectors and at least
      * {@link #MIN_IN_PLACE_FEATURES} long, and the matrix has fewer than {@code 2^31} bytes. The copy costs about
      * one streaming pass over {@code X}: at CIFAR-10 size on the Intel machine a value and gradient took 2.6 to 3.0
      * times the floor with it and 2.4 to 2.55 without, although a vector read from a buffer is slower than one from
@@ -348,7 +349,8 @@ final class VectorPass {
 
     /** Whether float rows of {@code featureCount} features are read in place (see above), the matrix small enough. */
     static boolean readsRowsOfInPlace(long featureCount) {
-        return floatsInPlace && !FloatKernels.FEW_REGISTERS && featureCount >= MIN_IN_PLACE_FEATURES
+        return floatsInPlace && FloatKernels.LOADS_FROM_BUFFERS && !FloatKernels.FEW_REGISTERS
+                && featureCount >= MIN_IN_PLACE_FEATURES
                 && featureCount % FloatKernels.lanes() == 0;
     }
 

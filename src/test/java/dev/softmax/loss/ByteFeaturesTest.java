@@ -177,8 +177,12 @@ class ByteFeaturesTest {
             FloatKernels.multiplyWide(block, rows, stride, wt, classes, expected);
             FloatKernels.multiplyWideBytes(values, rowIndex, first, rows, stride, wt, classes, actual);
             assertArrayEquals(expected, actual, 0.0f, "X W from bytes, " + vectors + " vectors");
-            FloatKernels.multiplyWideFloats(floats, rowIndex, first, rows, stride, wt, classes, actual);
-            assertArrayEquals(expected, actual, 0.0f, "X W from floats, " + vectors + " vectors");
+            // The kernels that read floats in place exist only where the JDK loads from buffers (17 and 18).
+            boolean floatsInPlace = FloatKernels.LOADS_FROM_BUFFERS;
+            if (floatsInPlace) {
+                FloatKernels.multiplyWideFloats(floats, rowIndex, first, rows, stride, wt, classes, actual);
+                assertArrayEquals(expected, actual, 0.0f, "X W from floats, " + vectors + " vectors");
+            }
             for (int used : new int[] {rows, rows - 1, rows - 2, rows - 3}) {
                 float[] r = new float[rows * classes];
                 for (int i = 0; i < used * classes; i++) {
@@ -192,7 +196,11 @@ class ByteFeaturesTest {
                 float[] gtFromFloats = gtExpected.clone();
                 FloatKernels.accumulateWide(block, used, stride, r, classes, gtExpected);
                 FloatKernels.accumulateWideBytes(values, rowIndex, first, used, stride, r, classes, gtActual);
-                FloatKernels.accumulateWideFloats(floats, rowIndex, first, used, stride, r, classes, gtFromFloats);
+                if (floatsInPlace) {
+                    FloatKernels.accumulateWideFloats(floats, rowIndex, first, used, stride, r, classes, gtFromFloats);
+                } else {
+                    gtFromFloats = gtActual;
+                }
                 String what = vectors + " vectors, " + used + " rows";
                 assertArrayEquals(gtExpected, gtActual, 0.0f, "R^T X from bytes, " + what);
                 assertArrayEquals(gtExpected, gtFromFloats, 0.0f, "R^T X from floats, " + what);

@@ -1,6 +1,7 @@
 package dev.softmax.loss;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -368,7 +369,8 @@ class VectorPassTest {
         assertEquals(wasWarm, VectorPass.isWarmForFloatsInPlace(), "rows of 784 floats are copied");
         SoftmaxCrossEntropy.warmUpKernels(3072);
         assertEquals(wasWarm || VectorPass.readsRowsOfInPlace(3072), VectorPass.isWarmForFloatsInPlace());
-        assertEquals(!FloatKernels.FEW_REGISTERS, VectorPass.readsRowsOfInPlace(3072));
+        assertEquals(FloatKernels.LOADS_FROM_BUFFERS && !FloatKernels.FEW_REGISTERS,
+                VectorPass.readsRowsOfInPlace(3072));
         assertEquals(false, VectorPass.readsRowsOfInPlace(3001), "an odd width is no whole number of vectors");
     }
 
@@ -447,6 +449,15 @@ class VectorPassTest {
         }
     }
 
+    @Test
+    void bufferLoadsAreFoundWhereTheJdkHasThemAndTheirAbsenceMeansCopies() {
+        // JDK 19 replaced FloatVector.fromByteBuffer with fromMemorySegment: a later JDK must copy, not crash.
+        assertEquals(Runtime.version().feature() <= 18, FloatKernels.LOADS_FROM_BUFFERS);
+        if (!FloatKernels.LOADS_FROM_BUFFERS) {
+            assertFalse(VectorPass.readsRowsOfInPlace(4096));
+        }
+    }
+
     /**
      * Float rows read where they are against the same rows copied to the heap first: values, gradients,
      * Hessian-vector products, a batch, a batch of that batch, an epoch of SGD steps and the logits of a
@@ -491,7 +502,8 @@ class VectorPassTest {
         ObjectiveResults actual = ObjectiveResults.of(inPlace, theta, v, rows, sub);
         INDArray actualSgd = theta.dup();
         inPlace.sgdSteps().orElseThrow().run(actualSgd, order, 128, rate);
-        boolean readsInPlace = !FloatKernels.FEW_REGISTERS && d >= VectorPass.MIN_IN_PLACE_FEATURES;
+        boolean readsInPlace = FloatKernels.LOADS_FROM_BUFFERS && !FloatKernels.FEW_REGISTERS
+                && d >= VectorPass.MIN_IN_PLACE_FEATURES;
         assertEquals(readsInPlace, inPlace.readsRowsInPlace());
         assertEquals(readsInPlace, inPlace.batch(rows).readsRowsInPlace());
         expected.assertIdentical(actual);
