@@ -1,5 +1,8 @@
 package dev.softmax.loss;
 
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
@@ -29,6 +32,7 @@ final class FloatKernels {
 
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     /**
      * Whether the core has only 16 vector registers: x86 without AVX-512 (AVX2 has 16 of 256 bits; AVX-512 and
      * ARM have 32). The register blocks below hold up to 23 vectors, so on such a core they spill to the stack: on a
@@ -38,12 +42,27 @@ final class FloatKernels {
     static final boolean FEW_REGISTERS = SPECIES.vectorBitSize() < 512
             && System.getProperty("os.arch", "").matches("amd64|x86_64|x86|i386");
     /**
-     * Whether this JDK's Vector API can load from a {@code ByteBuffer}, which the kernels that read float rows in
-     * place use ({@link #multiplyWideFloats}, {@link #accumulateWideFloats}). JDK 17 can; JDK 19 replaced
-     * {@code fromByteBuffer} with {@code fromMemorySegment}, so on a later JDK those kernels would throw
-     * {@code NoSuchMethodError} and the rows are copied to the heap instead.
+     * Whether this JDK's Vector API loads from a {@code ByteBuffer} ({@code FloatVector.fromByteBuffer}), which is how
+     * the kernels that read float rows in place ({@link #multiplyWideFloats}, {@link #accumulateWideFloats}) load on
+     * JDK 17 and 18. JDK 19 replaced it with {@code fromMemorySegment} (see {@link #SEGMENT_LOAD}).
      */
     static final boolean LOADS_FROM_BUFFERS = hasBufferLoads();
+    /**
+     * {@code FloatVector.fromMemorySegment(species, segment, byteOffset, order)} with the segment typed as
+     * {@code Object}, where the JDK has it and {@code fromByteBuffer} is gone (JDK 19 and later), else null. This jar
+     * is compiled for JDK 17, which has no {@code MemorySegment}, so it is found by reflection; a constant method
+     * handle is inlined by the JIT like a direct call (on JDK 25, {@code X W} over CIFAR-10's rows read this way took
+     * 41 to 43 ms with 2 threads, against 52 to 53 copying them to the heap first, the same results bit for bit).
+     * Null too where a first load through it fails (on JDK 19 to 21 {@code MemorySegment} is a preview API).
+     */
+    private static final MethodHandle SEGMENT_LOAD = LOADS_FROM_BUFFERS ? null : segmentLoad();
+    /** {@code MemorySegment.ofBuffer(buffer)} typed as returning {@code Object}, with {@link #SEGMENT_LOAD}. */
+    private static final MethodHandle SEGMENT_OF_BUFFER = SEGMENT_LOAD == null ? null : segmentOfBuffer();
+    /**
+     * Whether the kernels can read float rows in native memory where they are: through buffers (JDK 17, 18) or
+     * memory segments (later JDKs). Where they cannot, the passes copy each sub-block of rows to the heap.
+     */
+    static final boolean READS_NATIVE_ROWS = LOADS_FROM_BUFFERS || SEGMENT_OF_BUFFER != null;
     /** Classes per register block (20 accumulators with {@link #ROW_GROUP} rows, of 32 vector registers). */
     static final int CLASS_GROUP = 5;
     /** Rows per register block: 4, or 2 with {@link #FEW_REGISTERS} (10 accumulators). */
@@ -65,6 +84,57 @@ final class FloatKernels {
             return true;
         } catch (NoSuchMethodException e) {
             return false;
+        }
+    }
+
+    private static MethodHandle segmentLoad() {
+        try {
+            Class<?> segment = Class.forName("java.lang.foreign.MemorySegment");
+            MethodHandle load = MethodHandles.publicLookup().findStatic(FloatVector.class, "fromMemorySegment",
+                    MethodType.methodType(FloatVector.class, VectorSpecies.class, segment, long.class,
+                            ByteOrder.class))
+                    .asType(MethodType.methodType(FloatVector.class, VectorSpecies.class, Object.class, long.class,
+                            ByteOrder.class));
+            MethodHandle ofBuffer = MethodHandles.publicLookup().findStatic(segment, "ofBuffer",
+                    MethodType.methodType(segment, java.nio.Buffer.class));
+            // One load of known values, so that a JDK where this does not work copies instead of failing later.
+            ByteBuffer probe = ByteBuffer.allocateDirect(2 * SPECIES.length() * Float.BYTES).order(NATIVE);
+            for (int i = 0; i < 2 * SPECIES.length(); i++) {
+                probe.putFloat(i * Float.BYTES, i);
+            }
+            Object rows = ofBuffer.invoke(probe);
+            FloatVector v = (FloatVector) load.invoke(SPECIES, rows, (long) Float.BYTES, NATIVE);
+            return v.lane(0) == 1f && v.lane(SPECIES.length() - 1) == SPECIES.length() ? load : null;
+        } catch (Throwable e) {
+            return null;
+        }
+    }
+
+    private static MethodHandle segmentOfBuffer() {
+        try {
+            Class<?> segment = Class.forName("java.lang.foreign.MemorySegment");
+            return MethodHandles.publicLookup().findStatic(segment, "ofBuffer",
+                    MethodType.methodType(segment, java.nio.Buffer.class))
+                    .asType(MethodType.methodType(Object.class, java.nio.Buffer.class));
+        } catch (ReflectiveOperationException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The rows of a native-order buffer over float32 memory (fewer than {@code 2^31} bytes) as the kernels that read
+     * rows in place take them: the buffer itself, or a memory segment over it (see {@link #READS_NATIVE_ROWS}).
+     */
+    static Object nativeRows(ByteBuffer floats) {
+        if (LOADS_FROM_BUFFERS) {
+            return floats;
+        }
+        try {
+            return SEGMENT_OF_BUFFER.invokeExact((java.nio.Buffer) floats);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -139,7 +209,7 @@ final class FloatKernels {
         int stride = 32 * lanes();
         int classes = 2 * CLASS_GROUP;
         int rows = 8;
-        ByteBuffer x = ByteBuffer.allocateDirect(rows * stride * Float.BYTES).order(ByteOrder.nativeOrder());
+        Object x = nativeRows(ByteBuffer.allocateDirect(rows * stride * Float.BYTES).order(NATIVE));
         float[] wt = new float[classes * stride];
         float[] z = new float[rows * classes];
         float[] gt = new float[classes * stride];
@@ -819,7 +889,7 @@ final class FloatKernels {
      * bit. Like the byte kernels, a copy of the heap kernels' loops with another load (see
      * {@link #multiplyWideBytes}).
      */
-    static void multiplyWideFloats(ByteBuffer x, int[] rowIndex, int first, int rows, int stride, float[] wt,
+    static void multiplyWideFloats(Object x, int[] rowIndex, int first, int rows, int stride, float[] wt,
                                    int classes, float[] z) {
         for (int r = 0; r < rows; r += 4) {
             for (int k = 0; k < classes; k += CLASS_GROUP) {
@@ -832,7 +902,7 @@ final class FloatKernels {
      * {@link #multiply4x5} on the native rows {@code rowIndex[first .. first+3]}, written to {@code z}'s rows from
      * {@code zRow}.
      */
-    private static void multiply4x5Floats(ByteBuffer x, int[] rowIndex, int first, int zRow, int stride, float[] wt,
+    private static void multiply4x5Floats(Object x, int[] rowIndex, int first, int zRow, int stride, float[] wt,
                                           int k0, float[] z, int classes) {
         FloatVector a00 = FloatVector.zero(SPECIES);
         FloatVector a01 = a00, a02 = a00, a03 = a00, a04 = a00;
@@ -911,7 +981,7 @@ final class FloatKernels {
      * {@link #accumulateWide} on rows {@code rowIndex[first], ..., rowIndex[first+rows-1]} of a float32 matrix in
      * native memory (see {@link #multiplyWideFloats}): the same result bit for bit.
      */
-    static void accumulateWideFloats(ByteBuffer x, int[] rowIndex, int first, int rows, int stride, float[] r,
+    static void accumulateWideFloats(Object x, int[] rowIndex, int first, int rows, int stride, float[] r,
                                      int classes, float[] gt) {
         int step = SPECIES.length();
         int k = 0;
@@ -933,7 +1003,7 @@ final class FloatKernels {
     }
 
     /** {@link #accumulate10} on the native rows {@code rowIndex[first ..]}. */
-    private static void accumulate10Floats(ByteBuffer x, int[] rowIndex, int first, int rows, int stride, float[] r,
+    private static void accumulate10Floats(Object x, int[] rowIndex, int first, int rows, int stride, float[] r,
                                            int classes, int k0, float[] gt, int j, int j2) {
         int g0 = k0 * stride;
         FloatVector s0 = FloatVector.fromArray(SPECIES, gt, g0 + j);
@@ -1015,7 +1085,7 @@ final class FloatKernels {
     }
 
     /** {@link #accumulate5} on the native rows {@code rowIndex[first ..]}. */
-    private static void accumulate5Floats(ByteBuffer x, int[] rowIndex, int first, int rows, int stride, float[] r,
+    private static void accumulate5Floats(Object x, int[] rowIndex, int first, int rows, int stride, float[] r,
                                           int classes, int k0, float[] gt, int j) {
         int g0 = k0 * stride;
         int g1 = g0 + stride;
@@ -1043,11 +1113,18 @@ final class FloatKernels {
         s4.intoArray(gt, g4 + j);
     }
 
-    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
-
-    /** The floats at float index {@code at} of {@code x} (a native-order buffer of fewer than {@code 2^31} bytes). */
-    private static FloatVector load(ByteBuffer x, int at) {
-        return FloatVector.fromByteBuffer(SPECIES, x, at << 2, NATIVE);
+    /** The floats at float index {@code at} of {@code x}, rows from {@link #nativeRows}. */
+    private static FloatVector load(Object x, int at) {
+        if (LOADS_FROM_BUFFERS) {
+            return FloatVector.fromByteBuffer(SPECIES, (ByteBuffer) x, at << 2, NATIVE);
+        }
+        try {
+            return (FloatVector) SEGMENT_LOAD.invokeExact(SPECIES, x, (long) at << 2, NATIVE);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**

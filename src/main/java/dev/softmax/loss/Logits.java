@@ -44,8 +44,8 @@ public final class Logits {
         if (type == DataType.FLOAT && Kernels.useVector() && !x.isView() && x.ordering() == 'c') {
             VectorPass.Parameters parameters = new VectorPass.Parameters((int) x.columns(), k);
             parameters.load(weights, bias);
-            java.nio.ByteBuffer rows = VectorPass.readsFloatsInPlace(x)
-                    ? x.data().asNio().order(java.nio.ByteOrder.nativeOrder()) : null;
+            Object rows = VectorPass.readsFloatsInPlace(x)
+                    ? FloatKernels.nativeRows(x.data().asNio().order(java.nio.ByteOrder.nativeOrder())) : null;
             if ((long) n * x.columns() >= VectorPass.WARM_UP_MIN_ELEMENTS) {
                 VectorPass.warmUpOnce();
                 if (rows != null) {
@@ -88,7 +88,7 @@ public final class Logits {
      * {@code null} and a whole row group fits, else copied to the heap first (see
      * {@link VectorPass#readsFloatsInPlace(INDArray)}); the same products either way.
      */
-    private static void vectorChunk(INDArray x, java.nio.ByteBuffer rows,
+    private static void vectorChunk(INDArray x, Object rows,
                                     VectorPass.Parameters parameters, INDArray logits, int from, int to) {
         int k = parameters.classes;
         int padded = parameters.paddedClasses;

@@ -47,7 +47,7 @@ final class VectorPass {
      * {@code features}' memory as a native-order buffer when the kernels read the float rows where they are
      * ({@link #readsFloatsInPlace}), else {@code null}.
      */
-    private final java.nio.ByteBuffer nativeRows;
+    private final Object nativeRows;
     /**
      * The rows the kernels that read rows in place ({@link #nativeRows}, {@link #bytes}) are given: {@code rowMap},
      * or {@link FloatKernels#identityRows} (or {@code null} when neither reads them); only its first
@@ -230,7 +230,7 @@ final class VectorPass {
                 ? features.data().asNio().order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer() : null;
         this.bytes = bytes;
         this.nativeRows = bytes == null && readsFloatsInPlace(features)
-                ? features.data().asNio().order(java.nio.ByteOrder.nativeOrder()) : null;
+                ? FloatKernels.nativeRows(features.data().asNio().order(java.nio.ByteOrder.nativeOrder())) : null;
         this.indexedRows = rowMap != null ? rowMap.length : (int) features.rows();
         this.rowIndex = rowMap != null || (nativeRows == null && bytes == null) ? rowMap
                 : FloatKernels.identityRows(indexedRows);
@@ -336,7 +336,7 @@ final class VectorPass {
     /**
      * Whether the kernels read {@code features}' float rows where they are ({@link FloatKernels#multiplyWideFloats},
      * through a {@link java.nio.ByteBuffer} over ND4J's memory) instead of copying each sub-block to the heap first:
-     * on a JDK whose Vector API loads from buffers ({@link FloatKernels#LOADS_FROM_BUFFERS}: 17 and 18), on a core
+     * where the JDK's Vector API can load from native memory ({@link FloatKernels#READS_NATIVE_ROWS}), on a core
      * with 32 vector registers, when a row is a whole number of vectors and at least
      * {@link #MIN_IN_PLACE_FEATURES} long, and the matrix has fewer than {@code 2^31} bytes. The copy costs about
      * one streaming pass over {@code X}: at CIFAR-10 size on the Intel machine a value and gradient took 2.6 to 3.0
@@ -349,7 +349,7 @@ final class VectorPass {
 
     /** Whether float rows of {@code featureCount} features are read in place (see above), the matrix small enough. */
     static boolean readsRowsOfInPlace(long featureCount) {
-        return floatsInPlace && FloatKernels.LOADS_FROM_BUFFERS && !FloatKernels.FEW_REGISTERS
+        return floatsInPlace && FloatKernels.READS_NATIVE_ROWS && !FloatKernels.FEW_REGISTERS
                 && featureCount >= MIN_IN_PLACE_FEATURES
                 && featureCount % FloatKernels.lanes() == 0;
     }

@@ -177,10 +177,11 @@ class ByteFeaturesTest {
             FloatKernels.multiplyWide(block, rows, stride, wt, classes, expected);
             FloatKernels.multiplyWideBytes(values, rowIndex, first, rows, stride, wt, classes, actual);
             assertArrayEquals(expected, actual, 0.0f, "X W from bytes, " + vectors + " vectors");
-            // The kernels that read floats in place exist only where the JDK loads from buffers (17 and 18).
-            boolean floatsInPlace = FloatKernels.LOADS_FROM_BUFFERS;
+            // The kernels that read floats in place run only where the JDK loads from native memory.
+            boolean floatsInPlace = FloatKernels.READS_NATIVE_ROWS;
+            Object nativeRows = floatsInPlace ? FloatKernels.nativeRows(floats) : null;
             if (floatsInPlace) {
-                FloatKernels.multiplyWideFloats(floats, rowIndex, first, rows, stride, wt, classes, actual);
+                FloatKernels.multiplyWideFloats(nativeRows, rowIndex, first, rows, stride, wt, classes, actual);
                 assertArrayEquals(expected, actual, 0.0f, "X W from floats, " + vectors + " vectors");
             }
             for (int used : new int[] {rows, rows - 1, rows - 2, rows - 3}) {
@@ -197,7 +198,8 @@ class ByteFeaturesTest {
                 FloatKernels.accumulateWide(block, used, stride, r, classes, gtExpected);
                 FloatKernels.accumulateWideBytes(values, rowIndex, first, used, stride, r, classes, gtActual);
                 if (floatsInPlace) {
-                    FloatKernels.accumulateWideFloats(floats, rowIndex, first, used, stride, r, classes, gtFromFloats);
+                    FloatKernels.accumulateWideFloats(nativeRows, rowIndex, first, used, stride, r, classes,
+                            gtFromFloats);
                 } else {
                     gtFromFloats = gtActual;
                 }

@@ -369,7 +369,7 @@ class VectorPassTest {
         assertEquals(wasWarm, VectorPass.isWarmForFloatsInPlace(), "rows of 784 floats are copied");
         SoftmaxCrossEntropy.warmUpKernels(3072);
         assertEquals(wasWarm || VectorPass.readsRowsOfInPlace(3072), VectorPass.isWarmForFloatsInPlace());
-        assertEquals(FloatKernels.LOADS_FROM_BUFFERS && !FloatKernels.FEW_REGISTERS,
+        assertEquals(FloatKernels.READS_NATIVE_ROWS && !FloatKernels.FEW_REGISTERS,
                 VectorPass.readsRowsOfInPlace(3072));
         assertEquals(false, VectorPass.readsRowsOfInPlace(3001), "an odd width is no whole number of vectors");
     }
@@ -450,12 +450,17 @@ class VectorPassTest {
     }
 
     @Test
-    void bufferLoadsAreFoundWhereTheJdkHasThemAndTheirAbsenceMeansCopies() {
-        // JDK 19 replaced FloatVector.fromByteBuffer with fromMemorySegment: a later JDK must copy, not crash.
-        assertEquals(Runtime.version().feature() <= 18, FloatKernels.LOADS_FROM_BUFFERS);
-        if (!FloatKernels.LOADS_FROM_BUFFERS) {
-            assertFalse(VectorPass.readsRowsOfInPlace(4096));
+    void rowsInNativeMemoryAreReadThroughBuffersOnJdk17AndSegmentsLater() {
+        // JDK 19 replaced FloatVector.fromByteBuffer with fromMemorySegment; MemorySegment is final from JDK 22.
+        int jdk = Runtime.version().feature();
+        assertEquals(jdk <= 18, FloatKernels.LOADS_FROM_BUFFERS);
+        if (jdk <= 18 || jdk >= 22) {
+            assertTrue(FloatKernels.READS_NATIVE_ROWS, "JDK " + jdk);
         }
+        assertEquals(FloatKernels.READS_NATIVE_ROWS && !FloatKernels.FEW_REGISTERS,
+                VectorPass.readsRowsOfInPlace(4096));
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocateDirect(64).order(java.nio.ByteOrder.nativeOrder());
+        assertEquals(FloatKernels.LOADS_FROM_BUFFERS, FloatKernels.nativeRows(buffer) == buffer);
     }
 
     /**
@@ -502,7 +507,7 @@ class VectorPassTest {
         ObjectiveResults actual = ObjectiveResults.of(inPlace, theta, v, rows, sub);
         INDArray actualSgd = theta.dup();
         inPlace.sgdSteps().orElseThrow().run(actualSgd, order, 128, rate);
-        boolean readsInPlace = FloatKernels.LOADS_FROM_BUFFERS && !FloatKernels.FEW_REGISTERS
+        boolean readsInPlace = FloatKernels.READS_NATIVE_ROWS && !FloatKernels.FEW_REGISTERS
                 && d >= VectorPass.MIN_IN_PLACE_FEATURES;
         assertEquals(readsInPlace, inPlace.readsRowsInPlace());
         assertEquals(readsInPlace, inPlace.batch(rows).readsRowsInPlace());
