@@ -221,6 +221,25 @@ final class FloatKernels {
         }
     }
 
+    /**
+     * The sum of the first {@link #lanes()} floats of {@code lanes}, added in order: the kernels store an accumulator
+     * there ({@code intoArray}) and sum it here. Not {@code reduceLanes(ADD)}: on JDK 25 its compiled form adds the
+     * lanes as a tree and its interpreted form in lane order, so a result would depend on whether the JIT had compiled
+     * the kernel yet (a training of iris gave two models in one JVM). JDK 17's adds in lane order both ways, so this
+     * is its {@code reduceLanes(ADD)} bit for bit. Not {@code v.lane(i)} in a loop either, nor a helper that takes the
+     * vector: the JIT boxed the vectors (25 to 57 MB allocated per CIFAR-10 evaluation).
+     */
+    static float sumLanes(float[] lanes) {
+        float sum = lanes[0];
+        for (int i = 1; i < SPECIES.length(); i++) {
+            sum += lanes[i];
+        }
+        return sum;
+    }
+
+    /** Per-thread room for {@link #sumLanes}. */
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[SPECIES.length()]);
+
     /** Doubles per vector register. */
     static int doubleLanes() {
         return DOUBLES.length();
@@ -324,10 +343,51 @@ final class FloatKernels {
             a24 = x2.fma(w, a24);
             a34 = x3.fma(w, a34);
         }
-        store(z, r * classes + k0, a00, a01, a02, a03, a04);
-        store(z, (r + 1) * classes + k0, a10, a11, a12, a13, a14);
-        store(z, (r + 2) * classes + k0, a20, a21, a22, a23, a24);
-        store(z, (r + 3) * classes + k0, a30, a31, a32, a33, a34);
+        float[] lanes = LANES.get();
+        int at = r * classes + k0;
+        a00.intoArray(lanes, 0);
+        z[at] = sumLanes(lanes);
+        a01.intoArray(lanes, 0);
+        z[at + 1] = sumLanes(lanes);
+        a02.intoArray(lanes, 0);
+        z[at + 2] = sumLanes(lanes);
+        a03.intoArray(lanes, 0);
+        z[at + 3] = sumLanes(lanes);
+        a04.intoArray(lanes, 0);
+        z[at + 4] = sumLanes(lanes);
+        at = (r + 1) * classes + k0;
+        a10.intoArray(lanes, 0);
+        z[at] = sumLanes(lanes);
+        a11.intoArray(lanes, 0);
+        z[at + 1] = sumLanes(lanes);
+        a12.intoArray(lanes, 0);
+        z[at + 2] = sumLanes(lanes);
+        a13.intoArray(lanes, 0);
+        z[at + 3] = sumLanes(lanes);
+        a14.intoArray(lanes, 0);
+        z[at + 4] = sumLanes(lanes);
+        at = (r + 2) * classes + k0;
+        a20.intoArray(lanes, 0);
+        z[at] = sumLanes(lanes);
+        a21.intoArray(lanes, 0);
+        z[at + 1] = sumLanes(lanes);
+        a22.intoArray(lanes, 0);
+        z[at + 2] = sumLanes(lanes);
+        a23.intoArray(lanes, 0);
+        z[at + 3] = sumLanes(lanes);
+        a24.intoArray(lanes, 0);
+        z[at + 4] = sumLanes(lanes);
+        at = (r + 3) * classes + k0;
+        a30.intoArray(lanes, 0);
+        z[at] = sumLanes(lanes);
+        a31.intoArray(lanes, 0);
+        z[at + 1] = sumLanes(lanes);
+        a32.intoArray(lanes, 0);
+        z[at + 2] = sumLanes(lanes);
+        a33.intoArray(lanes, 0);
+        z[at + 3] = sumLanes(lanes);
+        a34.intoArray(lanes, 0);
+        z[at + 4] = sumLanes(lanes);
     }
 
     /**
@@ -378,27 +438,32 @@ final class FloatKernels {
             a04 = x0.fma(w, a04);
             a14 = x1.fma(w, a14);
         }
-        add(z, r * classes + k0, a00, a01, a02, a03, a04);
-        add(z, (r + 1) * classes + k0, a10, a11, a12, a13, a14);
+        float[] lanes = LANES.get();
+        int at = r * classes + k0;
+        a00.intoArray(lanes, 0);
+        z[at] += sumLanes(lanes);
+        a01.intoArray(lanes, 0);
+        z[at + 1] += sumLanes(lanes);
+        a02.intoArray(lanes, 0);
+        z[at + 2] += sumLanes(lanes);
+        a03.intoArray(lanes, 0);
+        z[at + 3] += sumLanes(lanes);
+        a04.intoArray(lanes, 0);
+        z[at + 4] += sumLanes(lanes);
+        at = (r + 1) * classes + k0;
+        a10.intoArray(lanes, 0);
+        z[at] += sumLanes(lanes);
+        a11.intoArray(lanes, 0);
+        z[at + 1] += sumLanes(lanes);
+        a12.intoArray(lanes, 0);
+        z[at + 2] += sumLanes(lanes);
+        a13.intoArray(lanes, 0);
+        z[at + 3] += sumLanes(lanes);
+        a14.intoArray(lanes, 0);
+        z[at + 4] += sumLanes(lanes);
     }
 
-    private static void add(float[] z, int at, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3,
-                            FloatVector a4) {
-        z[at] += a0.reduceLanes(VectorOperators.ADD);
-        z[at + 1] += a1.reduceLanes(VectorOperators.ADD);
-        z[at + 2] += a2.reduceLanes(VectorOperators.ADD);
-        z[at + 3] += a3.reduceLanes(VectorOperators.ADD);
-        z[at + 4] += a4.reduceLanes(VectorOperators.ADD);
-    }
 
-    private static void store(float[] z, int at, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3,
-                              FloatVector a4) {
-        z[at] = a0.reduceLanes(VectorOperators.ADD);
-        z[at + 1] = a1.reduceLanes(VectorOperators.ADD);
-        z[at + 2] = a2.reduceLanes(VectorOperators.ADD);
-        z[at + 3] = a3.reduceLanes(VectorOperators.ADD);
-        z[at + 4] = a4.reduceLanes(VectorOperators.ADD);
-    }
 
     /** {@code gt_k += sum_r r[r][k] x_r} over {@code rows} rows, for every class. */
     static void accumulateTransposed(float[] x, int rows, int stride, float[] r, int classes, float[] gt) {
@@ -668,6 +733,7 @@ final class FloatKernels {
      */
     private static void multiply4x5Bytes(byte[] x, int[] rowIndex, int first, int zRow, int stride, float[] wt,
                                          int k0, float[] z, int classes) {
+        float[] lanes = LANES.get();
         FloatVector offset = FloatVector.broadcast(SPECIES, 128f);
         FloatVector a00 = FloatVector.zero(SPECIES);
         FloatVector a01 = a00, a02 = a00, a03 = a00, a04 = a00;
@@ -718,29 +784,49 @@ final class FloatKernels {
         // Not through store(): the widening adds enough compiler nodes that the JIT stopped inlining its last two
         // calls (NodeCountInliningCutoff), and vectors passed to a call are boxed, in the loop too: 6 times slower.
         int at = zRow * classes + k0;
-        z[at] = a00.reduceLanes(VectorOperators.ADD);
-        z[at + 1] = a01.reduceLanes(VectorOperators.ADD);
-        z[at + 2] = a02.reduceLanes(VectorOperators.ADD);
-        z[at + 3] = a03.reduceLanes(VectorOperators.ADD);
-        z[at + 4] = a04.reduceLanes(VectorOperators.ADD);
+        a00.intoArray(lanes, 0);
+        z[at] = sumLanes(lanes);
+        a01.intoArray(lanes, 0);
+        z[at + 1] = sumLanes(lanes);
+        a02.intoArray(lanes, 0);
+        z[at + 2] = sumLanes(lanes);
+        a03.intoArray(lanes, 0);
+        z[at + 3] = sumLanes(lanes);
+        a04.intoArray(lanes, 0);
+        z[at + 4] = sumLanes(lanes);
         at += classes;
-        z[at] = a10.reduceLanes(VectorOperators.ADD);
-        z[at + 1] = a11.reduceLanes(VectorOperators.ADD);
-        z[at + 2] = a12.reduceLanes(VectorOperators.ADD);
-        z[at + 3] = a13.reduceLanes(VectorOperators.ADD);
-        z[at + 4] = a14.reduceLanes(VectorOperators.ADD);
+        a10.intoArray(lanes, 0);
+        z[at] = sumLanes(lanes);
+        a11.intoArray(lanes, 0);
+        z[at + 1] = sumLanes(lanes);
+        a12.intoArray(lanes, 0);
+        z[at + 2] = sumLanes(lanes);
+        a13.intoArray(lanes, 0);
+        z[at + 3] = sumLanes(lanes);
+        a14.intoArray(lanes, 0);
+        z[at + 4] = sumLanes(lanes);
         at += classes;
-        z[at] = a20.reduceLanes(VectorOperators.ADD);
-        z[at + 1] = a21.reduceLanes(VectorOperators.ADD);
-        z[at + 2] = a22.reduceLanes(VectorOperators.ADD);
-        z[at + 3] = a23.reduceLanes(VectorOperators.ADD);
-        z[at + 4] = a24.reduceLanes(VectorOperators.ADD);
+        a20.intoArray(lanes, 0);
+        z[at] = sumLanes(lanes);
+        a21.intoArray(lanes, 0);
+        z[at + 1] = sumLanes(lanes);
+        a22.intoArray(lanes, 0);
+        z[at + 2] = sumLanes(lanes);
+        a23.intoArray(lanes, 0);
+        z[at + 3] = sumLanes(lanes);
+        a24.intoArray(lanes, 0);
+        z[at + 4] = sumLanes(lanes);
         at += classes;
-        z[at] = a30.reduceLanes(VectorOperators.ADD);
-        z[at + 1] = a31.reduceLanes(VectorOperators.ADD);
-        z[at + 2] = a32.reduceLanes(VectorOperators.ADD);
-        z[at + 3] = a33.reduceLanes(VectorOperators.ADD);
-        z[at + 4] = a34.reduceLanes(VectorOperators.ADD);
+        a30.intoArray(lanes, 0);
+        z[at] = sumLanes(lanes);
+        a31.intoArray(lanes, 0);
+        z[at + 1] = sumLanes(lanes);
+        a32.intoArray(lanes, 0);
+        z[at + 2] = sumLanes(lanes);
+        a33.intoArray(lanes, 0);
+        z[at + 3] = sumLanes(lanes);
+        a34.intoArray(lanes, 0);
+        z[at + 4] = sumLanes(lanes);
     }
 
     /**
@@ -904,6 +990,7 @@ final class FloatKernels {
      */
     private static void multiply4x5Floats(Object x, int[] rowIndex, int first, int zRow, int stride, float[] wt,
                                           int k0, float[] z, int classes) {
+        float[] lanes = LANES.get();
         FloatVector a00 = FloatVector.zero(SPECIES);
         FloatVector a01 = a00, a02 = a00, a03 = a00, a04 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00, a14 = a00;
@@ -952,29 +1039,49 @@ final class FloatKernels {
         }
         // Not through store(), as in multiply4x5Bytes.
         int at = zRow * classes + k0;
-        z[at] = a00.reduceLanes(VectorOperators.ADD);
-        z[at + 1] = a01.reduceLanes(VectorOperators.ADD);
-        z[at + 2] = a02.reduceLanes(VectorOperators.ADD);
-        z[at + 3] = a03.reduceLanes(VectorOperators.ADD);
-        z[at + 4] = a04.reduceLanes(VectorOperators.ADD);
+        a00.intoArray(lanes, 0);
+        z[at] = sumLanes(lanes);
+        a01.intoArray(lanes, 0);
+        z[at + 1] = sumLanes(lanes);
+        a02.intoArray(lanes, 0);
+        z[at + 2] = sumLanes(lanes);
+        a03.intoArray(lanes, 0);
+        z[at + 3] = sumLanes(lanes);
+        a04.intoArray(lanes, 0);
+        z[at + 4] = sumLanes(lanes);
         at += classes;
-        z[at] = a10.reduceLanes(VectorOperators.ADD);
-        z[at + 1] = a11.reduceLanes(VectorOperators.ADD);
-        z[at + 2] = a12.reduceLanes(VectorOperators.ADD);
-        z[at + 3] = a13.reduceLanes(VectorOperators.ADD);
-        z[at + 4] = a14.reduceLanes(VectorOperators.ADD);
+        a10.intoArray(lanes, 0);
+        z[at] = sumLanes(lanes);
+        a11.intoArray(lanes, 0);
+        z[at + 1] = sumLanes(lanes);
+        a12.intoArray(lanes, 0);
+        z[at + 2] = sumLanes(lanes);
+        a13.intoArray(lanes, 0);
+        z[at + 3] = sumLanes(lanes);
+        a14.intoArray(lanes, 0);
+        z[at + 4] = sumLanes(lanes);
         at += classes;
-        z[at] = a20.reduceLanes(VectorOperators.ADD);
-        z[at + 1] = a21.reduceLanes(VectorOperators.ADD);
-        z[at + 2] = a22.reduceLanes(VectorOperators.ADD);
-        z[at + 3] = a23.reduceLanes(VectorOperators.ADD);
-        z[at + 4] = a24.reduceLanes(VectorOperators.ADD);
+        a20.intoArray(lanes, 0);
+        z[at] = sumLanes(lanes);
+        a21.intoArray(lanes, 0);
+        z[at + 1] = sumLanes(lanes);
+        a22.intoArray(lanes, 0);
+        z[at + 2] = sumLanes(lanes);
+        a23.intoArray(lanes, 0);
+        z[at + 3] = sumLanes(lanes);
+        a24.intoArray(lanes, 0);
+        z[at + 4] = sumLanes(lanes);
         at += classes;
-        z[at] = a30.reduceLanes(VectorOperators.ADD);
-        z[at + 1] = a31.reduceLanes(VectorOperators.ADD);
-        z[at + 2] = a32.reduceLanes(VectorOperators.ADD);
-        z[at + 3] = a33.reduceLanes(VectorOperators.ADD);
-        z[at + 4] = a34.reduceLanes(VectorOperators.ADD);
+        a30.intoArray(lanes, 0);
+        z[at] = sumLanes(lanes);
+        a31.intoArray(lanes, 0);
+        z[at + 1] = sumLanes(lanes);
+        a32.intoArray(lanes, 0);
+        z[at + 2] = sumLanes(lanes);
+        a33.intoArray(lanes, 0);
+        z[at + 3] = sumLanes(lanes);
+        a34.intoArray(lanes, 0);
+        z[at + 4] = sumLanes(lanes);
     }
 
     /**
@@ -1296,7 +1403,12 @@ final class FloatKernels {
             s2 = b0.fma(b0, s2);
             s3 = b1.fma(b1, s3);
         }
-        double sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        double[] lanes = new double[DOUBLES.length()];
+        s0.add(s1).add(s2.add(s3)).intoArray(lanes, 0);
+        double sum = lanes[0];
+        for (int k = 1; k < lanes.length; k++) {
+            sum += lanes[k];
+        }
         for (; i < length; i++) {
             sum += (double) v[i] * v[i];
         }

@@ -450,6 +450,49 @@ class VectorPassTest {
     }
 
     @Test
+    void productsAddTheLanesInOrderWhetherOrNotTheJitHasCompiledThem() {
+        // reduceLanes(ADD) added lanes in order when interpreted and as a tree when compiled on JDK 25: a float
+        // training then depended on the JIT. The kernels must match this scalar model of their arithmetic exactly,
+        // from the first call to the last (by then compiled).
+        int lanes = FloatKernels.lanes();
+        int stride = 4 * lanes;
+        int rows = 4;
+        int classes = 5;
+        java.util.Random random = new java.util.Random(71);
+        float[] x = new float[rows * stride];
+        float[] wt = new float[classes * stride];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (random.nextGaussian() * Math.pow(10, random.nextInt(5)));
+        }
+        for (int i = 0; i < wt.length; i++) {
+            wt[i] = (float) random.nextGaussian();
+        }
+        float[] expected = new float[rows * classes];
+        for (int r = 0; r < rows; r++) {
+            for (int k = 0; k < classes; k++) {
+                float[] perLane = new float[lanes];
+                for (int j = 0; j < stride; j += lanes) {
+                    for (int l = 0; l < lanes; l++) {
+                        perLane[l] = Math.fma(x[r * stride + j + l], wt[k * stride + j + l], perLane[l]);
+                    }
+                }
+                float sum = perLane[0];
+                for (int l = 1; l < lanes; l++) {
+                    sum += perLane[l];
+                }
+                expected[r * classes + k] = FloatKernels.FEW_REGISTERS ? 0f + sum : sum;
+            }
+        }
+        float[] z = new float[rows * classes];
+        for (int call = 0; call < 20_000; call++) {
+            FloatKernels.multiply(x, rows, stride, wt, classes, z);
+            if (call % 1000 == 0 || call == 19_999) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(expected, z, 0f, "call " + call);
+            }
+        }
+    }
+
+    @Test
     void rowsInNativeMemoryAreReadThroughBuffersOnJdk17AndSegmentsLater() {
         // JDK 19 replaced FloatVector.fromByteBuffer with fromMemorySegment; MemorySegment is final from JDK 22.
         int jdk = Runtime.version().feature();
