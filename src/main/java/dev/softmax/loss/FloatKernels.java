@@ -222,23 +222,33 @@ final class FloatKernels {
     }
 
     /**
-     * The sum of the first {@link #lanes()} floats of {@code lanes}, added in order: the kernels store an accumulator
-     * there ({@code intoArray}) and sum it here. Not {@code reduceLanes(ADD)}: on JDK 25 its compiled form adds the
-     * lanes as a tree and its interpreted form in lane order, so a result would depend on whether the JIT had compiled
-     * the kernel yet (a training of iris gave two models in one JVM). JDK 17's adds in lane order both ways, so this
-     * is its {@code reduceLanes(ADD)} bit for bit. Not {@code v.lane(i)} in a loop either, nor a helper that takes the
-     * vector: the JIT boxed the vectors (25 to 57 MB allocated per CIFAR-10 evaluation).
+     * Writes the dot products of a register block from its accumulators, stored one after another in {@code lanes}
+     * ({@code intoArray}): {@code z[at + i * classes + c]} is set to (or, with {@code accumulate}, increased by) the sum
+     * of accumulator {@code 5 i + c}'s lanes, added in lane order, for {@code rows} rows {@code i} and 5 classes
+     * {@code c}. Not {@code reduceLanes(ADD)}: on JDK 25 its compiled form adds the lanes as a tree and its interpreted
+     * form in lane order, so a result would depend on whether the JIT had compiled the kernel yet (a training of iris
+     * gave two models in one JVM). JDK 17's adds in lane order both ways, so this is its {@code reduceLanes(ADD)} bit
+     * for bit. Not {@code v.lane(i)} in a loop either, nor a helper that takes the vectors: the JIT boxed them (25 to
+     * 57 MB allocated per CIFAR-10 evaluation).
      */
-    static float sumLanes(float[] lanes) {
-        float sum = lanes[0];
-        for (int i = 1; i < SPECIES.length(); i++) {
-            sum += lanes[i];
+    static void writeSums(float[] lanes, int rows, float[] z, int at, int classes, boolean accumulate) {
+        int step = SPECIES.length();
+        for (int i = 0; i < rows; i++) {
+            for (int c = 0; c < CLASS_GROUP; c++) {
+                int from = (i * CLASS_GROUP + c) * step;
+                float sum = lanes[from];
+                for (int l = 1; l < step; l++) {
+                    sum += lanes[from + l];
+                }
+                int to = at + i * classes + c;
+                z[to] = accumulate ? z[to] + sum : sum;
+            }
         }
-        return sum;
     }
 
-    /** Per-thread room for {@link #sumLanes}. */
-    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[SPECIES.length()]);
+    /** Per-thread room for a register block's accumulators, for {@link #writeSums}. */
+    private static final ThreadLocal<float[]> LANES =
+            ThreadLocal.withInitial(() -> new float[4 * CLASS_GROUP * SPECIES.length()]);
 
     /** Doubles per vector register. */
     static int doubleLanes() {
@@ -344,50 +354,27 @@ final class FloatKernels {
             a34 = x3.fma(w, a34);
         }
         float[] lanes = LANES.get();
-        int at = r * classes + k0;
         a00.intoArray(lanes, 0);
-        z[at] = sumLanes(lanes);
-        a01.intoArray(lanes, 0);
-        z[at + 1] = sumLanes(lanes);
-        a02.intoArray(lanes, 0);
-        z[at + 2] = sumLanes(lanes);
-        a03.intoArray(lanes, 0);
-        z[at + 3] = sumLanes(lanes);
-        a04.intoArray(lanes, 0);
-        z[at + 4] = sumLanes(lanes);
-        at = (r + 1) * classes + k0;
-        a10.intoArray(lanes, 0);
-        z[at] = sumLanes(lanes);
-        a11.intoArray(lanes, 0);
-        z[at + 1] = sumLanes(lanes);
-        a12.intoArray(lanes, 0);
-        z[at + 2] = sumLanes(lanes);
-        a13.intoArray(lanes, 0);
-        z[at + 3] = sumLanes(lanes);
-        a14.intoArray(lanes, 0);
-        z[at + 4] = sumLanes(lanes);
-        at = (r + 2) * classes + k0;
-        a20.intoArray(lanes, 0);
-        z[at] = sumLanes(lanes);
-        a21.intoArray(lanes, 0);
-        z[at + 1] = sumLanes(lanes);
-        a22.intoArray(lanes, 0);
-        z[at + 2] = sumLanes(lanes);
-        a23.intoArray(lanes, 0);
-        z[at + 3] = sumLanes(lanes);
-        a24.intoArray(lanes, 0);
-        z[at + 4] = sumLanes(lanes);
-        at = (r + 3) * classes + k0;
-        a30.intoArray(lanes, 0);
-        z[at] = sumLanes(lanes);
-        a31.intoArray(lanes, 0);
-        z[at + 1] = sumLanes(lanes);
-        a32.intoArray(lanes, 0);
-        z[at + 2] = sumLanes(lanes);
-        a33.intoArray(lanes, 0);
-        z[at + 3] = sumLanes(lanes);
-        a34.intoArray(lanes, 0);
-        z[at + 4] = sumLanes(lanes);
+        a01.intoArray(lanes, step);
+        a02.intoArray(lanes, 2 * step);
+        a03.intoArray(lanes, 3 * step);
+        a04.intoArray(lanes, 4 * step);
+        a10.intoArray(lanes, 5 * step);
+        a11.intoArray(lanes, 6 * step);
+        a12.intoArray(lanes, 7 * step);
+        a13.intoArray(lanes, 8 * step);
+        a14.intoArray(lanes, 9 * step);
+        a20.intoArray(lanes, 10 * step);
+        a21.intoArray(lanes, 11 * step);
+        a22.intoArray(lanes, 12 * step);
+        a23.intoArray(lanes, 13 * step);
+        a24.intoArray(lanes, 14 * step);
+        a30.intoArray(lanes, 15 * step);
+        a31.intoArray(lanes, 16 * step);
+        a32.intoArray(lanes, 17 * step);
+        a33.intoArray(lanes, 18 * step);
+        a34.intoArray(lanes, 19 * step);
+        writeSums(lanes, 4, z, r * classes + k0, classes, false);
     }
 
     /**
@@ -439,28 +426,18 @@ final class FloatKernels {
             a14 = x1.fma(w, a14);
         }
         float[] lanes = LANES.get();
-        int at = r * classes + k0;
+        int step = SPECIES.length();
         a00.intoArray(lanes, 0);
-        z[at] += sumLanes(lanes);
-        a01.intoArray(lanes, 0);
-        z[at + 1] += sumLanes(lanes);
-        a02.intoArray(lanes, 0);
-        z[at + 2] += sumLanes(lanes);
-        a03.intoArray(lanes, 0);
-        z[at + 3] += sumLanes(lanes);
-        a04.intoArray(lanes, 0);
-        z[at + 4] += sumLanes(lanes);
-        at = (r + 1) * classes + k0;
-        a10.intoArray(lanes, 0);
-        z[at] += sumLanes(lanes);
-        a11.intoArray(lanes, 0);
-        z[at + 1] += sumLanes(lanes);
-        a12.intoArray(lanes, 0);
-        z[at + 2] += sumLanes(lanes);
-        a13.intoArray(lanes, 0);
-        z[at + 3] += sumLanes(lanes);
-        a14.intoArray(lanes, 0);
-        z[at + 4] += sumLanes(lanes);
+        a01.intoArray(lanes, step);
+        a02.intoArray(lanes, 2 * step);
+        a03.intoArray(lanes, 3 * step);
+        a04.intoArray(lanes, 4 * step);
+        a10.intoArray(lanes, 5 * step);
+        a11.intoArray(lanes, 6 * step);
+        a12.intoArray(lanes, 7 * step);
+        a13.intoArray(lanes, 8 * step);
+        a14.intoArray(lanes, 9 * step);
+        writeSums(lanes, 2, z, r * classes + k0, classes, true);
     }
 
 
@@ -783,50 +760,27 @@ final class FloatKernels {
         }
         // Not through store(): the widening adds enough compiler nodes that the JIT stopped inlining its last two
         // calls (NodeCountInliningCutoff), and vectors passed to a call are boxed, in the loop too: 6 times slower.
-        int at = zRow * classes + k0;
         a00.intoArray(lanes, 0);
-        z[at] = sumLanes(lanes);
-        a01.intoArray(lanes, 0);
-        z[at + 1] = sumLanes(lanes);
-        a02.intoArray(lanes, 0);
-        z[at + 2] = sumLanes(lanes);
-        a03.intoArray(lanes, 0);
-        z[at + 3] = sumLanes(lanes);
-        a04.intoArray(lanes, 0);
-        z[at + 4] = sumLanes(lanes);
-        at += classes;
-        a10.intoArray(lanes, 0);
-        z[at] = sumLanes(lanes);
-        a11.intoArray(lanes, 0);
-        z[at + 1] = sumLanes(lanes);
-        a12.intoArray(lanes, 0);
-        z[at + 2] = sumLanes(lanes);
-        a13.intoArray(lanes, 0);
-        z[at + 3] = sumLanes(lanes);
-        a14.intoArray(lanes, 0);
-        z[at + 4] = sumLanes(lanes);
-        at += classes;
-        a20.intoArray(lanes, 0);
-        z[at] = sumLanes(lanes);
-        a21.intoArray(lanes, 0);
-        z[at + 1] = sumLanes(lanes);
-        a22.intoArray(lanes, 0);
-        z[at + 2] = sumLanes(lanes);
-        a23.intoArray(lanes, 0);
-        z[at + 3] = sumLanes(lanes);
-        a24.intoArray(lanes, 0);
-        z[at + 4] = sumLanes(lanes);
-        at += classes;
-        a30.intoArray(lanes, 0);
-        z[at] = sumLanes(lanes);
-        a31.intoArray(lanes, 0);
-        z[at + 1] = sumLanes(lanes);
-        a32.intoArray(lanes, 0);
-        z[at + 2] = sumLanes(lanes);
-        a33.intoArray(lanes, 0);
-        z[at + 3] = sumLanes(lanes);
-        a34.intoArray(lanes, 0);
-        z[at + 4] = sumLanes(lanes);
+        a01.intoArray(lanes, step);
+        a02.intoArray(lanes, 2 * step);
+        a03.intoArray(lanes, 3 * step);
+        a04.intoArray(lanes, 4 * step);
+        a10.intoArray(lanes, 5 * step);
+        a11.intoArray(lanes, 6 * step);
+        a12.intoArray(lanes, 7 * step);
+        a13.intoArray(lanes, 8 * step);
+        a14.intoArray(lanes, 9 * step);
+        a20.intoArray(lanes, 10 * step);
+        a21.intoArray(lanes, 11 * step);
+        a22.intoArray(lanes, 12 * step);
+        a23.intoArray(lanes, 13 * step);
+        a24.intoArray(lanes, 14 * step);
+        a30.intoArray(lanes, 15 * step);
+        a31.intoArray(lanes, 16 * step);
+        a32.intoArray(lanes, 17 * step);
+        a33.intoArray(lanes, 18 * step);
+        a34.intoArray(lanes, 19 * step);
+        writeSums(lanes, 4, z, zRow * classes + k0, classes, false);
     }
 
     /**
@@ -1038,50 +992,27 @@ final class FloatKernels {
             a34 = x3.fma(w, a34);
         }
         // Not through store(), as in multiply4x5Bytes.
-        int at = zRow * classes + k0;
         a00.intoArray(lanes, 0);
-        z[at] = sumLanes(lanes);
-        a01.intoArray(lanes, 0);
-        z[at + 1] = sumLanes(lanes);
-        a02.intoArray(lanes, 0);
-        z[at + 2] = sumLanes(lanes);
-        a03.intoArray(lanes, 0);
-        z[at + 3] = sumLanes(lanes);
-        a04.intoArray(lanes, 0);
-        z[at + 4] = sumLanes(lanes);
-        at += classes;
-        a10.intoArray(lanes, 0);
-        z[at] = sumLanes(lanes);
-        a11.intoArray(lanes, 0);
-        z[at + 1] = sumLanes(lanes);
-        a12.intoArray(lanes, 0);
-        z[at + 2] = sumLanes(lanes);
-        a13.intoArray(lanes, 0);
-        z[at + 3] = sumLanes(lanes);
-        a14.intoArray(lanes, 0);
-        z[at + 4] = sumLanes(lanes);
-        at += classes;
-        a20.intoArray(lanes, 0);
-        z[at] = sumLanes(lanes);
-        a21.intoArray(lanes, 0);
-        z[at + 1] = sumLanes(lanes);
-        a22.intoArray(lanes, 0);
-        z[at + 2] = sumLanes(lanes);
-        a23.intoArray(lanes, 0);
-        z[at + 3] = sumLanes(lanes);
-        a24.intoArray(lanes, 0);
-        z[at + 4] = sumLanes(lanes);
-        at += classes;
-        a30.intoArray(lanes, 0);
-        z[at] = sumLanes(lanes);
-        a31.intoArray(lanes, 0);
-        z[at + 1] = sumLanes(lanes);
-        a32.intoArray(lanes, 0);
-        z[at + 2] = sumLanes(lanes);
-        a33.intoArray(lanes, 0);
-        z[at + 3] = sumLanes(lanes);
-        a34.intoArray(lanes, 0);
-        z[at + 4] = sumLanes(lanes);
+        a01.intoArray(lanes, step);
+        a02.intoArray(lanes, 2 * step);
+        a03.intoArray(lanes, 3 * step);
+        a04.intoArray(lanes, 4 * step);
+        a10.intoArray(lanes, 5 * step);
+        a11.intoArray(lanes, 6 * step);
+        a12.intoArray(lanes, 7 * step);
+        a13.intoArray(lanes, 8 * step);
+        a14.intoArray(lanes, 9 * step);
+        a20.intoArray(lanes, 10 * step);
+        a21.intoArray(lanes, 11 * step);
+        a22.intoArray(lanes, 12 * step);
+        a23.intoArray(lanes, 13 * step);
+        a24.intoArray(lanes, 14 * step);
+        a30.intoArray(lanes, 15 * step);
+        a31.intoArray(lanes, 16 * step);
+        a32.intoArray(lanes, 17 * step);
+        a33.intoArray(lanes, 18 * step);
+        a34.intoArray(lanes, 19 * step);
+        writeSums(lanes, 4, z, zRow * classes + k0, classes, false);
     }
 
     /**
