@@ -37,7 +37,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Tag;
@@ -99,48 +98,36 @@ class PeerComparisonTest {
         String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
         Path out = Path.of(System.getProperty("peers.out", "notebooks-data/runs/peers-" + stamp));
 
-        // Before ND4J loads OpenBLAS: the kernels `train` runs float32 with (see OpenBlasCore), or OpenBLAS's own.
+        // The OpenBLAS kernels `train` picks (see OpenBlasCore) depend on the dtype: on an Intel CPU with AVX-512,
+        // Haswell's for float32 and OpenBLAS's own for float64. A process loads one set, so with "as-train" our
+        // float32 rows run in a JVM of their own where the choices differ; everything else runs here with
+        // OpenBLAS's own, as `train --dtype double` does. With "openblas" everything runs here.
         String coreChoice = System.getProperty("peers.openblasCore", "as-train");
         if (!coreChoice.equals("as-train") && !coreChoice.equals("openblas")) {
             throw new IllegalArgumentException("peers.openblasCore must be as-train or openblas, got " + coreChoice);
         }
-        Optional<String> core = coreChoice.equals("as-train") ? OpenBlasCore.avoidSkylakeXKernels() : Optional.empty();
+        boolean float32Apart = coreChoice.equals("as-train") && OpenBlasCore.wouldAvoidSkylakeX();
+        String bytesChoice = System.getProperty("peers.byteFeatures", "as-train");
         NativeThreads.set(threads);
         long gcAbove = Long.getLong("peers.gcAboveBytes", 6L << 30);
         Thread watchdog = memoryWatchdog(gcAbove);
-        Dataset train = MnistIdxLoader.load(data, MnistIdxLoader.FASHION_MNIST_CLASSES, DataType.DOUBLE, rows)
-                .train();
-        rows = train.numSamples();
-        // --scale unit: pixels / 255, the scaling scikit-learn and Smile get too. Float32 as `train` runs it: the raw
-        // pixels with the 1/255 folded into the products, read as bytes when `train` would read them so.
-        INDArray xDouble = train.features().div(255.0);
-        INDArray xFloat = train.features().castTo(DataType.FLOAT);
-        int[] labels = train.labels();
-        String bytesChoice = System.getProperty("peers.byteFeatures", "as-train");
-        if (!List.of("as-train", "true", "false").contains(bytesChoice)) {
-            throw new IllegalArgumentException("peers.byteFeatures must be as-train, true or false, got "
-                    + bytesChoice);
-        }
-        Kernels.setByteFeatures(bytesChoice.equals("as-train")
-                ? Kernels.useVector() && DataOptions.byteFeaturesPay(DataType.FLOAT, Trainer.Scaling.UNIT,
-                        xFloat.length())
-                : Boolean.parseBoolean(bytesChoice));
-        SoftmaxCrossEntropy doubleObjective = new SoftmaxCrossEntropy(xDouble, labels, CLASSES, LAMBDA);
-        Supplier<SoftmaxCrossEntropy> newFloatObjective =
-                () -> new SoftmaxCrossEntropy(xFloat, labels, CLASSES, LAMBDA).withFeatureScale(1.0 / 255);
-        Supplier<SoftmaxCrossEntropy> newDoubleObjective =
-                () -> new SoftmaxCrossEntropy(xDouble, labels, CLASSES, LAMBDA);
+        Problem problem = Problem.load(data, rows, bytesChoice);
+        rows = problem.rows();
+        INDArray xDouble = problem.xDouble();
+        int[] labels = problem.labels();
+        SoftmaxCrossEntropy doubleObjective = problem.newDoubleObjective();
 
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("issue", 7);
         report.put("started", Instant.now().toString());
         Map<String, Object> machine = machine(threads);
-        machine.put("openblas_core", core.orElse(System.getenv().getOrDefault(OpenBlasCore.VARIABLE,
-                "OpenBLAS's choice")));
+        String ownCore = System.getenv().getOrDefault(OpenBlasCore.VARIABLE, "OpenBLAS's choice");
+        machine.put("openblas_core", float32Apart ? OpenBlasCore.CORRECT_CORE + " for our float32 rows (a JVM of "
+                + "their own), " + ownCore + " for the rest" : ownCore);
         machine.put("byte_features", Kernels.byteFeatures());
         report.put("machine", machine);
         report.put("rows", rows);
-        report.put("features", train.numFeatures());
+        report.put("features", problem.features());
         report.put("lambda", LAMBDA);
         report.put("scaling", "pixels / 255");
         report.put("relative_gap", RELATIVE_GAP);
@@ -161,13 +148,11 @@ class PeerComparisonTest {
         // Ours.
         List<DataType> ourTypes = include.contains("ours") ? List.of(DataType.FLOAT, DataType.DOUBLE) : List.of();
         for (DataType type : ourTypes) {
-            Supplier<SoftmaxCrossEntropy> objective = type == DataType.FLOAT ? newFloatObjective : newDoubleObjective;
-            for (Optimizer<? super SoftmaxCrossEntropy> optimizer
-                    : List.<Optimizer<? super SoftmaxCrossEntropy>>of(new Lbfgs(), new NewtonCg())) {
-                Row row = runOurs(optimizer, objective, doubleObjective, jStar, threads, maxSeconds);
-                progress("ours %s %s: %s%.2f s", row.solver(), row.dtype(), row.reached() ? "" : "> ", row.seconds());
-                table.add(row);
-            }
+            List<Row> rowsOfType = type == DataType.FLOAT && float32Apart
+                    ? Float32Runs.inOwnJvm(data, rows, threads, maxSeconds, jStar, bytesChoice)
+                    : runOursAll(type == DataType.FLOAT ? problem::newFloatObjective : problem::newDoubleObjective,
+                            doubleObjective, jStar, threads, maxSeconds);
+            table.addAll(rowsOfType);
         }
 
         // scikit-learn.
@@ -256,7 +241,7 @@ class PeerComparisonTest {
     }
 
     /** One line on stderr per stage: a full run takes many minutes. */
-    private static void progress(String format, Object... args) {
+    static void progress(String format, Object... args) {
         System.err.println("[peers " + Instant.now() + "] " + String.format(Locale.ROOT, format, args));
     }
 
@@ -294,6 +279,51 @@ class PeerComparisonTest {
      * of its own; the timed run then starts on a new one, so that it pays for what an objective builds and keeps
      * (its buffers, the 8-bit copy of the features, newton-cg's preconditioner factor), as a user's first run does.
      */
+    /** {@link #runOurs} for {@code lbfgs} and {@code newton-cg}, each reported as it finishes. */
+    static List<Row> runOursAll(Supplier<SoftmaxCrossEntropy> newObjective, SoftmaxCrossEntropy exact, double jStar,
+                                int threads, double maxSeconds) {
+        List<Row> rows = new ArrayList<>();
+        for (Optimizer<? super SoftmaxCrossEntropy> optimizer
+                : List.<Optimizer<? super SoftmaxCrossEntropy>>of(new Lbfgs(), new NewtonCg())) {
+            Row row = runOurs(optimizer, newObjective, exact, jStar, threads, maxSeconds);
+            progress("ours %s %s: %s%.2f s", row.solver(), row.dtype(), row.reached() ? "" : "> ", row.seconds());
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    /**
+     * The training part of Fashion-MNIST as every contestant gets it: pixels / 255 in double ({@code --scale unit},
+     * the scaling scikit-learn and Smile get too), and float32 as `train` runs it: the raw pixels with the 1/255
+     * folded into the products, read as bytes when `train` would read them so ({@code peers.byteFeatures}: as-train,
+     * true or false; sets {@link Kernels#setByteFeatures}).
+     */
+    record Problem(int rows, int features, INDArray xDouble, INDArray xFloat, int[] labels) {
+        static Problem load(Path data, int rows, String bytesChoice) throws IOException {
+            if (!List.of("as-train", "true", "false").contains(bytesChoice)) {
+                throw new IllegalArgumentException("peers.byteFeatures must be as-train, true or false, got "
+                        + bytesChoice);
+            }
+            Dataset train = MnistIdxLoader.load(data, MnistIdxLoader.FASHION_MNIST_CLASSES, DataType.DOUBLE, rows)
+                    .train();
+            INDArray xFloat = train.features().castTo(DataType.FLOAT);
+            Kernels.setByteFeatures(bytesChoice.equals("as-train")
+                    ? Kernels.useVector() && DataOptions.byteFeaturesPay(DataType.FLOAT, Trainer.Scaling.UNIT,
+                            xFloat.length())
+                    : Boolean.parseBoolean(bytesChoice));
+            return new Problem(train.numSamples(), train.numFeatures(), train.features().div(255.0), xFloat,
+                    train.labels());
+        }
+
+        SoftmaxCrossEntropy newDoubleObjective() {
+            return new SoftmaxCrossEntropy(xDouble, labels, CLASSES, LAMBDA);
+        }
+
+        SoftmaxCrossEntropy newFloatObjective() {
+            return new SoftmaxCrossEntropy(xFloat, labels, CLASSES, LAMBDA).withFeatureScale(1.0 / 255);
+        }
+    }
+
     private static Row runOurs(Optimizer<? super SoftmaxCrossEntropy> optimizer,
                                Supplier<SoftmaxCrossEntropy> newObjective, SoftmaxCrossEntropy exact, double jStar,
                                int threads, double maxSeconds) {
@@ -454,6 +484,13 @@ class PeerComparisonTest {
                double value, String work, double optimum) {
         double gap() {
             return (value - optimum) / optimum;
+        }
+
+        /** The row {@link #asMap} describes. */
+        static Row of(Map<String, Object> m) {
+            return new Row((String) m.get("peer"), (String) m.get("solver"), (String) m.get("dtype"),
+                    ((Number) m.get("threads")).intValue(), (Boolean) m.get("reached"), number(m.get("seconds")),
+                    number(m.get("objective")), (String) m.get("work"), number(m.get("optimum")));
         }
 
         Map<String, Object> asMap() {
