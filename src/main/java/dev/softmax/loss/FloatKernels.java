@@ -55,14 +55,21 @@ final class FloatKernels {
      * 41 to 43 ms with 2 threads, against 52 to 53 copying them to the heap first, the same results bit for bit).
      * Null too where a first load through it fails (on JDK 19 to 21 {@code MemorySegment} is a preview API).
      */
-    private static final MethodHandle SEGMENT_LOAD = LOADS_FROM_BUFFERS ? null : segmentLoad();
+    private static final MethodHandle SEGMENT_LOAD;
     /** {@code MemorySegment.ofBuffer(buffer)} typed as returning {@code Object}, with {@link #SEGMENT_LOAD}. */
-    private static final MethodHandle SEGMENT_OF_BUFFER = SEGMENT_LOAD == null ? null : segmentOfBuffer();
+    private static final MethodHandle SEGMENT_OF_BUFFER;
+
+    static {
+        MethodHandle[] segments = LOADS_FROM_BUFFERS ? null : segmentHandles();
+        SEGMENT_LOAD = segments == null ? null : segments[0];
+        SEGMENT_OF_BUFFER = segments == null ? null : segments[1];
+    }
+
     /**
      * Whether the kernels can read float rows in native memory where they are: through buffers (JDK 17, 18) or
      * memory segments (later JDKs). Where they cannot, the passes copy each sub-block of rows to the heap.
      */
-    static final boolean READS_NATIVE_ROWS = LOADS_FROM_BUFFERS || SEGMENT_OF_BUFFER != null;
+    static final boolean READS_NATIVE_ROWS = LOADS_FROM_BUFFERS || SEGMENT_LOAD != null;
     /** Classes per register block (20 accumulators with {@link #ROW_GROUP} rows, of 32 vector registers). */
     static final int CLASS_GROUP = 5;
     /** Rows per register block: 4, or 2 with {@link #FEW_REGISTERS} (10 accumulators). */
@@ -87,7 +94,8 @@ final class FloatKernels {
         }
     }
 
-    private static MethodHandle segmentLoad() {
+    /** {@link #SEGMENT_LOAD} and {@link #SEGMENT_OF_BUFFER}, or null where the JDK lacks them or they fail. */
+    private static MethodHandle[] segmentHandles() {
         try {
             Class<?> segment = Class.forName("java.lang.foreign.MemorySegment");
             MethodHandle load = MethodHandles.publicLookup().findStatic(FloatVector.class, "fromMemorySegment",
@@ -96,27 +104,17 @@ final class FloatKernels {
                     .asType(MethodType.methodType(FloatVector.class, VectorSpecies.class, Object.class, long.class,
                             ByteOrder.class));
             MethodHandle ofBuffer = MethodHandles.publicLookup().findStatic(segment, "ofBuffer",
-                    MethodType.methodType(segment, java.nio.Buffer.class));
+                    MethodType.methodType(segment, java.nio.Buffer.class))
+                    .asType(MethodType.methodType(Object.class, java.nio.Buffer.class));
             // One load of known values, so that a JDK where this does not work copies instead of failing later.
             ByteBuffer probe = ByteBuffer.allocateDirect(2 * SPECIES.length() * Float.BYTES).order(NATIVE);
             for (int i = 0; i < 2 * SPECIES.length(); i++) {
                 probe.putFloat(i * Float.BYTES, i);
             }
-            Object rows = ofBuffer.invoke(probe);
-            FloatVector v = (FloatVector) load.invoke(SPECIES, rows, (long) Float.BYTES, NATIVE);
-            return v.lane(0) == 1f && v.lane(SPECIES.length() - 1) == SPECIES.length() ? load : null;
+            FloatVector v = (FloatVector) load.invoke(SPECIES, ofBuffer.invoke(probe), (long) Float.BYTES, NATIVE);
+            boolean right = v.lane(0) == 1f && v.lane(SPECIES.length() - 1) == SPECIES.length();
+            return right ? new MethodHandle[] {load, ofBuffer} : null;
         } catch (Throwable e) {
-            return null;
-        }
-    }
-
-    private static MethodHandle segmentOfBuffer() {
-        try {
-            Class<?> segment = Class.forName("java.lang.foreign.MemorySegment");
-            return MethodHandles.publicLookup().findStatic(segment, "ofBuffer",
-                    MethodType.methodType(segment, java.nio.Buffer.class))
-                    .asType(MethodType.methodType(Object.class, java.nio.Buffer.class));
-        } catch (ReflectiveOperationException e) {
             return null;
         }
     }
@@ -223,8 +221,8 @@ final class FloatKernels {
 
     /**
      * Writes the dot products of a register block from its accumulators, stored one after another in {@code lanes}
-     * ({@code intoArray}): {@code z[at + i * classes + c]} is set to (or, with {@code accumulate}, increased by) the sum
-     * of accumulator {@code 5 i + c}'s lanes, added in lane order, for {@code rows} rows {@code i} and 5 classes
+     * ({@code intoArray}): {@code z[at + i * classes + c]} is set to (or, with {@code accumulate}, increased by) the
+     * sum of accumulator {@code 5 i + c}'s lanes, added in lane order, for {@code rows} rows {@code i} and 5 classes
      * {@code c}. Not {@code reduceLanes(ADD)}: on JDK 25 its compiled form adds the lanes as a tree and its interpreted
      * form in lane order, so a result would depend on whether the JIT had compiled the kernel yet (a training of iris
      * gave two models in one JVM). JDK 17's adds in lane order both ways, so this is its {@code reduceLanes(ADD)} bit

@@ -44,7 +44,8 @@ final class VectorPass {
      */
     private final ByteFeatures bytes;
     /**
-     * {@code features}' memory as a native-order buffer when the kernels read the float rows where they are
+     * {@code features}' memory as the kernels that read float rows where they are take it
+     * ({@link FloatKernels#nativeRows}: a native-order buffer, or a memory segment over it) when they do
      * ({@link #readsFloatsInPlace}), else {@code null}.
      */
     private final Object nativeRows;
@@ -335,7 +336,7 @@ final class VectorPass {
 
     /**
      * Whether the kernels read {@code features}' float rows where they are ({@link FloatKernels#multiplyWideFloats},
-     * through a {@link java.nio.ByteBuffer} over ND4J's memory) instead of copying each sub-block to the heap first:
+     * through a buffer or memory segment over ND4J's memory) instead of copying each sub-block to the heap first:
      * where the JDK's Vector API can load from native memory ({@link FloatKernels#READS_NATIVE_ROWS}), on a core
      * with 32 vector registers, when a row is a whole number of vectors and at least
      * {@link #MIN_IN_PLACE_FEATURES} long, and the matrix has fewer than {@code 2^31} bytes. The copy costs about
