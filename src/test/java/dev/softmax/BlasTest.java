@@ -251,5 +251,20 @@ class BlasTest {
         assertThrows(IllegalArgumentException.class,
                 () -> Blas.gemm(false, false, 1, Nd4j.zeros(DataType.DOUBLE, 2, 3, 4), a, 0, a));
         assertThrows(IllegalArgumentException.class, () -> Blas.asum(Nd4j.zeros(DataType.INT32, 5)));
+        assertThrows(IllegalArgumentException.class, () -> Blas.asum(a, 2, 13));
+        assertThrows(IllegalArgumentException.class, () -> Blas.asum(a, 5, 4));
+        assertThrows(IllegalArgumentException.class, () -> Blas.asum(a, -1, 4));
+    }
+
+    @Test
+    void asumOfARangeReadsExactlyThoseElementsInMemoryOrder() {
+        for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            // Small integers of both signs: every sum is exact.
+            INDArray a = Nd4j.createFromArray(new double[][] {{1, -2, 3}, {-4, 5, -6}, {7, -8, 9}}).castTo(type);
+            assertEquals(45, Blas.asum(a, 0, 9), 0.0, type.toString());
+            assertEquals(2 + 3 + 4 + 5, Blas.asum(a, 1, 5), 0.0, type.toString());
+            assertEquals(9, Blas.asum(a, 8, 9), 0.0, type.toString());
+            assertEquals(0, Blas.asum(a, 4, 4), 0.0, type.toString());
+        }
     }
 }

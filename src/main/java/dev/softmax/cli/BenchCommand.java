@@ -120,7 +120,8 @@ public final class BenchCommand implements Callable<Integer> {
         json.putAll(results);
 
         out.printf("%-16s %10s %8s %12s%n", "measurement", "seconds", "x floor", "its floor");
-        out.printf("%-16s %10.4f %8.2f%n", "floor", (double) results.get("floor_seconds"), 1.0);
+        out.printf("%-16s %10.4f %8.2f   %s%n", "floor", (double) results.get("floor_seconds"), 1.0,
+                results.get("floor_kernel"));
         for (String name : new String[] {"nd4j_sum", "value_gradient", "hessian_vector", "predict", "sgd_epoch"}) {
             out.printf("%-16s %10.4f %8.2f %12.4f%n", name, (double) results.get(name + "_seconds"),
                     (double) results.get(name + "_ratio"), (double) results.get(name + "_floor_seconds"));

@@ -1149,6 +1149,42 @@ final class FloatKernels {
         s4.intoArray(gt, g4 + j);
     }
 
+    /**
+     * The sum of the floats {@code [from, to)} of {@code x} ({@link #nativeRows}, with {@code buffer} the buffer
+     * under it), read once in order with the loads the kernels use, eight vectors at a time: a streaming read of
+     * native memory for {@link StreamingRead}. The lanes are added in float, the registers in double at the end.
+     */
+    static double sum(Object x, ByteBuffer buffer, int from, int to) {
+        int step = SPECIES.length();
+        FloatVector a0 = FloatVector.zero(SPECIES);
+        FloatVector a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        int at = from;
+        for (; at + 8 * step <= to; at += 8 * step) {
+            a0 = a0.add(load(x, at));
+            a1 = a1.add(load(x, at + step));
+            a2 = a2.add(load(x, at + 2 * step));
+            a3 = a3.add(load(x, at + 3 * step));
+            a4 = a4.add(load(x, at + 4 * step));
+            a5 = a5.add(load(x, at + 5 * step));
+            a6 = a6.add(load(x, at + 6 * step));
+            a7 = a7.add(load(x, at + 7 * step));
+        }
+        for (; at + step <= to; at += step) {
+            a0 = a0.add(load(x, at));
+        }
+        FloatVector total = a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7);
+        float[] lanes = LANES.get();
+        total.intoArray(lanes, 0);
+        double sum = 0;
+        for (int l = 0; l < step; l++) {
+            sum += lanes[l];
+        }
+        for (; at < to; at++) {
+            sum += buffer.getFloat(at << 2);
+        }
+        return sum;
+    }
+
     /** The floats at float index {@code at} of {@code x}, rows from {@link #nativeRows}. */
     private static FloatVector load(Object x, int at) {
         if (LOADS_FROM_BUFFERS) {

@@ -39,6 +39,13 @@ class BenchCommandTest {
         assertEquals("vector", json.get("kernel").asText());
         double floor = json.get("floor_seconds").asDouble();
         assertTrue(floor > 0);
+        // The floor is the faster of the two reads, each timed before the measurements.
+        JsonNode candidates = json.get("floor_candidate_seconds");
+        assertEquals(2, candidates.size(), candidates.toString());
+        double asum = candidates.get("blas_asum").asDouble();
+        double vector = candidates.get("vector_sum").asDouble();
+        assertTrue(asum > 0 && vector > 0, candidates.toString());
+        assertEquals(asum <= vector ? "blas_asum" : "vector_sum", json.get("floor_kernel").asText());
         for (String name : List.of("value_gradient", "hessian_vector", "predict", "sgd_epoch")) {
             double seconds = json.get(name + "_seconds").asDouble();
             assertTrue(seconds > 0, name);
@@ -56,6 +63,8 @@ class BenchCommandTest {
         }
         assertTrue(json.get("allocated_bytes_per_evaluation").asLong() >= 0);
         assertTrue(out.toString().contains("value_gradient"), out.toString());
+        assertTrue(out.toString().lines().anyMatch(line -> line.startsWith("floor")
+                && line.endsWith(json.get("floor_kernel").asText())), out.toString());
     }
 
     @Test

@@ -42,6 +42,14 @@ class MainTest {
     }
 
     @Test
+    void onlyTheBenchCommandKeepsOpenBlasOwnKernels() {
+        assertTrue(Main.isBench(new String[] {"bench", "--threads", "2"}));
+        assertFalse(Main.isBench(new String[] {"train", "--dataset", "iris"}));
+        assertFalse(Main.isBench(new String[] {"train", "bench"}));
+        assertFalse(Main.isBench(new String[0]));
+    }
+
+    @Test
     void trainOnIrisPrintsResultsAndWritesTheReport() throws Exception {
         Path report = dir.resolve("out/report.json");
         Run run = run("train", "--dataset", "iris", "--report", report.toString());
