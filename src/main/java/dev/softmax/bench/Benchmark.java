@@ -166,8 +166,8 @@ public final class Benchmark {
     /**
      * The ways to read every element of {@code x} once, by name: BLAS's {@code asum}, and {@link StreamingRead}
      * where it can read {@code x}. Each reads a chunk of rows per task on the same threads as the passes being
-     * measured. ND4J's own {@code sumNumber()} is not memory-bound (it took 2.5 times as long here), so it is
-     * reported beside the floor, not used as one.
+     * measured. ND4J's own {@code sumNumber()} is not memory-bound (it took 3.4 to 4.7 times as long on the Intel
+     * machine), so it is reported beside the floor, not used as one.
      */
     static Map<String, Runnable> floorCandidates(INDArray x) {
         Map<String, Runnable> floors = new LinkedHashMap<>();
