@@ -209,16 +209,9 @@ public final class Trainer {
             case UNIT -> FeatureScaler.unit(train.numFeatures(), 255.0);
             case STANDARD -> FeatureScaler.standard(raw);
         };
-        // A scaling without shift and with one factor for all features (pixels / 255) is folded into the matrix
-        // products: no scaled copy of X, which for CIFAR-10 would be another 614 MB.
-        double uniformFactor = uniformFactor(scaler);
-        INDArray x = Double.isNaN(uniformFactor) ? scaler.transform(raw) : raw;
         double[] perClass = classWeightsFor(train);
-        SoftmaxCrossEntropy objective = new SoftmaxCrossEntropy(x, train.labels(), train.numClasses(), l2,
-                rowWeights(train.labels(), sampleWeights, perClass), hessianBudgetBytes);
-        if (!Double.isNaN(uniformFactor) && uniformFactor != 1.0) {
-            objective = objective.withFeatureScale(uniformFactor);
-        }
+        SoftmaxCrossEntropy objective = scaledObjective(raw, train.labels(), train.numClasses(), scaler, l2,
+                rowWeights(train.labels(), sampleWeights, perClass));
         ParameterLayout layout = objective.layout();
         INDArray start = warmStart == null ? layout.zeros(dataType)
                 : layout.pack(warmStart.weights().castTo(dataType), warmStart.bias());
@@ -380,8 +373,24 @@ public final class Trainer {
             throw new IllegalArgumentException("validation features contain NaN or infinite values");
         }
         double[] rowWeights = perClass == null ? null : rowWeights(validation.labels(), null, perClass);
-        return new SoftmaxCrossEntropy(scaler.transform(raw), validation.labels(), train.numClasses(), 0.0,
-                rowWeights);
+        return scaledObjective(raw, validation.labels(), train.numClasses(), scaler, 0.0, rowWeights);
+    }
+
+    /**
+     * The objective on {@code scaler}'s transform of {@code raw}. A scaling without shift and with one factor for
+     * all features (pixels / 255) is folded into the matrix products: no scaled copy of {@code X}, which for
+     * CIFAR-10 would be another 614 MB, and 8-bit pixels stay integers that the passes may read as bytes.
+     */
+    private SoftmaxCrossEntropy scaledObjective(INDArray raw, int[] labels, int classes, FeatureScaler scaler,
+                                                double lambda, double[] rowWeights) {
+        double uniformFactor = uniformFactor(scaler);
+        if (Double.isNaN(uniformFactor)) {
+            return new SoftmaxCrossEntropy(scaler.transform(raw), labels, classes, lambda, rowWeights,
+                    hessianBudgetBytes);
+        }
+        SoftmaxCrossEntropy objective = new SoftmaxCrossEntropy(raw, labels, classes, lambda, rowWeights,
+                hessianBudgetBytes);
+        return uniformFactor == 1.0 ? objective : objective.withFeatureScale(uniformFactor);
     }
 
     private void checkWarmStart(Dataset train) {

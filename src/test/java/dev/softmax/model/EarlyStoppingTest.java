@@ -92,6 +92,34 @@ class EarlyStoppingTest {
     }
 
     @Test
+    void theValidationLossOfPixelsIsTakenOnTheScaledPixels() {
+        // Pixel values 0 to 255, scaled by 1/255 (folded into the passes, as for the training set).
+        double[] values = all.features().data().asDouble();
+        for (int i = 0; i < values.length; i++) {
+            values[i] = Math.max(0, Math.min(255, Math.round(128 + 40 * values[i])));
+        }
+        INDArray pixels = org.nd4j.linalg.factory.Nd4j.create(values, all.features().shape(), DataType.DOUBLE);
+        Dataset images = all.withFeatures(pixels);
+        Dataset imageTrain = images.subset(IntStream.range(0, 40).toArray());
+        Dataset imageValidation = images.subset(IntStream.range(40, 240).toArray());
+        List<INDArray> points = new ArrayList<>();
+        List<Double> reported = new ArrayList<>();
+        builder("sgd", 30).scaling(Trainer.Scaling.UNIT).earlyStopping(imageValidation, 1000)
+                .listener((record, point) -> points.add(point.dup()) || true)
+                .validationListener((record, loss) -> reported.add(loss))
+                .build().fit(imageTrain);
+
+        SoftmaxCrossEntropy scaled = new SoftmaxCrossEntropy(imageValidation.features().div(255.0),
+                imageValidation.labels(), 3, 0);
+        assertEquals(31, reported.size(), "the start and 30 epochs");
+        assertEquals(reported.size(), points.size());
+        for (int epoch = 0; epoch < reported.size(); epoch++) {
+            double expected = scaled.value(points.get(epoch));
+            assertEquals(expected, reported.get(epoch), 1e-12 * expected, "validation loss of epoch " + epoch);
+        }
+    }
+
+    @Test
     void withoutEnoughEpochsTheBestWeightsAreStillReturned() {
         List<Double> reported = new ArrayList<>();
         SoftmaxRegression model = builder("sgd", 60).earlyStopping(validation, 1000)
