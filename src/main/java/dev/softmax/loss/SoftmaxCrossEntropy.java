@@ -23,6 +23,7 @@ import org.nd4j.linalg.api.ops.impl.transforms.strict.Exp;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Log;
 import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -734,7 +735,15 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         // Each block X~^T diag(w) X~ is symmetric, and w has one sign per pair (+ on the diagonal, - off it), so it
         // is +-(sqrt|w| X~)^T (sqrt|w| X~): one syrk, half the multiply-adds of a GEMM, for its upper triangle.
         // The lower one stays zero, and upper + upper^T - diagonal is the block.
-        INDArray upper = Nd4j.zeros(DataType.DOUBLE, d + 1, d + 1);
+        // Each block's syrk runs on row parts, one syrk each into its own triangle, on the pass threads; the parts
+        // are added in order, and their number depends on the shape only, so the Hessian does not depend on the
+        // thread count.
+        int parts = hessianRowParts(numSamples, d + 1);
+        INDArray[] partUpper = new INDArray[parts];
+        for (int part = 0; part < parts; part++) {
+            partUpper[part] = Nd4j.zeros(DataType.DOUBLE, d + 1, d + 1);
+        }
+        INDArray upper = partUpper[0];
         INDArray block = Nd4j.createUninitialized(DataType.DOUBLE, d + 1, d + 1);
         INDArray weighted = Nd4j.createUninitialized(DataType.DOUBLE, numSamples, d + 1);
         // Built from the weights in double, not from the float rowScale.
@@ -749,7 +758,15 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
                 }
                 Transforms.sqrt(root, false);
                 Broadcast.mul(xTilde, root, weighted, 0);
-                Blas.syrkUpper((a == c ? 1.0 : -1.0) / numSamples, weighted, 0.0, upper);
+                double sign = a == c ? 1.0 : -1.0;
+                NativeThreads.parallelFor(parts, part -> {
+                    INDArrayIndex rows = NDArrayIndex.interval(NativeThreads.chunkStart(numSamples, parts, part),
+                            NativeThreads.chunkStart(numSamples, parts, part + 1));
+                    Blas.syrkUpper(sign / numSamples, weighted.get(rows, NDArrayIndex.all()), 0.0, partUpper[part]);
+                });
+                for (int part = 1; part < parts; part++) {
+                    upper.addi(partUpper[part]);
+                }
                 block.assign(upper.transpose()).addi(upper);
                 for (int j = 0; j <= d; j++) {
                     block.putScalar(j, j, upper.getDouble(j, j));
@@ -764,7 +781,9 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         }
         xTilde.close();
         weighted.close();
-        upper.close();
+        for (INDArray part : partUpper) {
+            part.close();
+        }
         block.close();
         p.close();
         if (lambda != 0) {
@@ -774,6 +793,24 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             }
         }
         return h;
+    }
+
+    /** Most row parts of a dense Hessian block's {@code syrk}: enough for 8 threads. */
+    static final int MAX_HESSIAN_ROW_PARTS = 8;
+    /** Fewest rows in a part: below a few thousand rows one {@code syrk} is not worth splitting. */
+    static final int MIN_HESSIAN_PART_ROWS = 4096;
+    /** Most memory for the parts' triangles, {@code 8 (d+1)^2} bytes each. */
+    static final long HESSIAN_PARTS_BYTES = 256L << 20;
+
+    /**
+     * Row parts for the {@code syrk} of each dense Hessian block: one per {@link #MIN_HESSIAN_PART_ROWS} rows, at
+     * most {@link #MAX_HESSIAN_ROW_PARTS}, and no more than {@link #HESSIAN_PARTS_BYTES} of triangles. Depends on the
+     * shape only.
+     */
+    static int hessianRowParts(int rows, int columns) {
+        long triangleBytes = 8L * columns * columns;
+        long byMemory = Math.max(1, HESSIAN_PARTS_BYTES / triangleBytes);
+        return (int) Math.max(1, Math.min(Math.min(MAX_HESSIAN_ROW_PARTS, rows / MIN_HESSIAN_PART_ROWS), byMemory));
     }
 
     /** {@code P = softmax(X W + 1 b^T)} through the blocked forward pass, a new {@code [n,K]} array of θ's type. */

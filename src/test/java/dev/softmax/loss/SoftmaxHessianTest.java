@@ -1,5 +1,6 @@
 package dev.softmax.loss;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -58,6 +59,43 @@ class SoftmaxHessianTest {
         assertTrue(GradientCheck.maxRelativeError(f.hessianVectorProduct(theta, v), dv, 1e-12) < 1e-10);
         assertTrue(GradientCheck.maxRelativeError(op.diagonal(), Nd4j.diag(dense).reshape(v.length()), 1e-12) < 1e-10,
                 "diagonal() == diag(H)");
+    }
+
+    @Test
+    void denseHessianOfManyRowsIsBuiltInRowPartsThatGiveTheOperatorForAnyThreadCount() {
+        int rows = 3 * SoftmaxCrossEntropy.MIN_HESSIAN_PART_ROWS + 17;
+        assertEquals(3, SoftmaxCrossEntropy.hessianRowParts(rows, 6));
+        SoftmaxCrossEntropy f = TestProblems.random(rows, 5, 4, 0.3, 11);
+        INDArray theta = TestProblems.randomPoint(f, 0.5, 4);
+        INDArray v = TestProblems.randomPoint(f, 1.0, 5);
+        INDArray expected = f.hessianVectorProduct(theta, v);
+        INDArray first = null;
+        try {
+            for (int threads : new int[] {1, 2, 3}) {
+                dev.softmax.NativeThreads.set(threads);
+                INDArray dense = f.hessian(theta);
+                INDArray dv = dense.mmul(v.reshape(v.length(), 1)).reshape(v.length());
+                assertTrue(GradientCheck.maxRelativeError(dv, expected, 1e-12) < 1e-10, "H v, " + threads + " threads");
+                assertTrue(GradientCheck.maxRelativeError(dense, dense.transpose(), 1e-12) < 1e-12, "H symmetric");
+                if (first == null) {
+                    first = dense;
+                } else {
+                    assertArrayEquals(first.data().asDouble(), dense.data().asDouble(),
+                            "the same Hessian bit for bit with " + threads + " threads");
+                }
+            }
+        } finally {
+            dev.softmax.NativeThreads.set(dev.softmax.NativeThreads.defaultCount());
+        }
+    }
+
+    @Test
+    void rowPartsDependOnTheShapeOnly() {
+        assertEquals(1, SoftmaxCrossEntropy.hessianRowParts(150, 5));
+        assertEquals(1, SoftmaxCrossEntropy.hessianRowParts(2 * SoftmaxCrossEntropy.MIN_HESSIAN_PART_ROWS - 1, 785));
+        assertEquals(SoftmaxCrossEntropy.MAX_HESSIAN_ROW_PARTS, SoftmaxCrossEntropy.hessianRowParts(60000, 785));
+        // 3073 columns: a triangle of 75.5 MB, so 3 fit the parts' memory.
+        assertEquals(3, SoftmaxCrossEntropy.hessianRowParts(50000, 3073));
     }
 
     @Test
