@@ -23,7 +23,6 @@ import org.nd4j.linalg.api.ops.impl.transforms.strict.Exp;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Log;
 import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -757,12 +756,21 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
                     root.muli(scale);
                 }
                 Transforms.sqrt(root, false);
-                Broadcast.mul(xTilde, root, weighted, 0);
+                // The rows of diag(root) X~ are scaled in Java on each part's thread where the matrix fits a
+                // buffer; ND4J's broadcast runs on one thread, and on row views it was slower still.
+                boolean scaleRowsInJava = 8L * numSamples * (d + 1) <= Integer.MAX_VALUE;
+                if (!scaleRowsInJava) {
+                    Broadcast.mul(xTilde, root, weighted, 0);
+                }
                 double sign = a == c ? 1.0 : -1.0;
                 NativeThreads.parallelFor(parts, part -> {
-                    INDArrayIndex rows = NDArrayIndex.interval(NativeThreads.chunkStart(numSamples, parts, part),
-                            NativeThreads.chunkStart(numSamples, parts, part + 1));
-                    Blas.syrkUpper(sign / numSamples, weighted.get(rows, NDArrayIndex.all()), 0.0, partUpper[part]);
+                    int from = NativeThreads.chunkStart(numSamples, parts, part);
+                    int to = NativeThreads.chunkStart(numSamples, parts, part + 1);
+                    if (scaleRowsInJava) {
+                        scaleRows(xTilde, root, weighted, from, to);
+                    }
+                    Blas.syrkUpper(sign / numSamples, weighted.get(NDArrayIndex.interval(from, to),
+                            NDArrayIndex.all()), 0.0, partUpper[part]);
                 });
                 for (int part = 1; part < parts; part++) {
                     upper.addi(partUpper[part]);
@@ -793,6 +801,26 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             }
         }
         return h;
+    }
+
+    /**
+     * {@code out[i][j] = x[i][j] * factor[i]} for rows {@code [from, to)} of the contiguous DOUBLE matrices {@code x}
+     * and {@code out} (under {@code 2^31} bytes) and the column {@code factor}.
+     */
+    private static void scaleRows(INDArray x, INDArray factor, INDArray out, int from, int to) {
+        int columns = (int) x.columns();
+        java.nio.DoubleBuffer xs = x.data().asNio().order(java.nio.ByteOrder.nativeOrder()).asDoubleBuffer();
+        java.nio.DoubleBuffer fs = factor.data().asNio().order(java.nio.ByteOrder.nativeOrder()).asDoubleBuffer();
+        java.nio.DoubleBuffer os = out.data().asNio().order(java.nio.ByteOrder.nativeOrder()).asDoubleBuffer();
+        double[] row = new double[columns];
+        for (int i = from; i < to; i++) {
+            xs.get(i * columns, row);
+            double f = fs.get(i);
+            for (int j = 0; j < columns; j++) {
+                row[j] *= f;
+            }
+            os.put(i * columns, row);
+        }
     }
 
     /** Most row parts of a dense Hessian block's {@code syrk}: enough for 8 threads. */
