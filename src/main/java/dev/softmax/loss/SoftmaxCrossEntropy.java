@@ -10,6 +10,8 @@ import dev.softmax.optim.Preconditioner;
 import dev.softmax.optim.SgdSteps;
 import dev.softmax.optim.TwiceDifferentiableObjective;
 import dev.softmax.optim.ValueAndGradient;
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.function.IntToDoubleFunction;
@@ -809,9 +811,9 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
      */
     private static void scaleRows(INDArray x, INDArray factor, INDArray out, int from, int to) {
         int columns = (int) x.columns();
-        java.nio.DoubleBuffer xs = x.data().asNio().order(java.nio.ByteOrder.nativeOrder()).asDoubleBuffer();
-        java.nio.DoubleBuffer fs = factor.data().asNio().order(java.nio.ByteOrder.nativeOrder()).asDoubleBuffer();
-        java.nio.DoubleBuffer os = out.data().asNio().order(java.nio.ByteOrder.nativeOrder()).asDoubleBuffer();
+        DoubleBuffer xs = x.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer();
+        DoubleBuffer fs = factor.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer();
+        DoubleBuffer os = out.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer();
         double[] row = new double[columns];
         for (int i = from; i < to; i++) {
             xs.get(i * columns, row);

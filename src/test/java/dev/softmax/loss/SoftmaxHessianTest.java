@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.softmax.NativeThreads;
 import dev.softmax.data.Dataset;
 import dev.softmax.optim.DifferentiableObjective;
 import dev.softmax.optim.HessianOperator;
@@ -72,7 +73,7 @@ class SoftmaxHessianTest {
         INDArray first = null;
         try {
             for (int threads : new int[] {1, 2, 3}) {
-                dev.softmax.NativeThreads.set(threads);
+                NativeThreads.set(threads);
                 INDArray dense = f.hessian(theta);
                 INDArray dv = dense.mmul(v.reshape(v.length(), 1)).reshape(v.length());
                 assertTrue(GradientCheck.maxRelativeError(dv, expected, 1e-12) < 1e-10, "H v, " + threads + " threads");
@@ -85,7 +86,7 @@ class SoftmaxHessianTest {
                 }
             }
         } finally {
-            dev.softmax.NativeThreads.set(dev.softmax.NativeThreads.defaultCount());
+            NativeThreads.set(NativeThreads.defaultCount());
         }
     }
 
