@@ -694,8 +694,10 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     /**
      * {@inheritDoc}
      *
-     * <p>Built from {@code K(K+1)/2} symmetric blocks {@code X~^T diag(w_kl) X~} of size {@code (d+1)^2}, each one
-     * BLAS {@code syrk} ({@code n d^2} multiply-adds, half a GEMM's); the probabilities are computed in DOUBLE. The
+     * <p>Built from the {@code K(K-1)/2} symmetric off-diagonal blocks {@code X~^T diag(w_kl) X~} of size
+     * {@code (d+1)^2}, each one BLAS {@code syrk} ({@code n d^2} multiply-adds, half a GEMM's), on row parts (see
+     * {@link #hessianRowParts}); each diagonal block is minus the sum of the off-diagonal blocks in its row, since the
+     * probabilities sum to 1. The probabilities are computed in DOUBLE. The
      * entry for θ indices {@code (j,k), (j',l)} (row {@code j} of the {@code [(d+1),K]} matrix, class {@code k}) is at
      * {@code [j*K + k, j'*K + l]}.
      *
@@ -733,9 +735,9 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         INDArray h = Nd4j.zeros(DataType.DOUBLE, dim, dim);
         // View as [j, k, j', l] so that the block of class pair (k, l) is h4[:, k, :, l].
         INDArray h4 = h.reshape('c', d + 1, k, d + 1, k);
-        // Each block X~^T diag(w) X~ is symmetric, and w has one sign per pair (+ on the diagonal, - off it), so it
-        // is +-(sqrt|w| X~)^T (sqrt|w| X~): one syrk, half the multiply-adds of a GEMM, for its upper triangle.
-        // The lower one stays zero, and upper + upper^T - diagonal is the block.
+        // An off-diagonal block X~^T diag(w) X~ has w = -p_a p_c <= 0, so it is -(sqrt|w| X~)^T (sqrt|w| X~): one
+        // syrk, half the multiply-adds of a GEMM, for its upper triangle. The lower one stays zero, and
+        // upper + upper^T - diagonal is the block.
         // Each block's syrk runs on row parts, one syrk each into its own triangle, on the pass threads; the parts
         // are added in order, and their number depends on the shape only, so the Hessian does not depend on the
         // thread count.
@@ -749,45 +751,47 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         INDArray weighted = Nd4j.createUninitialized(DataType.DOUBLE, numSamples, d + 1);
         // Built from the weights in double, not from the float rowScale.
         INDArray scale = sampleWeights == null ? null : rowScale(sampleWeights, weightScale, DataType.DOUBLE);
+        // The probabilities sum to 1, so p_a (1 - p_a) = sum_{c != a} p_a p_c and each diagonal block is minus the
+        // sum of the off-diagonal blocks in its row: K(K-1)/2 syrks instead of K(K+1)/2 (45 instead of 55).
+        INDArray[] diagonalUpper = new INDArray[k];
+        for (int a = 0; a < k; a++) {
+            diagonalUpper[a] = Nd4j.zeros(DataType.DOUBLE, d + 1, d + 1);
+        }
+        boolean scaleRowsInJava = 8L * numSamples * (d + 1) <= Integer.MAX_VALUE;
         for (int a = 0; a < k; a++) {
             INDArray pa = p.getColumn(a, true);
-            for (int c = a; c < k; c++) {
-                // |w_ac| = p_a (1 - p_a) for a = c, p_a p_c otherwise, per sample.
-                INDArray root = a == c ? pa.mul(pa.rsub(1.0)) : pa.mul(p.getColumn(c, true));
+            for (int c = a + 1; c < k; c++) {
+                // |w_ac| = p_a p_c per sample.
+                INDArray root = pa.mul(p.getColumn(c, true));
                 if (scale != null) {
                     root.muli(scale);
                 }
                 Transforms.sqrt(root, false);
                 // The rows of diag(root) X~ are scaled in Java on each part's thread where the matrix fits a
                 // buffer; ND4J's broadcast runs on one thread, and on row views it was slower still.
-                boolean scaleRowsInJava = 8L * numSamples * (d + 1) <= Integer.MAX_VALUE;
                 if (!scaleRowsInJava) {
                     Broadcast.mul(xTilde, root, weighted, 0);
                 }
-                double sign = a == c ? 1.0 : -1.0;
                 NativeThreads.parallelFor(parts, part -> {
                     int from = NativeThreads.chunkStart(numSamples, parts, part);
                     int to = NativeThreads.chunkStart(numSamples, parts, part + 1);
                     if (scaleRowsInJava) {
                         scaleRows(xTilde, root, weighted, from, to);
                     }
-                    Blas.syrkUpper(sign / numSamples, weighted.get(NDArrayIndex.interval(from, to),
+                    Blas.syrkUpper(-1.0 / numSamples, weighted.get(NDArrayIndex.interval(from, to),
                             NDArrayIndex.all()), 0.0, partUpper[part]);
                 });
                 for (int part = 1; part < parts; part++) {
                     upper.addi(partUpper[part]);
                 }
-                block.assign(upper.transpose()).addi(upper);
-                for (int j = 0; j <= d; j++) {
-                    block.putScalar(j, j, upper.getDouble(j, j));
-                }
-                h4.get(NDArrayIndex.all(), NDArrayIndex.point(a), NDArrayIndex.all(), NDArrayIndex.point(c))
-                        .assign(block);
-                if (a != c) {
-                    h4.get(NDArrayIndex.all(), NDArrayIndex.point(c), NDArrayIndex.all(), NDArrayIndex.point(a))
-                            .assign(block);
-                }
+                diagonalUpper[a].subi(upper);
+                diagonalUpper[c].subi(upper);
+                placeBlock(h4, a, c, upper, block);
             }
+        }
+        for (int a = 0; a < k; a++) {
+            placeBlock(h4, a, a, diagonalUpper[a], block);
+            diagonalUpper[a].close();
         }
         xTilde.close();
         weighted.close();
@@ -803,6 +807,22 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             }
         }
         return h;
+    }
+
+    /**
+     * Writes the symmetric block whose upper triangle is {@code upper} (its lower triangle zero) at class pair
+     * {@code (a, c)} of the Hessian viewed as {@code [j, k, j', l]}, and at {@code (c, a)}; {@code block} is scratch.
+     */
+    private static void placeBlock(INDArray h4, int a, int c, INDArray upper, INDArray block) {
+        block.assign(upper.transpose()).addi(upper);
+        for (int j = 0; j < block.rows(); j++) {
+            block.putScalar(j, j, upper.getDouble(j, j));
+        }
+        h4.get(NDArrayIndex.all(), NDArrayIndex.point(a), NDArrayIndex.all(), NDArrayIndex.point(c)).assign(block);
+        if (a != c) {
+            h4.get(NDArrayIndex.all(), NDArrayIndex.point(c), NDArrayIndex.all(), NDArrayIndex.point(a))
+                    .assign(block);
+        }
     }
 
     /**
