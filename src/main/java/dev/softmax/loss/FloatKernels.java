@@ -53,7 +53,8 @@ final class FloatKernels {
      * is compiled for JDK 17, which has no {@code MemorySegment}, so it is found by reflection; a constant method
      * handle is inlined by the JIT like a direct call (on JDK 25, {@code X W} over CIFAR-10's rows read this way took
      * 41 to 43 ms with 2 threads, against 52 to 53 copying them to the heap first, the same results bit for bit).
-     * Null too where a first load through it fails (on JDK 19 to 21 {@code MemorySegment} is a preview API).
+     * Null too where a first load through it fails ({@code MemorySegment} is a preview API on JDK 19 to 21; on
+     * JDK 21 the load works without {@code --enable-preview}).
      */
     private static final MethodHandle SEGMENT_LOAD;
     /** {@code MemorySegment.ofBuffer(buffer)} typed as returning {@code Object}, with {@link #SEGMENT_LOAD}. */
