@@ -127,6 +127,52 @@ class BlasTest {
                 () -> Blas.choleskySolve(a, 0, rhs.get(NDArrayIndex.interval(0, m - 1)), factor));
     }
 
+    @Test
+    void blockedCholeskyMatchesCommonsMathForAnyThreadCountAndFindsALateNegativePivot() {
+        // Blocks of 4 columns and parts of at least 4 rows: 23 steps, most with several parts. OpenBLAS 0.3.19's
+        // SkylakeX dtrsm, which OpenBLAS picks on an Intel AVX-512 core, is wrong from 8 columns (measured on every
+        // shape tried), so the full-sized blocks are checked in a JVM of their own with the Haswell kernels, as the
+        // command line runs: see OpenBlasCoreTest.
+        int m = 90;
+        INDArray r = TestProblems.randomFeatures(m + 7, m, 1.0, 31, DataType.DOUBLE);
+        double[][] a = r.transpose().mmul(r).divi(m).toDoubleMatrix();
+        double[][] expected = new org.apache.commons.math3.linear.CholeskyDecomposition(
+                new org.apache.commons.math3.linear.Array2DRowRealMatrix(a)).getL().getData();
+        double[] first = null;
+        try {
+            for (int threads : new int[] {1, 2, 3}) {
+                NativeThreads.set(threads);
+                INDArray factor = Nd4j.createFromArray(a).dup('c');
+                assertTrue(Blas.choleskyLower((org.bytedeco.javacpp.DoublePointer) factor.data().addressPointer(), m,
+                        4, 4));
+                double[] values = factor.data().asDouble();
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < m; j++) {
+                        double want = j <= i ? expected[i][j] : a[i][j];
+                        assertEquals(want, values[i * m + j], j <= i ? 1e-12 * Math.sqrt(a[i][i]) : 0.0,
+                                "entry " + i + ", " + j + (j > i ? " (upper, untouched)" : "") + ", " + threads
+                                        + " threads");
+                    }
+                }
+                if (first == null) {
+                    first = values;
+                } else {
+                    assertArrayEquals(first, values, 0.0, "the same bits with " + threads + " threads");
+                }
+            }
+        } finally {
+            NativeThreads.set(NativeThreads.defaultCount());
+        }
+        // Positive definite but for one pivot, in the 21st block: refused.
+        double[][] indefinite = new double[m][m];
+        for (int i = 0; i < m; i++) {
+            indefinite[i] = a[i].clone();
+        }
+        indefinite[83][83] -= 10 * a[83][83];
+        INDArray factor = Nd4j.createFromArray(indefinite).dup('c');
+        assertFalse(Blas.choleskyLower((org.bytedeco.javacpp.DoublePointer) factor.data().addressPointer(), m, 4, 4));
+    }
+
     @ParameterizedTest
     @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
     void syrkFillsTheUpperTriangleOfTheGramAndLeavesTheLowerOne(DataType type) {

@@ -68,21 +68,75 @@ class OpenBlasCoreTest {
         }
     }
 
+    /**
+     * {@link Blas#choleskyLower} at its own block size (three blocks of 256 columns, parts of 64 rows and more, 2
+     * threads) with the kernels the command line uses: in a JVM of its own with the Haswell kernels where OpenBLAS
+     * would pick SkylakeX's, whose {@code dtrsm} is wrong (the in-process test in {@code BlasTest} uses blocks small
+     * enough for them).
+     */
+    @Test
+    void theBlockedCholeskyAtFullBlockSizeMatchesCommonsMathWithTheCommandLinesKernels() throws Exception {
+        boolean avoid = isLinuxX86() && OpenBlasCore.picksSkylakeX(cpuInfo())
+                && System.getenv(OpenBlasCore.VARIABLE) == null;
+        String output = runMain(FullSizeCholesky.class.getName(), List.of(),
+                avoid ? java.util.Map.of(OpenBlasCore.VARIABLE, "Haswell") : java.util.Map.of());
+        assertTrue(output.contains("factored 700 x 700"), output);
+    }
+
+    /** Factors a 700 x 700 positive definite matrix and exits 1 unless it matches Commons Math's factor. */
+    static final class FullSizeCholesky {
+        public static void main(String[] args) {
+            NativeThreads.set(2);
+            int m = 700;
+            java.util.Random random = new java.util.Random(3);
+            double[][] r = new double[m + 40][m];
+            for (double[] row : r) {
+                for (int j = 0; j < m; j++) {
+                    row[j] = random.nextGaussian();
+                }
+            }
+            double[][] a = new org.apache.commons.math3.linear.Array2DRowRealMatrix(r, false).transpose()
+                    .multiply(new org.apache.commons.math3.linear.Array2DRowRealMatrix(r, false)).scalarMultiply(1.0 / m)
+                    .getData();
+            double[][] expected = new org.apache.commons.math3.linear.CholeskyDecomposition(
+                    new org.apache.commons.math3.linear.Array2DRowRealMatrix(a, false)).getL().getData();
+            org.nd4j.linalg.api.ndarray.INDArray factor = Nd4j.createFromArray(a).dup('c');
+            boolean factored = Blas.choleskyLower(
+                    (org.bytedeco.javacpp.DoublePointer) factor.data().addressPointer(), m, Blas.CHOLESKY_BLOCK,
+                    Blas.CHOLESKY_PART_ROWS);
+            double[] values = factor.data().asDouble();
+            double worst = 0;
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j <= i; j++) {
+                    worst = Math.max(worst, Math.abs(values[i * m + j] - expected[i][j]) / Math.sqrt(a[i][i]));
+                }
+            }
+            System.out.println((factored ? "factored " : "refused ") + m + " x " + m + ", worst error " + worst);
+            System.exit(factored && worst < 1e-12 ? 0 : 1);
+        }
+    }
+
     private static String loadedCore(List<String> args) throws IOException, InterruptedException {
+        String output = runMain("dev.softmax.cli.Main", args, java.util.Map.of("OPENBLAS_VERBOSE", "2"));
+        java.util.regex.Matcher core = java.util.regex.Pattern.compile("Core: (\\w+)").matcher(output);
+        assertTrue(core.find(), output);
+        return core.group(1);
+    }
+
+    /** Runs {@code mainClass} on the test class path in a JVM of its own; asserts exit status 0; its output. */
+    private static String runMain(String mainClass, List<String> args, java.util.Map<String, String> environment)
+            throws IOException, InterruptedException {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> command = new java.util.ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", classpath,
-                "dev.softmax.cli.Main"));
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", classpath, mainClass));
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().put("OPENBLAS_VERBOSE", "2");
+        builder.environment().putAll(environment);
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(120, TimeUnit.SECONDS));
         assertEquals(0, process.exitValue(), output);
-        java.util.regex.Matcher core = java.util.regex.Pattern.compile("Core: (\\w+)").matcher(output);
-        assertTrue(core.find(), output);
-        return core.group(1);
+        return output;
     }
 
     private static boolean isLinuxX86() {

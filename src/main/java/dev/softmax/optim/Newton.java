@@ -11,8 +11,9 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <h2>Cost</h2>
  * Each iteration builds the dense Hessian ({@code O(n d^2 K^2)} for softmax, {@code 8 m^2} bytes for
- * {@code m = (d+1)K} parameters), factors it ({@code m^3/3} flops, LAPACK {@code dpotrf}) and evaluates value and
- * gradient once per line-search trial (almost always one). It holds the Hessian and one scratch of its size for
+ * {@code m = (d+1)K} parameters), factors it ({@code m^3/3} flops, by blocks on the native threads, see
+ * {@link dev.softmax.Blas#choleskySolve}) and evaluates value and gradient once per line-search trial (almost
+ * always one). It holds the Hessian and one scratch of its size for
  * the factor, {@code 16 m^2} bytes, and releases both each iteration. Convergence is quadratic near the optimum,
  * so 5 to 15 iterations are typical; use it when {@code m} is at most a few thousand.
  *
