@@ -91,6 +91,26 @@ class SoftmaxHessianTest {
     }
 
     @Test
+    void blocksPlacedInJavaInTilesGiveTheSameHessianAsNd4jsAssigns() {
+        // 151 rows per block: three tiles of 64 a side, the last one partial, over the parts of the copy.
+        SoftmaxCrossEntropy f = TestProblems.random(400, 150, 4, 0.3, 12);
+        INDArray theta = TestProblems.randomPoint(f, 0.5, 6);
+        INDArray v = TestProblems.randomPoint(f, 1.0, 7);
+        INDArray inJava = f.hessian(theta);
+        long before = SoftmaxCrossEntropy.javaPlacementMaxBytes;
+        INDArray byNd4j;
+        try {
+            SoftmaxCrossEntropy.javaPlacementMaxBytes = 0;
+            byNd4j = f.hessian(theta);
+        } finally {
+            SoftmaxCrossEntropy.javaPlacementMaxBytes = before;
+        }
+        assertArrayEquals(byNd4j.data().asDouble(), inJava.data().asDouble(), "the same Hessian bit for bit");
+        INDArray dv = inJava.mmul(v.reshape(v.length(), 1)).reshape(v.length());
+        assertTrue(GradientCheck.maxRelativeError(dv, f.hessianVectorProduct(theta, v), 1e-12) < 1e-10, "H v");
+    }
+
+    @Test
     void rowPartsDependOnTheShapeOnly() {
         assertEquals(1, SoftmaxCrossEntropy.hessianRowParts(150, 5));
         assertEquals(1, SoftmaxCrossEntropy.hessianRowParts(2 * SoftmaxCrossEntropy.MIN_HESSIAN_PART_ROWS - 1, 785));
