@@ -32,16 +32,16 @@ public final class Blas {
 
     /**
      * Solves {@code (a + shift I) p = rhs} for a symmetric positive definite DOUBLE matrix by a blocked Cholesky
-     * factorisation on the native threads ({@link #choleskyLower}: LAPACK's {@code dpotrf} on the diagonal blocks,
-     * BLAS for the rest) and two triangular solves by BLAS ({@code dtrsv}). ND4J's own
+     * factorisation on the native threads ({@link #choleskyLower}: the diagonal blocks in Java, {@code dgemm} and
+     * {@code dsyrk} for the rest) and two triangular solves by BLAS ({@code dtrsv}). ND4J's own
      * {@code triangularSolve} took 8 s for the two solves of a 7850 x 7850 factor (Newton on Fashion-MNIST), against
-     * 2 to 4 s for the factorisation itself; {@code dtrsv} takes about 0.1 s.
+     * 1.5 to 4 s for the factorisation itself; {@code dtrsv} takes about 0.1 s.
      *
-     * <p>Unchecked: on an Intel AVX-512 core OpenBLAS 0.3.19's SkylakeX kernels refused or mis-factored positive
-     * definite matrices of 40 rows and more (see {@link OpenBlasCore}), in LAPACK's {@code dpotrf} and in the
-     * blocked factorisation alike, so callers that cannot trust a refusal, or a
-     * result, check it. LAPACK's own solve {@code dpotrs} was not used: there it returned garbage from a correct
-     * factor (its {@code dtrsm}), where {@code dtrsv} was right.
+     * <p>Unchecked. Until 2026-12-03 the factorisation was LAPACK's {@code dpotrf}, which with OpenBLAS 0.3.19's
+     * SkylakeX kernels on an Intel AVX-512 core refused or mis-factored positive definite matrices of 40 rows and
+     * more (see {@link OpenBlasCore}), so callers that cannot trust a refusal, or a result, check it. LAPACK's own
+     * solve {@code dpotrs} is not used: there it returned garbage from a correct factor (its {@code dtrsm}), where
+     * {@code dtrsv} was right.
      *
      * @param a      a square DOUBLE matrix, either order; only its lower triangle is read (as stored in
      *               {@code 'c'} order, or its upper one in {@code 'f'}: the same entries of a symmetric matrix);
@@ -91,69 +91,157 @@ public final class Blas {
     /** At least this many rows per part of a step of {@link #choleskyLower}. */
     static final int CHOLESKY_PART_ROWS = 64;
 
+    /** Columns of the diagonal sub-blocks whose inverses solve each panel of {@link #choleskyLower}. */
+    static final int CHOLESKY_INVERSE_BLOCK = 32;
+
     /**
      * Overwrites the lower triangle of the {@code 'c'}-order {@code m x m} matrix at {@code a} with its Cholesky
      * factor {@code L} ({@code A = L L^T}); the strict upper triangle is left as it was. Right-looking, by blocks of
-     * {@code block} columns ({@link #CHOLESKY_BLOCK}): LAPACK's {@code dpotrf} factors each diagonal block, then
-     * the panel below it ({@code dtrsm}) and the trailing lower triangle ({@code dgemm} and {@code dsyrk}) are
-     * updated in row parts on {@link NativeThreads}. LAPACK's {@code dpotrf} on the whole matrix runs on one
-     * thread, since OpenBLAS's own threads are held to one (see {@link NativeThreads}): 3.5 s for Newton's 7850 x
-     * 7850 Hessian at Fashion-MNIST size, against 2.0 s here with 2 threads (3.8 s with 1). The parts depend on the shape only, so the factor is
+     * {@code block} columns ({@link #CHOLESKY_BLOCK}). Each diagonal block is factored in Java (0.1 s in all at 7850
+     * rows). The panel below it is solved against it as MAGMA's {@code dtrsm} does, with {@code dgemm}s: the inverses
+     * of the block's diagonal sub-blocks of {@link #CHOLESKY_INVERSE_BLOCK} columns are taken in Java, and each
+     * sub-block column of the panel is updated by the columns before it and multiplied by its inverse. Then the
+     * trailing lower triangle is updated ({@code dgemm} left of the diagonal, {@code dsyrk} on it). Panel and
+     * trailing updates run in row parts on {@link NativeThreads}; the parts depend on the shape only, so the factor is
      * the same bit for bit for any thread count.
+     *
+     * <p>Only {@code dgemm}, {@code dsyrk} and copies run in OpenBLAS: on an Intel AVX-512 core OpenBLAS 0.3.19's
+     * SkylakeX kernels, which are the fastest there for the {@code syrk}s that build Newton's Hessian, get
+     * {@code dpotrf} wrong from 40 rows and {@code dtrsm} from 8 columns (see {@link OpenBlasCore}). LAPACK's
+     * {@code dpotrf} on the whole matrix would also run on one thread, since OpenBLAS's own threads are held to one
+     * (see {@link NativeThreads}): 3.5 s for Newton's 7850 x 7850 Hessian at Fashion-MNIST size with the Haswell
+     * kernels.
      *
      * @param partRows at least this many rows per part ({@link #CHOLESKY_PART_ROWS}), at most
      *                 {@link #CHOLESKY_PARTS} parts
-     * @return false when a diagonal block is not positive definite (the matrix is not)
+     * @return false when a pivot is not positive (or not a number): the matrix is not positive definite
      */
     static boolean choleskyLower(DoublePointer a, int m, int block, int partRows) {
-        for (int start = 0; start < m; start += block) {
-            int j0 = start;
-            int width = Math.min(block, m - j0);
-            int j1 = j0 + width;
-            // Row-major lower is column-major upper: no transposed copy for LAPACKE to make.
-            int info = openblas.LAPACKE_dpotrf(openblas.LAPACK_COL_MAJOR, (byte) 'U', width,
-                    offset(a, (long) j0 * m + j0), m);
-            if (info > 0) {
-                return false;
-            }
-            if (info < 0) {
-                throw new IllegalStateException("LAPACK dpotrf rejected argument " + (-info));
-            }
-            int rest = m - j1;
-            if (rest == 0) {
-                break;
-            }
-            int parts = Math.max(1, Math.min(CHOLESKY_PARTS, rest / partRows));
-            long diagonal = (long) j0 * m + j0;
-            NativeThreads.parallelFor(parts, part -> {
-                int from = j1 + (int) ((long) rest * part / parts);
-                int to = j1 + (int) ((long) rest * (part + 1) / parts);
-                openblas_nolapack.cblas_dtrsm(CblasRowMajor, openblas_nolapack.CblasRight,
-                        openblas_nolapack.CblasLower, CblasTrans, openblas_nolapack.CblasNonUnit, to - from, width,
-                        1.0, offset(a, diagonal), m, offset(a, (long) from * m + j0), m);
-            });
-            // Parts of the trailing triangle of about equal area: row i has i - j1 + 1 entries to update.
-            int[] bounds = new int[parts + 1];
-            for (int part = 0; part <= parts; part++) {
-                bounds[part] = j1 + (int) Math.round(rest * Math.sqrt((double) part / parts));
-            }
-            NativeThreads.parallelFor(parts, part -> {
-                int from = bounds[part];
-                int to = bounds[part + 1];
-                if (to <= from) {
-                    return;
+        double[] diagonal = new double[block * block];
+        double[] inverses = new double[block * block];
+        try (DoublePointer nativeInverses = new DoublePointer((long) block * block)) {
+            for (int start = 0; start < m; start += block) {
+                int j0 = start;
+                int width = Math.min(block, m - j0);
+                int j1 = j0 + width;
+                DoublePointer corner = offset(a, (long) j0 * m + j0);
+                for (int i = 0; i < width; i++) {
+                    corner.position(a.position() + (long) (j0 + i) * m + j0).get(diagonal, i * width, i + 1);
                 }
-                DoublePointer panelRows = offset(a, (long) from * m + j0);
-                if (from > j1) {
-                    openblas_nolapack.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, to - from, from - j1,
-                            width, -1.0, panelRows, m, offset(a, (long) j1 * m + j0), m, 1.0,
-                            offset(a, (long) from * m + j1), m);
+                if (!factorLower(diagonal, width)) {
+                    return false;
                 }
-                openblas_nolapack.cblas_dsyrk(CblasRowMajor, openblas_nolapack.CblasLower, CblasNoTrans, to - from,
-                        width, -1.0, panelRows, m, 1.0, offset(a, (long) from * m + from), m);
-            });
+                for (int i = 0; i < width; i++) {
+                    corner.position(a.position() + (long) (j0 + i) * m + j0).put(diagonal, i * width, i + 1);
+                }
+                int rest = m - j1;
+                if (rest == 0) {
+                    break;
+                }
+                invertDiagonalBlocks(diagonal, width, CHOLESKY_INVERSE_BLOCK, inverses);
+                nativeInverses.position(0).put(inverses, 0, width * width);
+                int parts = Math.max(1, Math.min(CHOLESKY_PARTS, rest / partRows));
+                NativeThreads.parallelFor(parts, part -> {
+                    int from = j1 + (int) ((long) rest * part / parts);
+                    int to = j1 + (int) ((long) rest * (part + 1) / parts);
+                    solvePanel(a, m, j0, width, from, to - from, nativeInverses);
+                });
+                // Parts of the trailing triangle of about equal area: row i has i - j1 + 1 entries to update.
+                int[] bounds = new int[parts + 1];
+                for (int part = 0; part <= parts; part++) {
+                    bounds[part] = j1 + (int) Math.round(rest * Math.sqrt((double) part / parts));
+                }
+                NativeThreads.parallelFor(parts, part -> {
+                    int from = bounds[part];
+                    int to = bounds[part + 1];
+                    if (to <= from) {
+                        return;
+                    }
+                    DoublePointer panelRows = offset(a, (long) from * m + j0);
+                    if (from > j1) {
+                        openblas_nolapack.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, to - from, from - j1,
+                                width, -1.0, panelRows, m, offset(a, (long) j1 * m + j0), m, 1.0,
+                                offset(a, (long) from * m + j1), m);
+                    }
+                    openblas_nolapack.cblas_dsyrk(CblasRowMajor, openblas_nolapack.CblasLower, CblasNoTrans,
+                            to - from, width, -1.0, panelRows, m, 1.0, offset(a, (long) from * m + from), m);
+                });
+            }
         }
         return true;
+    }
+
+    /**
+     * Rows {@code [from, from + rows)} of the panel below the diagonal block at {@code (j0, j0)}, {@code X} with
+     * {@code X L^T = A}: for each sub-block of columns, minus the columns before it times the factor's entries
+     * there, then times the transposed inverse of its diagonal sub-block ({@code inverses}, {@code width x width},
+     * the inverted sub-blocks on its diagonal), through a scratch.
+     */
+    private static void solvePanel(DoublePointer a, int m, int j0, int width, int from, int rows,
+                                   DoublePointer inverses) {
+        try (DoublePointer scratch = new DoublePointer((long) rows * CHOLESKY_INVERSE_BLOCK)) {
+            DoublePointer panel = offset(a, (long) from * m + j0);
+            for (int s0 = 0; s0 < width; s0 += CHOLESKY_INVERSE_BLOCK) {
+                int sw = Math.min(CHOLESKY_INVERSE_BLOCK, width - s0);
+                DoublePointer columns = offset(a, (long) from * m + j0 + s0);
+                if (s0 > 0) {
+                    openblas_nolapack.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, sw, s0, -1.0, panel,
+                            m, offset(a, (long) (j0 + s0) * m + j0), m, 1.0, columns, m);
+                }
+                openblas_nolapack.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, sw, sw, 1.0, columns, m,
+                        offset(inverses, (long) s0 * width + s0), width, 0.0, scratch, sw);
+                openblas.LAPACKE_dlacpy(openblas.LAPACK_ROW_MAJOR, (byte) 'A', rows, sw, scratch, sw, columns, m);
+            }
+        }
+    }
+
+    /**
+     * Cholesky factor of the symmetric {@code n x n} row-major matrix in {@code a}, in place in its lower triangle
+     * (read from there too); false at the first pivot that is not positive.
+     */
+    static boolean factorLower(double[] a, int n) {
+        for (int j = 0; j < n; j++) {
+            int rowJ = j * n;
+            double pivot = a[rowJ + j];
+            for (int k = 0; k < j; k++) {
+                pivot -= a[rowJ + k] * a[rowJ + k];
+            }
+            if (!(pivot > 0)) {
+                return false;
+            }
+            double root = Math.sqrt(pivot);
+            a[rowJ + j] = root;
+            for (int i = j + 1; i < n; i++) {
+                int rowI = i * n;
+                double sum = a[rowI + j];
+                for (int k = 0; k < j; k++) {
+                    sum -= a[rowI + k] * a[rowJ + k];
+                }
+                a[rowI + j] = sum / root;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * {@code inverses} ({@code n x n}, row-major) gets the inverses of the diagonal sub-blocks of {@code size}
+     * columns of the lower triangular {@code l}, each where its sub-block is, and zeros elsewhere.
+     */
+    static void invertDiagonalBlocks(double[] l, int n, int size, double[] inverses) {
+        java.util.Arrays.fill(inverses, 0, n * n, 0.0);
+        for (int b0 = 0; b0 < n; b0 += size) {
+            int b1 = Math.min(n, b0 + size);
+            // Column c of the inverse: forward substitution on the unit vector e_c.
+            for (int c = b0; c < b1; c++) {
+                for (int i = c; i < b1; i++) {
+                    double sum = i == c ? 1.0 : 0.0;
+                    for (int k = c; k < i; k++) {
+                        sum -= l[i * n + k] * inverses[k * n + c];
+                    }
+                    inverses[i * n + c] = sum / l[i * n + i];
+                }
+            }
+        }
     }
 
     private static DoublePointer offset(DoublePointer base, long doubles) {

@@ -127,13 +127,14 @@ class BlasTest {
                 () -> Blas.choleskySolve(a, 0, rhs.get(NDArrayIndex.interval(0, m - 1)), factor));
     }
 
-    @Test
-    void blockedCholeskyMatchesCommonsMathForAnyThreadCountAndFindsALateNegativePivot() {
-        // Blocks of 4 columns and parts of at least 4 rows: 23 steps, most with several parts. OpenBLAS 0.3.19's
-        // SkylakeX dtrsm, which OpenBLAS picks on an Intel AVX-512 core, is wrong from 8 columns (measured on every
-        // shape tried), so the full-sized blocks are checked in a JVM of their own with the Haswell kernels, as the
-        // command line runs: see OpenBlasCoreTest.
-        int m = 90;
+    /**
+     * Blocks of 4 columns (one inverse sub-block each, 23 steps); of 40 (a full sub-block of 32 and a partial one of
+     * 8); and the real size, 256 (8 sub-blocks, parts of at least 64 rows): each against Commons Math, the same bits
+     * with 1, 2 and 3 threads, and refusing a matrix with one negative pivot in its last block.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"90, 4, 4", "150, 40, 8", "600, 256, 64"})
+    void blockedCholeskyMatchesCommonsMathForAnyThreadCountAndFindsALateNegativePivot(int m, int block, int partRows) {
         INDArray r = TestProblems.randomFeatures(m + 7, m, 1.0, 31, DataType.DOUBLE);
         double[][] a = r.transpose().mmul(r).divi(m).toDoubleMatrix();
         double[][] expected = new org.apache.commons.math3.linear.CholeskyDecomposition(
@@ -144,12 +145,12 @@ class BlasTest {
                 NativeThreads.set(threads);
                 INDArray factor = Nd4j.createFromArray(a).dup('c');
                 assertTrue(Blas.choleskyLower((org.bytedeco.javacpp.DoublePointer) factor.data().addressPointer(), m,
-                        4, 4));
+                        block, partRows));
                 double[] values = factor.data().asDouble();
                 for (int i = 0; i < m; i++) {
                     for (int j = 0; j < m; j++) {
                         double want = j <= i ? expected[i][j] : a[i][j];
-                        assertEquals(want, values[i * m + j], j <= i ? 1e-12 * Math.sqrt(a[i][i]) : 0.0,
+                        assertEquals(want, values[i * m + j], j <= i ? 1e-11 * Math.sqrt(a[i][i]) : 0.0,
                                 "entry " + i + ", " + j + (j > i ? " (upper, untouched)" : "") + ", " + threads
                                         + " threads");
                     }
@@ -163,14 +164,57 @@ class BlasTest {
         } finally {
             NativeThreads.set(NativeThreads.defaultCount());
         }
-        // Positive definite but for one pivot, in the 21st block: refused.
         double[][] indefinite = new double[m][m];
         for (int i = 0; i < m; i++) {
             indefinite[i] = a[i].clone();
         }
-        indefinite[83][83] -= 10 * a[83][83];
+        indefinite[m - 7][m - 7] -= 10 * a[m - 7][m - 7];
         INDArray factor = Nd4j.createFromArray(indefinite).dup('c');
-        assertFalse(Blas.choleskyLower((org.bytedeco.javacpp.DoublePointer) factor.data().addressPointer(), m, 4, 4));
+        assertFalse(Blas.choleskyLower((org.bytedeco.javacpp.DoublePointer) factor.data().addressPointer(), m, block,
+                partRows));
+    }
+
+    @Test
+    void javaPartsOfTheBlockedCholeskyFactorAndInvert() {
+        // A 5 x 5 positive definite matrix: its factor (the lower triangle; the upper one keeps the matrix) times its
+        // transpose is the matrix, each inverted sub-block of 2 (the last of 1) times its sub-block of the factor is
+        // the identity, and the inverses have zeros off the sub-blocks.
+        double[][] b = {{4, 1, 0, 2, 1}, {1, 5, 1, 0, 2}, {0, 1, 6, 1, 0}, {2, 0, 1, 7, 1}, {1, 2, 0, 1, 8}};
+        int n = 5;
+        double[] l = new double[n * n];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(b[i], 0, l, i * n, n);
+        }
+        assertTrue(Blas.factorLower(l, n));
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j <= i; j++) {
+                double sum = 0;
+                for (int k = 0; k <= j; k++) {
+                    sum += l[i * n + k] * l[j * n + k];
+                }
+                assertEquals(b[i][j], sum, 1e-12, "L L^T at " + i + ", " + j);
+            }
+        }
+        double[] inverses = new double[n * n];
+        java.util.Arrays.fill(inverses, 7.0);
+        Blas.invertDiagonalBlocks(l, n, 2, inverses);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                int block = i / 2;
+                if (j / 2 != block) {
+                    assertEquals(0.0, inverses[i * n + j], "off the sub-blocks");
+                    continue;
+                }
+                double sum = 0;
+                for (int k = block * 2; k < Math.min(n, block * 2 + 2); k++) {
+                    sum += inverses[i * n + k] * (k >= j ? l[k * n + j] : 0.0);
+                }
+                assertEquals(i == j ? 1.0 : 0.0, sum, 1e-12, "inverse times factor at " + i + ", " + j);
+            }
+        }
+        double[] notPositive = {1, 2, 2, 1};
+        assertFalse(Blas.factorLower(notPositive, 2));
+        assertFalse(Blas.factorLower(new double[] {Double.NaN}, 1));
     }
 
     @ParameterizedTest

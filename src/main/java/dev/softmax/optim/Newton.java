@@ -121,12 +121,13 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
         try {
             for (int attempt = 0; attempt < 40; attempt++) {
                 INDArray p = Blas.choleskySolve(hessian, mu, rhs, factor);
-                boolean suspect = p == null ? !lapackRefusalsAreGenuine() : !solves(hessian, mu, p, rhs);
+                boolean suspect = p == null ? !nativeRefusalsAreGenuine() : !solves(hessian, mu, p, rhs);
                 if (suspect) {
-                    // OpenBLAS 0.3.19's dpotrf called positive definite matrices of 40 rows and more indefinite, or
-                    // factored them wrongly, on an Intel AVX-512 core (its SkylakeX kernels): where its refusals
-                    // cannot be believed, and whenever its solve is wrong, ask a second, slower implementation
-                    // before damping more.
+                    // OpenBLAS 0.3.19's dpotrf, used here until 2026-12-03, called positive definite matrices of 40
+                    // rows and more indefinite, or factored them wrongly, on an Intel AVX-512 core (its SkylakeX
+                    // kernels). The blocked factorisation that replaced it calls only dgemm and dsyrk, right there;
+                    // still, where a refusal cannot be believed, and whenever the solve is wrong, ask a second,
+                    // slower implementation before damping more.
                     factor.assign(hessian);
                     for (int i = 0; i < m; i++) {
                         factor.putScalar(i, i, diagonal[i] + mu);
@@ -145,17 +146,18 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
     }
 
     /**
-     * Whether a refusal by LAPACK's {@code dpotrf} can be believed in this process: it factored positive definite
-     * probes of 128 and 600 rows, and the solves passed {@link #solves}. Decided once, in 0.06 to 0.16 s. Where
-     * it cannot be believed (OpenBLAS 0.3.19 on an Intel AVX-512 core), every refusal is checked by
+     * Whether a refusal by the native factorisation ({@link Blas#choleskySolve}, on OpenBLAS) can be believed in this
+     * process: it factored positive definite probes of 128 and 600 rows, and the solves passed {@link #solves}.
+     * Decided once, in 0.06 to 0.16 s. Where it cannot be believed (as with LAPACK's {@code dpotrf}, used until
+     * 2026-12-03, on OpenBLAS 0.3.19's SkylakeX kernels), every refusal is checked by
      * {@link #javaCholeskySolve}; where it can, a refusal goes straight to more damping, since the Java
      * factorisation takes about a second at a few thousand parameters and would only refuse too.
      */
-    static boolean lapackRefusalsAreGenuine() {
-        return LapackProbe.REFUSALS_ARE_GENUINE;
+    static boolean nativeRefusalsAreGenuine() {
+        return CholeskyProbe.REFUSALS_ARE_GENUINE;
     }
 
-    private static final class LapackProbe {
+    private static final class CholeskyProbe {
         static final boolean REFUSALS_ARE_GENUINE = factorsPositiveDefiniteProbes();
 
         private static boolean factorsPositiveDefiniteProbes() {
@@ -169,7 +171,7 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
                 INDArray r = Nd4j.createFromArray(values).reshape(2 * m, m);
                 INDArray a = r.transpose().mmul(r).divi(m).addi(Nd4j.eye(m).castTo(DataType.DOUBLE)).dup('f');
                 INDArray rhs = r.getRow(0).dup();
-                INDArray p = lapackCholeskySolve(a, rhs);
+                INDArray p = nativeCholeskySolve(a, rhs);
                 if (p == null || !solves(a, p, rhs)) {
                     return false;
                 }
@@ -178,8 +180,8 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
         }
     }
 
-    /** {@code a^-1 rhs} by LAPACK's Cholesky of a copy of {@code a}, or null when LAPACK refuses it. */
-    static INDArray lapackCholeskySolve(INDArray a, INDArray rhs) {
+    /** {@code a^-1 rhs} by {@link Blas#choleskySolve} on a copy of {@code a}, or null when it refuses it. */
+    static INDArray nativeCholeskySolve(INDArray a, INDArray rhs) {
         INDArray factor = Nd4j.createUninitialized(DataType.DOUBLE, a.rows(), a.columns());
         try {
             return Blas.choleskySolve(a, 0, rhs, factor);

@@ -42,6 +42,17 @@ class MainTest {
     }
 
     @Test
+    void trainingWithNewtonIsToldApart() {
+        assertTrue(Main.trainsWithNewton(new String[] {"train", "--dataset", "iris", "--optimizer", "newton"}));
+        assertTrue(Main.trainsWithNewton(new String[] {"train", "--optimizer=Newton"}));
+        assertFalse(Main.trainsWithNewton(new String[] {"train", "--optimizer", "newton-cg"}));
+        assertFalse(Main.trainsWithNewton(new String[] {"train", "--optimizer"}));
+        assertFalse(Main.trainsWithNewton(new String[] {"train", "--dataset", "iris"}));
+        assertFalse(Main.trainsWithNewton(new String[] {"compare", "--optimizer", "newton"}));
+        assertFalse(Main.trainsWithNewton(new String[0]));
+    }
+
+    @Test
     void onlyTheBenchCommandKeepsOpenBlasOwnKernels() {
         assertTrue(Main.isBench(new String[] {"bench", "--threads", "2"}));
         assertFalse(Main.isBench(new String[] {"train", "--dataset", "iris"}));
