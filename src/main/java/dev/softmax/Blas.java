@@ -119,20 +119,22 @@ public final class Blas {
     static boolean choleskyLower(DoublePointer a, int m, int block, int partRows) {
         double[] diagonal = new double[block * block];
         double[] inverses = new double[block * block];
-        try (DoublePointer nativeInverses = new DoublePointer((long) block * block)) {
+        DoublePointer row = new DoublePointer(a);
+        // The panels' products go through a scratch: each part has its own rows of it.
+        try (DoublePointer nativeInverses = new DoublePointer((long) block * block);
+             DoublePointer scratch = new DoublePointer((long) m * CHOLESKY_INVERSE_BLOCK)) {
             for (int start = 0; start < m; start += block) {
                 int j0 = start;
                 int width = Math.min(block, m - j0);
                 int j1 = j0 + width;
-                DoublePointer corner = offset(a, (long) j0 * m + j0);
                 for (int i = 0; i < width; i++) {
-                    corner.position(a.position() + (long) (j0 + i) * m + j0).get(diagonal, i * width, i + 1);
+                    row.position(a.position() + (long) (j0 + i) * m + j0).get(diagonal, i * width, i + 1);
                 }
                 if (!factorLower(diagonal, width)) {
                     return false;
                 }
                 for (int i = 0; i < width; i++) {
-                    corner.position(a.position() + (long) (j0 + i) * m + j0).put(diagonal, i * width, i + 1);
+                    row.position(a.position() + (long) (j0 + i) * m + j0).put(diagonal, i * width, i + 1);
                 }
                 int rest = m - j1;
                 if (rest == 0) {
@@ -144,7 +146,8 @@ public final class Blas {
                 NativeThreads.parallelFor(parts, part -> {
                     int from = j1 + (int) ((long) rest * part / parts);
                     int to = j1 + (int) ((long) rest * (part + 1) / parts);
-                    solvePanel(a, m, j0, width, from, to - from, nativeInverses);
+                    solvePanel(a, m, j0, width, from, to - from, nativeInverses,
+                            offset(scratch, (long) (from - j1) * CHOLESKY_INVERSE_BLOCK));
                 });
                 // Parts of the trailing triangle of about equal area: row i has i - j1 + 1 entries to update.
                 int[] bounds = new int[parts + 1];
@@ -175,23 +178,22 @@ public final class Blas {
      * Rows {@code [from, from + rows)} of the panel below the diagonal block at {@code (j0, j0)}, {@code X} with
      * {@code X L^T = A}: for each sub-block of columns, minus the columns before it times the factor's entries
      * there, then times the transposed inverse of its diagonal sub-block ({@code inverses}, {@code width x width},
-     * the inverted sub-blocks on its diagonal), through a scratch.
+     * the inverted sub-blocks on its diagonal), through {@code scratch} ({@code rows x}
+     * {@link #CHOLESKY_INVERSE_BLOCK}).
      */
     private static void solvePanel(DoublePointer a, int m, int j0, int width, int from, int rows,
-                                   DoublePointer inverses) {
-        try (DoublePointer scratch = new DoublePointer((long) rows * CHOLESKY_INVERSE_BLOCK)) {
-            DoublePointer panel = offset(a, (long) from * m + j0);
-            for (int s0 = 0; s0 < width; s0 += CHOLESKY_INVERSE_BLOCK) {
-                int sw = Math.min(CHOLESKY_INVERSE_BLOCK, width - s0);
-                DoublePointer columns = offset(a, (long) from * m + j0 + s0);
-                if (s0 > 0) {
-                    openblas_nolapack.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, sw, s0, -1.0, panel,
-                            m, offset(a, (long) (j0 + s0) * m + j0), m, 1.0, columns, m);
-                }
-                openblas_nolapack.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, sw, sw, 1.0, columns, m,
-                        offset(inverses, (long) s0 * width + s0), width, 0.0, scratch, sw);
-                openblas.LAPACKE_dlacpy(openblas.LAPACK_ROW_MAJOR, (byte) 'A', rows, sw, scratch, sw, columns, m);
+                                   DoublePointer inverses, DoublePointer scratch) {
+        DoublePointer panel = offset(a, (long) from * m + j0);
+        for (int s0 = 0; s0 < width; s0 += CHOLESKY_INVERSE_BLOCK) {
+            int sw = Math.min(CHOLESKY_INVERSE_BLOCK, width - s0);
+            DoublePointer columns = offset(a, (long) from * m + j0 + s0);
+            if (s0 > 0) {
+                openblas_nolapack.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, sw, s0, -1.0, panel, m,
+                        offset(a, (long) (j0 + s0) * m + j0), m, 1.0, columns, m);
             }
+            openblas_nolapack.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, sw, sw, 1.0, columns, m,
+                    offset(inverses, (long) s0 * width + s0), width, 0.0, scratch, sw);
+            openblas.LAPACKE_dlacpy(openblas.LAPACK_ROW_MAJOR, (byte) 'A', rows, sw, scratch, sw, columns, m);
         }
     }
 

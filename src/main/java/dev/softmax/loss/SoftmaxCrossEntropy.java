@@ -853,21 +853,25 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
 
     /**
      * Entries {@code (j, j')} of one tile of a symmetric block (rows from {@code row}, columns from {@code column},
-     * {@link #PLACE_TILE} each) into {@code h} at {@code (j K + a, j' K + c)} and {@code (j K + c, j' K + a)}; the
-     * block's entry is {@code upper[j][j']} above the diagonal and {@code upper[j'][j]} below it.
+     * {@link #PLACE_TILE} each) into {@code h} at {@code (j K + a, j' K + c)} and, off the diagonal blocks,
+     * {@code (j K + c, j' K + a)}; the block's entry is {@code upper[j][j']} above the diagonal and
+     * {@code upper[j'][j]} below it.
      */
     private static void copyTile(DoubleBuffer upper, DoubleBuffer h, int size, int classes, int a, int c, int row,
                                  int column) {
         int dim = size * classes;
         int rowEnd = Math.min(size, row + PLACE_TILE);
         int columnEnd = Math.min(size, column + PLACE_TILE);
+        boolean mirrored = a != c;
         for (int j = row; j < rowEnd; j++) {
             int first = (j * classes + a) * dim + c;
             int second = (j * classes + c) * dim + a;
             for (int jj = column; jj < columnEnd; jj++) {
                 double value = jj >= j ? upper.get(j * size + jj) : upper.get(jj * size + j);
                 h.put(first + jj * classes, value);
-                h.put(second + jj * classes, value);
+                if (mirrored) {
+                    h.put(second + jj * classes, value);
+                }
             }
         }
     }
