@@ -160,7 +160,24 @@ public final class Main implements Callable<Integer> {
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setExecutionExceptionHandler(Main::handleExecutionException);
+        commandLine.setParameterExceptionHandler(Main::handleParameterException);
         return commandLine;
+    }
+
+    /**
+     * A flag picocli could not parse: one line naming it, and for an unknown flag picocli's suggestions and the
+     * usage as well (a misspelt flag is where the list of flags helps; a bad value of a known flag is not).
+     */
+    private static int handleParameterException(CommandLine.ParameterException e, String[] args) {
+        CommandLine commandLine = e.getCommandLine();
+        PrintWriter err = commandLine.getErr();
+        err.println("error: " + e.getMessage());
+        if (e instanceof CommandLine.UnmatchedArgumentException unmatched) {
+            CommandLine.UnmatchedArgumentException.printSuggestions(unmatched, err);
+            commandLine.usage(err);
+        }
+        err.flush();
+        return EXIT_BAD_INPUT;
     }
 
     private static int handleExecutionException(Exception e, CommandLine commandLine, ParseResult parseResult) {

@@ -109,11 +109,17 @@ class MainTest {
 
         Run badNumber = run("train", "--l2", "lots");
         assertEquals(2, badNumber.status());
-        assertTrue(badNumber.err().contains("--l2"), badNumber.err());
+        assertEquals("error: Invalid value for option '--l2': 'lots' is not a double", badNumber.err().strip());
+
+        Run noValue = run("train", "--max-iter");
+        assertEquals(2, noValue.status());
+        assertEquals(1, noValue.err().strip().lines().count(), noValue.err());
+        assertTrue(noValue.err().startsWith("error: ") && noValue.err().contains("--max-iter"), noValue.err());
 
         Run badOptimizer = run("train", "--optimizer", "magic");
         assertEquals(2, badOptimizer.status());
         assertTrue(badOptimizer.err().contains("unknown optimizer 'magic'"), badOptimizer.err());
+        assertEquals(1, badOptimizer.err().strip().lines().count(), badOptimizer.err());
 
         Run badDtype = run("train", "--dtype", "half");
         assertEquals(2, badDtype.status());
