@@ -142,7 +142,7 @@ public final class OptimizerOptions {
                 default -> throw new IllegalArgumentException("unknown --schedule " + schedule);
             };
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--schedule " + schedule + ": " + e.getMessage(), e);
+            throw namingTheFlag(e);
         }
     }
 
@@ -151,16 +151,62 @@ public final class OptimizerOptions {
         return hessianBudgetBytes;
     }
 
-    /** The stopping criteria these options describe; validates them. */
+    /**
+     * The stopping criteria these options describe. Validates every option first, whichever optimizer runs, so that a
+     * bad value stops the command before it reads any data, with a message that names the flag.
+     */
     public StoppingCriteria stoppingCriteria() {
-        StoppingCriteria stop = new StoppingCriteria(maxIterations, gradientTolerance, functionTolerance, null);
-        if (timeLimitSeconds != null) {
-            if (!(timeLimitSeconds > 0)) {
-                throw new IllegalArgumentException("--time-limit must be > 0, got " + timeLimitSeconds);
+        try {
+            if (!(l2 >= 0) || Double.isInfinite(l2)) {
+                throw new IllegalArgumentException("l2 must be finite and >= 0, got " + l2);
             }
-            stop = stop.withTimeLimit(java.time.Duration.ofNanos((long) (timeLimitSeconds * 1e9)));
+            for (OptimizerKind kind : OptimizerKind.values()) {
+                if (kind != OptimizerKind.AUTO) {
+                    kind.create(this);
+                }
+            }
+            new LearningRateSchedule.InverseScaling(decay, power);
+            new LearningRateSchedule.StepDecay(dropFactor, dropEvery);
+            StoppingCriteria stop = new StoppingCriteria(maxIterations, gradientTolerance, functionTolerance, null);
+            if (timeLimitSeconds != null) {
+                if (!(timeLimitSeconds > 0)) {
+                    throw new IllegalArgumentException("--time-limit must be > 0, got " + timeLimitSeconds);
+                }
+                stop = stop.withTimeLimit(java.time.Duration.ofNanos((long) (timeLimitSeconds * 1e9)));
+            }
+            return stop;
+        } catch (IllegalArgumentException e) {
+            throw namingTheFlag(e);
         }
-        return stop;
+    }
+
+    /** The optimizers' and stopping criteria's parameter names, and the flags that set them. */
+    private static final java.util.Map<String, String> FLAGS = java.util.Map.ofEntries(
+            java.util.Map.entry("l2", "--l2"),
+            java.util.Map.entry("maxIterations", "--max-iter"),
+            java.util.Map.entry("gradientTolerance", "--tol"),
+            java.util.Map.entry("relativeFunctionTolerance", "--ftol"),
+            java.util.Map.entry("learningRate", "--learning-rate"),
+            java.util.Map.entry("batchSize", "--batch-size"),
+            java.util.Map.entry("momentum", "--momentum"),
+            java.util.Map.entry("decay", "--decay"),
+            java.util.Map.entry("power", "--power"),
+            java.util.Map.entry("factor", "--drop-factor"),
+            java.util.Map.entry("everyEpochs", "--drop-every"),
+            java.util.Map.entry("beta1", "--beta1"),
+            java.util.Map.entry("beta2", "--beta2"),
+            java.util.Map.entry("epsilon", "--adam-epsilon"),
+            java.util.Map.entry("historySize", "--history-size"),
+            java.util.Map.entry("maxCgIterations", "--cg-max-iter"),
+            java.util.Map.entry("curvaturePairs", "--cg-pairs"),
+            java.util.Map.entry("dampingFactor", "--newton-damping"));
+
+    /** {@code e} with a leading parameter name (as the library's checks word them) replaced by its flag. */
+    private static IllegalArgumentException namingTheFlag(IllegalArgumentException e) {
+        String message = String.valueOf(e.getMessage());
+        int space = message.indexOf(' ');
+        String flag = space > 0 ? FLAGS.get(message.substring(0, space)) : null;
+        return flag == null ? e : new IllegalArgumentException(flag + message.substring(space), e);
     }
 
     /** The chosen optimizer kind. */

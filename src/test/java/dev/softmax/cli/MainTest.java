@@ -134,7 +134,7 @@ class MainTest {
 
         Run l2 = run("train", "--l2", "-1");
         assertEquals(2, l2.status());
-        assertTrue(l2.err().strip().startsWith("error: l2 must be finite and >= 0"), l2.err());
+        assertEquals("error: --l2 must be finite and >= 0, got -1.0", l2.err().strip());
         assertFalse(l2.err().contains("\tat "), "no stack trace without --verbose");
 
         Run verbose = run("train", "--l2", "-1", "--verbose");

@@ -88,6 +88,34 @@ class TrainOptimizerOptionsTest {
         assertTrue(badMomentum.err.contains("momentum"), badMomentum.err);
     }
 
+    /**
+     * A bad value of any optimizer's flag stops the command before it reads the data (the training file here does
+     * not exist), in one line that names the flag, whichever optimizer was asked for.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "--batch-size|0|--batch-size must be >= 1, got 0",
+        "--momentum|1|--momentum must be in [0,1), got 1.0",
+        "--beta1|1|--beta1 must be in [0,1), got 1.0",
+        "--beta2|-0.5|--beta2 must be in [0,1), got -0.5",
+        "--adam-epsilon|0|--adam-epsilon must be finite and > 0, got 0.0",
+        "--decay|-1|--decay must be finite and >= 0, got -1.0",
+        "--power|0|--power must be finite and > 0, got 0.0",
+        "--drop-factor|2|--drop-factor must be in (0,1], got 2.0",
+        "--drop-every|0|--drop-every must be >= 1, got 0",
+        "--history-size|0|--history-size must be >= 1, got 0",
+        "--cg-max-iter|0|--cg-max-iter must be >= 1, got 0",
+        "--newton-damping|-1|--newton-damping must be finite and >= 0, got -1.0",
+        "--tol|-1|--tol must be finite and >= 0, got -1.0",
+        "--ftol|NaN|--ftol must be finite and >= 0, got NaN",
+        "--max-iter|0|--max-iter must be > 0, got 0",
+        "--l2|Infinity|--l2 must be finite and >= 0, got Infinity"})
+    void badOptimizerValuesNameTheirFlagBeforeAnyDataIsRead(String flag, String value, String message) {
+        Run run = run("train", "--dataset", "csv", "--train", "no-such-file.csv", "--optimizer", "lbfgs", flag, value);
+        assertEquals(Main.EXIT_BAD_INPUT, run.status);
+        assertEquals("error: " + message, run.err.strip());
+    }
+
     @Test
     void helpListsEveryOptimizerAndItsDefaults() {
         Run run = run("train", "--help");
