@@ -103,6 +103,25 @@ public final class DataOptions {
         return load(false);
     }
 
+    /** The class names CSV labels are mapped onto ({@link #loadWithClasses}), or null to take them from the file. */
+    private List<String> knownClasses;
+
+    /**
+     * As {@link #load()} for evaluating a model, with CSV labels (iris's too) mapped onto {@code classNames}, the
+     * model's: the file may then hold only some of the classes, even one (nothing is trained on it), and a label
+     * outside them is an error naming the file and line. The
+     * same file, seed and test fraction as at training select the same rows, as the model's classes are the sorted
+     * labels of its training file.
+     */
+    public Prepared loadWithClasses(List<String> classNames) throws IOException {
+        knownClasses = List.copyOf(classNames);
+        try {
+            return load(false);
+        } finally {
+            knownClasses = null;
+        }
+    }
+
     /**
      * As {@link #load()}; with {@code autoByteFeatures} (neither {@code --byte-features} nor
      * {@code --no-byte-features} given) it then turns byte features on when {@link #byteFeaturesPay} says they pay
@@ -177,7 +196,8 @@ public final class DataOptions {
             TrainTestSets sets = switch (dataset) {
                 case MNIST, FASHION_MNIST -> loadIdx();
                 case CIFAR10 -> Cifar10BinaryLoader.load(cifarLocation(), dataType, maxTrain);
-                default -> new CsvDatasetReader(labelColumn).readTrainTest(requireTrainFile(), testFile, dataType);
+                default -> new CsvDatasetReader(labelColumn).readTrainTest(requireTrainFile(), testFile, dataType,
+                        knownClasses);
             };
             train = sets.train();
             test = sets.test();
@@ -185,7 +205,7 @@ public final class DataOptions {
         } else {
             Dataset all;
             if (dataset == DatasetKind.CSV) {
-                all = new CsvDatasetReader(labelColumn).read(requireTrainFile(), dataType, null);
+                all = new CsvDatasetReader(labelColumn).read(requireTrainFile(), dataType, knownClasses);
                 source = trainFile.toString();
             } else {
                 Path irisFile = dataDir.resolve("iris.csv");
@@ -205,21 +225,24 @@ public final class DataOptions {
             validation = train.subset(split.test());
             train = train.subset(split.train());
         }
-        checkTrainable(train, source);
+        if (knownClasses == null) {
+            checkTrainable(train, source);
+        }
         return new Prepared(train, test, source, scale != null ? scale : dataset.defaultScaling(), validation);
     }
 
     /** Reads {@code irisFile}, or the copy in the jar when it does not exist. */
     private Dataset loadIris(Path irisFile) throws IOException {
         if (Files.exists(irisFile)) {
-            return CsvDatasetReader.read(irisFile, dataType);
+            return new CsvDatasetReader("last").read(irisFile, dataType, knownClasses);
         }
         try (InputStream in = DataOptions.class.getResourceAsStream(BUNDLED_IRIS)) {
             if (in == null) {
                 throw new InvalidDataException(irisFile, "file not found, and no bundled copy in the jar");
             }
             BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            return new CsvDatasetReader("last").read(reader, Path.of("classpath:" + BUNDLED_IRIS), dataType, null);
+            return new CsvDatasetReader("last").read(reader, Path.of("classpath:" + BUNDLED_IRIS), dataType,
+                    knownClasses);
         }
     }
 

@@ -44,7 +44,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         common.applyNativeSettings();
         PrintWriter out = spec.commandLine().getOut();
         SoftmaxRegression model = ModelIO.load(modelFile);
-        DataOptions.Prepared prepared = data.load();
+        DataOptions.Prepared prepared = data.loadWithClasses(model.classNames());
         boolean allRows = prepared.test().numSamples() == 0;
         Dataset evaluated = allRows ? prepared.train() : prepared.test();
         int[] truth = labelsFor(model, evaluated);

@@ -43,7 +43,16 @@ public final class CsvDatasetReader {
      * @throws InvalidDataException for any problem with either file, naming it and the line
      */
     public TrainTestSets readTrainTest(Path train, Path test, DataType type) throws IOException {
-        Dataset trainSet = read(train, type, null);
+        return readTrainTest(train, test, type, null);
+    }
+
+    /**
+     * As {@link #readTrainTest(Path, Path, DataType)}, with both files' labels mapped onto {@code classNames}
+     * (see {@link #read(Path, DataType, List)}), or taken from the training file if it is {@code null}.
+     */
+    public TrainTestSets readTrainTest(Path train, Path test, DataType type, List<String> classNames)
+            throws IOException {
+        Dataset trainSet = read(train, type, classNames);
         Dataset testSet;
         try (BufferedReader reader = open(test)) {
             testSet = read(reader, test, type, trainSet.classNames(), trainSet.numFeatures());

@@ -72,6 +72,37 @@ class ModelCommandsTest {
         assertTrue(evaluated.out().contains("precision"), evaluated.out());
     }
 
+    /**
+     * A CSV file may hold only some of the model's classes, even one: its labels are the model's classes, and a label
+     * the model does not know is an error naming the file and line.
+     */
+    @Test
+    void evaluateTakesAFileOfOneClassAndRefusesAnUnknownLabel() throws IOException {
+        Run trained = train();
+        assertEquals(0, trained.status(), trained.err());
+        List<String> lines = Files.readAllLines(IRIS);
+        List<String> virginica = new java.util.ArrayList<>(List.of(lines.get(0)));
+        lines.stream().filter(line -> line.endsWith(",virginica")).forEach(virginica::add);
+        Path oneClass = dir.resolve("virginica.csv");
+        Files.write(oneClass, virginica);
+
+        Run evaluated = run("evaluate", "--model", model.toString(), "--dataset", "csv", "--train",
+                oneClass.toString(), "--test-fraction", "0", "--threads", "1");
+        assertEquals(0, evaluated.status(), evaluated.err());
+        assertTrue(evaluated.out().contains("50 (all) rows"), evaluated.out());
+        double accuracy = Double.parseDouble(number("accuracy ([0-9.]+)", evaluated.out()));
+        assertTrue(accuracy > 0.9 && accuracy <= 1, evaluated.out());
+        assertTrue(evaluated.out().contains("virginica"), evaluated.out());
+
+        virginica.set(3, virginica.get(3).replace("virginica", "tulip"));
+        Files.write(oneClass, virginica);
+        Run unknown = run("evaluate", "--model", model.toString(), "--dataset", "csv", "--train",
+                oneClass.toString(), "--test-fraction", "0", "--threads", "1");
+        assertEquals(Main.EXIT_BAD_INPUT, unknown.status());
+        assertEquals("error: " + oneClass + ": line 4: label 'tulip' is not one of the training classes [setosa,"
+                + " versicolor, virginica]", unknown.err().strip());
+    }
+
     @Test
     void saveRefusesAnExistingFileBeforeTrainingUnlessForced() throws IOException {
         Files.writeString(model, "keep me");
