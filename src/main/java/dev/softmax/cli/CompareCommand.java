@@ -4,6 +4,7 @@ import dev.softmax.compare.Comparison;
 import dev.softmax.compare.ComparisonReport;
 import dev.softmax.data.Dataset;
 import dev.softmax.data.FeatureScaler;
+import dev.softmax.io.AtomicFiles;
 import dev.softmax.loss.SoftmaxCrossEntropy;
 import dev.softmax.optim.StoppingCriteria;
 import dev.softmax.plot.Charts;
@@ -85,6 +86,7 @@ public final class CompareCommand implements Callable<Integer> {
         StoppingCriteria stop = optimization.stoppingCriteria();
         List<OptimizerKind> kinds = optimizers == null || optimizers.isEmpty() ? defaultKinds() : optimizers;
         Path dir = outDir != null ? outDir : defaultOutDir(data.dataset().toString());
+        AtomicFiles.checkWritableFolder(dir);
 
         DataOptions.Prepared prepared = data.load(common.byteFeaturesAuto());
         Dataset train = prepared.train();

@@ -3,6 +3,7 @@ package dev.softmax.cli;
 import dev.softmax.data.Dataset;
 import dev.softmax.eval.ConfusionMatrix;
 import dev.softmax.eval.Metrics;
+import dev.softmax.io.AtomicFiles;
 import dev.softmax.io.Json;
 import dev.softmax.io.ModelIO;
 import dev.softmax.model.SoftmaxRegression;
@@ -72,6 +73,14 @@ public final class TrainCommand implements Callable<Integer> {
         // Refuse before training, not after: a long run should not end in "file exists".
         if (save != null && !force && Files.exists(save)) {
             throw new FileAlreadyExistsException(save + " exists (use --force to replace it)");
+        }
+        for (Path output : new Path[] {save, report}) {
+            if (output != null) {
+                AtomicFiles.checkWritable(output);
+            }
+        }
+        if (plot != null) {
+            AtomicFiles.checkWritableFolder(plot);
         }
         if (earlyStoppingPatience != null) {
             if (earlyStoppingPatience < 1) {

@@ -35,7 +35,7 @@ public final class AtomicFiles {
     public static void write(Path target, boolean overwrite, Writer writer) throws IOException {
         Path absolute = target.toAbsolutePath();
         Path dir = absolute.getParent();
-        Files.createDirectories(dir);
+        createFolders(target, dir);
         if (!overwrite && Files.exists(absolute)) {
             throw new java.nio.file.FileAlreadyExistsException(target + " (use --force to replace it)");
         }
@@ -43,8 +43,14 @@ public final class AtomicFiles {
         // unreadable to everyone else. CREATE_NEW with a random name gets the usual umask-derived mode instead.
         Path temp = dir.resolve("." + absolute.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong(), 36)
                 + ".tmp");
+        FileChannel opened;
         try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            opened = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (java.nio.file.FileSystemException e) {
+            throw new IOException(target + ": cannot create a file in " + dir + reason(e), e);
+        }
+        try {
+            try (FileChannel channel = opened;
                  OutputStream out = Channels.newOutputStream(channel)) {
                 writer.writeTo(out);
                 out.flush();
@@ -59,6 +65,65 @@ public final class AtomicFiles {
         } finally {
             Files.deleteIfExists(temp);
         }
+    }
+
+    /**
+     * Checks, before a long computation, that {@link #write} will be able to create {@code target}: the nearest
+     * folder of its path that exists must be a folder in which a file can be created (tried with a temporary file,
+     * deleted at once). Folders that do not exist yet are not created here.
+     *
+     * @throws IOException naming {@code target} and the folder when it cannot
+     */
+    public static void checkWritable(Path target) throws IOException {
+        checkCanCreateIn(target, target.toAbsolutePath().getParent());
+    }
+
+    /** As {@link #checkWritable} for a folder that files will be written into ({@code --plot}, {@code --out}). */
+    public static void checkWritableFolder(Path folder) throws IOException {
+        checkCanCreateIn(folder, folder.toAbsolutePath());
+    }
+
+    private static void checkCanCreateIn(Path target, Path folder) throws IOException {
+        Path existing = folder;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            throw new IOException(target + ": no part of " + folder + " exists");
+        }
+        if (!Files.isDirectory(existing)) {
+            throw new IOException(target + ": " + existing + " is not a folder");
+        }
+        Path probe;
+        try {
+            probe = Files.createTempFile(existing, ".softmax-regression-", ".tmp");
+        } catch (IOException e) {
+            throw new IOException(target + ": cannot create a file in " + existing + reason(e), e);
+        }
+        Files.deleteIfExists(probe);
+    }
+
+    /** Creates {@code dir} and its parents, naming {@code target} when a part of the path is a file. */
+    private static void createFolders(Path target, Path dir) throws IOException {
+        try {
+            Files.createDirectories(dir);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            throw new IOException(target + ": " + e.getFile() + " is not a folder", e);
+        } catch (java.nio.file.FileSystemException e) {
+            throw new IOException(target + ": cannot create the folder " + dir + reason(e), e);
+        }
+    }
+
+    /** {@code " (reason)"} from a file-system exception's reason, or nothing when it gives none. */
+    private static String reason(IOException e) {
+        String reason = e instanceof java.nio.file.FileSystemException f ? f.getReason() : null;
+        if (reason == null && e instanceof java.nio.file.AccessDeniedException) {
+            reason = "permission denied";
+        }
+        if (reason == null && e instanceof java.nio.file.NoSuchFileException) {
+            reason = "no such file or folder";
+        }
+        return reason == null ? "" : " (" + reason + ")";
     }
 
     /** Writes {@code text} as UTF-8, replacing any existing file. */

@@ -103,6 +103,26 @@ class ModelCommandsTest {
                 + " versicolor, virginica]", unknown.err().strip());
     }
 
+    /** An output that cannot be written stops the command before it trains, naming the output. */
+    @Test
+    void unwritableOutputsAreRefusedBeforeTraining() throws IOException {
+        Path file = dir.resolve("plain");
+        Files.writeString(file, "x");
+        for (String[] output : new String[][] {{"--report", file.resolve("r.json").toString()},
+                {"--plot", file.toString()}}) {
+            Run refused = train(output);
+            assertEquals(Main.EXIT_BAD_INPUT, refused.status(), String.join(" ", output));
+            assertEquals("error: " + output[1] + ": " + file + " is not a folder", refused.err().strip());
+            assertFalse(refused.out().contains("objective"), "refused before training: " + refused.out());
+        }
+        Run compare = run("compare", "--optimizers", "gd", "--max-iter", "2", "--threads", "1", "--out",
+                file.resolve("cmp").toString());
+        assertEquals(Main.EXIT_BAD_INPUT, compare.status());
+        assertEquals("error: " + file.resolve("cmp") + ": " + file + " is not a folder", compare.err().strip());
+        assertFalse(compare.out().contains("gd"), compare.out());
+        assertFalse(Files.exists(model), "nothing saved");
+    }
+
     @Test
     void saveRefusesAnExistingFileBeforeTrainingUnlessForced() throws IOException {
         Files.writeString(model, "keep me");

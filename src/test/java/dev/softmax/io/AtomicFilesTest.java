@@ -1,0 +1,76 @@
+package dev.softmax.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link AtomicFiles}: whole files or none, and the checks a command makes before its work. */
+class AtomicFilesTest {
+
+    @TempDir
+    Path dir;
+
+    private static String[] names(Path folder) throws IOException {
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toArray(String[]::new);
+        }
+    }
+
+    @Test
+    void writesCreateMissingFoldersAndAFailedWriteLeavesTheOldFile() throws IOException {
+        Path target = dir.resolve("a/b/out.txt");
+        AtomicFiles.writeString(target, "first");
+        assertEquals("first", Files.readString(target));
+
+        IOException failure = assertThrows(IOException.class, () -> AtomicFiles.write(target, true, out -> {
+            out.write("half".getBytes(StandardCharsets.UTF_8));
+            throw new IOException("disk full");
+        }));
+        assertEquals("disk full", failure.getMessage());
+        assertEquals("first", Files.readString(target));
+        assertArrayEquals(new String[] {"out.txt"}, names(target.getParent()), "no temporary file left");
+    }
+
+    @Test
+    void aFileInThePathIsNamedBeforeAndWhenWriting() throws IOException {
+        Path file = dir.resolve("plain");
+        Files.writeString(file, "x");
+        Path target = file.resolve("model.zip");
+
+        IOException before = assertThrows(IOException.class, () -> AtomicFiles.checkWritable(target));
+        assertEquals(target + ": " + file + " is not a folder", before.getMessage());
+        IOException folder = assertThrows(IOException.class, () -> AtomicFiles.checkWritableFolder(file));
+        assertEquals(file + ": " + file + " is not a folder", folder.getMessage());
+        IOException writing = assertThrows(IOException.class, () -> AtomicFiles.writeString(target, "y"));
+        assertEquals(target + ": " + file + " is not a folder", writing.getMessage());
+    }
+
+    @Test
+    void checksCreateNothing() throws IOException {
+        AtomicFiles.checkWritable(dir.resolve("new/deeper/report.json"));
+        AtomicFiles.checkWritableFolder(dir.resolve("plots"));
+        AtomicFiles.checkWritableFolder(dir);
+        assertArrayEquals(new String[0], names(dir), "neither the folders nor the probe file remain");
+        assertFalse(Files.exists(dir.resolve("new")));
+    }
+
+    @Test
+    void refusesToReplaceWithoutOverwrite() throws IOException {
+        Path target = dir.resolve("model.zip");
+        Files.writeString(target, "keep");
+        IOException refused = assertThrows(IOException.class,
+                () -> AtomicFiles.write(target, false, out -> out.write(1)));
+        assertTrue(refused.getMessage().contains("use --force"), refused.getMessage());
+        assertEquals("keep", Files.readString(target));
+    }
+}
