@@ -126,7 +126,8 @@ public final class CsvDatasetReader {
             lineNumbers.add(lineNumber);
         }
         if (rows.isEmpty()) {
-            throw new InvalidDataException(file, "no data rows (empty file)");
+            throw new InvalidDataException(file, header != null ? "no data rows (only a header)"
+                    : "no data rows (empty file)");
         }
         int columns = header != null ? header.length : rows.get(0).length;
         if (columns < 2) {

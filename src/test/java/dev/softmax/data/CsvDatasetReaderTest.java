@@ -73,7 +73,7 @@ class CsvDatasetReaderTest {
         assertMessage(write("nan.csv", "1,NaN,a\n"), "nan.csv: line 1: column 2: NaN is not a finite number");
         assertMessage(write("inf.csv", "1,2,a\nInfinity,2,b\n"), "inf.csv: line 2: column 1: Infinity is not a finite number");
         assertMessage(write("empty.csv", ""), "empty.csv: no data rows (empty file)");
-        assertMessage(write("header-only.csv", "x,y,label\n"), "header-only.csv: no data rows (empty file)");
+        assertMessage(write("header-only.csv", "x,y,label\n"), "header-only.csv: no data rows (only a header)");
         assertMessage(write("one-column.csv", "a\nb\n"), "one-column.csv: need at least one feature column");
         assertMessage(dir.resolve("missing.csv"), "missing.csv: file not found");
     }

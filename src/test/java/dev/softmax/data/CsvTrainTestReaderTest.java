@@ -68,7 +68,7 @@ class CsvTrainTestReaderTest {
         assertError("line 1: column 2: -Infinity is not a finite number", last, csv("c3.csv", "1,-Infinity,a\n"));
         assertError("line 3: expected 3 columns, found 2", last, csv("c4.csv", "1,2,a\n3,4,b\n5,b\n"));
         assertError("no data rows (empty file)", last, csv("c5.csv", ""));
-        assertError("no data rows (empty file)", last, csv("c6.csv", "x,y,label\n"));
+        assertError("no data rows (only a header)", last, csv("c6.csv", "x,y,label\n"));
         assertError("every row has the label 'a': a single class, need at least two", last,
                 csv("c7.csv", "1,2,a\n3,4,a\n"));
         assertError("file not found", last, dir.resolve("missing.csv"));
