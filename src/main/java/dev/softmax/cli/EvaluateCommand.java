@@ -47,6 +47,10 @@ public final class EvaluateCommand implements Callable<Integer> {
         DataOptions.Prepared prepared = data.loadWithClasses(model.classNames());
         boolean allRows = prepared.test().numSamples() == 0;
         Dataset evaluated = allRows ? prepared.train() : prepared.test();
+        if (evaluated.numFeatures() != model.numFeatures()) {
+            throw new IllegalArgumentException(modelFile + ": the model expects " + model.numFeatures()
+                    + " features but " + prepared.source() + " has " + evaluated.numFeatures());
+        }
         int[] truth = labelsFor(model, evaluated);
 
         out.printf("model: %s: %d features, %d classes, %s%s%n", modelFile, model.numFeatures(), model.numClasses(),
@@ -73,10 +77,6 @@ public final class EvaluateCommand implements Callable<Integer> {
      * lack a class the model has, or have one it does not.
      */
     private static int[] labelsFor(SoftmaxRegression model, Dataset dataset) {
-        if (dataset.numFeatures() != model.numFeatures()) {
-            throw new IllegalArgumentException("the model expects " + model.numFeatures() + " features but the data set has "
-                    + dataset.numFeatures());
-        }
         List<String> names = dataset.classNames();
         int[] toModel = new int[names.size()];
         for (int k = 0; k < names.size(); k++) {

@@ -94,6 +94,14 @@ class ModelCommandsTest {
         assertTrue(accuracy > 0.9 && accuracy <= 1, evaluated.out());
         assertTrue(evaluated.out().contains("virginica"), evaluated.out());
 
+        Path twoFeatures = dir.resolve("two-features.csv");
+        Files.writeString(twoFeatures, "a,b,species\n1,2,setosa\n3,4,virginica\n");
+        Run narrow = run("evaluate", "--model", model.toString(), "--dataset", "csv", "--train",
+                twoFeatures.toString(), "--test-fraction", "0", "--threads", "1");
+        assertEquals(Main.EXIT_BAD_INPUT, narrow.status());
+        assertEquals("error: " + model + ": the model expects 4 features but " + twoFeatures + " has 2",
+                narrow.err().strip());
+
         virginica.set(3, virginica.get(3).replace("virginica", "tulip"));
         Files.write(oneClass, virginica);
         Run unknown = run("evaluate", "--model", model.toString(), "--dataset", "csv", "--train",
