@@ -109,9 +109,8 @@ public final class DataOptions {
     /**
      * As {@link #load()} for evaluating a model, with CSV labels (iris's too) mapped onto {@code classNames}, the
      * model's: the file may then hold only some of the classes, even one (nothing is trained on it), and a label
-     * outside them is an error naming the file and line. The
-     * same file, seed and test fraction as at training select the same rows, as the model's classes are the sorted
-     * labels of its training file.
+     * outside them is an error naming the file and line. The same file, seed and test fraction as at training select
+     * the same rows, as the model's classes are the sorted labels of its training file.
      */
     public Prepared loadWithClasses(List<String> classNames) throws IOException {
         knownClasses = List.copyOf(classNames);

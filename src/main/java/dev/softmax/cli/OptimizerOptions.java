@@ -4,6 +4,7 @@ import dev.softmax.loss.SoftmaxCrossEntropy;
 import dev.softmax.optim.LearningRateSchedule;
 import dev.softmax.optim.StoppingCriteria;
 import java.util.Locale;
+import java.util.Map;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
@@ -181,25 +182,25 @@ public final class OptimizerOptions {
     }
 
     /** The optimizers' and stopping criteria's parameter names, and the flags that set them. */
-    private static final java.util.Map<String, String> FLAGS = java.util.Map.ofEntries(
-            java.util.Map.entry("l2", "--l2"),
-            java.util.Map.entry("maxIterations", "--max-iter"),
-            java.util.Map.entry("gradientTolerance", "--tol"),
-            java.util.Map.entry("relativeFunctionTolerance", "--ftol"),
-            java.util.Map.entry("learningRate", "--learning-rate"),
-            java.util.Map.entry("batchSize", "--batch-size"),
-            java.util.Map.entry("momentum", "--momentum"),
-            java.util.Map.entry("decay", "--decay"),
-            java.util.Map.entry("power", "--power"),
-            java.util.Map.entry("factor", "--drop-factor"),
-            java.util.Map.entry("everyEpochs", "--drop-every"),
-            java.util.Map.entry("beta1", "--beta1"),
-            java.util.Map.entry("beta2", "--beta2"),
-            java.util.Map.entry("epsilon", "--adam-epsilon"),
-            java.util.Map.entry("historySize", "--history-size"),
-            java.util.Map.entry("maxCgIterations", "--cg-max-iter"),
-            java.util.Map.entry("curvaturePairs", "--cg-pairs"),
-            java.util.Map.entry("dampingFactor", "--newton-damping"));
+    private static final Map<String, String> FLAGS = Map.ofEntries(
+            Map.entry("l2", "--l2"),
+            Map.entry("maxIterations", "--max-iter"),
+            Map.entry("gradientTolerance", "--tol"),
+            Map.entry("relativeFunctionTolerance", "--ftol"),
+            Map.entry("learningRate", "--learning-rate"),
+            Map.entry("batchSize", "--batch-size"),
+            Map.entry("momentum", "--momentum"),
+            Map.entry("decay", "--decay"),
+            Map.entry("power", "--power"),
+            Map.entry("factor", "--drop-factor"),
+            Map.entry("everyEpochs", "--drop-every"),
+            Map.entry("beta1", "--beta1"),
+            Map.entry("beta2", "--beta2"),
+            Map.entry("epsilon", "--adam-epsilon"),
+            Map.entry("historySize", "--history-size"),
+            Map.entry("maxCgIterations", "--cg-max-iter"),
+            Map.entry("curvaturePairs", "--cg-pairs"),
+            Map.entry("dampingFactor", "--newton-damping"));
 
     /** {@code e} with a leading parameter name (as the library's checks word them) replaced by its flag. */
     private static IllegalArgumentException namingTheFlag(IllegalArgumentException e) {
