@@ -37,7 +37,8 @@ public final class AtomicFiles {
         Path dir = absolute.getParent();
         createFolders(target, dir);
         if (!overwrite && Files.exists(absolute)) {
-            throw new java.nio.file.FileAlreadyExistsException(target + " (use --force to replace it)");
+            throw new java.nio.file.FileAlreadyExistsException(target.toString(), null,
+                    "exists, and replacing it was not asked for");
         }
         // Not Files.createTempFile: it creates the file with mode 0600, so a saved model or report would be
         // unreadable to everyone else. CREATE_NEW with a random name gets the usual umask-derived mode instead.

@@ -128,7 +128,7 @@ class ModelIOTest {
 
         FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class,
                 () -> ModelIO.save(doubleModel, file, false));
-        assertTrue(e.getMessage().contains("--force"), e.getMessage());
+        assertEquals(file + ": exists, and replacing it was not asked for", e.getMessage());
         assertArrayEquals(before, Files.readAllBytes(file));
 
         ModelIO.save(doubleModel, file, true);
