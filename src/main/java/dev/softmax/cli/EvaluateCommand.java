@@ -44,6 +44,12 @@ public final class EvaluateCommand implements Callable<Integer> {
         common.applyNativeSettings();
         PrintWriter out = spec.commandLine().getOut();
         SoftmaxRegression model = ModelIO.load(modelFile);
+        int imageFeatures = data.dataset().imageFeatures();
+        if (imageFeatures > 0 && imageFeatures != model.numFeatures()) {
+            // Known before reading tens of MB of images.
+            throw new IllegalArgumentException(modelFile + ": the model expects " + model.numFeatures()
+                    + " features but " + data.dataset() + " has " + imageFeatures);
+        }
         DataOptions.Prepared prepared = data.loadWithClasses(model.classNames());
         boolean allRows = prepared.test().numSamples() == 0;
         Dataset evaluated = allRows ? prepared.train() : prepared.test();

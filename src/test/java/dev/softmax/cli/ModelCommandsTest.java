@@ -102,6 +102,12 @@ class ModelCommandsTest {
         assertEquals("error: " + model + ": the model expects 4 features but " + twoFeatures + " has 2",
                 narrow.err().strip());
 
+        Run images = run("evaluate", "--model", model.toString(), "--dataset", "cifar10", "--data-dir",
+                dir.resolve("nothing-here").toString());
+        assertEquals(Main.EXIT_BAD_INPUT, images.status());
+        assertEquals("error: " + model + ": the model expects 4 features but cifar10 has 3072", images.err().strip(),
+                "told before looking for the data");
+
         virginica.set(3, virginica.get(3).replace("virginica", "tulip"));
         Files.write(oneClass, virginica);
         Run unknown = run("evaluate", "--model", model.toString(), "--dataset", "csv", "--train",
