@@ -133,18 +133,14 @@ public final class OptimizerOptions {
         return "adam".equals(optimizerName) ? DEFAULT_ADAM_RATE : DEFAULT_SGD_RATE;
     }
 
-    /** The learning-rate schedule {@code --schedule} and its parameters describe; validates them. */
+    /** The learning-rate schedule {@code --schedule} and its parameters describe (checked by {@link #stoppingCriteria}). */
     LearningRateSchedule schedule() {
-        try {
-            return switch (schedule) {
-                case "constant" -> LearningRateSchedule.constant();
-                case "invscaling" -> new LearningRateSchedule.InverseScaling(decay, power);
-                case "step" -> new LearningRateSchedule.StepDecay(dropFactor, dropEvery);
-                default -> throw new IllegalArgumentException("unknown --schedule " + schedule);
-            };
-        } catch (IllegalArgumentException e) {
-            throw namingTheFlag(e);
-        }
+        return switch (schedule) {
+            case "constant" -> LearningRateSchedule.constant();
+            case "invscaling" -> new LearningRateSchedule.InverseScaling(decay, power);
+            case "step" -> new LearningRateSchedule.StepDecay(dropFactor, dropEvery);
+            default -> throw new IllegalArgumentException("unknown --schedule " + schedule);
+        };
     }
 
     /** The dense-Hessian budget in bytes. */
