@@ -133,7 +133,10 @@ public final class OptimizerOptions {
         return "adam".equals(optimizerName) ? DEFAULT_ADAM_RATE : DEFAULT_SGD_RATE;
     }
 
-    /** The learning-rate schedule {@code --schedule} and its parameters describe (checked by {@link #stoppingCriteria}). */
+    /**
+     * The learning-rate schedule {@code --schedule} and its parameters describe (their values are checked first, by
+     * {@link #stoppingCriteria}).
+     */
     LearningRateSchedule schedule() {
         return switch (schedule) {
             case "constant" -> LearningRateSchedule.constant();
