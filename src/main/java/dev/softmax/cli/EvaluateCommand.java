@@ -47,15 +47,13 @@ public final class EvaluateCommand implements Callable<Integer> {
         int imageFeatures = data.dataset().imageFeatures();
         if (imageFeatures > 0 && imageFeatures != model.numFeatures()) {
             // Known before reading tens of MB of images.
-            throw new IllegalArgumentException(modelFile + ": the model expects " + model.numFeatures()
-                    + " features but " + data.dataset() + " has " + imageFeatures);
+            throw widthMismatch(model, data.dataset().toString(), imageFeatures);
         }
         DataOptions.Prepared prepared = data.loadWithClasses(model.classNames());
         boolean allRows = prepared.test().numSamples() == 0;
         Dataset evaluated = allRows ? prepared.train() : prepared.test();
         if (evaluated.numFeatures() != model.numFeatures()) {
-            throw new IllegalArgumentException(modelFile + ": the model expects " + model.numFeatures()
-                    + " features but " + prepared.source() + " has " + evaluated.numFeatures());
+            throw widthMismatch(model, prepared.source(), evaluated.numFeatures());
         }
         int[] truth = labelsFor(model, evaluated);
 
@@ -94,6 +92,12 @@ public final class EvaluateCommand implements Callable<Integer> {
             out[i] = toModel[labels[i]];
         }
         return out;
+    }
+
+    /** The error for data of {@code features} columns given to a model of another width. */
+    private IllegalArgumentException widthMismatch(SoftmaxRegression model, String data, int features) {
+        return new IllegalArgumentException(modelFile + ": the model expects " + model.numFeatures()
+                + " features but " + data + " has " + features);
     }
 
     private static String describe(TrainingSummary s) {
