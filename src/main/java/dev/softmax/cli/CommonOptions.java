@@ -2,17 +2,25 @@ package dev.softmax.cli;
 
 import dev.softmax.Kernels;
 import dev.softmax.NativeThreads;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Options every command has. */
 public final class CommonOptions {
+
+    /** Most {@code --threads}: more is a slip of the keyboard (each thread is started at once), not a setting. */
+    static final int MAX_THREADS = 1024;
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
     @Option(names = "--verbose", description = "Print stack traces with errors, and more detail.")
     boolean verbose;
 
     @Option(names = "--threads", paramLabel = "N",
             description = "Threads for the passes over the data, each running BLAS and ND4J single-threaded; default: "
-                    + "every core (0 means the default).",
+                    + "every core (0 means the default); at most " + MAX_THREADS + ".",
             defaultValue = "${sys:softmax.threads:-0}")
     int threads;
 
@@ -36,8 +44,14 @@ public final class CommonOptions {
      * the last, byte features are off until {@link DataOptions#load(boolean)} decides ({@link #byteFeaturesAuto()}).
      */
     void applyNativeSettings() {
-        if (threads < 0) {
-            throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
+        if (threads < 0 || threads > MAX_THREADS) {
+            throw new IllegalArgumentException("--threads must be 1 to " + MAX_THREADS + " (0 for every core), got "
+                    + threads);
+        }
+        int processors = NativeThreads.defaultCount();
+        if (threads > processors) {
+            command.commandLine().getErr().printf("warning: --threads %d is more than the %d processors this JVM may"
+                    + " use; the extra threads only take turns on them%n", threads, processors);
         }
         Kernels.Kind kind;
         try {

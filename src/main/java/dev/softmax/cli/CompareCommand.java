@@ -107,9 +107,11 @@ public final class CompareCommand implements Callable<Integer> {
         out.printf("dataset: %s (%s): %d train, %d test, %d features, %d classes%n", data.dataset(),
                 prepared.source(), train.numSamples(), test.numSamples(), train.numFeatures(), train.numClasses());
         out.printf("optimizers: %s; l2 %s, dtype %s, max %d iterations, tol %s, ftol %s%s, %d threads%n",
-                String.join(",", kinds.stream().map(OptimizerKind::toString).toList()), optimization.l2(),
-                dtypeName(type), stop.maxIterations(), stop.gradientTolerance(), stop.relativeFunctionTolerance(),
-                stop.timeLimit() == null ? "" : ", time limit " + stop.timeLimit().toMillis() / 1e3 + " s",
+                String.join(",", kinds.stream().map(OptimizerKind::toString).toList()),
+                Numbers.setting(optimization.l2()), dtypeName(type), stop.maxIterations(),
+                Numbers.setting(stop.gradientTolerance()), Numbers.setting(stop.relativeFunctionTolerance()),
+                stop.timeLimit() == null ? ""
+                        : ", time limit " + Numbers.setting(stop.timeLimit().toMillis() / 1e3) + " s",
                 common.effectiveThreads());
         out.flush();
 
@@ -155,7 +157,7 @@ public final class CompareCommand implements Callable<Integer> {
         if (report.bestOptimizer() == null) {
             return written; // nothing ran: no lines to draw
         }
-        String what = data.dataset() + ", l2 " + optimization.l2();
+        String what = data.dataset() + ", l2 " + Numbers.setting(optimization.l2());
         Charts.savePng(Charts.gapVersusIterations(report, "Objective gap by iteration: " + what),
                 dir.resolve(GAP_VS_ITERATIONS_PNG));
         Charts.savePng(Charts.gapVersusTime(report, "Objective gap by wall time: " + what),

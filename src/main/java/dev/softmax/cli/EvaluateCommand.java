@@ -101,7 +101,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
 
     private static String describe(TrainingSummary s) {
-        return String.format(", trained with %s (l2 %s) on %d rows: %d iterations, %s", s.optimizer(), s.l2(),
-                s.numSamples(), s.iterations(), s.terminationReason());
+        return String.format(", trained with %s (l2 %s) on %d rows: %d iterations, %s", s.optimizer(),
+                Numbers.setting(s.l2()), s.numSamples(), s.iterations(), s.terminationReason());
     }
 }

@@ -50,7 +50,7 @@ public final class OptimizerOptions {
             description = "sgd: momentum in [0,1) (default: ${DEFAULT-VALUE}).")
     double momentum;
 
-    @Option(names = "--nesterov", description = "sgd: use Nesterov momentum (needs --momentum > 0).")
+    @Option(names = "--nesterov", description = "sgd: use Nesterov momentum; needs --momentum > 0.")
     boolean nesterov;
 
     @Option(names = "--schedule", paramLabel = "NAME", defaultValue = "constant", converter = ScheduleConverter.class,
@@ -164,6 +164,10 @@ public final class OptimizerOptions {
                 if (kind != OptimizerKind.AUTO) {
                     kind.create(this);
                 }
+            }
+            if (nesterov && momentum == 0) {
+                throw new IllegalArgumentException("--nesterov needs --momentum > 0: without momentum it changes"
+                        + " nothing");
             }
             new LearningRateSchedule.InverseScaling(decay, power);
             new LearningRateSchedule.StepDecay(dropFactor, dropEvery);

@@ -129,7 +129,8 @@ public final class TrainCommand implements Callable<Integer> {
             out.printf("auto chose %s: %s%n", choice.kind(), choice.reason());
         }
         out.printf("optimizer: %s, l2 %s, dtype %s, scaling %s, %d threads%s%n", choice.kind(),
-                optimization.l2(), dtypeName(), scalingName(prepared.scaling()), common.effectiveThreads(),
+                Numbers.setting(optimization.l2()), dtypeName(), scalingName(prepared.scaling()),
+                common.effectiveThreads(),
                 dev.softmax.Kernels.byteFeatures() ? ", 8-bit features read as bytes" : "");
         if (classWeights != null) {
             StringBuilder weights = new StringBuilder();

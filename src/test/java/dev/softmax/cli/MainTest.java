@@ -68,6 +68,7 @@ class MainTest {
         assertTrue(run.out().contains("test accuracy"), run.out());
         assertTrue(run.out().contains("true\\pred"), run.out());
         assertTrue(run.out().contains("versicolor"), run.out());
+        assertTrue(run.out().contains(", l2 1e-4, "), "the l2 as it is typed: " + run.out());
         JsonNode json = new ObjectMapper().readTree(report.toFile());
         for (String key : List.of("dataset", "optimizer", "l2", "dtype", "n_train", "n_test", "n_features",
                 "n_classes", "iterations", "termination_reason", "objective", "gradient_norm", "train_accuracy",
@@ -98,6 +99,24 @@ class MainTest {
         // different points on iris's flat valley; they must still agree far beyond what accuracy can show.
         assertEquals(objectiveDouble, objectiveFloat, 1e-4 * objectiveDouble);
         assertEquals("double", mapper.readTree(b.toFile()).get("dtype").asText());
+    }
+
+    @Test
+    void threadsBeyondTheLimitAreRefusedAndBeyondTheProcessorsWarnedAbout() {
+        Run tooMany = run("train", "--dataset", "csv", "--train", "no-such-file.csv", "--threads", "1025");
+        assertEquals(Main.EXIT_BAD_INPUT, tooMany.status());
+        assertEquals("error: --threads must be 1 to 1024 (0 for every core), got 1025", tooMany.err().strip());
+
+        int more = Runtime.getRuntime().availableProcessors() + 1;
+        Run oversubscribed = run("train", "--dataset", "iris", "--max-iter", "2", "--threads", String.valueOf(more));
+        assertEquals(0, oversubscribed.status(), oversubscribed.err());
+        assertTrue(oversubscribed.err().startsWith("warning: --threads " + more + " is more than the " + (more - 1)
+                + " processors"), oversubscribed.err());
+        assertTrue(oversubscribed.out().contains(more + " threads"), oversubscribed.out());
+
+        Run fitting = run("train", "--dataset", "iris", "--max-iter", "2", "--threads", "1");
+        assertEquals(0, fitting.status(), fitting.err());
+        assertFalse(fitting.err().contains("warning"), fitting.err());
     }
 
     @Test

@@ -117,6 +117,13 @@ class TrainOptimizerOptionsTest {
     }
 
     @Test
+    void nesterovWithoutMomentumIsRefusedBeforeAnyDataIsRead() {
+        Run run = run("train", "--dataset", "csv", "--train", "no-such-file.csv", "--optimizer", "sgd", "--nesterov");
+        assertEquals(Main.EXIT_BAD_INPUT, run.status);
+        assertEquals("error: --nesterov needs --momentum > 0: without momentum it changes nothing", run.err.strip());
+    }
+
+    @Test
     void helpListsEveryOptimizerAndItsDefaults() {
         Run run = run("train", "--help");
         assertEquals(0, run.status, run.err);
