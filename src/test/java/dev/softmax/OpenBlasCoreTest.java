@@ -54,15 +54,17 @@ class OpenBlasCoreTest {
 
     /**
      * The command line in a JVM of its own, where OpenBLAS says which kernels it loaded ({@code OPENBLAS_VERBOSE=2}):
-     * in float32 the Haswell ones where OpenBLAS would pick SkylakeX's, in float64 and with {@code newton} (left to
-     * OpenBLAS) its own pick.
+     * in float32 the Haswell ones where OpenBLAS would pick SkylakeX's, in float64 and with {@code newton}, asked for
+     * or chosen by {@code auto} on iris (left to OpenBLAS), its own pick.
      */
     @Test
     void theCommandLineLoadsTheHaswellKernelsWhereOpenBlasWouldPickSkylakeX() throws Exception {
-        String inFloat = loadedCore(List.of("train", "--dataset", "iris", "--max-iter", "1"));
+        String inFloat = loadedCore(List.of("train", "--dataset", "iris", "--max-iter", "1", "--optimizer", "lbfgs"));
         String inDouble = loadedCore(List.of("train", "--dataset", "iris", "--max-iter", "1", "--dtype", "double"));
         String newton = loadedCore(List.of("train", "--dataset", "iris", "--max-iter", "1", "--optimizer", "newton"));
+        String auto = loadedCore(List.of("train", "--dataset", "iris", "--max-iter", "1"));
         assertEquals(inDouble, newton);
+        assertEquals(newton, auto, "auto on iris is newton");
         if (isLinuxX86() && OpenBlasCore.picksSkylakeX(cpuInfo()) && System.getenv(OpenBlasCore.VARIABLE) == null) {
             assertEquals("Haswell", inFloat);
             assertFalse(inDouble.equals("Haswell"), inDouble);

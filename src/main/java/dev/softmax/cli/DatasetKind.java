@@ -20,6 +20,11 @@ public enum DatasetKind {
     /** CIFAR-10, 50000 + 10000 colour images of 32x32, binary version, in {@code <data-dir>/cifar-10-batches-bin/}. */
     CIFAR10("cifar10", Trainer.Scaling.UNIT, List.of());
 
+    /** Iris's shape (the bundled file's): measurements per flower. */
+    static final int IRIS_FEATURES = 4;
+    /** Iris's shape (the bundled file's): species. */
+    static final int IRIS_CLASSES = 3;
+
     private final String cliName;
     private final Trainer.Scaling defaultScaling;
     private final List<Path> systemFolders;

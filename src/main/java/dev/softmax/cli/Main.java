@@ -1,6 +1,7 @@
 package dev.softmax.cli;
 
 import dev.softmax.OpenBlasCore;
+import dev.softmax.loss.SoftmaxCrossEntropy;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -92,34 +93,56 @@ public final class Main implements Callable<Integer> {
     }
 
     /**
-     * Whether the command is {@code train --optimizer newton}, which calls no LAPACK (its Cholesky factorisation is
+     * Whether the command trains with {@code newton}, which calls no LAPACK (its Cholesky factorisation is
      * {@code dev.softmax.Blas}'s own, on {@code dgemm} and {@code dsyrk}) and spends most of its time in the
-     * {@code dsyrk}s that build the Hessian, a fifth faster with OpenBLAS's own AVX-512 kernels on an Intel CPU.
+     * {@code dsyrk}s that build the Hessian, a fifth faster with OpenBLAS's own AVX-512 kernels on an Intel CPU:
+     * {@code train --optimizer newton}, or {@code auto} (the default) on iris, whose shape is known before any data
+     * are read. {@code auto} on other data is resolved after they are loaded, too late to choose the kernels.
      */
     static boolean trainsWithNewton(String[] args) {
-        if (args.length == 0 || !args[0].equals("train")) {
+        if (args.length > 0 && !args[0].equals("train")) {
             return false;
         }
+        String optimizer = optionValue(args, "--optimizer", "auto").trim().toLowerCase(java.util.Locale.ROOT);
+        if (optimizer.equals("newton")) {
+            return true;
+        }
+        if (!optimizer.equals("auto")) {
+            return false;
+        }
+        String budget = optionValue(args, "--hessian-budget", null);
+        try {
+            if (DatasetKind.fromName(optionValue(args, "--dataset", "iris")) != DatasetKind.IRIS) {
+                return false;
+            }
+            long budgetBytes = budget == null ? SoftmaxCrossEntropy.DEFAULT_HESSIAN_BUDGET_BYTES
+                    : new OptimizerOptions.ByteSizeConverter().convert(budget);
+            return OptimizerKind.AUTO.resolve(DatasetKind.IRIS_FEATURES, DatasetKind.IRIS_CLASSES, budgetBytes)
+                    .kind() == OptimizerKind.NEWTON;
+        } catch (RuntimeException e) {
+            return false; // a bad value: picocli says so once the command runs
+        }
+    }
+
+    /**
+     * The value of option {@code name} in {@code args} ({@code --name value} or {@code --name=value}, the first
+     * one), {@code missing} when the option is absent, or {@code ""} when it ends the arguments without a value.
+     */
+    private static String optionValue(String[] args, String name, String missing) {
         for (int i = 1; i < args.length; i++) {
-            String value = args[i].startsWith("--optimizer=") ? args[i].substring("--optimizer=".length())
-                    : args[i].equals("--optimizer") && i + 1 < args.length ? args[i + 1] : null;
-            if (value != null) {
-                return value.trim().equalsIgnoreCase("newton");
+            if (args[i].startsWith(name + "=")) {
+                return args[i].substring(name.length() + 1);
+            }
+            if (args[i].equals(name)) {
+                return i + 1 < args.length ? args[i + 1] : "";
             }
         }
-        return false;
+        return missing;
     }
 
     /** Whether the arguments set {@code --dtype} to float64 ({@code double} or {@code float64}). */
     static boolean asksForFloat64(String[] args) {
-        for (int i = 0; i < args.length; i++) {
-            String value = args[i].startsWith("--dtype=") ? args[i].substring("--dtype=".length())
-                    : args[i].equals("--dtype") && i + 1 < args.length ? args[i + 1] : null;
-            if (value != null && value.trim().toLowerCase(java.util.Locale.ROOT).matches("double|float64")) {
-                return true;
-            }
-        }
-        return false;
+        return optionValue(args, "--dtype", "").trim().toLowerCase(java.util.Locale.ROOT).matches("double|float64");
     }
 
     /**

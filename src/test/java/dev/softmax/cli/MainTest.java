@@ -47,9 +47,18 @@ class MainTest {
         assertTrue(Main.trainsWithNewton(new String[] {"train", "--optimizer=Newton"}));
         assertFalse(Main.trainsWithNewton(new String[] {"train", "--optimizer", "newton-cg"}));
         assertFalse(Main.trainsWithNewton(new String[] {"train", "--optimizer"}));
-        assertFalse(Main.trainsWithNewton(new String[] {"train", "--dataset", "iris"}));
         assertFalse(Main.trainsWithNewton(new String[] {"compare", "--optimizer", "newton"}));
-        assertFalse(Main.trainsWithNewton(new String[0]));
+        assertFalse(Main.trainsWithNewton(new String[] {"train", "--optimizer", "lbfgs"}));
+        // auto on iris, whose shape is known by name, resolves to newton as TrainCommand will resolve it.
+        assertTrue(Main.trainsWithNewton(new String[0]));
+        assertTrue(Main.trainsWithNewton(new String[] {"train"}));
+        assertTrue(Main.trainsWithNewton(new String[] {"train", "--dataset", "iris"}));
+        assertTrue(Main.trainsWithNewton(new String[] {"train", "--optimizer=AUTO", "--dataset=Iris"}));
+        assertFalse(Main.trainsWithNewton(new String[] {"train", "--dataset", "iris", "--hessian-budget", "1KiB"}));
+        assertFalse(Main.trainsWithNewton(new String[] {"train", "--hessian-budget", "lots"}));
+        assertFalse(Main.trainsWithNewton(new String[] {"train", "--dataset", "fashion-mnist"}));
+        assertFalse(Main.trainsWithNewton(new String[] {"train", "--dataset", "csv", "--train", "x.csv"}));
+        assertFalse(Main.trainsWithNewton(new String[] {"train", "--dataset", "no-such-set"}));
     }
 
     @Test
