@@ -87,8 +87,9 @@ class MainTest {
         assertEquals("iris", json.get("dataset").asText());
         assertEquals(120, json.get("n_train").asInt());
         assertEquals(30, json.get("n_test").asInt());
-        assertEquals(4, json.get("n_features").asInt());
-        assertEquals(3, json.get("n_classes").asInt());
+        // The shape Main resolves --optimizer auto with before any data are read.
+        assertEquals(DatasetKind.IRIS_FEATURES, json.get("n_features").asInt());
+        assertEquals(DatasetKind.IRIS_CLASSES, json.get("n_classes").asInt());
         assertTrue(json.get("test_accuracy").asDouble() >= 0.93, "test accuracy " + json.get("test_accuracy"));
         try (var files = Files.list(report.getParent())) {
             assertEquals(List.of(report), files.toList(), "no temporary files left beside the report");
