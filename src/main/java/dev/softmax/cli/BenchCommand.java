@@ -102,9 +102,9 @@ public final class BenchCommand implements Callable<Integer> {
             k = classes;
             source = pixels ? "synthetic pixels" : "synthetic";
         }
-        out.printf("bench: %s, %d x %d, %d classes, %s, %d threads, kernel %s, median of %d after %d warm-ups%n",
+        out.printf("bench: %s, %d x %d, %d classes, %s, %s, kernel %s, median of %d after %d warm-ups%n",
                 source, x.rows(), x.columns(), k, dataType == DataType.DOUBLE ? "double" : "float",
-                NativeThreads.current(), CommonOptions.kernelFor(dataType), repeats, warmups);
+                Numbers.count(NativeThreads.current(), "thread"), CommonOptions.kernelFor(dataType), repeats, warmups);
         out.flush();
         Map<String, Object> results = benchmark.run(x, y, k, l2, featureScale);
 

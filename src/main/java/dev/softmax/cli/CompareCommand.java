@@ -106,13 +106,13 @@ public final class CompareCommand implements Callable<Integer> {
 
         out.printf("dataset: %s (%s): %d train, %d test, %d features, %d classes%n", data.dataset(),
                 prepared.source(), train.numSamples(), test.numSamples(), train.numFeatures(), train.numClasses());
-        out.printf("optimizers: %s; l2 %s, dtype %s, max %d iterations, tol %s, ftol %s%s, %d threads%n",
+        out.printf("optimizers: %s; l2 %s, dtype %s, max %d iterations, tol %s, ftol %s%s, %s%n",
                 String.join(",", kinds.stream().map(OptimizerKind::toString).toList()),
                 Numbers.setting(optimization.l2()), dtypeName(type), stop.maxIterations(),
                 Numbers.setting(stop.gradientTolerance()), Numbers.setting(stop.relativeFunctionTolerance()),
                 stop.timeLimit() == null ? ""
                         : ", time limit " + Numbers.setting(stop.timeLimit().toMillis() / 1e3) + " s",
-                common.effectiveThreads());
+                Numbers.count(common.effectiveThreads(), "thread"));
         out.flush();
 
         List<Comparison.Candidate> candidates = new ArrayList<>();

@@ -22,4 +22,9 @@ final class Numbers {
         }
         return exponent < 0 ? mantissa : mantissa + text.substring(exponent).toLowerCase(Locale.ROOT);
     }
+
+    /** {@code count} and the noun, plural unless the count is 1: {@code 1 thread}, {@code 2 threads}. */
+    static String count(long count, String noun) {
+        return count + " " + noun + (count == 1 ? "" : "s");
+    }
 }

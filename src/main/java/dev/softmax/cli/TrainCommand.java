@@ -128,9 +128,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (optimization.kind() == OptimizerKind.AUTO) {
             out.printf("auto chose %s: %s%n", choice.kind(), choice.reason());
         }
-        out.printf("optimizer: %s, l2 %s, dtype %s, scaling %s, %d threads%s%n", choice.kind(),
+        out.printf("optimizer: %s, l2 %s, dtype %s, scaling %s, %s%s%n", choice.kind(),
                 Numbers.setting(optimization.l2()), dtypeName(), scalingName(prepared.scaling()),
-                common.effectiveThreads(),
+                Numbers.count(common.effectiveThreads(), "thread"),
                 dev.softmax.Kernels.byteFeatures() ? ", 8-bit features read as bytes" : "");
         if (classWeights != null) {
             StringBuilder weights = new StringBuilder();

@@ -21,6 +21,13 @@ class NumbersTest {
     }
 
     @Test
+    void countsAgreeWithTheirNoun() {
+        assertEquals("1 thread", Numbers.count(1, "thread"));
+        assertEquals("2 threads", Numbers.count(2, "thread"));
+        assertEquals("0 threads", Numbers.count(0, "thread"));
+    }
+
+    @Test
     void everyValueReadsBackExactly() {
         Random random = new Random(7);
         for (int i = 0; i < 10000; i++) {

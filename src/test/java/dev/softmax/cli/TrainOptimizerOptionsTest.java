@@ -29,6 +29,7 @@ class TrainOptimizerOptionsTest {
         Run run = run("train", "--optimizer", name, "--max-iter", "30", "--dtype", "double", "--threads", "1");
         assertEquals(0, run.status, run.err);
         assertTrue(run.out.contains("optimizer: " + name + ","), run.out);
+        assertTrue(run.out.contains(", 1 thread\n"), run.out);
         assertTrue(run.out.contains("train accuracy"), run.out);
     }
 
