@@ -71,6 +71,9 @@ public final class BenchCommand implements Callable<Integer> {
         if (rows < 1 || features < 1 || classes < 2) {
             throw new IllegalArgumentException("need --rows >= 1, --features >= 1 and --classes >= 2");
         }
+        if (report != null) {
+            dev.softmax.io.AtomicFiles.checkWritable(report); // before minutes of measuring, not after
+        }
         Benchmark benchmark = new Benchmark(new Benchmark.Settings(repeats, warmups, 128, 42));
         INDArray x;
         int[] y;

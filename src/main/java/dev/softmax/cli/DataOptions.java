@@ -33,7 +33,8 @@ public final class DataOptions {
 
     @Option(names = "--dataset", paramLabel = "NAME", defaultValue = "iris", converter = DatasetKindConverter.class,
             completionCandidates = DatasetKindCandidates.class,
-            description = "Data set: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+            description = "Data set: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; for bench, synthetic"
+                    + " data).")
     DatasetKind dataset;
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "notebooks-data",
@@ -243,6 +244,14 @@ public final class DataOptions {
             return new CsvDatasetReader("last").read(reader, Path.of("classpath:" + BUNDLED_IRIS), dataType,
                     knownClasses);
         }
+    }
+
+    /**
+     * With {@code --dataset csv}, the feature columns of the {@code --train} file counted on its first line
+     * ({@link CsvDatasetReader#featureColumns}); else 0.
+     */
+    int csvFeatureColumns() throws IOException {
+        return dataset == DatasetKind.CSV ? CsvDatasetReader.featureColumns(requireTrainFile()) : 0;
     }
 
     private Path requireTrainFile() {

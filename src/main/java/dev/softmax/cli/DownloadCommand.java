@@ -59,7 +59,8 @@ public final class DownloadCommand implements Callable<Integer> {
             out.flush();
             return 0;
         }
-        URI base = baseUrl != null ? baseUrl : downloads.effectiveBaseUrl();
+        URI base = baseUrl != null ? DatasetDownloads.checkedBaseUrl(baseUrl, "--base-url")
+                : downloads.effectiveBaseUrl();
         Downloader downloader = new Downloader(java.time.Duration.ofSeconds(connectTimeoutSeconds),
                 Downloader.DEFAULT_RESPONSE_TIMEOUT, err, System.console() != null);
         Path installed = downloads.install(dataDir, base, downloader, out);

@@ -49,6 +49,12 @@ public final class EvaluateCommand implements Callable<Integer> {
             // Known before reading tens of MB of images.
             throw widthMismatch(model, data.dataset().toString(), imageFeatures);
         }
+        int csvFeatures = data.csvFeatureColumns();
+        if (csvFeatures > 0 && csvFeatures != model.numFeatures()) {
+            // Before the labels are mapped onto the model's classes, where a narrower file's last feature column
+            // would be taken for labels that the model does not know.
+            throw widthMismatch(model, data.trainFile.toString(), csvFeatures);
+        }
         DataOptions.Prepared prepared = data.loadWithClasses(model.classNames());
         boolean allRows = prepared.test().numSamples() == 0;
         Dataset evaluated = allRows ? prepared.train() : prepared.test();

@@ -12,6 +12,8 @@ import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParseResult;
 
 /**
@@ -175,6 +177,7 @@ public final class Main implements Callable<Integer> {
         SUBCOMMANDS.forEach((name, command) -> {
             if (only == null || only.equals(name)) {
                 commandLine.addSubcommand(name, command.get());
+                hideSharedOptions(commandLine.getSubcommands().get(name).getCommandSpec());
             }
         });
         if (only == null) {
@@ -185,6 +188,18 @@ public final class Main implements Callable<Integer> {
         commandLine.setExecutionExceptionHandler(Main::handleExecutionException);
         commandLine.setParameterExceptionHandler(Main::handleParameterException);
         return commandLine;
+    }
+
+    /**
+     * {@code compare} shares {@code --optimizer} with {@code train} but refuses it at run time, pointing to
+     * {@code --optimizers}: it is kept out of compare's help by a hidden copy, bound to the same field.
+     */
+    private static void hideSharedOptions(CommandSpec command) {
+        if (command.name().equals("compare")) {
+            OptionSpec optimizer = command.findOption("--optimizer");
+            command.remove(optimizer);
+            command.addOption(optimizer.toBuilder().hidden(true).build());
+        }
     }
 
     /**

@@ -85,6 +85,27 @@ public final class CsvDatasetReader {
         }
     }
 
+    /**
+     * The feature columns of {@code file} (all columns but the label's), counted on its first non-blank line, header
+     * or row; 0 when it has none. Lets a caller check the width before every row is read and its labels mapped.
+     *
+     * @throws InvalidDataException when the file does not exist or is not UTF-8 text
+     * @throws IOException          when the file cannot be read
+     */
+    public static int featureColumns(Path file) throws IOException {
+        try (BufferedReader reader = open(file)) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                if (!line.isBlank()) {
+                    return Math.max(0, cells(line).length - 1);
+                }
+            }
+            return 0;
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new InvalidDataException(file, "not a UTF-8 text file");
+        }
+    }
+
     private static BufferedReader open(Path file) throws IOException {
         try {
             return Files.newBufferedReader(file, StandardCharsets.UTF_8);

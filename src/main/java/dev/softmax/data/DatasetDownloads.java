@@ -129,7 +129,27 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
     /** The base URL in force: the system property {@value #BASE_URL_PROPERTY} when set, else the official one. */
     public URI effectiveBaseUrl() {
         String override = System.getProperty(BASE_URL_PROPERTY);
-        return override == null || override.isBlank() ? defaultBaseUrl : URI.create(override);
+        if (override == null || override.isBlank()) {
+            return defaultBaseUrl;
+        }
+        try {
+            return checkedBaseUrl(new URI(override.trim()), "-D" + BASE_URL_PROPERTY);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("-D" + BASE_URL_PROPERTY + " must be an http or https URL, got '"
+                    + override + "'");
+        }
+    }
+
+    /**
+     * {@code url} when it can serve as a base URL (absolute, {@code http} or {@code https}, with a host), else an
+     * error naming {@code setting}, the flag or property that gave it.
+     */
+    public static URI checkedBaseUrl(URI url, String setting) {
+        String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (!(scheme.equals("http") || scheme.equals("https")) || url.getHost() == null) {
+            throw new IllegalArgumentException(setting + " must be an http or https URL, got '" + url + "'");
+        }
+        return url;
     }
 
     /** Where a user puts the files by hand, said in the same words in every error. */

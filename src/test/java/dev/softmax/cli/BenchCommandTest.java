@@ -89,6 +89,19 @@ class BenchCommandTest {
     }
 
     @Test
+    void aReportThatCannotBeWrittenIsRefusedBeforeMeasuring() throws Exception {
+        Path notAFolder = java.nio.file.Files.writeString(dir.resolve("file"), "");
+        Path report = notAFolder.resolve("b.json");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Main.run(new String[] {"bench", "--threads", "1", "--report", report.toString()},
+                new PrintWriter(out), new PrintWriter(err));
+        assertEquals(Main.EXIT_BAD_INPUT, status);
+        assertTrue(err.toString().startsWith("error: " + report + ": "), err.toString());
+        assertEquals("", out.toString(), "nothing measured (the default shape would take minutes)");
+    }
+
+    @Test
     void pixelsAreReadAsBytesOnRequestWithTheirScaleFolded() throws Exception {
         Path report = dir.resolve("pixels.json");
         try {

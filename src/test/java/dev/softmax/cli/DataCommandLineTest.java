@@ -233,6 +233,28 @@ class DataCommandLineTest {
     }
 
     @Test
+    void aBaseUrlThatIsNotHttpIsRefusedNamingItsSetting() {
+        Path data = dir.resolve("data");
+        assertBadInput(run("download", "mnist", "--data-dir", data.toString(), "--base-url", "notaurl"),
+                "--base-url must be an http or https URL, got 'notaurl'");
+        assertBadInput(run("download", "mnist", "--data-dir", data.toString(), "--base-url", "file:///tmp/"),
+                "--base-url must be an http or https URL, got 'file:///tmp/'");
+        String before = System.getProperty(dev.softmax.data.DatasetDownloads.BASE_URL_PROPERTY);
+        System.setProperty(dev.softmax.data.DatasetDownloads.BASE_URL_PROPERTY, "ftp://mirror/mnist/");
+        try {
+            assertBadInput(run("download", "mnist", "--data-dir", data.toString()),
+                    "-Dsoftmax.download.baseUrl must be an http or https URL, got 'ftp://mirror/mnist/'");
+        } finally {
+            if (before == null) {
+                System.clearProperty(dev.softmax.data.DatasetDownloads.BASE_URL_PROPERTY);
+            } else {
+                System.setProperty(dev.softmax.data.DatasetDownloads.BASE_URL_PROPERTY, before);
+            }
+        }
+        assertFalse(Files.exists(data), "nothing created");
+    }
+
+    @Test
     void downloadSkipsADataSetAlreadyInPlace() throws IOException {
         writeMnist(dir.resolve("mnist"), 3, 3);
         Run r = run("download", "mnist", "--data-dir", dir.toString(), "--base-url", "http://127.0.0.1:9/");

@@ -102,6 +102,15 @@ class ModelCommandsTest {
         assertEquals("error: " + model + ": the model expects 4 features but " + twoFeatures + " has 2",
                 narrow.err().strip());
 
+        // Numbers for labels, no header: the last feature column would be read as labels the model does not have.
+        Path numeric = dir.resolve("numeric.csv");
+        Files.writeString(numeric, "5.1,3.5,3\n4.9,3.0,3\n");
+        Run numericNarrow = run("evaluate", "--model", model.toString(), "--dataset", "csv", "--train",
+                numeric.toString(), "--test-fraction", "0", "--threads", "1");
+        assertEquals(Main.EXIT_BAD_INPUT, numericNarrow.status());
+        assertEquals("error: " + model + ": the model expects 4 features but " + numeric + " has 2",
+                numericNarrow.err().strip());
+
         Run images = run("evaluate", "--model", model.toString(), "--dataset", "cifar10", "--data-dir",
                 dir.resolve("nothing-here").toString());
         assertEquals(Main.EXIT_BAD_INPUT, images.status());

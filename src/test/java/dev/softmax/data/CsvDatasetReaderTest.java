@@ -46,6 +46,17 @@ class CsvDatasetReaderTest {
     }
 
     @Test
+    void featureColumnsAreCountedOnTheFirstLine() throws IOException {
+        assertEquals(2, CsvDatasetReader.featureColumns(write("h.csv", "\n  \nkind,x,y\ncat,1,2\n")));
+        assertEquals(3, CsvDatasetReader.featureColumns(write("r.csv", "1,2,3,4\n")));
+        assertEquals(0, CsvDatasetReader.featureColumns(write("e.csv", "")));
+        InvalidDataException missing = assertThrows(InvalidDataException.class,
+                () -> CsvDatasetReader.featureColumns(dir.resolve("none.csv")));
+        assertTrue(missing.getMessage().contains("none.csv") && missing.getMessage().contains("file not found"),
+                missing.getMessage());
+    }
+
+    @Test
     void labelColumnByNameOrIndex() throws IOException {
         Path file = write("b.csv", "kind,x,y\ncat,1,2\ndog,3,4\n");
         Dataset byName = new CsvDatasetReader("kind").read(file, DataType.DOUBLE, null);
