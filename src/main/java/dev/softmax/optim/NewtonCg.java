@@ -169,7 +169,9 @@ public final class NewtonCg implements Optimizer<TwiceDifferentiableObjective> {
             double alpha = rz / curvature;
             Vectors.axpy(alpha, d, p);
             r.subi(hd.muli(alpha));
-            if (RunMonitor.norm(r) <= tolerance) {
+            // Out of time, the steps so far still give a descent direction: one line search, then the run stops,
+            // instead of overrunning the limit by a whole solve (7.8 s of 30 on Fashion-MNIST with one thread).
+            if (RunMonitor.norm(r) <= tolerance || monitor.outOfTime()) {
                 break;
             }
             z = preconditioner == null ? r.dup() : preconditioner.apply(r);

@@ -50,6 +50,47 @@ class NewtonCgTest {
     }
 
     @Test
+    void theTimeLimitCutsAConjugateGradientSolveShort() {
+        SoftmaxCrossEntropy f = TestProblems.random(300, 20, 5, 1e-6, 3);
+        // Two iterations in, the solve is asked for a tighter residual (eta = sqrt(||g||)) and takes several steps.
+        INDArray start = new NewtonCg(100, false, 50).minimize(f, f.layout().zeros(DataType.DOUBLE),
+                StoppingCriteria.of(2), null).solution();
+        OptimizationResult unlimited = new NewtonCg(100, false, 50).minimize(f, start, StoppingCriteria.of(1), null);
+        int fullSolve = unlimited.history().get(1).innerIterations();
+        assertTrue(fullSolve > 1, "the first solve takes " + fullSolve + " steps without a limit");
+
+        // Every product takes longer than the whole limit: the solve stops after its first step.
+        ForwardingObjective slow = new ForwardingObjective(f) {
+            @Override
+            public HessianOperator hessianAt(INDArray theta) {
+                HessianOperator hessian = f.hessianAt(theta);
+                return new HessianOperator() {
+                    @Override
+                    public INDArray apply(INDArray v) {
+                        try {
+                            Thread.sleep(300);
+                        } catch (InterruptedException e) {
+                            throw new IllegalStateException(e);
+                        }
+                        return hessian.apply(v);
+                    }
+
+                    @Override
+                    public INDArray diagonal() {
+                        return hessian.diagonal();
+                    }
+                };
+            }
+        };
+        OptimizationResult limited = new NewtonCg(100, false, 50).minimize(slow, start,
+                new StoppingCriteria(100, 0, 0, java.time.Duration.ofMillis(200)), null);
+        assertEquals(TerminationReason.TIME_LIMIT, limited.reason());
+        assertEquals(2, limited.history().size(), "the start and one iteration");
+        assertEquals(1, limited.history().get(1).innerIterations());
+        assertTrue(limited.value() < limited.history().get(0).value(), "the short solve still descends");
+    }
+
+    @Test
     void respectsTheCgCapAndStillConverges() {
         SoftmaxCrossEntropy iris = TestProblems.iris(1e-2);
         OptimizationResult result = new NewtonCg(2, false, 50).minimize(iris, iris.layout().zeros(DataType.DOUBLE),
