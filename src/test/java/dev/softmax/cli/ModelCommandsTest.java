@@ -94,22 +94,16 @@ class ModelCommandsTest {
         assertTrue(accuracy > 0.9 && accuracy <= 1, evaluated.out());
         assertTrue(evaluated.out().contains("virginica"), evaluated.out());
 
-        Path twoFeatures = dir.resolve("two-features.csv");
-        Files.writeString(twoFeatures, "a,b,species\n1,2,setosa\n3,4,virginica\n");
-        Run narrow = run("evaluate", "--model", model.toString(), "--dataset", "csv", "--train",
-                twoFeatures.toString(), "--test-fraction", "0", "--threads", "1");
-        assertEquals(Main.EXIT_BAD_INPUT, narrow.status());
-        assertEquals("error: " + model + ": the model expects 4 features but " + twoFeatures + " has 2",
-                narrow.err().strip());
-
-        // Numbers for labels, no header: the last feature column would be read as labels the model does not have.
-        Path numeric = dir.resolve("numeric.csv");
-        Files.writeString(numeric, "5.1,3.5,3\n4.9,3.0,3\n");
-        Run numericNarrow = run("evaluate", "--model", model.toString(), "--dataset", "csv", "--train",
-                numeric.toString(), "--test-fraction", "0", "--threads", "1");
-        assertEquals(Main.EXIT_BAD_INPUT, numericNarrow.status());
-        assertEquals("error: " + model + ": the model expects 4 features but " + numeric + " has 2",
-                numericNarrow.err().strip());
+        // With a header; and numbers for labels without one, where the last feature column would be read as labels
+        // that the model does not have.
+        for (String text : new String[] {"a,b,species\n1,2,setosa\n3,4,virginica\n", "5.1,3.5,3\n4.9,3.0,3\n"}) {
+            Path narrowFile = Files.writeString(dir.resolve("narrow.csv"), text);
+            Run narrow = run("evaluate", "--model", model.toString(), "--dataset", "csv", "--train",
+                    narrowFile.toString(), "--test-fraction", "0", "--threads", "1");
+            assertEquals(Main.EXIT_BAD_INPUT, narrow.status());
+            assertEquals("error: " + model + ": the model expects 4 features but " + narrowFile + " has 2",
+                    narrow.err().strip());
+        }
 
         Run images = run("evaluate", "--model", model.toString(), "--dataset", "cifar10", "--data-dir",
                 dir.resolve("nothing-here").toString());
