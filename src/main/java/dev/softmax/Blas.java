@@ -357,9 +357,13 @@ public final class Blas {
     /**
      * {@code c = alpha op(a) op(b) + beta c}, with {@code op(m)} the transpose when asked.
      *
-     * @param a {@code [m,k]}, or {@code [k,m]} when {@code transposeA}
-     * @param b {@code [k,p]}, or {@code [p,k]} when {@code transposeB}
-     * @param c {@code [m,p]}, overwritten ({@code beta = 0}) or accumulated into
+     * @param transposeA whether {@code op(a)} is {@code a^T}
+     * @param transposeB whether {@code op(b)} is {@code b^T}
+     * @param alpha      the factor of the product
+     * @param a          {@code [m,k]}, or {@code [k,m]} when {@code transposeA}
+     * @param b          {@code [k,p]}, or {@code [p,k]} when {@code transposeB}
+     * @param beta       the factor of the old {@code c}
+     * @param c          {@code [m,p]}, overwritten ({@code beta = 0}) or accumulated into
      */
     public static void gemm(boolean transposeA, boolean transposeB, double alpha, INDArray a, INDArray b, double beta,
                             INDArray c) {
@@ -395,8 +399,10 @@ public final class Blas {
      * The upper triangle of {@code c = alpha a^T a + beta c} (BLAS {@code syrk}): half the multiply-adds of the
      * {@link #gemm} that gives all of it. The strictly lower triangle of {@code c} is not touched.
      *
-     * @param a {@code [k,n]}
-     * @param c {@code [n,n]}, its upper triangle overwritten ({@code beta = 0}) or accumulated into
+     * @param alpha the factor of the product
+     * @param a     {@code [k,n]}
+     * @param beta  the factor of the old {@code c}
+     * @param c     {@code [n,n]}, its upper triangle overwritten ({@code beta = 0}) or accumulated into
      */
     public static void syrkUpper(double alpha, INDArray a, double beta, INDArray c) {
         DataType type = sameType(a, c, c);
@@ -421,9 +427,12 @@ public final class Blas {
     /**
      * {@code y = alpha op(a) x + beta y}.
      *
-     * @param a {@code [m,k]}; {@code op(a)} is {@code a^T} when {@code transpose}
-     * @param x vector of length {@code k} ({@code m} when transposed)
-     * @param y vector of length {@code m} ({@code k} when transposed), overwritten or accumulated into
+     * @param transpose whether {@code op(a)} is {@code a^T}
+     * @param alpha     the factor of the product
+     * @param a         {@code [m,k]}; {@code op(a)} is {@code a^T} when {@code transpose}
+     * @param x         vector of length {@code k} ({@code m} when transposed)
+     * @param beta      the factor of the old {@code y}
+     * @param y         vector of length {@code m} ({@code k} when transposed), overwritten or accumulated into
      */
     public static void gemv(boolean transpose, double alpha, INDArray a, INDArray x, double beta, INDArray y) {
         DataType type = sameType(a, x, y);
@@ -451,9 +460,10 @@ public final class Blas {
     /**
      * The rank-one update {@code a += alpha x y^T}.
      *
-     * @param x vector of length {@code m}
-     * @param y vector of length {@code k}
-     * @param a {@code [m,k]}, updated in place
+     * @param alpha the factor of {@code x y^T}
+     * @param x     vector of length {@code m}
+     * @param y     vector of length {@code k}
+     * @param a     {@code [m,k]}, updated in place
      */
     public static void ger(double alpha, INDArray x, INDArray y, INDArray a) {
         DataType type = sameType(a, x, y);
@@ -481,6 +491,10 @@ public final class Blas {
      * vector kernel for it accumulates in float on the AVX-512 development machine (1e8 + 1 + ... - 1e8 over 40
      * entries came out 24 instead of 38), so FLOAT products are summed here, in double, from float copies of
      * 4096 entries at a time.
+     *
+     * @param x a contiguous array
+     * @param y a contiguous array of the same type and length
+     * @return the dot product
      */
     public static double dot(INDArray x, INDArray y) {
         DataType type = sameType(x, y, x);
@@ -523,6 +537,9 @@ public final class Blas {
     /**
      * {@code sum |x_i|} over all elements of a contiguous array (BLAS {@code asum}): one streaming read, which is
      * what the benchmark's floor measures.
+     *
+     * @param x a contiguous FLOAT or DOUBLE array
+     * @return the sum of absolute values
      */
     public static double asum(INDArray x) {
         DataType type = sameType(x, x, x);
@@ -538,6 +555,11 @@ public final class Blas {
      * {@link #asum} over the elements {@code [from, to)} of a contiguous array in its memory order, without making a
      * view: the benchmark's floor reads a chunk of rows per task, and making 64 ND4J views per read kept the first
      * few dozen reads of CIFAR-10's {@code X} a fifth slower than the rest.
+     *
+     * @param x    a contiguous FLOAT or DOUBLE array
+     * @param from the first element
+     * @param to   the element after the last
+     * @return the sum of absolute values of those elements
      */
     public static double asum(INDArray x, long from, long to) {
         DataType type = sameType(x, x, x);
@@ -560,6 +582,9 @@ public final class Blas {
      * one, a block at a time. For a dense 7850 x 7850 Hessian in double this takes 0.023 s, against 0.36 s for
      * ND4J's {@code isNaN()} and {@code isInfinite()} masks, which are as large as the array and which, in
      * 1.0.0-M2.1, miss a NaN in a HALF array.
+     *
+     * @param x a floating-point array
+     * @return whether no entry is NaN or infinite
      */
     public static boolean allFinite(INDArray x) {
         if (x.length() == 0) {
@@ -587,7 +612,13 @@ public final class Blas {
         return true;
     }
 
-    /** {@code y += alpha x} over all elements of two arrays of the same length. */
+    /**
+     * {@code y += alpha x} over all elements of two arrays of the same length.
+     *
+     * @param alpha the factor of {@code x}
+     * @param x     a contiguous array
+     * @param y     a contiguous array of the same type and length, updated in place
+     */
     public static void axpy(double alpha, INDArray x, INDArray y) {
         DataType type = sameType(x, y, x);
         if (x.length() != y.length()) {

@@ -51,7 +51,11 @@ public final class Kernels {
         }
     }
 
-    /** Whether the JVM was started with {@code jdk.incubator.vector} (and its vectors are at least 256 bits). */
+    /**
+     * Whether the JVM was started with {@code jdk.incubator.vector} (and its vectors are at least 256 bits).
+     *
+     * @return whether the Vector API loops can run
+     */
     public static boolean vectorModulePresent() {
         return VectorProbe.PRESENT;
     }
@@ -59,6 +63,7 @@ public final class Kernels {
     /**
      * Sets the choice for passes that start after this call.
      *
+     * @param choice the kernels to use
      * @throws IllegalStateException for {@link Kind#VECTOR} when the module is absent
      */
     public static void set(Kind choice) {
@@ -69,29 +74,47 @@ public final class Kernels {
         kind = choice;
     }
 
-    /** The choice in force. */
+    /**
+     * The choice in force.
+     *
+     * @return the choice
+     */
     public static Kind choice() {
         return kind;
     }
 
-    /** Whether float32 passes use the Vector API loops now. */
+    /**
+     * Whether float32 passes use the Vector API loops now.
+     *
+     * @return {@code true} unless the choice is BLAS or the module is absent
+     */
     public static boolean useVector() {
         return kind != Kind.BLAS && vectorModulePresent();
     }
 
     /**
      * Whether the Vector API passes keep 8-bit data as bytes (see the class comment); false unless turned on.
+     *
+     * @return whether byte features are on
      */
     public static boolean byteFeatures() {
         return byteFeatures;
     }
 
-    /** Sets {@link #byteFeatures()} for objectives made after this call (their batches and copies follow them). */
+    /**
+     * Sets {@link #byteFeatures()} for objectives made after this call (their batches and copies follow them).
+     *
+     * @param enabled whether to keep 8-bit data as bytes
+     */
     public static void setByteFeatures(boolean enabled) {
         byteFeatures = enabled;
     }
 
-    /** {@code "vector"} or {@code "blas"}: what float32 passes use now (float64 passes always use BLAS). */
+    /**
+     * {@code "vector"} or {@code "blas"}: what float32 passes use now (float64 passes always use BLAS).
+     *
+     * @return {@code "vector"} or {@code "blas"}
+     */
     public static String active() {
         return useVector() ? "vector" : "blas";
     }

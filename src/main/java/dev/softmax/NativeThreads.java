@@ -36,7 +36,11 @@ public final class NativeThreads {
     private NativeThreads() {
     }
 
-    /** Every core: the worker threads block rather than spin, so sharing a core with other work costs little. */
+    /**
+     * Every core: the worker threads block rather than spin, so sharing a core with other work costs little.
+     *
+     * @return the number of available processors
+     */
     public static int defaultCount() {
         return Runtime.getRuntime().availableProcessors();
     }
@@ -65,7 +69,11 @@ public final class NativeThreads {
         threads = count;
     }
 
-    /** The thread count in force (applying the default if none was set). */
+    /**
+     * The thread count in force (applying the default if none was set).
+     *
+     * @return the thread count
+     */
     public static synchronized int current() {
         if (threads == 0) {
             set(defaultCount());
@@ -78,6 +86,9 @@ public final class NativeThreads {
      * (the calling thread is one of them), and returns when all have finished. Tasks must be independent; which
      * thread runs which task is not fixed. A call from inside a task runs its tasks on the calling thread. The
      * first exception thrown by a task is rethrown here, after the running tasks finish (no new ones start).
+     *
+     * @param tasks the number of tasks
+     * @param task  runs task {@code i}
      */
     public static void parallelFor(int tasks, IntConsumer task) {
         int count;
@@ -254,12 +265,23 @@ public final class NativeThreads {
     /**
      * The number of chunks a pass over {@code rows} rows is split into: {@code rows / 256}, between 1 and 64. It
      * depends on the rows only, never on the thread count, so every thread count computes the same partial sums.
+     *
+     * @param rows the rows of the pass
+     * @return the number of chunks
      */
     public static int chunkCount(long rows) {
         return (int) Math.max(1, Math.min(MAX_CHUNKS, rows / MIN_CHUNK_ROWS));
     }
 
-    /** First row of chunk {@code chunk} of {@code chunks} over {@code rows} rows (chunk {@code chunks} gives {@code rows}). */
+    /**
+     * First row of chunk {@code chunk} of {@code chunks} over {@code rows} rows (chunk {@code chunks} gives
+     * {@code rows}).
+     *
+     * @param rows   the rows of the pass
+     * @param chunks the number of chunks
+     * @param chunk  the chunk, in {@code [0, chunks]}
+     * @return the chunk's first row
+     */
     public static int chunkStart(int rows, int chunks, int chunk) {
         return (int) ((long) rows * chunk / chunks);
     }

@@ -58,6 +58,8 @@ public final class OpenBlasCore {
      * ({@link #picksSkylakeX}: Linux on an Intel x86-64 CPU with AVX-512), {@value #VARIABLE} is not set, and ND4J
      * has not loaded OpenBLAS yet. When it would, this also loads the C library through JNA (about 0.1 s the first
      * time), so that the call itself is quick; the command line runs this while picocli builds the command.
+     *
+     * @return whether {@link #avoidSkylakeXKernels} would ask for other kernels
      */
     public static boolean wouldAvoidSkylakeX() {
         if (System.getenv(VARIABLE) != null || !"Linux".equals(System.getProperty("os.name"))

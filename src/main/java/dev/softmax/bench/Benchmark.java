@@ -35,9 +35,23 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  */
 public final class Benchmark {
 
-    /** What to measure on. */
+    /**
+     * What to measure on.
+     *
+     * @param repeats      measured runs per figure, {@code >= 1}
+     * @param warmups      unmeasured runs before them, {@code >= 0}
+     * @param sgdBatchSize rows per mini-batch in the SGD epoch, {@code >= 1}
+     * @param seed         seed of the random parameters, vectors and row order
+     */
     public record Settings(int repeats, int warmups, int sgdBatchSize, long seed) {
-        /** Validates the counts. */
+        /**
+         * Validates the counts.
+         *
+         * @param repeats      measured runs per figure, {@code >= 1}
+         * @param warmups      unmeasured runs before them, {@code >= 0}
+         * @param sgdBatchSize rows per mini-batch in the SGD epoch, {@code >= 1}
+         * @param seed         seed of the random parameters, vectors and row order
+         */
         public Settings {
             if (repeats < 1 || warmups < 0 || sgdBatchSize < 1) {
                 throw new IllegalArgumentException("need repeats >= 1, warmups >= 0, batch size >= 1");
@@ -59,13 +73,23 @@ public final class Benchmark {
 
     private final Settings settings;
 
-    /** @param settings repeats, warm-ups, SGD batch size and seed */
+    /**
+     * A benchmark with these settings.
+     *
+     * @param settings repeats, warm-ups, SGD batch size and seed
+     */
     public Benchmark(Settings settings) {
         this.settings = settings;
     }
 
     /**
-     * Random features {@code [n,d]} uniform in [0,1) and labels, from a seed (ND4J's generator: fast, native).
+     * Random features {@code [n,d]} uniform in [0,1), from a seed (ND4J's generator: fast, native).
+     *
+     * @param n    rows
+     * @param d    columns
+     * @param type the features' data type
+     * @param seed seed of ND4J's generator
+     * @return the features
      */
     public static INDArray syntheticFeatures(int n, int d, DataType type, long seed) {
         Nd4j.getRandom().setSeed(seed);
@@ -75,13 +99,25 @@ public final class Benchmark {
     /**
      * Random float32 features {@code [n,d]} that are integers from 0 to 255, like raw 8-bit pixels, from a seed;
      * {@link #run} with a feature scale of 1/255 then treats them as the command line treats image data.
+     *
+     * @param n    rows
+     * @param d    columns
+     * @param seed seed of ND4J's generator
+     * @return the pixels
      */
     public static INDArray syntheticPixels(int n, int d, long seed) {
         INDArray x = syntheticFeatures(n, d, DataType.FLOAT, seed).muli(256);
         return Transforms.floor(x, false);
     }
 
-    /** Labels in {@code [0,k)} from a seed. */
+    /**
+     * Labels in {@code [0,k)} from a seed.
+     *
+     * @param n    number of labels
+     * @param k    number of classes
+     * @param seed seed of the generator
+     * @return the labels
+     */
     public static int[] syntheticLabels(int n, int k, long seed) {
         Random random = new Random(seed);
         int[] labels = new int[n];
@@ -95,6 +131,10 @@ public final class Benchmark {
      * Runs every measurement on {@code x [n,d]} with labels {@code y}; {@code x} is used as the (already scaled)
      * training matrix and is not modified.
      *
+     * @param x      the features {@code [n,d]}
+     * @param y      the labels {@code [n]}, in {@code [0,k)}
+     * @param k      number of classes
+     * @param lambda the L2 strength
      * @return the measurements, floor first, plus allocation figures, in a map ready for the JSON report
      */
     public Map<String, Object> run(INDArray x, int[] y, int k, double lambda) {
@@ -105,6 +145,13 @@ public final class Benchmark {
      * {@link #run(INDArray, int[], int, double)} on the features {@code featureScale * x}, the factor folded into
      * the products ({@link SoftmaxCrossEntropy#withFeatureScale}) as the command line does for pixels / 255; the
      * floor and the prediction pass read {@code x} as it is.
+     *
+     * @param x            the features {@code [n,d]}
+     * @param y            the labels {@code [n]}, in {@code [0,k)}
+     * @param k            number of classes
+     * @param lambda       the L2 strength
+     * @param featureScale the factor the objective multiplies {@code x} by, {@code > 0}
+     * @return the measurements, floor first, plus allocation figures, in a map ready for the JSON report
      */
     public Map<String, Object> run(INDArray x, int[] y, int k, double lambda, double featureScale) {
         SoftmaxCrossEntropy plain = new SoftmaxCrossEntropy(x, y, k, lambda);

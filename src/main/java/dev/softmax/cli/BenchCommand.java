@@ -26,6 +26,10 @@ import picocli.CommandLine.Spec;
             "Default shape: CIFAR-10's (50000 x 3072, 10 classes, float32) on synthetic data."})
 public final class BenchCommand implements Callable<Integer> {
 
+    /** A command whose options picocli fills in. */
+    public BenchCommand() {
+    }
+
     @Spec
     CommandSpec spec;
 

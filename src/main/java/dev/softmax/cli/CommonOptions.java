@@ -9,6 +9,10 @@ import picocli.CommandLine.Spec;
 /** Options every command has. */
 public final class CommonOptions {
 
+    /** Options that picocli fills in, for the command that mixes them in. */
+    public CommonOptions() {
+    }
+
     /** Most {@code --threads}: more is a slip of the keyboard (each thread is started at once), not a setting. */
     static final int MAX_THREADS = 1024;
 

@@ -38,6 +38,10 @@ import picocli.CommandLine.Spec;
                         + " use --optimizers (a comma list), not --optimizer."})
 public final class CompareCommand implements Callable<Integer> {
 
+    /** A command whose options picocli fills in. */
+    public CompareCommand() {
+    }
+
     /** Names of the files written to the output folder. */
     static final String HISTORY_CSV = "history.csv";
     static final String SUMMARY_CSV = "summary.csv";

@@ -28,6 +28,10 @@ import picocli.CommandLine.TypeConversionException;
 /** Which data to train on, where it lives, how it is split and scaled, and in which precision. */
 public final class DataOptions {
 
+    /** Options that picocli fills in, for the command that mixes them in. */
+    public DataOptions() {
+    }
+
     /** Iris copy inside the jar, used when {@code --data-dir} has none. */
     static final String BUNDLED_IRIS = "/dev/softmax/data/iris.csv";
 
@@ -97,8 +101,10 @@ public final class DataOptions {
     /**
      * Loads the chosen data set, splits it, and checks that the training part can be trained on.
      *
+     * @return the training, test and validation parts
      * @throws InvalidDataException for missing or malformed data files, naming the file
      * @throws IllegalArgumentException for option values out of range or options that do not fit the data set
+     * @throws IOException when a data file cannot be read
      */
     public Prepared load() throws IOException {
         return load(false);
@@ -112,6 +118,10 @@ public final class DataOptions {
      * model's: the file may then hold only some of the classes, even one (nothing is trained on it), and a label
      * outside them is an error naming the file and line. The same file, seed and test fraction as at training select
      * the same rows, as the model's classes are the sorted labels of its training file.
+     *
+     * @param classNames the model's class names
+     * @return the training, test and validation parts
+     * @throws IOException when a data file cannot be read
      */
     public Prepared loadWithClasses(List<String> classNames) throws IOException {
         knownClasses = List.copyOf(classNames);
@@ -126,6 +136,10 @@ public final class DataOptions {
      * As {@link #load()}; with {@code autoByteFeatures} (neither {@code --byte-features} nor
      * {@code --no-byte-features} given) it then turns byte features on when {@link #byteFeaturesPay} says they pay
      * for the training part, and compiles their kernels at once.
+     *
+     * @param autoByteFeatures whether to decide on byte features from the data
+     * @return the training, test and validation parts
+     * @throws IOException when a data file cannot be read
      */
     public Prepared load(boolean autoByteFeatures) throws IOException {
         return load(autoByteFeatures, BYTE_FEATURES_MIN_VALUES);
@@ -328,37 +342,65 @@ public final class DataOptions {
         }
     }
 
-    /** The dataset's command-line name. */
+    /**
+     * The dataset's command-line name.
+     *
+     * @return the {@code --dataset} value
+     */
     public DatasetKind dataset() {
         return dataset;
     }
 
-    /** The arithmetic type. */
+    /**
+     * The arithmetic type.
+     *
+     * @return FLOAT or DOUBLE
+     */
     public DataType dataType() {
         return dataType;
     }
 
-    /** The seed. */
+    /**
+     * The seed.
+     *
+     * @return the {@code --seed} value
+     */
     public long seed() {
         return seed;
     }
 
-    /** The test fraction. */
+    /**
+     * The test fraction.
+     *
+     * @return the {@code --test-fraction} value
+     */
     public double testFraction() {
         return testFraction;
     }
 
-    /** Whether the test part is the data set's own test split (so {@code --test-fraction} does not apply). */
+    /**
+     * Whether the test part is the data set's own test split (so {@code --test-fraction} does not apply).
+     *
+     * @return {@code true} for the image data sets and a CSV with {@code --test}
+     */
     public boolean hasOwnTestSplit() {
         return dataset.hasOwnTestSplit() || (dataset == DatasetKind.CSV && testFile != null);
     }
 
-    /** The validation fraction. */
+    /**
+     * The validation fraction.
+     *
+     * @return the {@code --validation-fraction} value
+     */
     public double validationFraction() {
         return validationFraction;
     }
 
-    /** The {@code --limit}, or {@code null} for none. */
+    /**
+     * The {@code --limit}, or {@code null} for none.
+     *
+     * @return the limit, or {@code null}
+     */
     public Integer limit() {
         return limit;
     }

@@ -35,17 +35,29 @@ public enum DatasetKind {
         this.systemFolders = systemFolders;
     }
 
-    /** Unit (divide by 255) for image sets, z-scores for measurements. */
+    /**
+     * Unit (divide by 255) for image sets, z-scores for measurements.
+     *
+     * @return the default scaling
+     */
     public Trainer.Scaling defaultScaling() {
         return defaultScaling;
     }
 
-    /** Folders outside {@code --data-dir} where an installed copy is looked for, after {@code --data-dir}. */
+    /**
+     * Folders outside {@code --data-dir} where an installed copy is looked for, after {@code --data-dir}.
+     *
+     * @return the folders, possibly none
+     */
     public List<Path> systemFolders() {
         return systemFolders;
     }
 
-    /** Features per image of an image data set (28 x 28, or 32 x 32 x 3), 0 for the others. */
+    /**
+     * Features per image of an image data set (28 x 28, or 32 x 32 x 3), 0 for the others.
+     *
+     * @return the number of features, or 0
+     */
     public int imageFeatures() {
         return switch (this) {
             case MNIST, FASHION_MNIST -> 28 * 28;
@@ -54,7 +66,11 @@ public enum DatasetKind {
         };
     }
 
-    /** Whether the data set comes with its own test split, so {@code --test-fraction} does not apply. */
+    /**
+     * Whether the data set comes with its own test split, so {@code --test-fraction} does not apply.
+     *
+     * @return {@code true} for MNIST, Fashion-MNIST and CIFAR-10
+     */
     public boolean hasOwnTestSplit() {
         return this == MNIST || this == FASHION_MNIST || this == CIFAR10;
     }
@@ -64,7 +80,13 @@ public enum DatasetKind {
         return cliName;
     }
 
-    /** Parses a command-line name; {@code fashion_mnist} and {@code cifar-10} are accepted too. */
+    /**
+     * Parses a command-line name; {@code fashion_mnist} and {@code cifar-10} are accepted too.
+     *
+     * @param name the name, case-insensitive
+     * @return the data set
+     * @throws IllegalArgumentException for an unknown name
+     */
     public static DatasetKind fromName(String name) {
         String wanted = name.trim().replace('_', '-');
         for (DatasetKind kind : values()) {

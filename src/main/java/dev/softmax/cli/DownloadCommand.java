@@ -19,6 +19,10 @@ import picocli.CommandLine.Model.CommandSpec;
                 "Needs internet; without it, it fails within seconds and says where to put the files by hand."})
 public final class DownloadCommand implements Callable<Integer> {
 
+    /** A command whose options picocli fills in. */
+    public DownloadCommand() {
+    }
+
     @Spec
     CommandSpec spec;
 

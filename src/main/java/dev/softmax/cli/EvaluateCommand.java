@@ -26,6 +26,10 @@ import picocli.CommandLine.Spec;
         description = "Evaluate a saved model on the test part of a data set.")
 public final class EvaluateCommand implements Callable<Integer> {
 
+    /** A command whose options picocli fills in. */
+    public EvaluateCommand() {
+    }
+
     @Spec
     CommandSpec spec;
 

@@ -26,6 +26,10 @@ import picocli.CommandLine.ParseResult;
         description = "Multinomial logistic (softmax) regression on ND4J.")
 public final class Main implements Callable<Integer> {
 
+    /** The top-level command, whose subcommands {@link #commandLine} adds. */
+    public Main() {
+    }
+
     /** Exit status for bad flags and bad input. */
     public static final int EXIT_BAD_INPUT = 2;
 
@@ -58,6 +62,8 @@ public final class Main implements Callable<Integer> {
      * Runs the command line and exits with its status. Before anything loads ND4J it asks OpenBLAS for kernels whose
      * LAPACK is right on this CPU ({@link OpenBlasCore}), unless the run is in float64, where OpenBLAS runs every pass,
      * is {@code bench} ({@link #isBench}), or trains with {@code newton} ({@link #trainsWithNewton}).
+     *
+     * @param args the command-line arguments; none means {@code train}
      */
     public static void main(String[] args) {
         // Decided (and JNA loaded, about 0.1 s) on a thread of its own while picocli builds the command; the
@@ -150,6 +156,11 @@ public final class Main implements Callable<Integer> {
     /**
      * Runs the command line with the given streams and returns the exit status (for tests and embedding).
      * No arguments means {@code train}.
+     *
+     * @param args the command-line arguments
+     * @param out  where the commands' output goes
+     * @param err  where errors go
+     * @return the exit status
      */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         return run(args, out, err, () -> { });
@@ -166,7 +177,13 @@ public final class Main implements Callable<Integer> {
         return status;
     }
 
-    /** The configured picocli command line with every subcommand. */
+    /**
+     * The configured picocli command line with every subcommand.
+     *
+     * @param out where the commands' output goes
+     * @param err where errors go
+     * @return the command line
+     */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
         return commandLine(out, err, null);
     }

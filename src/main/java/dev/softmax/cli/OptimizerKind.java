@@ -63,13 +63,21 @@ public enum OptimizerKind {
     /**
      * Builds the optimizer with the given command-line settings; {@code seed} drives the mini-batch shuffles.
      *
+     * @param options the command-line settings
+     * @param seed    the seed of the mini-batch shuffles
+     * @return the optimizer
      * @throws IllegalStateException for {@link #AUTO}, which must be {@link #resolve resolved} first
      */
     public Optimizer<? super SoftmaxCrossEntropy> create(OptimizerOptions options, long seed) {
         return factory.create(options, seed);
     }
 
-    /** {@link #create(OptimizerOptions, long)} with {@code --seed}'s default, 42. */
+    /**
+     * {@link #create(OptimizerOptions, long)} with {@code --seed}'s default, 42.
+     *
+     * @param options the command-line settings
+     * @return the optimizer
+     */
     public Optimizer<? super SoftmaxCrossEntropy> create(OptimizerOptions options) {
         return create(options, 42L);
     }
@@ -80,6 +88,10 @@ public enum OptimizerKind {
      * {@code (d+1)K <= }{@value #AUTO_NEWTON_MAX_PARAMETERS} (then a few Cholesky factorisations are cheap and
      * the answer is precise), else {@code lbfgs} (gradients only, memory linear in the size).
      *
+     * @param features           the number of features {@code d}
+     * @param classes            the number of classes {@code K}
+     * @param hessianBudgetBytes the dense-Hessian budget in bytes
+     * @return the concrete kind and why it was chosen
      * @throws IllegalArgumentException for {@code newton} when the dense Hessian exceeds the budget
      */
     public Choice resolve(int features, int classes, long hessianBudgetBytes) {
@@ -112,7 +124,13 @@ public enum OptimizerKind {
         return cliName;
     }
 
-    /** Parses a command-line name, e.g. {@code gd} or {@code newton-cg}. */
+    /**
+     * Parses a command-line name, e.g. {@code gd} or {@code newton-cg}.
+     *
+     * @param name the name, case-insensitive
+     * @return the kind
+     * @throws IllegalArgumentException for an unknown name
+     */
     public static OptimizerKind fromName(String name) {
         for (OptimizerKind kind : values()) {
             if (kind.cliName.equalsIgnoreCase(name.trim())) {

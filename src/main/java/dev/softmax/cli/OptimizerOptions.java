@@ -12,6 +12,10 @@ import picocli.CommandLine.TypeConversionException;
 /** Optimizer and stopping options shared by the commands that train. */
 public final class OptimizerOptions {
 
+    /** Options that picocli fills in, for the command that mixes them in. */
+    public OptimizerOptions() {
+    }
+
     @Option(names = "--optimizer", paramLabel = "NAME", defaultValue = "auto",
             converter = OptimizerKindConverter.class, completionCandidates = OptimizerKindCandidates.class,
             description = "Optimizer: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
@@ -146,7 +150,11 @@ public final class OptimizerOptions {
         };
     }
 
-    /** The dense-Hessian budget in bytes. */
+    /**
+     * The dense-Hessian budget in bytes.
+     *
+     * @return the {@code --hessian-budget} value in bytes
+     */
     public long hessianBudgetBytes() {
         return hessianBudgetBytes;
     }
@@ -154,6 +162,9 @@ public final class OptimizerOptions {
     /**
      * The stopping criteria these options describe. Validates every option first, whichever optimizer runs, so that a
      * bad value stops the command before it reads any data, with a message that names the flag.
+     *
+     * @return the stopping criteria
+     * @throws IllegalArgumentException for an invalid option, naming its flag
      */
     public StoppingCriteria stoppingCriteria() {
         try {
@@ -213,12 +224,20 @@ public final class OptimizerOptions {
         return flag == null ? e : new IllegalArgumentException(flag + message.substring(space), e);
     }
 
-    /** The chosen optimizer kind. */
+    /**
+     * The chosen optimizer kind.
+     *
+     * @return the {@code --optimizer} value
+     */
     public OptimizerKind kind() {
         return optimizer;
     }
 
-    /** The L2 strength. */
+    /**
+     * The L2 strength.
+     *
+     * @return the {@code --l2} value
+     */
     public double l2() {
         return l2;
     }

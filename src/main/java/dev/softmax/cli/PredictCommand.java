@@ -31,6 +31,10 @@ import picocli.CommandLine.Spec;
                 + " like the training CSV) is accepted and its last column ignored."})
 public final class PredictCommand implements Callable<Integer> {
 
+    /** A command whose options picocli fills in. */
+    public PredictCommand() {
+    }
+
     @Spec
     CommandSpec spec;
 

@@ -28,6 +28,10 @@ import picocli.CommandLine.Spec;
         description = "Train a softmax regression classifier and evaluate it on a held-out test set.")
 public final class TrainCommand implements Callable<Integer> {
 
+    /** A command whose options picocli fills in. */
+    public TrainCommand() {
+    }
+
     @Spec
     CommandSpec spec;
 

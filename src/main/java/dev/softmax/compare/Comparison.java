@@ -32,9 +32,19 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class Comparison {
 
-    /** An optimizer to compare, under the name the table and files use. */
+    /**
+     * An optimizer to compare, under the name the table and files use.
+     *
+     * @param name      the name the table and files use
+     * @param optimizer the optimizer
+     */
     public record Candidate(String name, Optimizer<? super SoftmaxCrossEntropy> optimizer) {
-        /** Checks that neither part is null. */
+        /**
+         * Checks that neither part is null.
+         *
+         * @param name      the name the table and files use
+         * @param optimizer the optimizer
+         */
         public Candidate {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(optimizer, "optimizer");
@@ -69,22 +79,46 @@ public final class Comparison {
     public record Run(String name, String skipReason, OptimizationResult result, List<Point> points,
                       double trainAccuracy, double testAccuracy, double wallSeconds) {
 
-        /** Copies the points. */
+        /**
+         * Copies the points.
+         *
+         * @param name          the candidate's name
+         * @param skipReason    why it did not run, or {@code null} when it ran
+         * @param result        the optimizer's result, {@code null} when skipped
+         * @param points        one per history row of {@code result}; copied
+         * @param trainAccuracy accuracy of the final point on the training set
+         * @param testAccuracy  accuracy of the final point on the test set
+         * @param wallSeconds   the optimizer's own wall time
+         */
         public Run {
             points = List.copyOf(points);
         }
 
-        /** A candidate that did not run. */
+        /**
+         * A candidate that did not run.
+         *
+         * @param name   the candidate's name
+         * @param reason why it did not run
+         * @return the run, with no result and NaN accuracies and time
+         */
         public static Run skipped(String name, String reason) {
             return new Run(name, reason, null, List.of(), Double.NaN, Double.NaN, Double.NaN);
         }
 
-        /** Whether this candidate was skipped. */
+        /**
+         * Whether this candidate was skipped.
+         *
+         * @return whether there is a skip reason
+         */
         public boolean isSkipped() {
             return skipReason != null;
         }
 
-        /** The smallest finite objective in the history, or NaN when there is none. */
+        /**
+         * The smallest finite objective in the history, or NaN when there is none.
+         *
+         * @return the smallest objective, or NaN
+         */
         public double minimumObjective() {
             return points.stream().mapToDouble(Point::objective).filter(Double::isFinite).min().orElse(Double.NaN);
         }
@@ -92,15 +126,29 @@ public final class Comparison {
 
     /** Told about each candidate as it runs (progress display); every method may be left as the no-op default. */
     public interface Observer {
-        /** A candidate is about to run, with at most {@code maxIterations} iterations. */
+        /**
+         * A candidate is about to run, with at most {@code maxIterations} iterations.
+         *
+         * @param name          the candidate's name
+         * @param maxIterations its iteration limit
+         */
         default void started(String name, int maxIterations) {
         }
 
-        /** One history row was recorded. */
+        /**
+         * One history row was recorded.
+         *
+         * @param name   the candidate's name
+         * @param record the row
+         */
         default void iteration(String name, IterationRecord record) {
         }
 
-        /** A candidate has finished or was skipped. */
+        /**
+         * A candidate has finished or was skipped.
+         *
+         * @param run its outcome
+         */
         default void finished(Run run) {
         }
     }
@@ -113,6 +161,8 @@ public final class Comparison {
     private final DataType dataType;
 
     /**
+     * A comparison on one objective, with the data that accuracy is measured on.
+     *
      * @param objective     the training objective (features already scaled)
      * @param trainFeatures the scaled training features {@code [n,d]} the objective was built from (kept by
      *                      reference, for the final training accuracy)
@@ -147,6 +197,10 @@ public final class Comparison {
      * Why {@code optimizer} cannot run on {@code objective}, or empty when it can. Today only the dense-Hessian
      * {@link Newton} has a precondition: its Hessian must fit the objective's memory budget. Checked up front so
      * that a comparison on CIFAR-10 does not spend a gradient evaluation before {@code hessian()} refuses.
+     *
+     * @param optimizer the optimizer
+     * @param objective the objective it would minimise
+     * @return the reason, or empty
      */
     public static Optional<String> skipReason(Optimizer<?> optimizer, SoftmaxCrossEntropy objective) {
         if (optimizer instanceof Newton) {
@@ -177,7 +231,14 @@ public final class Comparison {
         return runs;
     }
 
-    /** Runs one candidate from zeros; see {@link #runAll}. */
+    /**
+     * Runs one candidate from zeros; see {@link #runAll}.
+     *
+     * @param candidate the optimizer
+     * @param stop      the stopping criteria
+     * @param observer  told about progress; not timed as part of the optimizer
+     * @return the run, or a skipped one
+     */
     public Run run(Candidate candidate, StoppingCriteria stop, Observer observer) {
         Optional<String> skip = skipReason(candidate.optimizer(), objective);
         if (skip.isPresent()) {

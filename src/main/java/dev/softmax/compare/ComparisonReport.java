@@ -36,7 +36,11 @@ public final class ComparisonReport {
     private final double bestObjective;
     private final String bestOptimizer;
 
-    /** @param runs the runs of one comparison, skipped ones included */
+    /**
+     * The report of one comparison's runs.
+     *
+     * @param runs the runs of one comparison, skipped ones included
+     */
     public ComparisonReport(List<Run> runs) {
         this.runs = List.copyOf(runs);
         double best = Double.NaN;
@@ -52,32 +56,58 @@ public final class ComparisonReport {
         this.bestOptimizer = who;
     }
 
-    /** The runs, in the order they ran. */
+    /**
+     * The runs, in the order they ran.
+     *
+     * @return the runs, unmodifiable
+     */
     public List<Run> runs() {
         return runs;
     }
 
-    /** The smallest finite objective in any history; NaN when every candidate was skipped or diverged. */
+    /**
+     * The smallest finite objective in any history; NaN when every candidate was skipped or diverged.
+     *
+     * @return {@code f_best}
+     */
     public double bestObjective() {
         return bestObjective;
     }
 
-    /** The optimizer that found {@link #bestObjective()}, or {@code null}. */
+    /**
+     * The optimizer that found {@link #bestObjective()}, or {@code null}.
+     *
+     * @return the candidate's name, or {@code null}
+     */
     public String bestOptimizer() {
         return bestOptimizer;
     }
 
-    /** {@code f - f_best}. */
+    /**
+     * {@code f - f_best}.
+     *
+     * @param objective {@code f}
+     * @return the gap
+     */
     public double gap(double objective) {
         return objective - bestObjective;
     }
 
-    /** {@code (f - f_best) / |f_best|}, with the denominator kept away from 0. */
+    /**
+     * {@code (f - f_best) / |f_best|}, with the denominator kept away from 0.
+     *
+     * @param objective {@code f}
+     * @return the relative gap
+     */
     public double relativeGap(double objective) {
         return gap(objective) / Math.max(Math.abs(bestObjective), Double.MIN_NORMAL);
     }
 
-    /** The aligned table printed after a comparison, one row per candidate. */
+    /**
+     * The aligned table printed after a comparison, one row per candidate.
+     *
+     * @return the table, with a header line
+     */
     public String formatTable() {
         List<String> header = List.of("optimizer", "iters", "f/g evals", "Hv", "time s", "objective", "gap",
                 "rel gap", "train acc", "test acc", "termination");
@@ -118,7 +148,12 @@ public final class ComparisonReport {
         return out.toString();
     }
 
-    /** Writes {@code history.csv}: one row per optimizer and recorded iteration (row 0 is the start). */
+    /**
+     * Writes {@code history.csv}: one row per optimizer and recorded iteration (row 0 is the start).
+     *
+     * @param file the file to create or replace
+     * @throws IOException when the file cannot be written
+     */
     public void writeHistoryCsv(Path file) throws IOException {
         StringBuilder csv = new StringBuilder(String.join(",", HISTORY_COLUMNS)).append('\n');
         for (Run run : runs) {
@@ -131,7 +166,12 @@ public final class ComparisonReport {
         AtomicFiles.writeString(file, csv.toString());
     }
 
-    /** Writes {@code summary.csv}: one row per candidate, columns {@link #SUMMARY_COLUMNS}. */
+    /**
+     * Writes {@code summary.csv}: one row per candidate, columns {@link #SUMMARY_COLUMNS}.
+     *
+     * @param file the file to create or replace
+     * @throws IOException when the file cannot be written
+     */
     public void writeSummaryCsv(Path file) throws IOException {
         StringBuilder csv = new StringBuilder(String.join(",", SUMMARY_COLUMNS)).append('\n');
         for (Run run : runs) {
@@ -149,6 +189,10 @@ public final class ComparisonReport {
     /**
      * Writes {@code summary.json}: {@code settings}, the best objective and who found it, and one object per
      * candidate with the keys of {@link #SUMMARY_COLUMNS}.
+     *
+     * @param file     the file to create or replace
+     * @param settings the run's settings, written first
+     * @throws IOException when the file cannot be written
      */
     public void writeSummaryJson(Path file, Map<String, Object> settings) throws IOException {
         Map<String, Object> json = new LinkedHashMap<>(settings);

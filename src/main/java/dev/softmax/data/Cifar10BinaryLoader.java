@@ -77,8 +77,10 @@ public final class Cifar10BinaryLoader {
      *                 {@code cifar-10-binary.tar.gz}
      * @param type     FLOAT or DOUBLE for the features
      * @param limit    read at most this many training records (the first ones); {@code Long.MAX_VALUE} for all
+     * @return the training and test sets, raw pixel values
      * @throws InvalidDataException for a missing file or member, a partial record, an empty file or a label out
      *                              of range, naming the file and record
+     * @throws IOException          when a file cannot be read
      */
     public static TrainTestSets load(Path location, DataType type, long limit) throws IOException {
         if (Files.isDirectory(location)) {

@@ -29,7 +29,11 @@ public final class CsvDatasetReader {
     /** Which column holds the label: {@code "last"}, a 0-based index, or a header name. */
     private final String labelColumn;
 
-    /** @param labelColumn {@code "last"}, a 0-based column index, or a header name */
+    /**
+     * A reader that takes the labels from {@code labelColumn}.
+     *
+     * @param labelColumn {@code "last"}, a 0-based column index, or a header name
+     */
     public CsvDatasetReader(String labelColumn) {
         this.labelColumn = labelColumn == null || labelColumn.isBlank() ? "last" : labelColumn.trim();
     }
@@ -40,7 +44,9 @@ public final class CsvDatasetReader {
      * @param train the training CSV
      * @param test  the test CSV
      * @param type  FLOAT or DOUBLE for the features
+     * @return the training and test sets
      * @throws InvalidDataException for any problem with either file, naming it and the line
+     * @throws IOException          when a file cannot be read
      */
     public TrainTestSets readTrainTest(Path train, Path test, DataType type) throws IOException {
         return readTrainTest(train, test, type, null);
@@ -49,6 +55,13 @@ public final class CsvDatasetReader {
     /**
      * As {@link #readTrainTest(Path, Path, DataType)}, with both files' labels mapped onto {@code classNames}
      * (see {@link #read(Path, DataType, List)}), or taken from the training file if it is {@code null}.
+     *
+     * @param train      the training CSV
+     * @param test       the test CSV
+     * @param type       FLOAT or DOUBLE for the features
+     * @param classNames the class names to map labels onto, or {@code null}
+     * @return the training and test sets
+     * @throws IOException when a file cannot be read
      */
     public TrainTestSets readTrainTest(Path train, Path test, DataType type, List<String> classNames)
             throws IOException {
@@ -62,7 +75,14 @@ public final class CsvDatasetReader {
         return new TrainTestSets(trainSet, testSet, train + " + " + test);
     }
 
-    /** Reads with the label in the last column. */
+    /**
+     * Reads with the label in the last column.
+     *
+     * @param file the CSV file
+     * @param type FLOAT or DOUBLE for the features
+     * @return the data set, with the class names taken from the file
+     * @throws IOException when the file cannot be read
+     */
     public static Dataset read(Path file, DataType type) throws IOException {
         return new CsvDatasetReader("last").read(file, type, null);
     }
@@ -74,6 +94,7 @@ public final class CsvDatasetReader {
      * @param type       FLOAT or DOUBLE for the features
      * @param classNames the class names to map labels onto (for a test file that must match a training file),
      *                   or {@code null} to take them from this file
+     * @return the data set
      * @throws InvalidDataException for any problem with the contents, naming the file and line
      * @throws IOException          when the file cannot be read
      */
@@ -89,6 +110,8 @@ public final class CsvDatasetReader {
      * The feature columns of {@code file} (all columns but the label's), counted on its first non-blank line, header
      * or row; 0 when it has none. Lets a caller check the width before every row is read and its labels mapped.
      *
+     * @param file the CSV file
+     * @return the number of feature columns
      * @throws InvalidDataException when the file does not exist or is not UTF-8 text
      * @throws IOException          when the file cannot be read
      */
@@ -117,6 +140,12 @@ public final class CsvDatasetReader {
     /**
      * Reads CSV text from {@code reader}; {@code source} names it in error messages. The reader is not closed.
      *
+     * @param reader     the CSV text
+     * @param source     the file name for error messages
+     * @param type       FLOAT or DOUBLE for the features
+     * @param classNames the class names to map labels onto, or {@code null} to take them from the text
+     * @return the data set
+     * @throws IOException when reading fails
      * @see #read(Path, DataType, List)
      */
     public Dataset read(BufferedReader reader, Path source, DataType type, List<String> classNames)
@@ -281,6 +310,9 @@ public final class CsvDatasetReader {
     /**
      * The distinct labels as class names, sorted numerically when every label is a number and alphabetically
      * otherwise, so the class order does not depend on the row order.
+     *
+     * @param labels the labels, with repeats
+     * @return the distinct labels, sorted
      */
     public static List<String> sortedDistinct(String[] labels) {
         List<String> distinct = new ArrayList<>(new java.util.LinkedHashSet<>(Arrays.asList(labels)));

@@ -14,7 +14,13 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public record Dataset(INDArray features, int[] labels, List<String> classNames) {
 
-    /** Checks that the shapes and labels agree. */
+    /**
+     * Checks that the shapes and labels agree.
+     *
+     * @param features   {@code [n,d]}, one row per sample
+     * @param labels     {@code int[n]}, each in {@code [0, classNames.size())}
+     * @param classNames names of the classes, indexed by label; copied
+     */
     public Dataset {
         if (features.rank() != 2) {
             throw new IllegalArgumentException("features must be [n,d], got shape " + Arrays.toString(features.shape()));
@@ -32,17 +38,29 @@ public record Dataset(INDArray features, int[] labels, List<String> classNames) 
         }
     }
 
-    /** Number of samples {@code n}. */
+    /**
+     * Number of samples {@code n}.
+     *
+     * @return {@code n}
+     */
     public int numSamples() {
         return labels.length;
     }
 
-    /** Number of features {@code d}. */
+    /**
+     * Number of features {@code d}.
+     *
+     * @return {@code d}
+     */
     public int numFeatures() {
         return (int) features.columns();
     }
 
-    /** Number of classes {@code K}. */
+    /**
+     * Number of classes {@code K}.
+     *
+     * @return {@code K}
+     */
     public int numClasses() {
         return classNames.size();
     }
@@ -51,6 +69,8 @@ public record Dataset(INDArray features, int[] labels, List<String> classNames) 
      * The rows at {@code rows}, in that order, as a new dataset (features copied, in one native gather: ND4J's
      * {@code getRows} runs two operations per row).
      *
+     * @param rows the row indices, repeats allowed
+     * @return the subset, with the same class names
      * @throws IllegalArgumentException when a row is outside {@code [0, n)}
      */
     public Dataset subset(int[] rows) {
@@ -67,12 +87,21 @@ public record Dataset(INDArray features, int[] labels, List<String> classNames) 
         return new Dataset(subFeatures, subLabels, classNames);
     }
 
-    /** The same data with other features (same rows). */
+    /**
+     * The same data with other features (same rows).
+     *
+     * @param newFeatures {@code [n,d']}, one row per sample
+     * @return the new data set, with the same labels and class names
+     */
     public Dataset withFeatures(INDArray newFeatures) {
         return new Dataset(newFeatures, labels, classNames);
     }
 
-    /** Count of samples per class, indexed by label. */
+    /**
+     * Count of samples per class, indexed by label.
+     *
+     * @return {@code int[K]} counts
+     */
     public int[] classCounts() {
         int[] counts = new int[numClasses()];
         for (int label : labels) {

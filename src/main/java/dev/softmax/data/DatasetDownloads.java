@@ -49,7 +49,12 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
      * @param md5      the published MD5, 32 hex digits
      */
     public record RemoteFile(String fileName, String md5) {
-        /** Checks the checksum's form. */
+        /**
+         * Checks the checksum's form.
+         *
+         * @param fileName the name at the base URL and on disk, not {@code null}
+         * @param md5      the published MD5, 32 hex digits
+         */
         public RemoteFile {
             Objects.requireNonNull(fileName, "fileName");
             if (md5 == null || !md5.matches("[0-9a-fA-F]{32}")) {
@@ -58,7 +63,15 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
         }
     }
 
-    /** Validates the fields. */
+    /**
+     * Validates the fields.
+     *
+     * @param name           the command-line name
+     * @param defaultBaseUrl the official location
+     * @param folder         the folder under the data folder that the loader reads
+     * @param files          the files to fetch, at least one (exactly one when {@code unpackTar}); copied
+     * @param unpackTar      whether the single file is a tar.gz archive to unpack
+     */
     public DatasetDownloads {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(defaultBaseUrl, "defaultBaseUrl");
@@ -69,7 +82,11 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
         }
     }
 
-    /** The binary version from the authors' page; MD5 as published there. */
+    /**
+     * The binary version from the authors' page; MD5 as published there.
+     *
+     * @return CIFAR-10's download
+     */
     public static DatasetDownloads cifar10() {
         return new DatasetDownloads("cifar10", URI.create("https://www.cs.toronto.edu/~kriz/"),
                 Cifar10BinaryLoader.FOLDER_NAME,
@@ -79,6 +96,8 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
     /**
      * The original MNIST files from the mirror torchvision uses (the original site now refuses most downloads);
      * the MD5s are those of the original files.
+     *
+     * @return MNIST's download
      */
     public static DatasetDownloads mnist() {
         return new DatasetDownloads("mnist", URI.create("https://ossci-datasets.s3.amazonaws.com/mnist/"), "mnist",
@@ -88,7 +107,11 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
                         new RemoteFile("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c")), false);
     }
 
-    /** Zalando's files; the MD5s are the ones in the data set's README. */
+    /**
+     * Zalando's files; the MD5s are the ones in the data set's README.
+     *
+     * @return Fashion-MNIST's download
+     */
     public static DatasetDownloads fashionMnist() {
         return new DatasetDownloads("fashion-mnist",
                 URI.create("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"), "fashion-mnist",
@@ -98,12 +121,22 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
                         new RemoteFile("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310")), false);
     }
 
-    /** The three downloadable data sets. */
+    /**
+     * The three downloadable data sets.
+     *
+     * @return CIFAR-10, MNIST and Fashion-MNIST
+     */
     public static List<DatasetDownloads> all() {
         return List.of(cifar10(), mnist(), fashionMnist());
     }
 
-    /** Looks a data set up by its command-line name. */
+    /**
+     * Looks a data set up by its command-line name.
+     *
+     * @param name the name, case-insensitive
+     * @return the data set's download
+     * @throws IllegalArgumentException for an unknown name
+     */
     public static DatasetDownloads forName(String name) {
         for (DatasetDownloads d : all()) {
             if (d.name.equalsIgnoreCase(name.trim())) {
@@ -114,7 +147,11 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
                 + " fashion-mnist");
     }
 
-    /** The official URL, or the official base URL and the file names, for messages. */
+    /**
+     * The official URL, or the official base URL and the file names, for messages.
+     *
+     * @return the description
+     */
     public String describeSources() {
         if (files.size() == 1) {
             return defaultBaseUrl.resolve(files.get(0).fileName()).toString();
@@ -126,7 +163,12 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
         return String.join(", ", names) + " from " + defaultBaseUrl;
     }
 
-    /** The base URL in force: the system property {@value #BASE_URL_PROPERTY} when set, else the official one. */
+    /**
+     * The base URL in force: the system property {@value #BASE_URL_PROPERTY} when set, else the official one.
+     *
+     * @return the base URL
+     * @throws IllegalArgumentException when the property is not an http or https URL
+     */
     public URI effectiveBaseUrl() {
         String override = System.getProperty(BASE_URL_PROPERTY);
         if (override == null || override.isBlank()) {
@@ -143,6 +185,11 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
     /**
      * {@code url} when it can serve as a base URL (absolute, {@code http} or {@code https}, with a host), else an
      * error naming {@code setting}, the flag or property that gave it.
+     *
+     * @param url     the URL to check
+     * @param setting the flag or property that gave {@code url}
+     * @return {@code url}
+     * @throws IllegalArgumentException when {@code url} cannot serve as a base URL
      */
     public static URI checkedBaseUrl(URI url, String setting) {
         String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(java.util.Locale.ROOT);
@@ -152,7 +199,12 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
         return url;
     }
 
-    /** Where a user puts the files by hand, said in the same words in every error. */
+    /**
+     * Where a user puts the files by hand, said in the same words in every error.
+     *
+     * @param dataDir the data folder
+     * @return the instructions
+     */
     public String byHand(Path dataDir) {
         Path target = dataDir.resolve(folder);
         return unpackTar
@@ -161,7 +213,12 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
                 : "download " + describeSources() + " by hand and put the files in " + target + "/";
     }
 
-    /** Whether the data set is already in place under {@code dataDir}. */
+    /**
+     * Whether the data set is already in place under {@code dataDir}.
+     *
+     * @param dataDir the data folder
+     * @return whether every file the loader reads is there
+     */
     public boolean isInstalled(Path dataDir) {
         Path target = dataDir.resolve(folder);
         if (unpackTar) {

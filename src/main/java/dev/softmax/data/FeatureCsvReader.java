@@ -36,6 +36,9 @@ public final class FeatureCsvReader {
     /**
      * Reads {@code file}, expecting {@code numFeatures} feature columns (optionally followed by a label column).
      *
+     * @param file        the CSV file
+     * @param numFeatures the number of feature columns
+     * @return the rows read
      * @throws InvalidDataException for a missing or empty file, a wrong column count, or a cell that is not a
      *                              finite number, naming the file and line
      * @throws IOException          when the file cannot be read
@@ -53,7 +56,15 @@ public final class FeatureCsvReader {
         }
     }
 
-    /** Reads CSV text from {@code reader} (not closed); {@code source} names it in messages. */
+    /**
+     * Reads CSV text from {@code reader} (not closed); {@code source} names it in messages.
+     *
+     * @param reader      the CSV text
+     * @param source      the file name for messages
+     * @param numFeatures the number of feature columns
+     * @return the rows read
+     * @throws IOException when reading fails
+     */
     public static Features read(BufferedReader reader, Path source, int numFeatures) throws IOException {
         List<double[]> rows = new ArrayList<>();
         String[] header = null;

@@ -26,7 +26,13 @@ public record FeatureScaler(Kind kind, double[] shift, double[] scale) {
         STANDARD
     }
 
-    /** Validates the vectors. */
+    /**
+     * Validates the vectors.
+     *
+     * @param kind  how it was made
+     * @param shift {@code double[d]}; copied
+     * @param scale {@code double[d]}, all finite and {@code > 0}; copied
+     */
     public FeatureScaler {
         if (shift.length != scale.length) {
             throw new IllegalArgumentException("shift has " + shift.length + " entries but scale has " + scale.length);
@@ -40,14 +46,25 @@ public record FeatureScaler(Kind kind, double[] shift, double[] scale) {
         scale = scale.clone();
     }
 
-    /** The identity on {@code d} features. */
+    /**
+     * The identity on {@code d} features.
+     *
+     * @param d the number of features
+     * @return the scaler
+     */
     public static FeatureScaler none(int d) {
         double[] ones = new double[d];
         Arrays.fill(ones, 1.0);
         return new FeatureScaler(Kind.NONE, new double[d], ones);
     }
 
-    /** Division of every feature by {@code divisor} (255 for 8-bit pixels). */
+    /**
+     * Division of every feature by {@code divisor} (255 for 8-bit pixels).
+     *
+     * @param d       the number of features
+     * @param divisor the scale of every feature, finite and {@code > 0}
+     * @return the scaler
+     */
     public static FeatureScaler unit(int d, double divisor) {
         double[] scale = new double[d];
         Arrays.fill(scale, divisor);
@@ -57,6 +74,9 @@ public record FeatureScaler(Kind kind, double[] shift, double[] scale) {
     /**
      * Z-scores fitted on {@code x [n,d]}: mean and population standard deviation per column, in double. A
      * constant column gets scale 1, so it maps to 0 instead of dividing by zero.
+     *
+     * @param x the training features {@code [n,d]}; not mutated
+     * @return the scaler
      */
     public static FeatureScaler standard(INDArray x) {
         INDArray xd = x.castTo(DataType.DOUBLE);
@@ -70,12 +90,21 @@ public record FeatureScaler(Kind kind, double[] shift, double[] scale) {
         return new FeatureScaler(Kind.STANDARD, mean, std);
     }
 
-    /** Number of features. */
+    /**
+     * Number of features.
+     *
+     * @return {@code d}
+     */
     public int numFeatures() {
         return shift.length;
     }
 
-    /** Returns {@code (x - shift) / scale} as a new array of {@code x}'s type; {@code x} is not mutated. */
+    /**
+     * Returns {@code (x - shift) / scale} as a new array of {@code x}'s type; {@code x} is not mutated.
+     *
+     * @param x raw features {@code [n,d]}
+     * @return the scaled features
+     */
     public INDArray transform(INDArray x) {
         if (x.rank() != 2 || x.columns() != shift.length) {
             throw new IllegalArgumentException("expected [n," + shift.length + "] features, got shape "

@@ -7,12 +7,24 @@ public class InvalidDataException extends IllegalArgumentException {
 
     private static final long serialVersionUID = 1L;
 
-    /** A problem with a whole file. */
+    /**
+     * A problem with a whole file.
+     *
+     * @param file    the file
+     * @param problem what is wrong
+     */
     public InvalidDataException(Path file, String problem) {
         super(file + ": " + problem);
     }
 
-    /** A problem at a 1-based line (or record) of a file. */
+    /**
+     * A problem at a 1-based line (or record) of a file.
+     *
+     * @param file    the file
+     * @param unit    what {@code number} counts, e.g. {@code "line"} or {@code "record"}
+     * @param number  the 1-based line or record number
+     * @param problem what is wrong
+     */
     public InvalidDataException(Path file, String unit, long number, String problem) {
         super(file + ": " + unit + " " + number + ": " + problem);
     }

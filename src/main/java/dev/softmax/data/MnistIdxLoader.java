@@ -54,7 +54,12 @@ public final class MnistIdxLoader {
     private MnistIdxLoader() {
     }
 
-    /** Whether {@code folder} holds a training image file (gzipped or not). */
+    /**
+     * Whether {@code folder} holds a training image file (gzipped or not).
+     *
+     * @param folder the folder to look in
+     * @return whether the training image file is there
+     */
     public static boolean isPresent(Path folder) {
         return Files.isRegularFile(folder.resolve(TRAIN_IMAGES + ".gz"))
                 || Files.isRegularFile(folder.resolve(TRAIN_IMAGES));
@@ -68,7 +73,9 @@ public final class MnistIdxLoader {
      * @param classNames the class names; labels must lie in {@code [0, classNames.size())}
      * @param type       FLOAT or DOUBLE for the features
      * @param limit      read at most this many training examples (the first ones); {@code Long.MAX_VALUE} for all
+     * @return the training and test sets, raw pixel values
      * @throws InvalidDataException for a missing or malformed file, naming it
+     * @throws IOException          when a file cannot be read
      */
     public static TrainTestSets load(Path folder, List<String> classNames, DataType type, long limit)
             throws IOException {
@@ -100,8 +107,12 @@ public final class MnistIdxLoader {
      * Reads an IDX image file {@code [n, rows, cols]} of unsigned bytes into {@code [min(n, limit), rows*cols]}
      * raw pixel values (0..255).
      *
-     * @param type FLOAT or DOUBLE
+     * @param file  the image file, gzipped or not
+     * @param type  FLOAT or DOUBLE
+     * @param limit read at most this many images (the first ones)
+     * @return the images, one per row
      * @throws InvalidDataException for a wrong magic number, bad sizes, a truncated file or trailing bytes
+     * @throws IOException          when the file cannot be read
      */
     public static INDArray readImages(Path file, DataType type, long limit) throws IOException {
         try (InputStream in = open(file)) {
@@ -134,8 +145,12 @@ public final class MnistIdxLoader {
     /**
      * Reads an IDX label file {@code [n]} of unsigned bytes into {@code min(n, limit)} labels.
      *
+     * @param file       the label file, gzipped or not
      * @param numClasses every label must lie in {@code [0, numClasses)}
+     * @param limit      read at most this many labels (the first ones)
+     * @return the labels
      * @throws InvalidDataException for a wrong magic number, a truncated file, trailing bytes or a label out of range
+     * @throws IOException          when the file cannot be read
      */
     public static int[] readLabels(Path file, int numClasses, long limit) throws IOException {
         try (InputStream in = open(file)) {

@@ -28,6 +28,7 @@ public final class Splits {
      * @param numClasses   {@code K}
      * @param testFraction in {@code [0, 1)}
      * @param seed         random seed
+     * @return the train and test rows
      */
     public static Split stratified(int[] labels, int numClasses, double testFraction, long seed) {
         if (!(testFraction >= 0 && testFraction < 1)) {

@@ -11,7 +11,13 @@ import java.util.Objects;
  */
 public record TrainTestSets(Dataset train, Dataset test, String source) {
 
-    /** Checks that the two parts agree on features and classes. */
+    /**
+     * Checks that the two parts agree on features and classes.
+     *
+     * @param train  the training examples
+     * @param test   the test examples, same classes and feature count as {@code train}
+     * @param source where the data was read from
+     */
     public TrainTestSets {
         Objects.requireNonNull(train, "train");
         Objects.requireNonNull(test, "test");

@@ -16,7 +16,14 @@ public final class ConfusionMatrix {
         this.classNames = List.copyOf(classNames);
     }
 
-    /** Tallies {@code truth} against {@code predicted}; labels must be in {@code [0, classNames.size())}. */
+    /**
+     * Tallies {@code truth} against {@code predicted}; labels must be in {@code [0, classNames.size())}.
+     *
+     * @param truth      the true labels
+     * @param predicted  the predicted labels, as many as {@code truth}
+     * @param classNames the class names, indexed by label
+     * @return the matrix
+     */
     public static ConfusionMatrix of(int[] truth, int[] predicted, List<String> classNames) {
         if (truth.length != predicted.length) {
             throw new IllegalArgumentException("truth has " + truth.length + " entries but predictions have "
@@ -30,22 +37,41 @@ public final class ConfusionMatrix {
         return new ConfusionMatrix(counts, classNames);
     }
 
-    /** Number of classes. */
+    /**
+     * Number of classes.
+     *
+     * @return the number of classes
+     */
     public int numClasses() {
         return counts.length;
     }
 
-    /** The class names, indexed by label. */
+    /**
+     * The class names, indexed by label.
+     *
+     * @return the class names, unmodifiable
+     */
     public List<String> classNames() {
         return classNames;
     }
 
-    /** Samples of true class {@code truth} predicted as {@code predicted}. */
+    /**
+     * Samples of true class {@code truth} predicted as {@code predicted}.
+     *
+     * @param truth     the true label
+     * @param predicted the predicted label
+     * @return the number of such samples
+     */
     public long count(int truth, int predicted) {
         return counts[truth][predicted];
     }
 
-    /** Of the samples predicted as {@code k}, the fraction that are {@code k}; NaN when none were predicted. */
+    /**
+     * Of the samples predicted as {@code k}, the fraction that are {@code k}; NaN when none were predicted.
+     *
+     * @param k the class label
+     * @return the precision of class {@code k}
+     */
     public double precision(int k) {
         long predicted = 0;
         for (long[] row : counts) {
@@ -54,7 +80,12 @@ public final class ConfusionMatrix {
         return predicted == 0 ? Double.NaN : (double) counts[k][k] / predicted;
     }
 
-    /** Of the samples of class {@code k}, the fraction predicted as {@code k}; NaN when there are none. */
+    /**
+     * Of the samples of class {@code k}, the fraction predicted as {@code k}; NaN when there are none.
+     *
+     * @param k the class label
+     * @return the recall of class {@code k}
+     */
     public double recall(int k) {
         long actual = 0;
         for (long c : counts[k]) {
@@ -63,7 +94,12 @@ public final class ConfusionMatrix {
         return actual == 0 ? Double.NaN : (double) counts[k][k] / actual;
     }
 
-    /** Harmonic mean of precision and recall; 0 when both are 0, NaN when either is undefined. */
+    /**
+     * Harmonic mean of precision and recall; 0 when both are 0, NaN when either is undefined.
+     *
+     * @param k the class label
+     * @return the F1 score of class {@code k}
+     */
     public double f1(int k) {
         double p = precision(k);
         double r = recall(k);
@@ -73,7 +109,12 @@ public final class ConfusionMatrix {
         return p + r == 0 ? 0 : 2 * p * r / (p + r);
     }
 
-    /** Number of samples of class {@code k}. */
+    /**
+     * Number of samples of class {@code k}.
+     *
+     * @param k the class label
+     * @return the number of samples whose true class is {@code k}
+     */
     public long support(int k) {
         long actual = 0;
         for (long c : counts[k]) {
@@ -82,7 +123,11 @@ public final class ConfusionMatrix {
         return actual;
     }
 
-    /** Per-class precision, recall, F1 and support as an aligned table. */
+    /**
+     * Per-class precision, recall, F1 and support as an aligned table.
+     *
+     * @return the table, one line per class after a header
+     */
     public String formatReport() {
         int width = Math.max(5, classNames.stream().mapToInt(String::length).max().orElse(5));
         StringBuilder out = new StringBuilder();
@@ -94,7 +139,11 @@ public final class ConfusionMatrix {
         return out.toString();
     }
 
-    /** The matrix with true classes as rows and predicted classes as columns, labelled by name. */
+    /**
+     * The matrix with true classes as rows and predicted classes as columns, labelled by name.
+     *
+     * @return the matrix as text
+     */
     public String formatMatrix() {
         int width = Math.max(9, classNames.stream().mapToInt(String::length).max().orElse(6));
         for (long[] row : counts) {

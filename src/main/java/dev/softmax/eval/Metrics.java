@@ -9,7 +9,13 @@ public final class Metrics {
     private Metrics() {
     }
 
-    /** Fraction of positions where {@code predicted[i] == truth[i]}. */
+    /**
+     * Fraction of positions where {@code predicted[i] == truth[i]}.
+     *
+     * @param truth     the true labels
+     * @param predicted the predicted labels, as many as {@code truth}
+     * @return the accuracy, NaN for empty arrays
+     */
     public static double accuracy(int[] truth, int[] predicted) {
         checkLengths(truth.length, predicted.length);
         if (truth.length == 0) {
@@ -25,6 +31,10 @@ public final class Metrics {
     /**
      * Mean negative log-likelihood {@code -(1/n) sum_i log p[i][truth[i]]} from log-probabilities {@code [n,K]}
      * (as returned by {@code predictLogProba}), so that confident mistakes give large finite values, not infinity.
+     *
+     * @param truth            the true labels, in {@code [0, K)}
+     * @param logProbabilities {@code [n,K]}, one row per label
+     * @return the mean log-loss, NaN for no samples
      */
     public static double logLoss(int[] truth, INDArray logProbabilities) {
         checkLengths(truth.length, logProbabilities.rows());

@@ -21,7 +21,12 @@ public final class AtomicFiles {
     /** Something that writes a file's contents to a stream. */
     @FunctionalInterface
     public interface Writer {
-        /** Writes the contents; the stream is closed by the caller. */
+        /**
+         * Writes the contents; the stream is closed by the caller.
+         *
+         * @param out the temporary file's stream
+         * @throws IOException when writing fails; the target is then left as it was
+         */
         void writeTo(OutputStream out) throws IOException;
     }
 
@@ -31,6 +36,9 @@ public final class AtomicFiles {
      *
      * @param target    the file to create or replace; its parent folders are created
      * @param overwrite whether an existing {@code target} may be replaced
+     * @param writer    writes the contents
+     * @throws java.nio.file.FileAlreadyExistsException when {@code target} exists and {@code overwrite} is false
+     * @throws IOException                              when a folder or the file cannot be created or written
      */
     public static void write(Path target, boolean overwrite, Writer writer) throws IOException {
         Path absolute = target.toAbsolutePath();
@@ -73,13 +81,19 @@ public final class AtomicFiles {
      * folder of its path that exists must be a folder in which a file can be created (tried with a temporary file,
      * deleted at once). Folders that do not exist yet are not created here.
      *
+     * @param target the file that will be written
      * @throws IOException naming {@code target} and the folder when it cannot
      */
     public static void checkWritable(Path target) throws IOException {
         checkCanCreateIn(target, target.toAbsolutePath().getParent());
     }
 
-    /** As {@link #checkWritable} for a folder that files will be written into ({@code --plot}, {@code --out}). */
+    /**
+     * As {@link #checkWritable} for a folder that files will be written into ({@code --plot}, {@code --out}).
+     *
+     * @param folder the folder, which need not exist yet
+     * @throws IOException naming {@code folder} and the folder checked when a file cannot be created there
+     */
     public static void checkWritableFolder(Path folder) throws IOException {
         checkCanCreateIn(folder, folder.toAbsolutePath());
     }
@@ -127,7 +141,13 @@ public final class AtomicFiles {
         return reason == null ? "" : " (" + reason + ")";
     }
 
-    /** Writes {@code text} as UTF-8, replacing any existing file. */
+    /**
+     * Writes {@code text} as UTF-8, replacing any existing file.
+     *
+     * @param target the file to create or replace, as in {@link #write}
+     * @param text   the contents
+     * @throws IOException when the file cannot be written
+     */
     public static void writeString(Path target, String text) throws IOException {
         write(target, true, out -> out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }

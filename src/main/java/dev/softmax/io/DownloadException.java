@@ -10,12 +10,21 @@ public class DownloadException extends IOException {
 
     private static final long serialVersionUID = 1L;
 
-    /** @param message one line: what failed, and where to put the files by hand */
+    /**
+     * A download failure with its one-line message.
+     *
+     * @param message one line: what failed, and where to put the files by hand
+     */
     public DownloadException(String message) {
         super(message);
     }
 
-    /** @param message one line: what failed, and where to put the files by hand */
+    /**
+     * A download failure with its one-line message and its cause.
+     *
+     * @param message one line: what failed, and where to put the files by hand
+     * @param cause   the underlying failure
+     */
     public DownloadException(String message, Throwable cause) {
         super(message, cause);
     }

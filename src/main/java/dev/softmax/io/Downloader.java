@@ -42,6 +42,8 @@ public final class Downloader {
     private final boolean progressBar;
 
     /**
+     * A downloader with these timeouts, reporting progress to {@code log}.
+     *
      * @param connectTimeout  time allowed to open a connection
      * @param responseTimeout time allowed until the response headers arrive
      * @param log             where plain progress lines go when there is no progress bar
@@ -57,7 +59,12 @@ public final class Downloader {
         this.progressBar = progressBar;
     }
 
-    /** Default timeouts; a progress bar only when the process has a terminal. */
+    /**
+     * Default timeouts; a progress bar only when the process has a terminal.
+     *
+     * @param log where plain progress lines go when there is no progress bar
+     * @return the downloader
+     */
     public static Downloader withDefaults(PrintWriter log) {
         return new Downloader(DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, log, System.console() != null);
     }
@@ -141,7 +148,13 @@ public final class Downloader {
         return HexFormat.of().formatHex(md5.digest());
     }
 
-    /** The MD5 of a file in lower-case hex. */
+    /**
+     * The MD5 of a file in lower-case hex.
+     *
+     * @param file the file
+     * @return the MD5, 32 hex digits
+     * @throws IOException when the file cannot be read
+     */
     public static String md5(Path file) throws IOException {
         MessageDigest md5 = md5();
         try (InputStream in = Files.newInputStream(file)) {

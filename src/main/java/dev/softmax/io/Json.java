@@ -14,7 +14,13 @@ public final class Json {
     private Json() {
     }
 
-    /** Writes {@code value} (maps, lists, records) to {@code target} atomically. */
+    /**
+     * Writes {@code value} (maps, lists, records) to {@code target} atomically.
+     *
+     * @param target the file to create or replace
+     * @param value  what to write
+     * @throws IOException when the value cannot be serialised or the file cannot be written
+     */
     public static void write(Path target, Object value) throws IOException {
         AtomicFiles.write(target, true, out -> MAPPER.writeValue(new NonClosing(out), value));
     }

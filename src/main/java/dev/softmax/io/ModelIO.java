@@ -76,6 +76,8 @@ public final class ModelIO {
     /**
      * Writes {@code model} to {@code file} atomically: a reader sees the old file or the whole new one.
      *
+     * @param model     the model to save
+     * @param file      the file to create or replace
      * @param overwrite whether an existing file may be replaced
      * @throws java.nio.file.FileAlreadyExistsException when the file exists and {@code overwrite} is false
      * @throws IllegalArgumentException                  when the model is larger than a model file may be
@@ -101,6 +103,8 @@ public final class ModelIO {
     /**
      * Reads a model written by {@link #save} (by this or an earlier format version).
      *
+     * @param file the model file
+     * @return the model, with its training summary
      * @throws InvalidDataException for a missing, empty, foreign, too-new, corrupt, truncated, oversized or
      *                              inconsistent file; the message names the file and says what is wrong
      * @throws IOException          when the file cannot be read at all (permissions, I/O errors)

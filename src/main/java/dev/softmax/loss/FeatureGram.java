@@ -75,6 +75,11 @@ public final class FeatureGram {
 
     /**
      * {@link #of(INDArray, double, ParameterLayout, int)} with at most {@value #DEFAULT_MAX_ROWS} rows.
+     *
+     * @param features     {@code X [n,d]}, FLOAT or DOUBLE, unscaled; not mutated and not kept
+     * @param featureScale the factor {@code s > 0} the objective multiplies the features by
+     * @param layout       the parameter layout; {@code layout.features()} must equal {@code d}
+     * @return the factor
      */
     public static FeatureGram of(INDArray features, double featureScale, ParameterLayout layout) {
         return of(features, featureScale, layout, DEFAULT_MAX_ROWS);
@@ -176,37 +181,65 @@ public final class FeatureGram {
         return view.castTo(DataType.DOUBLE).dup('c');
     }
 
-    /** The parameter layout this factor was built for. */
+    /**
+     * The parameter layout this factor was built for.
+     *
+     * @return the layout
+     */
     public ParameterLayout layout() {
         return layout;
     }
 
-    /** The features' data type (FLOAT or DOUBLE). */
+    /**
+     * The features' data type (FLOAT or DOUBLE).
+     *
+     * @return the data type
+     */
     public DataType dataType() {
         return dataType;
     }
 
-    /** {@code n}, the number of rows of the features (and of the probabilities passed to the preconditioner). */
+    /**
+     * {@code n}, the number of rows of the features (and of the probabilities passed to the preconditioner).
+     *
+     * @return {@code n}
+     */
     public int rows() {
         return rows;
     }
 
-    /** The stride {@code t} between sampled rows; 1 when every row is used. */
+    /**
+     * The stride {@code t} between sampled rows; 1 when every row is used.
+     *
+     * @return {@code t}
+     */
     public int stride() {
         return stride;
     }
 
-    /** {@code m = ceil(n / t)}, the number of sampled rows. */
+    /**
+     * {@code m = ceil(n / t)}, the number of sampled rows.
+     *
+     * @return {@code m}
+     */
     public int sampledRows() {
         return sampledRows;
     }
 
-    /** The eigenvalues {@code g} of {@code G} in ascending order, length {@code d+1}, DOUBLE; a copy. */
+    /**
+     * The eigenvalues {@code g} of {@code G} in ascending order, length {@code d+1}, DOUBLE; a copy.
+     *
+     * @return {@code g}
+     */
     public INDArray eigenvalues() {
         return eigenvalues.dup();
     }
 
-    /** The eigenvectors {@code U} of {@code G}, one per column, {@code [(d+1),(d+1)]} DOUBLE; a copy. */
+    /**
+     * The eigenvectors {@code U} of {@code G}, one per column, {@code [(d+1),(d+1)]} DOUBLE; a copy.
+     *
+     * @return {@code U}
+     */
     public INDArray basis() {
         return basis.dup();
     }

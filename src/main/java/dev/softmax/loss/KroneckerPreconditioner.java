@@ -161,7 +161,11 @@ public final class KroneckerPreconditioner implements Preconditioner {
         return f.featureBasis().mmul(back).reshape(residual.shape());
     }
 
-    /** The eigenvectors {@code U_A} of the class factor {@code A}, one per column, {@code [K,K]} DOUBLE; a copy. */
+    /**
+     * The eigenvectors {@code U_A} of the class factor {@code A}, one per column, {@code [K,K]} DOUBLE; a copy.
+     *
+     * @return {@code U_A}
+     */
     public INDArray classBasis() {
         return inDouble.classBasis().dup();
     }
@@ -169,6 +173,8 @@ public final class KroneckerPreconditioner implements Preconditioner {
     /**
      * The damped, floored scales {@code S} ({@code M}'s eigenvalues; entry {@code (j,k)} belongs to the column
      * {@code j} of {@code U_G} and the column {@code k} of {@code U_A}), {@code [(d+1),K]} DOUBLE; a copy.
+     *
+     * @return {@code S}
      */
     public INDArray scale() {
         return inDouble.inverseScale().rdiv(1.0);

@@ -21,6 +21,8 @@ public final class Logits {
     }
 
     /**
+     * The logits {@code X W + b}.
+     *
      * @param x       {@code [n,d]}, {@code 'c'} order, not a view, of the parameters' type
      * @param weights {@code [d,K]}, contiguous
      * @param bias    {@code [1,K]}, contiguous

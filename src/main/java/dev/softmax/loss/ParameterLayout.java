@@ -11,10 +11,18 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <p>The flat vector θ has length {@code (d+1)·K} and is the {@code 'c'}-order flattening of the
  * {@code [(d+1),K]} matrix whose first {@code d} rows are {@code W} and whose last row is {@code b}.
  * Every accessor returns a <em>view</em> into θ, never a copy, so writing into a view writes into θ.
+ *
+ * @param features the number of features {@code d}, {@code >= 1}
+ * @param classes  the number of classes {@code K}, {@code >= 2}
  */
 public record ParameterLayout(int features, int classes) {
 
-    /** Validates the sizes. */
+    /**
+     * Validates the sizes.
+     *
+     * @param features the number of features {@code d}, {@code >= 1}
+     * @param classes  the number of classes {@code K}, {@code >= 2}
+     */
     public ParameterLayout {
         if (features < 1) {
             throw new IllegalArgumentException("features must be >= 1, got " + features);
@@ -24,28 +32,52 @@ public record ParameterLayout(int features, int classes) {
         }
     }
 
-    /** Length of θ: {@code (features + 1) * classes}. */
+    /**
+     * Length of θ: {@code (features + 1) * classes}.
+     *
+     * @return the length of θ
+     */
     public long dimension() {
         return (long) (features + 1) * classes;
     }
 
-    /** A new all-zero θ of the given type. */
+    /**
+     * A new all-zero θ of the given type.
+     *
+     * @param dataType the type of θ
+     * @return the zero vector, length {@link #dimension()}
+     */
     public INDArray zeros(DataType dataType) {
         return Nd4j.zeros(dataType, dimension());
     }
 
-    /** View of θ as the {@code [(d+1),K]} matrix (last row is the bias). */
+    /**
+     * View of θ as the {@code [(d+1),K]} matrix (last row is the bias).
+     *
+     * @param theta the parameters, a vector of length {@link #dimension()}
+     * @return the matrix view
+     */
     public INDArray matrix(INDArray theta) {
         checkLength(theta);
         return theta.reshape('c', features + 1, classes);
     }
 
-    /** View of the weights {@code W [d,K]} inside θ. */
+    /**
+     * View of the weights {@code W [d,K]} inside θ.
+     *
+     * @param theta the parameters, a vector of length {@link #dimension()}
+     * @return the view of {@code W}
+     */
     public INDArray weights(INDArray theta) {
         return matrix(theta).get(NDArrayIndex.interval(0, features), NDArrayIndex.all());
     }
 
-    /** View of the bias {@code b} inside θ, shape {@code [1,K]}. */
+    /**
+     * View of the bias {@code b} inside θ, shape {@code [1,K]}.
+     *
+     * @param theta the parameters, a vector of length {@link #dimension()}
+     * @return the view of {@code b}
+     */
     public INDArray bias(INDArray theta) {
         return matrix(theta).get(NDArrayIndex.interval(features, features + 1), NDArrayIndex.all());
     }
@@ -53,6 +85,10 @@ public record ParameterLayout(int features, int classes) {
     /**
      * Packs {@code W [d,K]} and {@code b [K]} (or {@code [1,K]}) into a new θ of W's data type.
      * Neither argument is mutated.
+     *
+     * @param weights {@code W [d,K]}
+     * @param bias    {@code b}, {@code K} entries
+     * @return the new θ
      */
     public INDArray pack(INDArray weights, INDArray bias) {
         if (weights.rank() != 2 || weights.rows() != features || weights.columns() != classes) {

@@ -17,7 +17,12 @@ public final class Softmax {
     private Softmax() {
     }
 
-    /** Row-wise {@code softmax(z)_k = exp(z_k) / sum_j exp(z_j)}; same shape and type as {@code logits}. */
+    /**
+     * Row-wise {@code softmax(z)_k = exp(z_k) / sum_j exp(z_j)}; same shape and type as {@code logits}.
+     *
+     * @param logits {@code z}, {@code [n,K]} or a vector of {@code K}
+     * @return the probabilities, a new array
+     */
     public static INDArray softmax(INDArray logits) {
         INDArray shifted = shiftedByRowMax(logits);
         Transforms.exp(shifted, false);
@@ -27,6 +32,10 @@ public final class Softmax {
     /**
      * Softmax with temperature {@code T > 0}: {@code softmax(z / T)}. {@code T -> 0} approaches the
      * one-hot arg max, {@code T -> infinity} the uniform distribution.
+     *
+     * @param logits      {@code z}, {@code [n,K]} or a vector of {@code K}
+     * @param temperature {@code T}, finite and {@code > 0}
+     * @return the probabilities, a new array of the shape of {@code logits}
      */
     public static INDArray softmax(INDArray logits, double temperature) {
         if (!(temperature > 0) || Double.isInfinite(temperature)) {
@@ -35,14 +44,24 @@ public final class Softmax {
         return softmax(logits.div(temperature));
     }
 
-    /** Row-wise {@code log softmax(z)_k = z_k - max z - log sum_j exp(z_j - max z)}. */
+    /**
+     * Row-wise {@code log softmax(z)_k = z_k - max z - log sum_j exp(z_j - max z)}.
+     *
+     * @param logits {@code z}, {@code [n,K]} or a vector of {@code K}
+     * @return the log-probabilities, a new array of the shape of {@code logits}
+     */
     public static INDArray logSoftmax(INDArray logits) {
         INDArray shifted = shiftedByRowMax(logits);
         INDArray logSumExp = Transforms.log(Transforms.exp(shifted, true).sum(true, 1), false);
         return sameShape(shifted.subiColumnVector(logSumExp), logits);
     }
 
-    /** Row-wise {@code log sum_k exp(z_k)}, computed stably; shape {@code [n,1]} (or {@code [1,1]} for a vector). */
+    /**
+     * Row-wise {@code log sum_k exp(z_k)}, computed stably; shape {@code [n,1]} (or {@code [1,1]} for a vector).
+     *
+     * @param logits {@code z}, {@code [n,K]} or a vector of {@code K}
+     * @return the row-wise log-sum-exp, a new array
+     */
     public static INDArray logSumExp(INDArray logits) {
         INDArray matrix = asMatrix(logits);
         INDArray max = matrix.max(true, 1);
@@ -55,6 +74,7 @@ public final class Softmax {
      * {@code J = diag(s) - s s^T}, {@code J[i][j] = d s_i / d z_j}, shape {@code [K,K]}.
      *
      * @param probabilities a vector of {@code K} probabilities ({@code [K]}, {@code [1,K]} or {@code [K,1]})
+     * @return {@code J}, a new array
      */
     public static INDArray jacobian(INDArray probabilities) {
         if (!probabilities.isVector()) {

@@ -181,6 +181,8 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     }
 
     /**
+     * The objective on {@code X} and {@code y}, with the default budget for the dense Hessian.
+     *
      * @param features {@code X [n,d]}, float or double; kept by reference and never mutated; must not
      *                 change while the objective is in use (8-bit data may be read from a byte copy,
      *                 {@link Kernels#byteFeatures()})
@@ -193,6 +195,8 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     }
 
     /**
+     * The objective on {@code X} and {@code y}, with a budget for the dense Hessian.
+     *
      * @param features           {@code X [n,d]}, float or double; kept by reference and never mutated; must not
      *                           change while the objective is in use (8-bit data may be read from a byte copy,
      *                           {@link Kernels#byteFeatures()})
@@ -321,7 +325,12 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         return Nd4j.create(scale, new long[] {weights.length, 1}, type);
     }
 
-    /** The same objective with another dense-Hessian memory budget (shares the data, which is not copied). */
+    /**
+     * The same objective with another dense-Hessian memory budget (shares the data, which is not copied).
+     *
+     * @param bytes the largest dense Hessian {@link #hessian} builds, in bytes, {@code > 0}
+     * @return the copy
+     */
     public SoftmaxCrossEntropy withHessianBudget(long bytes) {
         gather();
         if (bytes <= 0) {
@@ -339,6 +348,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
      * is applied inside the matrix products, so a uniform scaling such as pixels / 255 costs no memory and no pass.
      *
      * @param factor finite and {@code > 0}
+     * @return the copy
      */
     public SoftmaxCrossEntropy withFeatureScale(double factor) {
         if (!(factor > 0) || Double.isInfinite(factor)) {
@@ -349,34 +359,61 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         return copy;
     }
 
-    /** The factor the features are multiplied by (1 unless set by {@link #withFeatureScale}). */
+    /**
+     * The factor the features are multiplied by (1 unless set by {@link #withFeatureScale}).
+     *
+     * @return the factor
+     */
     public double featureScale() {
         return featureScale;
     }
 
-    /** Whether the objective has sample weights. */
+    /**
+     * Whether the objective has sample weights.
+     *
+     * @return {@code true} when weighted
+     */
     public boolean isWeighted() {
         return sampleWeights != null;
     }
 
-    /** A copy of the sample weights {@code s [n]} as given, or {@code null} when unweighted. */
+    /**
+     * A copy of the sample weights {@code s [n]} as given, or {@code null} when unweighted.
+     *
+     * @return the weights, or {@code null}
+     */
     public double[] sampleWeights() {
         return sampleWeights == null ? null : sampleWeights.clone();
     }
 
-    /** The largest dense Hessian, in bytes, that {@link #hessian} builds. */
+    /**
+     * The largest dense Hessian, in bytes, that {@link #hessian} builds.
+     *
+     * @return the budget in bytes
+     */
     public long hessianBudgetBytes() {
         return hessianBudgetBytes;
     }
 
-    /** Bytes of a dense DOUBLE Hessian for {@code d} features and {@code K} classes: {@code 8 ((d+1)K)^2}. */
+    /**
+     * Bytes of a dense DOUBLE Hessian for {@code d} features and {@code K} classes: {@code 8 ((d+1)K)^2}.
+     *
+     * @param features {@code d}
+     * @param classes  {@code K}
+     * @return the size in bytes, capped at {@code Long.MAX_VALUE}
+     */
     public static long denseHessianBytes(int features, int classes) {
         double dim = (double) (features + 1) * classes;
         double bytes = 8.0 * dim * dim;
         return bytes >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) bytes;
     }
 
-    /** Formats a byte count with a binary unit, e.g. {@code 7.0 GiB}. */
+    /**
+     * Formats a byte count with a binary unit, e.g. {@code 7.0 GiB}.
+     *
+     * @param bytes the byte count
+     * @return the formatted count
+     */
     public static String formatBytes(long bytes) {
         String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
         double value = bytes;
@@ -388,7 +425,11 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         return unit == 0 ? bytes + " B" : String.format(java.util.Locale.ROOT, "%.1f %s", value, units[unit]);
     }
 
-    /** The parameter layout ({@code d}, {@code K}). */
+    /**
+     * The parameter layout ({@code d}, {@code K}).
+     *
+     * @return the layout
+     */
     public ParameterLayout layout() {
         return layout;
     }
@@ -399,12 +440,20 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         return numSamples;
     }
 
-    /** The regularisation strength {@code lambda}. */
+    /**
+     * The regularisation strength {@code lambda}.
+     *
+     * @return {@code lambda}
+     */
     public double lambda() {
         return lambda;
     }
 
-    /** The data type of the features and parameters. */
+    /**
+     * The data type of the features and parameters.
+     *
+     * @return the data type
+     */
     public DataType dataType() {
         return features.dataType();
     }
@@ -1188,6 +1237,8 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     /**
      * What this objective's passes multiply with now: {@code "vector"} (the Vector API kernels, float32 data with
      * {@link Kernels#useVector()}) or {@code "blas"}.
+     *
+     * @return {@code "vector"} or {@code "blas"}
      */
     public String kernel() {
         return vectorPass() != null ? "vector" : "blas";
@@ -1197,6 +1248,8 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
      * Whether this objective's passes read the features as one byte per value: the vector passes do when
      * {@link Kernels#byteFeatures()} held when the objective (or the one it is a batch or copy of) was made, the
      * features are float32 and every value is an integer from 0 to 255.
+     *
+     * @return whether the features are read as bytes
      */
     public boolean readsFeaturesAsBytes() {
         VectorPass vector = vectorPass();
@@ -1208,6 +1261,8 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
      * ({@link #readsFeaturesAsBytes()}), rather than copying each block of rows to the heap first: with the vector
      * kernels on a core with 32 vector registers, for rows that are a whole number of vectors (float rows also at
      * least 2048 features long). The results are the same bit for bit either way; only the time differs.
+     *
+     * @return whether the full passes read the rows in place
      */
     public boolean readsRowsInPlace() {
         VectorPass vector = vectorPass();

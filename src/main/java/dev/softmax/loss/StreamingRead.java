@@ -28,6 +28,9 @@ public final class StreamingRead {
     /**
      * Whether {@link #of} can read {@code x}: the Vector API module is present and can load from native memory,
      * and {@code x} is a whole FLOAT {@code 'c'}-order matrix (not a view) of fewer than {@code 2^31} bytes.
+     *
+     * @param x the matrix to read
+     * @return whether {@link #of} accepts {@code x}
      */
     public static boolean supports(INDArray x) {
         return Kernels.vectorModulePresent() && x.rank() == 2 && x.dataType() == DataType.FLOAT
@@ -38,6 +41,8 @@ public final class StreamingRead {
     /**
      * A reader of {@code x}'s memory.
      *
+     * @param x the matrix to read; read where it is, not copied
+     * @return the reader
      * @throws IllegalArgumentException unless {@link #supports}{@code (x)}
      */
     public static StreamingRead of(INDArray x) {
@@ -48,7 +53,13 @@ public final class StreamingRead {
         return new StreamingRead(x);
     }
 
-    /** The sum of rows {@code [from, to)}, read once in order. */
+    /**
+     * The sum of rows {@code [from, to)}, read once in order.
+     *
+     * @param from the first row
+     * @param to   the row after the last
+     * @return the sum of every entry of those rows
+     */
     public double sumRows(int from, int to) {
         return FloatKernels.sum(rows, buffer, from * columns, to * columns);
     }

@@ -51,6 +51,8 @@ public final class SoftmaxRegression {
     }
 
     /**
+     * A model from its parameters, classes and scaling, with how it was trained.
+     *
      * @param weights         {@code W [d,K]}, copied
      * @param bias            {@code b} with {@code K} entries, copied
      * @param classNames      {@code K} distinct class names, indexed by label
@@ -94,37 +96,65 @@ public final class SoftmaxRegression {
         this.trainingSummary = trainingSummary;
     }
 
-    /** Number of input features {@code d}. */
+    /**
+     * Number of input features {@code d}.
+     *
+     * @return {@code d}
+     */
     public int numFeatures() {
         return (int) weights.rows();
     }
 
-    /** Number of classes {@code K}. */
+    /**
+     * Number of classes {@code K}.
+     *
+     * @return {@code K}
+     */
     public int numClasses() {
         return (int) weights.columns();
     }
 
-    /** Class names, indexed by label. */
+    /**
+     * Class names, indexed by label.
+     *
+     * @return the class names, unmodifiable
+     */
     public List<String> classNames() {
         return classNames;
     }
 
-    /** A copy of {@code W [d,K]} (on scaled features). */
+    /**
+     * A copy of {@code W [d,K]} (on scaled features).
+     *
+     * @return {@code W}
+     */
     public INDArray weights() {
         return weights.dup();
     }
 
-    /** A copy of {@code b [1,K]}. */
+    /**
+     * A copy of {@code b [1,K]}.
+     *
+     * @return {@code b}
+     */
     public INDArray bias() {
         return bias.dup();
     }
 
-    /** The data type of the weights (FLOAT or DOUBLE). */
+    /**
+     * The data type of the weights (FLOAT or DOUBLE).
+     *
+     * @return the data type
+     */
     public DataType dataType() {
         return weights.dataType();
     }
 
-    /** The feature scaling applied to raw inputs. */
+    /**
+     * The feature scaling applied to raw inputs.
+     *
+     * @return the scaler
+     */
     public FeatureScaler scaler() {
         return scaler;
     }
@@ -132,12 +162,18 @@ public final class SoftmaxRegression {
     /**
      * The optimizer's full result, with its per-iteration history: present only when the model was trained in
      * this process. A loaded model has {@link #trainingSummary()} instead.
+     *
+     * @return the result, or empty for a loaded model
      */
     public Optional<OptimizationResult> trainingResult() {
         return Optional.ofNullable(trainingResult);
     }
 
-    /** How the model was trained (configuration and outcome): present for trained and for loaded models. */
+    /**
+     * How the model was trained (configuration and outcome): present for trained and for loaded models.
+     *
+     * @return the summary, or empty when the model has none
+     */
     public Optional<TrainingSummary> trainingSummary() {
         return Optional.ofNullable(trainingSummary);
     }
@@ -145,6 +181,8 @@ public final class SoftmaxRegression {
     /**
      * The label of a class name, for turning string labels into the {@code int} labels {@link #predict} returns.
      *
+     * @param className the class name
+     * @return its label, the index in {@link #classNames()}
      * @throws IllegalArgumentException when the model was not trained on a class of that name
      */
     public int classIndex(String className) {
@@ -159,6 +197,8 @@ public final class SoftmaxRegression {
      * Logits {@code s(x) W + b}, {@code [n,K]}, for raw features {@code x [n,d]} (any floating type, cast to
      * {@link #dataType()}; not mutated).
      *
+     * @param x the raw features {@code [n,d]}
+     * @return the logits {@code [n,K]}
      * @throws IllegalArgumentException when {@code x} is not {@code [n,d]} with {@code n >= 1}, or holds NaN or
      *                                  infinite values
      */
@@ -179,23 +219,43 @@ public final class SoftmaxRegression {
         return logits;
     }
 
-    /** Class probabilities {@code [n,K]}; every row sums to 1. */
+    /**
+     * Class probabilities {@code [n,K]}; every row sums to 1.
+     *
+     * @param x the raw features {@code [n,d]}; checked as in {@link #decisionFunction}
+     * @return the probabilities {@code [n,K]}
+     */
     public INDArray predictProba(INDArray x) {
         return Softmax.softmax(decisionFunction(x));
     }
 
-    /** Log class probabilities {@code [n,K]}, computed stably. */
+    /**
+     * Log class probabilities {@code [n,K]}, computed stably.
+     *
+     * @param x the raw features {@code [n,d]}; checked as in {@link #decisionFunction}
+     * @return the log-probabilities {@code [n,K]}
+     */
     public INDArray predictLogProba(INDArray x) {
         return Softmax.logSoftmax(decisionFunction(x));
     }
 
-    /** The most probable class label per row, {@code int[n]}. */
+    /**
+     * The most probable class label per row, {@code int[n]}.
+     *
+     * @param x the raw features {@code [n,d]}; checked as in {@link #decisionFunction}
+     * @return the labels
+     */
     public int[] predict(INDArray x) {
         INDArray argMax = Nd4j.argMax(decisionFunction(x), 1);
         return argMax.toIntVector();
     }
 
-    /** The most probable class name per row. */
+    /**
+     * The most probable class name per row.
+     *
+     * @param x the raw features {@code [n,d]}; checked as in {@link #decisionFunction}
+     * @return the class names, one per row
+     */
     public String[] predictNames(INDArray x) {
         int[] labels = predict(x);
         String[] names = new String[labels.length];
@@ -208,6 +268,8 @@ public final class SoftmaxRegression {
     /**
      * The most probable class label per row of {@code x [n][d]} (raw features).
      *
+     * @param x the raw features, {@code n} rows of {@code d}
+     * @return the labels, one per row
      * @throws IllegalArgumentException when {@code x} is empty or ragged, a row does not have {@link #numFeatures()}
      *                                  entries, or a value is NaN or infinite
      */
@@ -215,7 +277,12 @@ public final class SoftmaxRegression {
         return predict(Inputs.matrix(x, numFeatures(), dataType()));
     }
 
-    /** The most probable class name per row of {@code x [n][d]}; checked as {@link #predict(double[][])}. */
+    /**
+     * The most probable class name per row of {@code x [n][d]}; checked as {@link #predict(double[][])}.
+     *
+     * @param x the raw features, {@code n} rows of {@code d}
+     * @return the class names, one per row
+     */
     public String[] predictNames(double[][] x) {
         return predictNames(Inputs.matrix(x, numFeatures(), dataType()));
     }
@@ -223,6 +290,9 @@ public final class SoftmaxRegression {
     /**
      * Class probabilities {@code [n][K]} for {@code x [n][d]}, columns in {@link #classNames()} order; checked as
      * {@link #predict(double[][])}.
+     *
+     * @param x the raw features, {@code n} rows of {@code d}
+     * @return the probabilities, {@code n} rows of {@code K}
      */
     public double[][] predictProba(double[][] x) {
         INDArray probabilities = predictProba(Inputs.matrix(x, numFeatures(), dataType()));

@@ -85,37 +85,65 @@ public final class Trainer {
         this.warmStart = b.warmStart;
     }
 
-    /** A builder with the defaults: l2 1e-4, L-BFGS, 1000 iterations, float32, z-scores. */
+    /**
+     * A builder with the defaults: l2 1e-4, L-BFGS, 1000 iterations, float32, z-scores.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The regularisation strength. */
+    /**
+     * The regularisation strength.
+     *
+     * @return the L2 strength
+     */
     public double l2() {
         return l2;
     }
 
-    /** The optimizer. */
+    /**
+     * The optimizer.
+     *
+     * @return the optimizer
+     */
     public Optimizer<? super SoftmaxCrossEntropy> optimizer() {
         return optimizer;
     }
 
-    /** The stopping criteria. */
+    /**
+     * The stopping criteria.
+     *
+     * @return the stopping criteria
+     */
     public StoppingCriteria stopping() {
         return stopping;
     }
 
-    /** The computation type. */
+    /**
+     * The computation type.
+     *
+     * @return FLOAT or DOUBLE
+     */
     public DataType dataType() {
         return dataType;
     }
 
-    /** The scaling. */
+    /**
+     * The scaling.
+     *
+     * @return the scaling
+     */
     public Scaling scaling() {
         return scaling;
     }
 
-    /** The model training starts from, if any (see {@link Builder#warmStart}). */
+    /**
+     * The model training starts from, if any (see {@link Builder#warmStart}).
+     *
+     * @return the model, or empty to start from zeros
+     */
     public Optional<SoftmaxRegression> warmStart() {
         return Optional.ofNullable(warmStart);
     }
@@ -127,6 +155,8 @@ public final class Trainer {
     @FunctionalInterface
     public interface ValidationListener {
         /**
+         * Called after each iteration with the validation loss at that iteration's parameters.
+         *
          * @param record         the optimizer's history row of the iteration (iteration 0 is the start)
          * @param validationLoss the (class-weighted) mean log-loss on the validation set at that iteration's
          *                       parameters
@@ -134,17 +164,29 @@ public final class Trainer {
         void validationLoss(IterationRecord record, double validationLoss);
     }
 
-    /** The per-class weights set with {@link Builder#classWeights}, if any (a copy). */
+    /**
+     * The per-class weights set with {@link Builder#classWeights}, if any (a copy).
+     *
+     * @return the weights, or empty
+     */
     public Optional<double[]> classWeights() {
         return Optional.ofNullable(classWeights).map(double[]::clone);
     }
 
-    /** Whether the class weights are {@linkplain Builder#balancedClassWeights balanced}. */
+    /**
+     * Whether the class weights are {@linkplain Builder#balancedClassWeights balanced}.
+     *
+     * @return {@code true} for balanced class weights
+     */
     public boolean balancedClassWeights() {
         return balancedClassWeights;
     }
 
-    /** The early-stopping patience, or 0 when early stopping is off. */
+    /**
+     * The early-stopping patience, or 0 when early stopping is off.
+     *
+     * @return the patience in iterations, or 0
+     */
     public int earlyStoppingPatience() {
         return validation == null ? 0 : patience;
     }
@@ -154,6 +196,8 @@ public final class Trainer {
      * or the balanced ones {@code n / (K' count_k)} (scikit-learn's {@code class_weight="balanced"}, with
      * {@code K'} the number of classes present; a class absent from {@code train} gets weight 1, which no row uses).
      *
+     * @param train the training set
+     * @return the class weights, one per class of {@code train}, or {@code null}
      * @throws IllegalArgumentException when configured weights do not have one entry per class of {@code train}
      */
     public double[] classWeightsFor(Dataset train) {
@@ -173,7 +217,12 @@ public final class Trainer {
         return classWeights == null ? null : classWeights.clone();
     }
 
-    /** Fits on {@code train} (raw features); the dataset is not modified. */
+    /**
+     * Fits on {@code train} (raw features); the dataset is not modified.
+     *
+     * @param train the training set
+     * @return the fitted model
+     */
     public SoftmaxRegression fit(Dataset train) {
         return fit(train, null);
     }
@@ -184,6 +233,7 @@ public final class Trainer {
      * @param train         the training set
      * @param sampleWeights {@code [n]}, finite and {@code >= 0}, not all zero; multiplied by the class weights,
      *                      if any; {@code null} for all 1; not mutated
+     * @return the fitted model
      * @throws IllegalArgumentException for a weight array of the wrong length, a negative, NaN or infinite
      *                                  weight, or weights (with the class weights) that are all zero
      */
@@ -233,6 +283,9 @@ public final class Trainer {
      * Fits on features {@code x [n,d]} (any floating type; not mutated) with integer labels {@code y [n]}. The
      * classes are {@code 0 .. max(y)}, named {@code "0"}, {@code "1"}, ...; at least two must occur.
      *
+     * @param x the raw features {@code [n,d]}
+     * @param y the labels, {@code n} of them, {@code >= 0}
+     * @return the fitted model
      * @throws IllegalArgumentException for empty input, a row count that differs from {@code y.length}, NaN or
      *                                  infinite features, or a negative label
      */
@@ -243,28 +296,59 @@ public final class Trainer {
     /**
      * As {@link #fit(INDArray, int[])}, with a weight per row; see {@link #fit(Dataset, double[])} for the
      * weights.
+     *
+     * @param x             the raw features {@code [n,d]}
+     * @param y             the labels, {@code n} of them, {@code >= 0}
+     * @param sampleWeights {@code [n]}, or {@code null} for all 1
+     * @return the fitted model
      */
     public SoftmaxRegression fit(INDArray x, int[] y, double[] sampleWeights) {
         Inputs.check(x, Inputs.ANY);
         return fit(new Dataset(x, checkLabels(y, x.rows()), integerClassNames(y)), sampleWeights);
     }
 
-    /** Fits on {@code x [n][d]} with integer labels; see {@link #fit(INDArray, int[])}. */
+    /**
+     * Fits on {@code x [n][d]} with integer labels; see {@link #fit(INDArray, int[])}.
+     *
+     * @param x the raw features, {@code n} rows of {@code d}
+     * @param y the labels, {@code n} of them, {@code >= 0}
+     * @return the fitted model
+     */
     public SoftmaxRegression fit(double[][] x, int[] y) {
         return fit(x, y, null);
     }
 
-    /** Fits on {@code x [n][d]} with integer labels and sample weights; see {@link #fit(INDArray, int[], double[])}. */
+    /**
+     * Fits on {@code x [n][d]} with integer labels and sample weights; see {@link #fit(INDArray, int[], double[])}.
+     *
+     * @param x             the raw features, {@code n} rows of {@code d}
+     * @param y             the labels, {@code n} of them, {@code >= 0}
+     * @param sampleWeights {@code [n]}, or {@code null} for all 1
+     * @return the fitted model
+     */
     public SoftmaxRegression fit(double[][] x, int[] y, double[] sampleWeights) {
         return fit(Inputs.matrix(x, Inputs.ANY, dataType), y, sampleWeights);
     }
 
-    /** Fits on {@code x [n][d]} with integer labels; see {@link #fit(INDArray, int[])}. */
+    /**
+     * Fits on {@code x [n][d]} with integer labels; see {@link #fit(INDArray, int[])}.
+     *
+     * @param x the raw features, {@code n} rows of {@code d}
+     * @param y the labels, {@code n} of them, {@code >= 0}
+     * @return the fitted model
+     */
     public SoftmaxRegression fit(float[][] x, int[] y) {
         return fit(x, y, null);
     }
 
-    /** Fits on {@code x [n][d]} with integer labels and sample weights; see {@link #fit(INDArray, int[], double[])}. */
+    /**
+     * Fits on {@code x [n][d]} with integer labels and sample weights; see {@link #fit(INDArray, int[], double[])}.
+     *
+     * @param x             the raw features, {@code n} rows of {@code d}
+     * @param y             the labels, {@code n} of them, {@code >= 0}
+     * @param sampleWeights {@code [n]}, or {@code null} for all 1
+     * @return the fitted model
+     */
     public SoftmaxRegression fit(float[][] x, int[] y, double[] sampleWeights) {
         return fit(Inputs.matrix(x, Inputs.ANY, dataType), y, sampleWeights);
     }
@@ -274,6 +358,9 @@ public final class Trainer {
      * the way {@link dev.softmax.data.CsvDatasetReader} sorts them: numerically when every label is a number,
      * else alphabetically, so the class order does not depend on the row order.
      *
+     * @param x      the raw features, {@code n} rows of {@code d}
+     * @param labels the class name of each row
+     * @return the fitted model
      * @throws IllegalArgumentException for empty or ragged input, NaN or infinite features, a label count that
      *                                  differs from the row count, or a null or empty label
      */
@@ -284,17 +371,35 @@ public final class Trainer {
     /**
      * As {@link #fit(double[][], String[])}, with a weight per row; see {@link #fit(Dataset, double[])} for the
      * weights.
+     *
+     * @param x             the raw features, {@code n} rows of {@code d}
+     * @param labels        the class name of each row
+     * @param sampleWeights {@code [n]}, or {@code null} for all 1
+     * @return the fitted model
      */
     public SoftmaxRegression fit(double[][] x, String[] labels, double[] sampleWeights) {
         return fit(Inputs.matrix(x, Inputs.ANY, dataType), labels, sampleWeights);
     }
 
-    /** Fits on {@code x [n][d]} with class names as labels; see {@link #fit(double[][], String[])}. */
+    /**
+     * Fits on {@code x [n][d]} with class names as labels; see {@link #fit(double[][], String[])}.
+     *
+     * @param x      the raw features, {@code n} rows of {@code d}
+     * @param labels the class name of each row
+     * @return the fitted model
+     */
     public SoftmaxRegression fit(float[][] x, String[] labels) {
         return fit(x, labels, null);
     }
 
-    /** As {@link #fit(double[][], String[], double[])}, for float rows. */
+    /**
+     * As {@link #fit(double[][], String[], double[])}, for float rows.
+     *
+     * @param x             the raw features, {@code n} rows of {@code d}
+     * @param labels        the class name of each row
+     * @param sampleWeights {@code [n]}, or {@code null} for all 1
+     * @return the fitted model
+     */
     public SoftmaxRegression fit(float[][] x, String[] labels, double[] sampleWeights) {
         return fit(Inputs.matrix(x, Inputs.ANY, dataType), labels, sampleWeights);
     }
@@ -469,6 +574,7 @@ public final class Trainer {
          *
          * @param perClass finite and {@code >= 0}, not all zero; copied; its length must equal the number of
          *                 classes of the training set (checked by {@code fit})
+         * @return this builder
          */
         public Builder classWeights(double[] perClass) {
             if (perClass != null) {
@@ -493,6 +599,8 @@ public final class Trainer {
          * Class weights inversely proportional to the class frequencies of the training set,
          * {@code w_k = n / (K count_k)} (scikit-learn's {@code class_weight="balanced"}): every class then has the
          * same total weight {@code n / K}. Replaces {@link #classWeights}.
+         *
+         * @return this builder
          */
         public Builder balancedClassWeights() {
             this.classWeights = null;
@@ -513,6 +621,7 @@ public final class Trainer {
          * @param validation raw (unscaled) features with the training set's feature count and class names; not
          *                   modified; {@code null} switches early stopping off
          * @param patience   iterations without improvement before stopping, {@code >= 1}
+         * @return this builder
          */
         public Builder earlyStopping(Dataset validation, int patience) {
             if (validation != null) {
@@ -528,13 +637,23 @@ public final class Trainer {
             return this;
         }
 
-        /** Called with the validation log-loss of every iteration when early stopping is on; {@code null}: none. */
+        /**
+         * Called with the validation log-loss of every iteration when early stopping is on; {@code null}: none.
+         *
+         * @param onValidationLoss the listener, or {@code null}
+         * @return this builder
+         */
         public Builder validationListener(ValidationListener onValidationLoss) {
             this.validationListener = onValidationLoss;
             return this;
         }
 
-        /** Largest dense Hessian (bytes) the objective may build, for {@code newton}; default 2 GiB. */
+        /**
+         * Largest dense Hessian (bytes) the objective may build, for {@code newton}; default 2 GiB.
+         *
+         * @param bytes the budget in bytes, {@code > 0}
+         * @return this builder
+         */
         public Builder hessianBudget(long bytes) {
             if (bytes <= 0) {
                 throw new IllegalArgumentException("hessianBudget must be > 0 bytes, got " + bytes);
@@ -543,7 +662,12 @@ public final class Trainer {
             return this;
         }
 
-        /** L2 strength {@code lambda >= 0} on the weights (not the bias). */
+        /**
+         * L2 strength {@code lambda >= 0} on the weights (not the bias).
+         *
+         * @param lambda the strength, finite and {@code >= 0}
+         * @return this builder
+         */
         public Builder l2(double lambda) {
             if (!(lambda >= 0) || Double.isInfinite(lambda)) {
                 throw new IllegalArgumentException("l2 must be finite and >= 0, got " + lambda);
@@ -552,19 +676,34 @@ public final class Trainer {
             return this;
         }
 
-        /** The optimizer. */
+        /**
+         * The optimizer.
+         *
+         * @param method the optimizer, not {@code null}
+         * @return this builder
+         */
         public Builder optimizer(Optimizer<? super SoftmaxCrossEntropy> method) {
             this.optimizer = Objects.requireNonNull(method, "optimizer");
             return this;
         }
 
-        /** When to stop. */
+        /**
+         * When to stop.
+         *
+         * @param criteria the stopping criteria, not {@code null}
+         * @return this builder
+         */
         public Builder stopping(StoppingCriteria criteria) {
             this.stopping = Objects.requireNonNull(criteria, "stopping");
             return this;
         }
 
-        /** FLOAT (default) or DOUBLE. */
+        /**
+         * FLOAT (default) or DOUBLE.
+         *
+         * @param type the computation type
+         * @return this builder
+         */
         public Builder dataType(DataType type) {
             if (type != DataType.FLOAT && type != DataType.DOUBLE) {
                 throw new IllegalArgumentException("dataType must be FLOAT or DOUBLE, got " + type);
@@ -573,13 +712,23 @@ public final class Trainer {
             return this;
         }
 
-        /** Feature scaling (default {@link Scaling#STANDARD}). */
+        /**
+         * Feature scaling (default {@link Scaling#STANDARD}).
+         *
+         * @param how the scaling, not {@code null}
+         * @return this builder
+         */
         public Builder scaling(Scaling how) {
             this.scaling = Objects.requireNonNull(how, "scaling");
             return this;
         }
 
-        /** Called after every optimizer iteration. */
+        /**
+         * Called after every optimizer iteration.
+         *
+         * @param iterationListener the listener, not {@code null}
+         * @return this builder
+         */
         public Builder listener(IterationListener iterationListener) {
             this.listener = Objects.requireNonNull(iterationListener, "listener");
             return this;
@@ -589,13 +738,20 @@ public final class Trainer {
          * Starts the optimizer from {@code model}'s weights and bias instead of zeros, and keeps its feature
          * scaling (the {@link #scaling} setting is then ignored). The training set must have the model's feature
          * count and class names. {@code null} (the default) starts from zeros.
+         *
+         * @param model the model to start from, or {@code null}
+         * @return this builder
          */
         public Builder warmStart(SoftmaxRegression model) {
             this.warmStart = model;
             return this;
         }
 
-        /** The configured trainer. */
+        /**
+         * The configured trainer.
+         *
+         * @return a new trainer with these settings
+         */
         public Trainer build() {
             return new Trainer(this);
         }

@@ -25,7 +25,20 @@ public record TrainingSummary(String optimizer, double l2, int maxIterations, do
                               double relativeFunctionTolerance, int numSamples, int iterations,
                               TerminationReason terminationReason, double objective, double gradientNorm) {
 
-    /** Checks the fields that a model file could get wrong. */
+    /**
+     * Checks the fields that a model file could get wrong.
+     *
+     * @param optimizer                 the optimizer's name, not {@code null}
+     * @param l2                        the L2 strength, finite and {@code >= 0}
+     * @param maxIterations             the iteration limit
+     * @param gradientTolerance         the relative gradient tolerance
+     * @param relativeFunctionTolerance the relative function tolerance
+     * @param numSamples                number of training rows, {@code >= 0}
+     * @param iterations                iterations (or epochs) done, {@code >= 0}
+     * @param terminationReason         why the optimizer stopped, not {@code null}
+     * @param objective                 the objective at the solution
+     * @param gradientNorm              the gradient norm at the solution, or NaN
+     */
     public TrainingSummary {
         Objects.requireNonNull(optimizer, "optimizer");
         Objects.requireNonNull(terminationReason, "terminationReason");
@@ -46,6 +59,7 @@ public record TrainingSummary(String optimizer, double l2, int maxIterations, do
      * @param stopping   the stopping criteria it ran under
      * @param numSamples number of training rows
      * @param result     what the optimizer returned
+     * @return the summary
      */
     public static TrainingSummary of(String optimizer, double l2, StoppingCriteria stopping, int numSamples,
                                      OptimizationResult result) {
@@ -54,7 +68,11 @@ public record TrainingSummary(String optimizer, double l2, int maxIterations, do
                 result.value(), result.history().isEmpty() ? Double.NaN : result.last().gradientNorm());
     }
 
-    /** Whether a convergence test was met. */
+    /**
+     * Whether a convergence test was met.
+     *
+     * @return whether {@code terminationReason} is a convergence
+     */
     public boolean converged() {
         return terminationReason.isConvergence();
     }

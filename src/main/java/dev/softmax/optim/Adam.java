@@ -29,12 +29,20 @@ public final class Adam implements Optimizer<MiniBatchObjective> {
     private final long seed;
     private final EpochLoop loop;
 
-    /** Adam with the paper's moments (0.9, 0.999, 1e-8) and a constant rate. */
+    /**
+     * Adam with the paper's moments (0.9, 0.999, 1e-8) and a constant rate.
+     *
+     * @param learningRate the constant learning rate, {@code > 0}
+     * @param batchSize    rows per mini-batch, {@code >= 1}
+     * @param seed         seed of the per-epoch shuffles
+     */
     public Adam(double learningRate, int batchSize, long seed) {
         this(learningRate, 0.9, 0.999, 1e-8, batchSize, LearningRateSchedule.constant(), seed);
     }
 
     /**
+     * Adam with every setting given.
+     *
      * @param learningRate base learning rate, {@code > 0}
      * @param beta1        first-moment decay in {@code [0, 1)}
      * @param beta2        second-moment decay in {@code [0, 1)}

@@ -21,7 +21,13 @@ public record ArmijoLineSearch(double c1, double shrink, int maxTrials) {
     /** Nocedal and Wright's usual constants: c1 = 1e-4, halving, 60 trials. */
     public static final ArmijoLineSearch DEFAULT = new ArmijoLineSearch(1e-4, 0.5, 60);
 
-    /** Validates the constants. */
+    /**
+     * Validates the constants.
+     *
+     * @param c1        sufficient-decrease constant, in (0, 1)
+     * @param shrink    factor applied to the step after a failed trial, in (0, 1)
+     * @param maxTrials trials before giving up, {@code >= 1}
+     */
     public ArmijoLineSearch {
         if (!(c1 > 0 && c1 < 1)) {
             throw new IllegalArgumentException("c1 must be in (0,1), got " + c1);
@@ -55,6 +61,7 @@ public record ArmijoLineSearch(double c1, double shrink, int maxTrials) {
      * @param direction   a descent direction (not mutated)
      * @param initialStep the first step to try, {@code > 0}
      * @param monitor     counts the evaluations
+     * @return the step found, if any, with the point it reaches and the trials spent
      */
     public Outcome search(DifferentiableObjective objective, INDArray x, ValueAndGradient current,
                           INDArray direction, double initialStep, RunMonitor monitor) {

@@ -22,6 +22,8 @@ public final class GradientDescent implements Optimizer<DifferentiableObjective>
     }
 
     /**
+     * Gradient descent with this line search and trial steps.
+     *
      * @param lineSearch  the backtracking rule
      * @param initialStep first trial step, {@code > 0}
      * @param maxStep     largest trial step, {@code >= initialStep}

@@ -12,10 +12,19 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public interface HessianOperator {
 
-    /** {@code H v}, a new array; {@code v} (length {@code dimension()}) is not mutated. */
+    /**
+     * {@code H v}, a new array; {@code v} (length {@code dimension()}) is not mutated.
+     *
+     * @param v the vector to multiply
+     * @return {@code H v}
+     */
     INDArray apply(INDArray v);
 
-    /** The diagonal of {@code H}, a new array (a Jacobi preconditioner for conjugate gradient). */
+    /**
+     * The diagonal of {@code H}, a new array (a Jacobi preconditioner for conjugate gradient).
+     *
+     * @return the diagonal, length {@code dimension()}
+     */
     INDArray diagonal();
 
     /**

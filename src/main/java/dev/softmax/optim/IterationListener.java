@@ -10,6 +10,8 @@ public interface IterationListener {
     IterationListener NONE = (record, point) -> true;
 
     /**
+     * Called after each recorded history row.
+     *
      * @param record the history row just recorded
      * @param point  the current parameters; read-only, valid only during the call
      * @return {@code true} to continue, {@code false} to stop with {@link TerminationReason#STOPPED_BY_LISTENER}

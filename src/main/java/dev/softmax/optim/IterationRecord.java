@@ -18,7 +18,11 @@ public record IterationRecord(int iteration, double value, double gradientNorm, 
                               int innerIterations, long functionEvaluations, long gradientEvaluations,
                               long hessianVectorProducts, long elapsedNanos) {
 
-    /** Elapsed wall time in seconds. */
+    /**
+     * Elapsed wall time in seconds.
+     *
+     * @return {@code elapsedNanos} in seconds
+     */
     public double elapsedSeconds() {
         return elapsedNanos / 1e9;
     }

@@ -42,6 +42,8 @@ public final class Lbfgs implements Optimizer<DifferentiableObjective> {
     }
 
     /**
+     * L-BFGS with this history size and line search.
+     *
      * @param historySize number of curvature pairs kept, {@code m >= 1}
      * @param lineSearch  the strong Wolfe search
      */

@@ -14,10 +14,15 @@ public sealed interface LearningRateSchedule {
      * @param base  the base learning rate
      * @param step  mini-batch updates made before this one (0 for the first)
      * @param epoch the current epoch, 0-based
+     * @return the rate for that update
      */
     double rate(double base, long step, int epoch);
 
-    /** The base rate throughout. */
+    /**
+     * The base rate throughout.
+     *
+     * @return the constant schedule
+     */
     static LearningRateSchedule constant() {
         return new Constant();
     }
@@ -38,7 +43,12 @@ public sealed interface LearningRateSchedule {
      * @param power exponent, {@code > 0}
      */
     record InverseScaling(double decay, double power) implements LearningRateSchedule {
-        /** Validates the parameters. */
+        /**
+         * Validates the parameters.
+         *
+         * @param decay per-update decay rate, finite and {@code >= 0}
+         * @param power exponent, finite and {@code > 0}
+         */
         public InverseScaling {
             if (!(decay >= 0) || Double.isInfinite(decay)) {
                 throw new IllegalArgumentException("decay must be finite and >= 0, got " + decay);
@@ -61,7 +71,12 @@ public sealed interface LearningRateSchedule {
      * @param everyEpochs epochs between drops, {@code >= 1}
      */
     record StepDecay(double factor, int everyEpochs) implements LearningRateSchedule {
-        /** Validates the parameters. */
+        /**
+         * Validates the parameters.
+         *
+         * @param factor      multiplier applied every {@code everyEpochs} epochs, in (0, 1]
+         * @param everyEpochs epochs between drops, {@code >= 1}
+         */
         public StepDecay {
             if (!(factor > 0 && factor <= 1)) {
                 throw new IllegalArgumentException("factor must be in (0,1], got " + factor);

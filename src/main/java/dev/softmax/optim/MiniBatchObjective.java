@@ -8,7 +8,11 @@ import java.util.Optional;
  */
 public interface MiniBatchObjective extends DifferentiableObjective {
 
-    /** Number of samples {@code n} the full objective averages over. */
+    /**
+     * Number of samples {@code n} the full objective averages over.
+     *
+     * @return {@code n}
+     */
     int numSamples();
 
     /**
@@ -19,6 +23,7 @@ public interface MiniBatchObjective extends DifferentiableObjective {
      * with the gradient it returned, before asking for the next.
      *
      * @param rowIndices sample indices in {@code [0, numSamples())}, at least one; repeats are allowed
+     * @return the objective on those rows
      * @throws IllegalArgumentException for an empty array or an index out of range
      */
     DifferentiableObjective batch(int[] rowIndices);
@@ -26,6 +31,8 @@ public interface MiniBatchObjective extends DifferentiableObjective {
     /**
      * Plain SGD steps that this objective runs faster than batch by batch ({@link SgdSteps}), or empty (the
      * default) when it has none.
+     *
+     * @return the faster steps, or empty
      */
     default Optional<SgdSteps> sgdSteps() {
         return Optional.empty();

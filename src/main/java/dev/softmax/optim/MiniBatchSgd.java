@@ -32,12 +32,20 @@ public final class MiniBatchSgd implements Optimizer<MiniBatchObjective> {
     private final long seed;
     private final EpochLoop loop;
 
-    /** Plain SGD: no momentum, constant rate. */
+    /**
+     * Plain SGD: no momentum, constant rate.
+     *
+     * @param learningRate the constant learning rate, {@code > 0}
+     * @param batchSize    rows per mini-batch, {@code >= 1}
+     * @param seed         seed of the per-epoch shuffles
+     */
     public MiniBatchSgd(double learningRate, int batchSize, long seed) {
         this(learningRate, batchSize, 0.0, false, LearningRateSchedule.constant(), seed);
     }
 
     /**
+     * Mini-batch SGD with every setting given.
+     *
      * @param learningRate base learning rate, {@code > 0}
      * @param batchSize    rows per mini-batch, {@code >= 1} (a batch larger than the data is the whole data)
      * @param momentum     momentum {@code mu} in {@code [0, 1)}

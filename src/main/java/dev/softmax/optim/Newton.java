@@ -47,6 +47,8 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
     }
 
     /**
+     * Newton's method with this damping and line-search budget.
+     *
      * @param dampingFactor       {@code mu = dampingFactor * ||g||}, {@code >= 0}
      * @param maxLineSearchTrials backtracking trials before giving up, {@code >= 1}
      */

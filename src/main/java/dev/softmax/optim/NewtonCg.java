@@ -44,12 +44,20 @@ public final class NewtonCg implements Optimizer<TwiceDifferentiableObjective> {
         this(100, true, 50);
     }
 
-    /** {@link #NewtonCg(int, boolean, int, int)} without curvature pairs. */
+    /**
+     * {@link #NewtonCg(int, boolean, int, int)} without curvature pairs.
+     *
+     * @param maxCgIterations     CG steps per outer iteration at most, {@code >= 1}
+     * @param precondition        whether to precondition CG; {@code false} runs plain CG
+     * @param maxLineSearchTrials backtracking trials, {@code >= 1}
+     */
     public NewtonCg(int maxCgIterations, boolean precondition, int maxLineSearchTrials) {
         this(maxCgIterations, precondition, maxLineSearchTrials, 0);
     }
 
     /**
+     * Newton-CG with every setting given.
+     *
      * @param maxCgIterations     CG steps per outer iteration at most, {@code >= 1}
      * @param precondition        whether to precondition CG with {@link HessianOperator#preconditioner()} (the
      *                            Hessian diagonal unless the objective overrides it); {@code false} runs plain CG

@@ -15,22 +15,41 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public record OptimizationResult(INDArray solution, double value, TerminationReason reason,
                                  List<IterationRecord> history) {
 
-    /** Copies the history into an unmodifiable list. */
+    /**
+     * Copies the history into an unmodifiable list.
+     *
+     * @param solution the final parameters
+     * @param value    objective at {@code solution}
+     * @param reason   why the optimizer stopped
+     * @param history  one row per iteration, row 0 being the start
+     */
     public OptimizationResult {
         history = List.copyOf(history);
     }
 
-    /** Whether a convergence test (gradient or function tolerance) was met. */
+    /**
+     * Whether a convergence test (gradient or function tolerance) was met.
+     *
+     * @return whether {@code reason} is a convergence
+     */
     public boolean converged() {
         return reason.isConvergence();
     }
 
-    /** Number of iterations done (rows after the start). */
+    /**
+     * Number of iterations done (rows after the start).
+     *
+     * @return the last row's iteration number, 0 for an empty history
+     */
     public int iterations() {
         return history.isEmpty() ? 0 : history.get(history.size() - 1).iteration();
     }
 
-    /** The last history row. */
+    /**
+     * The last history row.
+     *
+     * @return the last row of {@code history}
+     */
     public IterationRecord last() {
         return history.get(history.size() - 1);
     }

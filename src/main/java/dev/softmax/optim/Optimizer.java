@@ -12,7 +12,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public interface Optimizer<F extends DifferentiableObjective> {
 
-    /** Short name as used on the command line, e.g. {@code gd}. */
+    /**
+     * Short name as used on the command line, e.g. {@code gd}.
+     *
+     * @return the name
+     */
     String name();
 
     /**
@@ -23,6 +27,7 @@ public interface Optimizer<F extends DifferentiableObjective> {
      *                  an earlier solution)
      * @param stop      when to stop
      * @param listener  called after every iteration
+     * @return the solution, its objective, why the method stopped, and the history
      */
     OptimizationResult minimize(F objective, INDArray start, StoppingCriteria stop, IterationListener listener);
 }

@@ -21,6 +21,8 @@ public final class RunMonitor {
     private double initialGradNorm = Double.NaN;
 
     /**
+     * A monitor for one {@code minimize} call.
+     *
      * @param stop     the stopping criteria
      * @param listener called after every recorded row; {@code null} means none
      */
@@ -40,7 +42,11 @@ public final class RunMonitor {
         gradientEvaluations++;
     }
 
-    /** Counts {@code count} Hessian-vector products (a dense Hessian counts as one). */
+    /**
+     * Counts {@code count} Hessian-vector products (a dense Hessian counts as one).
+     *
+     * @param count the number of products to add
+     */
     public void countHessianVectorProducts(long count) {
         hessianVectorProducts += count;
     }
@@ -73,22 +79,42 @@ public final class RunMonitor {
         return reason;
     }
 
-    /** Whether the time limit has passed (for optimizers that check inside an iteration). */
+    /**
+     * Whether the time limit has passed (for optimizers that check inside an iteration).
+     *
+     * @return {@code true} once the time limit, if any, has passed
+     */
     public boolean outOfTime() {
         return stop.timeLimit() != null && System.nanoTime() - startNanos >= stop.timeLimit().toNanos();
     }
 
-    /** The criteria this run stops on. */
+    /**
+     * The criteria this run stops on.
+     *
+     * @return the stopping criteria
+     */
     public StoppingCriteria criteria() {
         return stop;
     }
 
-    /** Builds the result; {@code solution} is copied. */
+    /**
+     * Builds the result; {@code solution} is copied.
+     *
+     * @param solution the final parameters
+     * @param value    objective at {@code solution}
+     * @param reason   why the optimizer stopped
+     * @return the result, with the history recorded so far
+     */
     public OptimizationResult result(INDArray solution, double value, TerminationReason reason) {
         return new OptimizationResult(solution.dup(), value, reason, history);
     }
 
-    /** Euclidean norm of a vector, accumulated in double whatever the vector's type. */
+    /**
+     * Euclidean norm of a vector, accumulated in double whatever the vector's type.
+     *
+     * @param vector the vector
+     * @return its Euclidean norm
+     */
     public static double norm(INDArray vector) {
         return Vectors.norm(vector);
     }

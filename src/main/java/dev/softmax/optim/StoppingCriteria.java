@@ -22,7 +22,14 @@ public record StoppingCriteria(int maxIterations, double gradientTolerance, doub
     /** Default relative function tolerance. */
     public static final double DEFAULT_FUNCTION_TOLERANCE = 1e-12;
 
-    /** Validates every field. */
+    /**
+     * Validates every field.
+     *
+     * @param maxIterations             iteration (or epoch) limit, {@code > 0}
+     * @param gradientTolerance         relative gradient tolerance, finite and {@code >= 0}; 0 disables
+     * @param relativeFunctionTolerance relative function tolerance, finite and {@code >= 0}
+     * @param timeLimit                 wall-clock limit, positive, or {@code null} for none
+     */
     public StoppingCriteria {
         if (maxIterations <= 0) {
             throw new IllegalArgumentException("maxIterations must be > 0, got " + maxIterations);
@@ -39,27 +46,52 @@ public record StoppingCriteria(int maxIterations, double gradientTolerance, doub
         }
     }
 
-    /** The defaults with the given iteration limit. */
+    /**
+     * The defaults with the given iteration limit.
+     *
+     * @param maxIterations iteration (or epoch) limit, {@code > 0}
+     * @return the default tolerances, no time limit, and {@code maxIterations}
+     */
     public static StoppingCriteria of(int maxIterations) {
         return new StoppingCriteria(maxIterations, DEFAULT_GRADIENT_TOLERANCE, DEFAULT_FUNCTION_TOLERANCE, null);
     }
 
-    /** A copy with another gradient tolerance. */
+    /**
+     * A copy with another gradient tolerance.
+     *
+     * @param tolerance the new gradient tolerance
+     * @return the copy
+     */
     public StoppingCriteria withGradientTolerance(double tolerance) {
         return new StoppingCriteria(maxIterations, tolerance, relativeFunctionTolerance, timeLimit);
     }
 
-    /** A copy with another relative function tolerance. */
+    /**
+     * A copy with another relative function tolerance.
+     *
+     * @param tolerance the new relative function tolerance
+     * @return the copy
+     */
     public StoppingCriteria withRelativeFunctionTolerance(double tolerance) {
         return new StoppingCriteria(maxIterations, gradientTolerance, tolerance, timeLimit);
     }
 
-    /** A copy with another iteration limit. */
+    /**
+     * A copy with another iteration limit.
+     *
+     * @param iterations the new iteration limit
+     * @return the copy
+     */
     public StoppingCriteria withMaxIterations(int iterations) {
         return new StoppingCriteria(iterations, gradientTolerance, relativeFunctionTolerance, timeLimit);
     }
 
-    /** A copy with a wall-clock limit ({@code null} for none). */
+    /**
+     * A copy with a wall-clock limit ({@code null} for none).
+     *
+     * @param limit the new time limit, or {@code null}
+     * @return the copy
+     */
     public StoppingCriteria withTimeLimit(Duration limit) {
         return new StoppingCriteria(maxIterations, gradientTolerance, relativeFunctionTolerance, limit);
     }

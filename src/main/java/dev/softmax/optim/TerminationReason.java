@@ -23,7 +23,11 @@ public enum TerminationReason {
         this.converged = converged;
     }
 
-    /** Whether this reason means a convergence test was met. */
+    /**
+     * Whether this reason means a convergence test was met.
+     *
+     * @return {@code true} for the tolerance reasons
+     */
     public boolean isConvergence() {
         return converged;
     }

@@ -12,10 +12,19 @@ public interface TwiceDifferentiableObjective extends DifferentiableObjective {
      * Linearises at {@code theta} once and returns the Hessian there as an operator; each
      * {@link HessianOperator#apply} reuses that work. {@code theta} is not mutated, and later calls to other
      * methods of the objective do not change the operator.
+     *
+     * @param theta the point to linearise at, length {@code m}
+     * @return the Hessian at {@code theta}
      */
     HessianOperator hessianAt(INDArray theta);
 
-    /** {@code H(theta) v}; linearises anew on every call, so prefer {@link #hessianAt} for several products. */
+    /**
+     * {@code H(theta) v}; linearises anew on every call, so prefer {@link #hessianAt} for several products.
+     *
+     * @param theta the point the Hessian is taken at; not mutated
+     * @param v     the vector to multiply, length {@code m}; not mutated
+     * @return {@code H(theta) v}, a new array
+     */
     default INDArray hessianVectorProduct(INDArray theta, INDArray v) {
         return hessianAt(theta).apply(v);
     }
@@ -25,6 +34,8 @@ public interface TwiceDifferentiableObjective extends DifferentiableObjective {
      * call, which the caller owns ({@link Newton} releases its memory with {@code close()} once solved, since at
      * {@code 8 m^2} bytes it is too large to leave to the garbage collector).
      *
+     * @param theta the point, length {@code m}; not mutated
+     * @return the Hessian at {@code theta}, {@code [m,m]} in DOUBLE
      * @throws IllegalStateException when the matrix would exceed the objective's memory budget; the message
      *                               gives the size and points to {@code newton-cg}, which needs only
      *                               Hessian-vector products

@@ -5,8 +5,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * A line search for the strong Wolfe conditions
  * <pre>
- *   f(x + t d) <= f(x) + c1 t g^T d          (sufficient decrease)
- *   |g(x + t d)^T d| <= c2 |g^T d|           (curvature)
+ *   f(x + t d) &lt;= f(x) + c1 t g^T d          (sufficient decrease)
+ *   |g(x + t d)^T d| &lt;= c2 |g^T d|           (curvature)
  * </pre>
  * by bracketing and zooming with safeguarded cubic interpolation (Nocedal and Wright, Algorithms 3.5 and 3.6).
  * Quasi-Newton methods need the curvature condition: it guarantees {@code s^T y > 0}, so the BFGS update stays
@@ -30,7 +30,14 @@ public record WolfeLineSearch(double c1, double c2, int maxEvaluations, double m
     /** Nocedal and Wright's constants for quasi-Newton methods: c1 = 1e-4, c2 = 0.9, 30 trials, step cap 1e10. */
     public static final WolfeLineSearch DEFAULT = new WolfeLineSearch(1e-4, 0.9, 30, 1e10);
 
-    /** Validates the constants. */
+    /**
+     * Validates the constants.
+     *
+     * @param c1             sufficient-decrease constant, in (0, c2)
+     * @param c2             curvature constant, in (c1, 1)
+     * @param maxEvaluations trials before giving up, {@code >= 1}
+     * @param maxStep        largest step tried, {@code > 0}
+     */
     public WolfeLineSearch {
         if (!(c1 > 0 && c1 < c2 && c2 < 1)) {
             throw new IllegalArgumentException("need 0 < c1 < c2 < 1, got c1=" + c1 + ", c2=" + c2);
@@ -74,6 +81,7 @@ public record WolfeLineSearch(double c1, double c2, int maxEvaluations, double m
      * @param direction   a descent direction (not mutated)
      * @param initialStep first step tried, {@code > 0} (1 for quasi-Newton directions)
      * @param monitor     counts the evaluations
+     * @return the step found, if any, with the point it reaches and the trials spent
      */
     public Outcome search(DifferentiableObjective objective, INDArray x, ValueAndGradient current,
                           INDArray direction, double initialStep, RunMonitor monitor) {

@@ -53,17 +53,34 @@ public final class Charts {
     private Charts() {
     }
 
-    /** The smallest gap drawn on a log axis; see the class comment. */
+    /**
+     * The smallest gap drawn on a log axis; see the class comment.
+     *
+     * @param bestObjective {@code f_best}
+     * @return {@code 1e-16 * max(1, |f_best|)}
+     */
     public static double gapFloor(double bestObjective) {
         return 1e-16 * Math.max(1.0, Math.abs(bestObjective));
     }
 
-    /** Objective gap (log scale) against iteration, one line per optimizer that ran. */
+    /**
+     * Objective gap (log scale) against iteration, one line per optimizer that ran.
+     *
+     * @param report the comparison
+     * @param title  the chart's title
+     * @return the chart
+     */
     public static XYChart gapVersusIterations(ComparisonReport report, String title) {
         return gapChart(report, title, "iteration (epoch for sgd and adam)", Point::iteration);
     }
 
-    /** Objective gap (log scale) against the optimizer's own wall time, one line per optimizer that ran. */
+    /**
+     * Objective gap (log scale) against the optimizer's own wall time, one line per optimizer that ran.
+     *
+     * @param report the comparison
+     * @param title  the chart's title
+     * @return the chart
+     */
     public static XYChart gapVersusTime(ComparisonReport report, String title) {
         return gapChart(report, title, "wall time (s, log scale)", Point::elapsedSeconds);
     }
@@ -95,6 +112,10 @@ public final class Charts {
     /**
      * Test accuracy against wall time, one line per optimizer that measured it; {@code null} when no optimizer
      * has a test accuracy (no test set).
+     *
+     * @param report the comparison
+     * @param title  the chart's title
+     * @return the chart, or {@code null}
      */
     public static XYChart testAccuracyVersusTime(ComparisonReport report, String title) {
         XYChart chart = lineChart(title, "wall time (s, log scale)", "test accuracy");
@@ -114,7 +135,13 @@ public final class Charts {
         return any ? chart : null;
     }
 
-    /** Training objective against iteration for one run (linear scale: the loss itself, not a gap). */
+    /**
+     * Training objective against iteration for one run (linear scale: the loss itself, not a gap).
+     *
+     * @param result the run's result, with its history
+     * @param title  the chart's title
+     * @return the chart
+     */
     public static XYChart lossCurve(OptimizationResult result, String title) {
         XYChart chart = lineChart(title, "iteration", "training objective");
         List<Double> xs = new ArrayList<>();
@@ -134,6 +161,10 @@ public final class Charts {
     /**
      * The confusion matrix as a heat map with counts in the cells: predicted class across, true class down (the
      * first class at the top, as in the printed matrix).
+     *
+     * @param matrix the confusion matrix
+     * @param title  the chart's title
+     * @return the chart
      */
     public static HeatMapChart confusionHeatMap(ConfusionMatrix matrix, String title) {
         HeatMapChart chart = new HeatMapChartBuilder().width(WIDTH).height(HEIGHT).title(title)
@@ -178,7 +209,13 @@ public final class Charts {
         }
     }
 
-    /** Writes {@code chart} as a PNG, atomically. */
+    /**
+     * Writes {@code chart} as a PNG, atomically.
+     *
+     * @param chart the chart
+     * @param file  the file to create or replace
+     * @throws IOException when the file cannot be written
+     */
     public static void savePng(Chart<?, ?> chart, Path file) throws IOException {
         AtomicFiles.write(file, true, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
     }
