@@ -317,7 +317,10 @@ public final class CsvDatasetReader {
     public static List<String> sortedDistinct(String[] labels) {
         List<String> distinct = new ArrayList<>(new java.util.LinkedHashSet<>(Arrays.asList(labels)));
         boolean numeric = distinct.stream().allMatch(CsvDatasetReader::isNumber);
-        distinct.sort(numeric ? Comparator.comparingDouble(Double::parseDouble) : Comparator.naturalOrder());
+        // Labels equal as numbers ("1" and "1.0") are told apart by their text, so the order never depends on
+        // which row came first.
+        Comparator<String> byValue = Comparator.comparingDouble(Double::parseDouble);
+        distinct.sort(numeric ? byValue.thenComparing(Comparator.naturalOrder()) : Comparator.naturalOrder());
         return distinct;
     }
 }

@@ -8,7 +8,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Features with their class labels.
  *
- * @param features   {@code [n,d]}, one row per sample
+ * @param features   {@code [n,d]}, one row per sample; kept by reference (a copy of a large data set would double
+ *                   its memory), so it must not change while the data set is in use
  * @param labels     {@code int[n]}, each in {@code [0, classNames.size())}
  * @param classNames names of the classes, indexed by label
  */
@@ -17,11 +18,14 @@ public record Dataset(INDArray features, int[] labels, List<String> classNames) 
     /**
      * Checks that the shapes and labels agree.
      *
-     * @param features   {@code [n,d]}, one row per sample
-     * @param labels     {@code int[n]}, each in {@code [0, classNames.size())}
-     * @param classNames names of the classes, indexed by label; copied
+     * @param features   {@code [n,d]}, one row per sample; kept by reference
+     * @param labels     {@code int[n]}, each in {@code [0, classNames.size())}; copied
+     * @param classNames distinct names of the classes, indexed by label; copied
      */
     public Dataset {
+        java.util.Objects.requireNonNull(features, "features must not be null");
+        java.util.Objects.requireNonNull(labels, "labels must not be null");
+        java.util.Objects.requireNonNull(classNames, "classNames must not be null");
         if (features.rank() != 2) {
             throw new IllegalArgumentException("features must be [n,d], got shape " + Arrays.toString(features.shape()));
         }
@@ -29,13 +33,32 @@ public record Dataset(INDArray features, int[] labels, List<String> classNames) 
             throw new IllegalArgumentException("features have " + features.rows() + " rows but there are "
                     + labels.length + " labels");
         }
+        for (String name : classNames) {
+            if (name == null) {
+                throw new IllegalArgumentException("class names must not be null, got " + classNames);
+            }
+        }
         classNames = List.copyOf(classNames);
+        if (new java.util.HashSet<>(classNames).size() != classNames.size()) {
+            throw new IllegalArgumentException("class names must be distinct, got " + classNames);
+        }
+        labels = labels.clone();
         for (int i = 0; i < labels.length; i++) {
             if (labels[i] < 0 || labels[i] >= classNames.size()) {
                 throw new IllegalArgumentException("label " + labels[i] + " at row " + i + " is outside [0,"
                         + classNames.size() + ")");
             }
         }
+    }
+
+    /**
+     * The labels, a copy.
+     *
+     * @return {@code int[n]}, each in {@code [0, K)}
+     */
+    @Override
+    public int[] labels() {
+        return labels.clone();
     }
 
     /**

@@ -29,17 +29,25 @@ public record FeatureScaler(Kind kind, double[] shift, double[] scale) {
     /**
      * Validates the vectors.
      *
-     * @param kind  how it was made
-     * @param shift {@code double[d]}; copied
+     * @param kind  how it was made, not null
+     * @param shift {@code double[d]}, all finite; copied
      * @param scale {@code double[d]}, all finite and {@code > 0}; copied
      */
     public FeatureScaler {
+        java.util.Objects.requireNonNull(kind, "kind must not be null");
+        java.util.Objects.requireNonNull(shift, "shift must not be null");
+        java.util.Objects.requireNonNull(scale, "scale must not be null");
         if (shift.length != scale.length) {
             throw new IllegalArgumentException("shift has " + shift.length + " entries but scale has " + scale.length);
         }
-        for (double s : scale) {
-            if (!(s > 0) || Double.isInfinite(s)) {
-                throw new IllegalArgumentException("every scale must be finite and > 0, got " + s);
+        for (int j = 0; j < shift.length; j++) {
+            if (!Double.isFinite(shift[j])) {
+                throw new IllegalArgumentException("every shift must be finite, got " + shift[j] + " for feature "
+                        + j);
+            }
+            if (!(scale[j] > 0) || Double.isInfinite(scale[j])) {
+                throw new IllegalArgumentException("every scale must be finite and > 0, got " + scale[j]
+                        + " for feature " + j);
             }
         }
         shift = shift.clone();
@@ -47,12 +55,33 @@ public record FeatureScaler(Kind kind, double[] shift, double[] scale) {
     }
 
     /**
+     * The shift per feature, a copy (the model keeps its own).
+     *
+     * @return {@code double[d]}
+     */
+    @Override
+    public double[] shift() {
+        return shift.clone();
+    }
+
+    /**
+     * The scale per feature, a copy (the model keeps its own).
+     *
+     * @return {@code double[d]}
+     */
+    @Override
+    public double[] scale() {
+        return scale.clone();
+    }
+
+    /**
      * The identity on {@code d} features.
      *
-     * @param d the number of features
+     * @param d the number of features, {@code >= 0}
      * @return the scaler
      */
     public static FeatureScaler none(int d) {
+        checkFeatureCount(d);
         double[] ones = new double[d];
         Arrays.fill(ones, 1.0);
         return new FeatureScaler(Kind.NONE, new double[d], ones);
@@ -61,11 +90,12 @@ public record FeatureScaler(Kind kind, double[] shift, double[] scale) {
     /**
      * Division of every feature by {@code divisor} (255 for 8-bit pixels).
      *
-     * @param d       the number of features
+     * @param d       the number of features, {@code >= 0}
      * @param divisor the scale of every feature, finite and {@code > 0}
      * @return the scaler
      */
     public static FeatureScaler unit(int d, double divisor) {
+        checkFeatureCount(d);
         double[] scale = new double[d];
         Arrays.fill(scale, divisor);
         return new FeatureScaler(Kind.UNIT, new double[d], scale);
@@ -75,14 +105,23 @@ public record FeatureScaler(Kind kind, double[] shift, double[] scale) {
      * Z-scores fitted on {@code x [n,d]}: mean and population standard deviation per column, in double. A
      * constant column gets scale 1, so it maps to 0 instead of dividing by zero.
      *
-     * @param x the training features {@code [n,d]}; not mutated
+     * @param x the training features {@code [n,d]}, {@code n >= 1}, floating point and finite; not mutated
      * @return the scaler
      */
     public static FeatureScaler standard(INDArray x) {
+        checkFloatingPoint(x);
+        if (x.rank() != 2 || x.rows() < 1) {
+            throw new IllegalArgumentException("expected features [n,d] with n >= 1, got shape "
+                    + Arrays.toString(x.shape()));
+        }
         INDArray xd = x.castTo(DataType.DOUBLE);
         double[] mean = xd.mean(0).toDoubleVector();
         double[] std = xd.std(false, 0).toDoubleVector();
         for (int j = 0; j < std.length; j++) {
+            if (!Double.isFinite(mean[j]) || !Double.isFinite(std[j])) {
+                throw new IllegalArgumentException("feature " + j + " has a mean of " + mean[j]
+                        + " and a standard deviation of " + std[j] + ": the features must be finite");
+            }
             if (!(std[j] > 1e-12 * Math.max(1.0, Math.abs(mean[j])))) {
                 std[j] = 1.0;
             }
@@ -102,10 +141,11 @@ public record FeatureScaler(Kind kind, double[] shift, double[] scale) {
     /**
      * Returns {@code (x - shift) / scale} as a new array of {@code x}'s type; {@code x} is not mutated.
      *
-     * @param x raw features {@code [n,d]}
+     * @param x raw features {@code [n,d]}, floating point
      * @return the scaled features
      */
     public INDArray transform(INDArray x) {
+        checkFloatingPoint(x);
         if (x.rank() != 2 || x.columns() != shift.length) {
             throw new IllegalArgumentException("expected [n," + shift.length + "] features, got shape "
                     + Arrays.toString(x.shape()));
@@ -117,6 +157,19 @@ public record FeatureScaler(Kind kind, double[] shift, double[] scale) {
         DataType type = x.dataType();
         return out.subiRowVector(Nd4j.create(shift, new long[] {1, shift.length}, type))
                 .diviRowVector(Nd4j.create(scale, new long[] {1, scale.length}, type));
+    }
+
+    private static void checkFeatureCount(int d) {
+        if (d < 0) {
+            throw new IllegalArgumentException("the number of features must be >= 0, got " + d);
+        }
+    }
+
+    private static void checkFloatingPoint(INDArray x) {
+        java.util.Objects.requireNonNull(x, "features must not be null");
+        if (!x.dataType().isFPType()) {
+            throw new IllegalArgumentException("features must be floating point, got " + x.dataType());
+        }
     }
 
     @Override

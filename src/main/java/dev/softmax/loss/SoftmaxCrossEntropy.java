@@ -274,7 +274,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             }
         }
         this.sampleWeights = sampleWeights == null ? null : checkSampleWeights(sampleWeights, labels.length);
-        this.weightScale = sampleWeights == null ? Double.NaN : labels.length / Arrays.stream(sampleWeights).sum();
+        this.weightScale = sampleWeights == null ? Double.NaN : labels.length / Arrays.stream(this.sampleWeights).sum();
         this.rowScale = sampleWeights == null ? null : rowScale(this.sampleWeights, weightScale, type);
         this.features = features.isView() || features.ordering() != 'c' ? features.dup('c') : features;
         this.labels = labels.clone();
@@ -293,7 +293,10 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         return Nd4j.create(flat, new long[] {labels.length, numClasses}, type);
     }
 
-    /** Validates sample weights (length, finite, non-negative, positive sum) and returns a copy. */
+    /**
+     * Validates sample weights (length, finite, non-negative, not all zero) and returns a copy, divided by the
+     * largest weight when their sum, or {@code n} over it, would overflow.
+     */
     private static double[] checkSampleWeights(double[] weights, int n) {
         if (weights.length != n) {
             throw new IllegalArgumentException("expected one sample weight per row (" + n + "), got "
@@ -307,10 +310,19 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             }
             sum += weights[i];
         }
-        if (!(sum > 0) || Double.isInfinite(sum)) {
-            throw new IllegalArgumentException("sample weights must have a finite, positive sum, got " + sum);
+        if (!(sum > 0)) {
+            throw new IllegalArgumentException("sample weights must not all be zero");
         }
-        return weights.clone();
+        double[] copy = weights.clone();
+        if (Double.isInfinite(sum) || Double.isInfinite(n / sum)) {
+            // Only their ratios matter (c_i = n s_i / sum(s)): weights too large to add up, or so small that
+            // n / sum(s) overflows, are divided by the largest first.
+            double largest = Arrays.stream(copy).max().orElseThrow();
+            for (int i = 0; i < n; i++) {
+                copy[i] /= largest;
+            }
+        }
+        return copy;
     }
 
     /**
@@ -763,7 +775,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             throw new IllegalStateException("the dense Hessian for d=" + d + ", K=" + k + " is " + layout.dimension()
                     + " x " + layout.dimension() + " doubles = " + formatBytes(bytes) + ", above the budget of "
                     + formatBytes(hessianBudgetBytes) + "; use newton-cg (Hessian-free), lbfgs, or raise the budget"
-                    + " (--hessian-budget)");
+                    + " (Trainer.Builder.hessianBudget, withHessianBudget, or --hessian-budget on the command line)");
         }
         // X~ = [s X, 1] in double, built in place; P = softmax(X~ [W; b]) from it. One n x (d+1) buffer takes each
         // pair's diag(w) X~ in turn: a new one per pair (K(K+1)/2 of them, 55 for 10 classes) left that many

@@ -37,6 +37,9 @@ final class Inputs {
                 if (!Double.isFinite(v)) {
                     throw nonFinite(v, i, j);
                 }
+                if (type == DataType.FLOAT && Math.abs(v) > Float.MAX_VALUE) {
+                    throw outOfFloatRange("feature " + j + " of row " + i + " is " + v);
+                }
                 flat[i * d + j] = v;
             }
         }
@@ -76,6 +79,22 @@ final class Inputs {
         if (!Blas.allFinite(x)) {
             throw new IllegalArgumentException("features contain NaN or infinite values; expected finite numbers");
         }
+    }
+
+    /**
+     * Fails when {@code cast}, {@code original} cast to another type, holds NaN or infinite values, saying whether
+     * {@code original} had them or the cast made them (finite doubles beyond float's range).
+     */
+    static void checkFiniteAfterCast(INDArray original, INDArray cast) {
+        if (!Blas.allFinite(cast)) {
+            checkFinite(original);
+            throw outOfFloatRange("features hold values");
+        }
+    }
+
+    private static IllegalArgumentException outOfFloatRange(String what) {
+        return new IllegalArgumentException(what + " beyond FLOAT's range (magnitudes up to about 3.4e38); use"
+                + " DOUBLE, or features on a smaller scale");
     }
 
     /** Checks rank 2, {@code expectedColumns} columns, at least one row and a floating-point type. */

@@ -1,5 +1,6 @@
 package dev.softmax.model;
 
+import dev.softmax.Blas;
 import dev.softmax.data.FeatureScaler;
 import dev.softmax.loss.Logits;
 import dev.softmax.loss.Softmax;
@@ -7,6 +8,7 @@ import dev.softmax.optim.OptimizationResult;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -53,8 +55,8 @@ public final class SoftmaxRegression {
     /**
      * A model from its parameters, classes and scaling, with how it was trained.
      *
-     * @param weights         {@code W [d,K]}, copied
-     * @param bias            {@code b} with {@code K} entries, copied
+     * @param weights         {@code W [d,K]}, {@code K >= 2}, float or double, finite; copied
+     * @param bias            {@code b} with {@code K} entries, floating point, finite; copied
      * @param classNames      {@code K} distinct class names, indexed by label
      * @param scaler          the feature scaling applied before {@code W}, on {@code d} features
      * @param trainingResult  the optimizer's full result, or {@code null} (always {@code null} for a loaded model)
@@ -62,10 +64,23 @@ public final class SoftmaxRegression {
      */
     public SoftmaxRegression(INDArray weights, INDArray bias, List<String> classNames, FeatureScaler scaler,
                              OptimizationResult trainingResult, TrainingSummary trainingSummary) {
+        Objects.requireNonNull(weights, "weights must not be null");
+        Objects.requireNonNull(bias, "bias must not be null");
+        Objects.requireNonNull(classNames, "classNames must not be null");
+        Objects.requireNonNull(scaler, "scaler must not be null");
         if (weights.rank() != 2) {
             throw new IllegalArgumentException("weights must be [d,K], got shape " + Arrays.toString(weights.shape()));
         }
+        if (weights.dataType() != DataType.FLOAT && weights.dataType() != DataType.DOUBLE) {
+            throw new IllegalArgumentException("weights must be FLOAT or DOUBLE, got " + weights.dataType());
+        }
+        if (!bias.dataType().isFPType()) {
+            throw new IllegalArgumentException("bias must be floating point, got " + bias.dataType());
+        }
         int k = (int) weights.columns();
+        if (k < 2) {
+            throw new IllegalArgumentException("a model needs at least 2 classes, got " + k);
+        }
         if (bias.length() != k) {
             throw new IllegalArgumentException("bias must have " + k + " entries, got " + bias.length());
         }
@@ -76,8 +91,16 @@ public final class SoftmaxRegression {
             throw new IllegalArgumentException("scaler is for " + scaler.numFeatures() + " features but weights have "
                     + weights.rows() + " rows");
         }
+        for (String name : classNames) {
+            if (name == null) {
+                throw new IllegalArgumentException("class names must not be null, got " + classNames);
+            }
+        }
         if (new HashSet<>(classNames).size() != k) {
             throw new IllegalArgumentException("class names must be distinct, got " + classNames);
+        }
+        if (!Blas.allFinite(weights) || !Blas.allFinite(bias)) {
+            throw new IllegalArgumentException("weights and bias must be finite (no NaN or infinity)");
         }
         this.weights = weights.dup('c');
         this.bias = bias.reshape(1, k).dup('c');
@@ -90,6 +113,10 @@ public final class SoftmaxRegression {
         this.rawWeights = wd.mulColumnVector(inverseScale).castTo(this.weights.dataType()).dup('c');
         this.rawBias = this.bias.castTo(DataType.DOUBLE).sub(shiftOverScale.mmul(wd)).castTo(this.weights.dataType())
                 .dup('c');
+        if (!Blas.allFinite(rawWeights) || !Blas.allFinite(rawBias)) {
+            throw new IllegalArgumentException("the weights on unscaled features overflow "
+                    + weights.dataType() + ": the scaler's scales are too small for these weights");
+        }
         this.classNames = List.copyOf(classNames);
         this.scaler = scaler;
         this.trainingResult = trainingResult;
@@ -186,6 +213,7 @@ public final class SoftmaxRegression {
      * @throws IllegalArgumentException when the model was not trained on a class of that name
      */
     public int classIndex(String className) {
+        Objects.requireNonNull(className, "className must not be null");
         int k = classNames.indexOf(className);
         if (k < 0) {
             throw new IllegalArgumentException("unknown class '" + className + "'; the model knows " + classNames);
@@ -212,7 +240,7 @@ public final class SoftmaxRegression {
         // A NaN or infinite feature makes its row's logits non-finite, so the [n,K] logits are checked instead
         // of another pass over the features; the features are examined only to name the cause.
         if (!Double.isFinite(logits.sumNumber().doubleValue())) {
-            Inputs.checkFinite(input);
+            Inputs.checkFiniteAfterCast(x, input);
             throw new IllegalArgumentException("the logits overflow for these features (values too large for "
                     + weights.dataType() + "); expected features on the training data's scale");
         }

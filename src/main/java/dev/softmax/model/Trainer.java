@@ -250,6 +250,10 @@ public final class Trainer {
         }
         INDArray raw = train.features().castTo(dataType);
         if (!Blas.allFinite(raw)) {
+            if (Blas.allFinite(train.features())) {
+                throw new IllegalArgumentException("training features hold values beyond " + dataType
+                        + "'s range (magnitudes up to about 3.4e38); train in DOUBLE, or scale the features down");
+            }
             throw new IllegalArgumentException("training features contain NaN or infinite values");
         }
         checkWarmStart(train);
@@ -451,6 +455,10 @@ public final class Trainer {
                 }
             }
             w[i] = perClass == null ? s : s * perClass[labels[i]];
+            if (Double.isInfinite(w[i])) {
+                throw new IllegalArgumentException("row " + i + "'s weight, its sample weight " + s
+                        + " times its class weight " + perClass[labels[i]] + ", overflows; use smaller weights");
+            }
             sum += w[i];
         }
         if (!(sum > 0)) {

@@ -211,7 +211,26 @@ class SampleWeightsTest {
         double[] inf = doubledRowWeights();
         inf[0] = Double.POSITIVE_INFINITY;
         assertMessage("sample weight Infinity at row 0 is not a finite number >= 0", () -> weighted(data, 0, inf));
-        assertMessage("sample weights must have a finite, positive sum, got 0.0", () -> weighted(data, 0, new double[N]));
+        assertMessage("sample weights must not all be zero", () -> weighted(data, 0, new double[N]));
+    }
+
+    @Test
+    void weightsTooLargeToAddUpOrTooSmallToDivideByAreTheirRatios() {
+        Dataset data = data();
+        double[] ones = new double[N];
+        java.util.Arrays.fill(ones, 1.0);
+        SoftmaxCrossEntropy plain = weighted(data, 0.1, ones);
+        INDArray theta = TestProblems.randomPoint(plain, 0.5, 5);
+        for (double each : new double[] {1e308, 1e-320}) {
+            double[] w = new double[N];
+            java.util.Arrays.fill(w, each);
+            assertEquals(plain.value(theta), weighted(data, 0.1, w).value(theta), 1e-15, "every weight " + each);
+        }
+        double[] huge = doubledRowWeights();
+        for (int i = 0; i < N; i++) {
+            huge[i] *= 1e307; // the sum overflows, no single weight does
+        }
+        assertEquals(duplicated(data, 0.1).value(theta), weighted(data, 0.1, huge).value(theta), 1e-13);
     }
 
     @Test

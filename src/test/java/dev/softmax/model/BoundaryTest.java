@@ -1,0 +1,150 @@
+package dev.softmax.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.softmax.data.CsvDatasetReader;
+import dev.softmax.data.Dataset;
+import dev.softmax.data.FeatureScaler;
+import dev.softmax.io.ModelIO;
+import dev.softmax.optim.StoppingCriteria;
+import dev.softmax.testutil.TestProblems;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The library's public types at their boundary: bad values get an exception that says what is wrong, and nothing a
+ * caller keeps (an array given or returned) can change a data set or a model afterwards.
+ */
+class BoundaryTest {
+
+    @TempDir
+    Path dir;
+
+    private static void assertMessage(Class<? extends Exception> type, String expected, Executable call) {
+        Exception e = assertThrows(type, call);
+        assertTrue(String.valueOf(e.getMessage()).contains(expected), "'" + expected + "' not in: " + e.getMessage());
+    }
+
+    @Test
+    void aScalerRefusesIntegerFeaturesInsteadOfDividingByAZeroScale() {
+        FeatureScaler scaler = FeatureScaler.standard(TestProblems.iris(DataType.DOUBLE).features());
+        // Cast to INT, the scales of 0.4 to 1.8 became 0 and 1: ND4J's integer division stopped the JVM (SIGFPE).
+        assertMessage(IllegalArgumentException.class, "features must be floating point, got INT",
+                () -> scaler.transform(Nd4j.create(new int[][] {{1, 2, 3, 4}})));
+        assertMessage(IllegalArgumentException.class, "features must be floating point, got INT",
+                () -> FeatureScaler.standard(Nd4j.create(new int[][] {{1, 2}, {3, 4}})));
+    }
+
+    @Test
+    void aScalerChecksWhatItIsMadeOfAndHandsOutCopies() {
+        FeatureScaler scaler = new FeatureScaler(FeatureScaler.Kind.STANDARD, new double[] {1, 2}, new double[] {3, 4});
+        scaler.shift()[0] = 1e3;
+        scaler.scale()[1] = 1e9;
+        assertArrayEquals(new double[] {1, 2}, scaler.shift());
+        assertArrayEquals(new double[] {3, 4}, scaler.scale());
+        assertMessage(NullPointerException.class, "kind must not be null",
+                () -> new FeatureScaler(null, new double[1], new double[] {1}));
+        assertMessage(IllegalArgumentException.class, "every shift must be finite, got NaN for feature 0",
+                () -> new FeatureScaler(FeatureScaler.Kind.STANDARD, new double[] {Double.NaN}, new double[] {1}));
+        assertMessage(IllegalArgumentException.class, "the number of features must be >= 0, got -1",
+                () -> FeatureScaler.none(-1));
+        assertMessage(IllegalArgumentException.class, "with n >= 1, got shape [0, 3]",
+                () -> FeatureScaler.standard(Nd4j.create(DataType.DOUBLE, 0, 3)));
+        assertMessage(IllegalArgumentException.class, "got shape [3]",
+                () -> FeatureScaler.standard(Nd4j.createFromArray(1.0, 2.0, 3.0)));
+        assertMessage(IllegalArgumentException.class, "feature 1 has a mean of NaN",
+                () -> FeatureScaler.standard(Nd4j.createFromArray(new double[][] {{1, Double.NaN}, {2, 3}})));
+    }
+
+    @Test
+    void aSavedModelKeepsItsScalingWhateverTheCallerDoesWithTheArrays() throws Exception {
+        Dataset iris = TestProblems.iris(DataType.FLOAT);
+        SoftmaxRegression model = Trainer.builder().stopping(StoppingCriteria.of(30)).build().fit(iris);
+        model.scaler().scale()[2] = 1e9;
+        model.scaler().shift()[0] = 1e3;
+        Path file = dir.resolve("iris.model");
+        ModelIO.save(model, file, false);
+        assertArrayEquals(model.predict(iris.features()), ModelIO.load(file).predict(iris.features()));
+    }
+
+    @Test
+    void aDatasetCopiesItsLabelsAndChecksItsClassNames() {
+        int[] labels = {0, 1, 1};
+        Dataset data = new Dataset(Nd4j.create(new double[][] {{1}, {2}, {3}}), labels, List.of("a", "b"));
+        labels[0] = 7;
+        data.labels()[1] = 7;
+        assertArrayEquals(new int[] {0, 1, 1}, data.labels());
+        INDArray x = Nd4j.create(new double[][] {{1}, {2}});
+        assertMessage(IllegalArgumentException.class, "class names must be distinct, got [a, a, b]",
+                () -> new Dataset(x, new int[] {0, 1}, List.of("a", "a", "b")));
+        assertMessage(IllegalArgumentException.class, "class names must not be null",
+                () -> new Dataset(x, new int[] {0, 1}, Arrays.asList("a", null)));
+        assertMessage(NullPointerException.class, "labels must not be null", () -> new Dataset(x, null, List.of("a")));
+    }
+
+    @Test
+    void valuesBeyondFloatRangeAreNamedAsSuch() {
+        Trainer floats = Trainer.builder().stopping(StoppingCriteria.of(5)).build();
+        assertMessage(IllegalArgumentException.class, "feature 0 of row 0 is 1.0E39 beyond FLOAT's range",
+                () -> floats.fit(new double[][] {{1e39}, {1}}, new int[] {0, 1}));
+        assertMessage(IllegalArgumentException.class, "training features hold values beyond FLOAT's range",
+                () -> floats.fit(Nd4j.create(new double[][] {{1e39}, {1}}), new int[] {0, 1}));
+        SoftmaxRegression model = floats.fit(new double[][] {{0}, {1}}, new int[] {0, 1});
+        assertMessage(IllegalArgumentException.class, "feature 0 of row 0 is -5.0E38 beyond FLOAT's range",
+                () -> model.predict(new double[][] {{-5e38}}));
+        assertMessage(IllegalArgumentException.class, "features hold values beyond FLOAT's range",
+                () -> model.predict(Nd4j.create(new double[][] {{-5e38}})));
+        assertMessage(IllegalArgumentException.class, "features contain NaN or infinite values",
+                () -> model.predict(Nd4j.create(new double[][] {{Double.NaN}})));
+    }
+
+    @Test
+    void aModelIsCheckedWhenMade() {
+        FeatureScaler none = FeatureScaler.none(2);
+        INDArray bias = Nd4j.zeros(DataType.DOUBLE, 2);
+        List<String> names = List.of("a", "b");
+        INDArray nan = Nd4j.create(new double[][] {{1, Double.NaN}, {0, 1}});
+        assertMessage(IllegalArgumentException.class, "weights and bias must be finite",
+                () -> new SoftmaxRegression(nan, bias, names, none, null));
+        assertMessage(IllegalArgumentException.class, "weights must be FLOAT or DOUBLE, got INT",
+                () -> new SoftmaxRegression(Nd4j.create(new int[][] {{1, 0}, {0, 1}}), bias, names, none, null));
+        assertMessage(IllegalArgumentException.class, "a model needs at least 2 classes, got 1",
+                () -> new SoftmaxRegression(Nd4j.ones(DataType.DOUBLE, 2, 1), Nd4j.zeros(DataType.DOUBLE, 1),
+                        List.of("a"), none, null));
+        assertMessage(NullPointerException.class, "scaler must not be null",
+                () -> new SoftmaxRegression(Nd4j.eye(2), bias, names, null, null));
+        assertMessage(IllegalArgumentException.class, "class names must not be null",
+                () -> new SoftmaxRegression(Nd4j.eye(2), bias, Arrays.asList("a", null), none, null));
+        FeatureScaler tiny = new FeatureScaler(FeatureScaler.Kind.UNIT, new double[2], new double[] {1e-300, 1});
+        assertMessage(IllegalArgumentException.class, "the weights on unscaled features overflow",
+                () -> new SoftmaxRegression(Nd4j.eye(2).castTo(DataType.FLOAT), bias, names, tiny, null));
+        SoftmaxRegression model = new SoftmaxRegression(Nd4j.eye(2), bias, names, none, null);
+        assertMessage(NullPointerException.class, "className must not be null", () -> model.classIndex(null));
+    }
+
+    @Test
+    void numericLabelsEqualAsNumbersSortTheSameWhicheverComesFirst() {
+        List<String> expected = List.of("1", "1.0", "2");
+        assertEquals(expected, CsvDatasetReader.sortedDistinct(new String[] {"1", "1", "1.0", "2"}));
+        assertEquals(expected, CsvDatasetReader.sortedDistinct(new String[] {"2", "1.0", "1"}));
+    }
+
+    @Test
+    void aRowWeightThatOverflowsIsNamed() {
+        Trainer trainer = Trainer.builder().stopping(StoppingCriteria.of(5)).classWeights(new double[] {1e308, 1})
+                .build();
+        assertMessage(IllegalArgumentException.class, "row 0's weight, its sample weight 10.0 times its class weight"
+                + " 1.0E308, overflows", () -> trainer.fit(new double[][] {{0}, {1}}, new int[] {0, 1},
+                new double[] {10, 1}));
+    }
+}
