@@ -83,6 +83,8 @@ public final class ModelIO {
      * @throws IllegalArgumentException                  when the model is larger than a model file may be
      */
     public static void save(SoftmaxRegression model, Path file, boolean overwrite) throws IOException {
+        java.util.Objects.requireNonNull(model, "model must not be null");
+        java.util.Objects.requireNonNull(file, "file must not be null");
         checkLimits(model.numFeatures(), model.numClasses(), file);
         byte[] header = Json.MAPPER.writeValueAsBytes(header(model));
         if (header.length > MAX_HEADER_BYTES) {
@@ -110,6 +112,7 @@ public final class ModelIO {
      * @throws IOException          when the file cannot be read at all (permissions, I/O errors)
      */
     public static SoftmaxRegression load(Path file) throws IOException {
+        java.util.Objects.requireNonNull(file, "file must not be null");
         checkZipMagic(file);
         try (ZipFile zip = new ZipFile(file.toFile())) {
             JsonNode header = parseHeader(readEntry(zip, HEADER_ENTRY, MAX_HEADER_BYTES, file), file);

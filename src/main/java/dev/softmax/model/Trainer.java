@@ -238,6 +238,7 @@ public final class Trainer {
      *                                  weight, or weights (with the class weights) that are all zero
      */
     public SoftmaxRegression fit(Dataset train, double[] sampleWeights) {
+        java.util.Objects.requireNonNull(train, "train must not be null");
         if (train.numSamples() == 0) {
             throw new IllegalArgumentException("the training set is empty");
         }

@@ -130,6 +130,11 @@ class BoundaryTest {
                 () -> new SoftmaxRegression(Nd4j.eye(2).castTo(DataType.FLOAT), bias, names, tiny, null));
         SoftmaxRegression model = new SoftmaxRegression(Nd4j.eye(2), bias, names, none, null);
         assertMessage(NullPointerException.class, "className must not be null", () -> model.classIndex(null));
+        assertMessage(NullPointerException.class, "model must not be null",
+                () -> ModelIO.save(null, dir.resolve("m"), false));
+        assertMessage(NullPointerException.class, "file must not be null", () -> ModelIO.load(null));
+        assertMessage(NullPointerException.class, "train must not be null",
+                () -> Trainer.builder().build().fit((Dataset) null));
     }
 
     @Test
