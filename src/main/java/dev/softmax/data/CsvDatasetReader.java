@@ -117,13 +117,12 @@ public final class CsvDatasetReader {
      */
     public static int featureColumns(Path file) throws IOException {
         try (BufferedReader reader = open(file)) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                if (!line.isBlank()) {
-                    return Math.max(0, cells(line).length - 1);
-                }
-            }
-            return 0;
+            int[] columns = {0};
+            CsvRecords.read(reader, file, (cells, line) -> {
+                columns[0] = Math.max(0, cells.length - 1);
+                return false;
+            });
+            return columns[0];
         } catch (java.nio.charset.MalformedInputException e) {
             throw new InvalidDataException(file, "not a UTF-8 text file");
         }
@@ -159,22 +158,17 @@ public final class CsvDatasetReader {
         Path file = source;
         List<String[]> rows = new ArrayList<>();
         List<Integer> lineNumbers = new ArrayList<>();
-        String[] header = null;
-        String line;
-        int lineNumber = 0;
-        while ((line = reader.readLine()) != null) {
-            lineNumber++;
-            if (line.isBlank()) {
-                continue;
+        String[][] headerFound = {null};
+        CsvRecords.read(reader, file, (cells, line) -> {
+            if (headerFound[0] == null && rows.isEmpty() && looksLikeHeader(cells)) {
+                headerFound[0] = cells;
+            } else {
+                rows.add(cells);
+                lineNumbers.add((int) line);
             }
-            String[] cells = cells(line);
-            if (header == null && rows.isEmpty() && looksLikeHeader(cells)) {
-                header = cells;
-                continue;
-            }
-            rows.add(cells);
-            lineNumbers.add(lineNumber);
-        }
+            return true;
+        });
+        String[] header = headerFound[0];
         if (rows.isEmpty()) {
             throw new InvalidDataException(file, header != null ? "no data rows (only a header)"
                     : "no data rows (empty file)");
@@ -292,19 +286,6 @@ public final class CsvDatasetReader {
         } catch (NumberFormatException e) {
             return false;
         }
-    }
-
-    /** The comma-separated cells of one line, trimmed, with surrounding double quotes removed. */
-    static String[] cells(String line) {
-        String[] cells = line.split(",", -1);
-        for (int c = 0; c < cells.length; c++) {
-            cells[c] = unquote(cells[c].trim());
-        }
-        return cells;
-    }
-
-    private static String unquote(String s) {
-        return s.length() >= 2 && s.startsWith("\"") && s.endsWith("\"") ? s.substring(1, s.length() - 1) : s;
     }
 
     /**

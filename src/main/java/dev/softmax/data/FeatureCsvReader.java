@@ -67,31 +67,25 @@ public final class FeatureCsvReader {
      */
     public static Features read(BufferedReader reader, Path source, int numFeatures) throws IOException {
         List<double[]> rows = new ArrayList<>();
-        String[] header = null;
-        int columns = -1;
-        String line;
-        int lineNumber = 0;
-        while ((line = reader.readLine()) != null) {
-            lineNumber++;
-            if (line.isBlank()) {
-                continue;
-            }
-            String[] cells = CsvDatasetReader.cells(line);
-            if (columns < 0) {
+        String[][] header = {null};
+        int[] columns = {-1};
+        CsvRecords.read(reader, source, (cells, line) -> {
+            int lineNumber = (int) line;
+            if (columns[0] < 0) {
                 if (cells.length != numFeatures && cells.length != numFeatures + 1) {
                     throw new InvalidDataException(source, "line", lineNumber, "expected " + numFeatures
                             + " feature columns (or " + (numFeatures + 1) + " with a label last, which is ignored),"
                             + " found " + cells.length);
                 }
-                columns = cells.length;
-                if (rows.isEmpty() && header == null && !allNumbers(cells, numFeatures)) {
-                    header = cells;
-                    continue;
+                columns[0] = cells.length;
+                if (rows.isEmpty() && header[0] == null && !allNumbers(cells, numFeatures)) {
+                    header[0] = cells;
+                    return true;
                 }
             }
-            if (cells.length != columns) {
-                throw new InvalidDataException(source, "line", lineNumber, "expected " + columns + " columns like the"
-                        + " first line, found " + cells.length);
+            if (cells.length != columns[0]) {
+                throw new InvalidDataException(source, "line", lineNumber, "expected " + columns[0]
+                        + " columns like the first line, found " + cells.length);
             }
             double[] row = new double[numFeatures];
             for (int j = 0; j < numFeatures; j++) {
@@ -107,11 +101,12 @@ public final class FeatureCsvReader {
                 }
             }
             rows.add(row);
-        }
+            return true;
+        });
         if (rows.isEmpty()) {
             throw new InvalidDataException(source, "no data rows (expected " + numFeatures + " numbers per line)");
         }
-        return new Features(rows.toArray(double[][]::new), columns == numFeatures + 1, header);
+        return new Features(rows.toArray(double[][]::new), columns[0] == numFeatures + 1, header[0]);
     }
 
     private static boolean allNumbers(String[] cells, int count) {

@@ -89,6 +89,25 @@ class CsvDatasetReaderTest {
         assertMessage(dir.resolve("missing.csv"), "missing.csv: file not found");
     }
 
+    @Test
+    void quotedFieldsFollowRfc4180() throws IOException {
+        // Commas, doubled quotes and a line break inside quotes; spaces around fields; a byte-order mark; blank lines.
+        Path file = write("quoted.csv", "\uFEFFspecies,x,\"y\"\n\"Iris, setosa\", 1, 2 \n\n   \n"
+                + "\"the \"\"other\"\"\nkind\",\"3\",4\n\"Iris, setosa\",5,6\n");
+        Dataset data = new CsvDatasetReader("species").read(file, DataType.DOUBLE, null);
+        assertEquals(List.of("Iris, setosa", "the \"other\"\nkind"), data.classNames(),
+                "the label column found by its name past the byte-order mark");
+        assertArrayEquals(new int[] {0, 1, 0}, data.labels());
+        assertArrayEquals(new double[] {1, 2}, data.features().getRow(0).toDoubleVector(), 0.0);
+        assertArrayEquals(new double[] {3, 4}, data.features().getRow(1).toDoubleVector(), 0.0);
+        assertEquals(2, CsvDatasetReader.featureColumns(file));
+
+        // Lines are counted as in an editor, past blank lines and a field that spans two.
+        assertMessage(write("after.csv", "x,y,label\n\n1,2,\"a\nb\"\n3,oops,c\n"),
+                "after.csv: line 5: column 2: 'oops' is not a number");
+        assertMessage(write("open.csv", "x,y,label\n1,2,a\n3,4,\"b\n"), "open.csv: line 3: a quoted field is never closed");
+    }
+
     private static void assertMessage(Path file, String expected) {
         InvalidDataException e = assertThrows(InvalidDataException.class,
                 () -> CsvDatasetReader.read(file, DataType.DOUBLE));

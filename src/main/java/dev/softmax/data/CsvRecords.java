@@ -1,0 +1,82 @@
+package dev.softmax.data;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Iterator;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+
+/**
+ * The records of CSV text as Commons CSV reads RFC 4180: a quoted field may hold commas, doubled quotes and line
+ * breaks. Spaces around a field are dropped, blank lines are skipped, and a UTF-8 byte-order mark before the first
+ * field is ignored. Each record comes with the line it starts on, for messages.
+ */
+final class CsvRecords {
+
+    private static final CSVFormat FORMAT = CSVFormat.RFC4180.builder().setIgnoreSurroundingSpaces(true)
+            .setIgnoreEmptyLines(false).get();
+
+    /** Receives the records in order. */
+    interface Visitor {
+        /**
+         * One record.
+         *
+         * @param cells the fields, unquoted
+         * @param line  the line the record starts on, from 1
+         * @return {@code false} to stop reading
+         * @throws IOException when the visitor's own reading fails
+         */
+        boolean visit(String[] cells, long line) throws IOException;
+    }
+
+    private CsvRecords() {
+    }
+
+    /**
+     * Reads {@code reader} (not closed) record by record until the end or until {@code visitor} stops.
+     *
+     * @param reader  the CSV text
+     * @param source  names the text in messages
+     * @param visitor receives each record that is not blank
+     * @throws InvalidDataException for text that is not CSV (a quote left open), naming the line
+     * @throws IOException          when reading fails
+     */
+    static void read(Reader reader, Path source, Visitor visitor) throws IOException {
+        // Blank lines come through as records of one empty field, so that each record starts on the line after the
+        // previous one ended; skipping them in the parser would lose the line numbers.
+        CSVParser parser = CSVParser.builder().setReader(reader).setFormat(FORMAT).get();
+        Iterator<CSVRecord> records = parser.iterator();
+        long ended = 0;
+        boolean first = true;
+        while (true) {
+            CSVRecord record;
+            try {
+                if (!records.hasNext()) {
+                    return;
+                }
+                record = records.next();
+            } catch (UncheckedIOException e) {
+                String reason = String.valueOf(e.getCause().getMessage()).replaceFirst("^\\(startline \\d+\\) ", "");
+                throw new InvalidDataException(source, "line", (int) (ended + 1),
+                        reason.contains("EOF reached before encapsulated token finished")
+                                ? "a quoted field is never closed" : "not valid CSV (" + reason + ")");
+            }
+            long line = ended + 1;
+            ended = parser.getCurrentLineNumber();
+            String[] cells = record.values();
+            if (first && cells.length > 0 && cells[0].startsWith("\uFEFF")) {
+                cells[0] = cells[0].substring(1).strip();
+            }
+            first = false;
+            if (cells.length == 1 && cells[0].isEmpty()) {
+                continue;
+            }
+            if (!visitor.visit(cells, line)) {
+                return;
+            }
+        }
+    }
+}
