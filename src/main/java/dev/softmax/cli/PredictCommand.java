@@ -2,6 +2,7 @@ package dev.softmax.cli;
 
 import dev.softmax.data.FeatureCsvReader;
 import dev.softmax.io.AtomicFiles;
+import dev.softmax.io.CsvOutput;
 import dev.softmax.io.ModelIO;
 import dev.softmax.model.SoftmaxRegression;
 import java.io.IOException;
@@ -10,8 +11,10 @@ import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.apache.commons.csv.CSVPrinter;
 import org.nd4j.linalg.api.buffer.DataType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -88,31 +91,23 @@ public final class PredictCommand implements Callable<Integer> {
 
     private static void write(Writer out, List<String> classNames, String[] predicted, double[][] probabilities,
                               boolean single) throws IOException {
-        StringBuilder line = new StringBuilder();
+        CSVPrinter printer = CsvOutput.printer(out);
         if (probabilities != null) {
-            line.append("predicted");
-            for (String name : classNames) {
-                line.append(',').append(csvCell(name));
-            }
-            out.write(line.append('\n').toString());
+            List<String> header = new ArrayList<>(List.of("predicted"));
+            header.addAll(classNames);
+            printer.printRecord(header);
         }
+        List<String> cells = new ArrayList<>();
         for (int i = 0; i < predicted.length; i++) {
-            line.setLength(0);
-            line.append(csvCell(predicted[i]));
+            cells.clear();
+            cells.add(predicted[i]);
             if (probabilities != null) {
                 for (double p : probabilities[i]) {
-                    line.append(',').append(single ? Float.toString((float) p) : Double.toString(p));
+                    cells.add(single ? Float.toString((float) p) : Double.toString(p));
                 }
             }
-            out.write(line.append('\n').toString());
+            printer.printRecord(cells);
         }
-    }
-
-    /** Quotes a class name that would otherwise break the CSV (RFC 4180: double any quote inside). */
-    static String csvCell(String s) {
-        if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) {
-            return s;
-        }
-        return '"' + s.replace("\"", "\"\"") + '"';
+        printer.flush();
     }
 }

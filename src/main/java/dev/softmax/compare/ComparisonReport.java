@@ -3,6 +3,7 @@ package dev.softmax.compare;
 import dev.softmax.compare.Comparison.Point;
 import dev.softmax.compare.Comparison.Run;
 import dev.softmax.io.AtomicFiles;
+import dev.softmax.io.CsvOutput;
 import dev.softmax.io.Json;
 import dev.softmax.optim.IterationRecord;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.commons.csv.CSVPrinter;
 
 /**
  * The results of a {@link Comparison} against its reference, the best objective any optimizer reached (the
@@ -155,12 +157,14 @@ public final class ComparisonReport {
      * @throws IOException when the file cannot be written
      */
     public void writeHistoryCsv(Path file) throws IOException {
-        StringBuilder csv = new StringBuilder(String.join(",", HISTORY_COLUMNS)).append('\n');
+        StringBuilder csv = new StringBuilder();
+        CSVPrinter printer = CsvOutput.printer(csv);
+        printer.printRecord(HISTORY_COLUMNS);
         for (Run run : runs) {
             for (Point p : run.points()) {
-                csv.append(String.join(",", List.of(run.name(), Integer.toString(p.iteration()),
-                        number(p.elapsedSeconds()), number(p.objective()), number(gap(p.objective())),
-                        number(p.gradientNorm()), number(p.stepSize()), number(p.testAccuracy())))).append('\n');
+                printer.printRecord(run.name(), Integer.toString(p.iteration()), number(p.elapsedSeconds()),
+                        number(p.objective()), number(gap(p.objective())), number(p.gradientNorm()),
+                        number(p.stepSize()), number(p.testAccuracy()));
             }
         }
         AtomicFiles.writeString(file, csv.toString());
@@ -173,15 +177,17 @@ public final class ComparisonReport {
      * @throws IOException when the file cannot be written
      */
     public void writeSummaryCsv(Path file) throws IOException {
-        StringBuilder csv = new StringBuilder(String.join(",", SUMMARY_COLUMNS)).append('\n');
+        StringBuilder csv = new StringBuilder();
+        CSVPrinter printer = CsvOutput.printer(csv);
+        printer.printRecord(SUMMARY_COLUMNS);
         for (Run run : runs) {
             Map<String, Object> row = summaryRow(run);
             List<String> cells = new ArrayList<>();
             for (String column : SUMMARY_COLUMNS) {
                 Object value = row.get(column);
-                cells.add(value == null ? "" : value instanceof Double d ? number(d) : quote(value.toString()));
+                cells.add(value == null ? "" : value instanceof Double d ? number(d) : value.toString());
             }
-            csv.append(String.join(",", cells)).append('\n');
+            printer.printRecord(cells);
         }
         AtomicFiles.writeString(file, csv.toString());
     }
@@ -248,13 +254,5 @@ public final class ComparisonReport {
 
     private static Double finiteOrNull(double value) {
         return Double.isFinite(value) ? value : null;
-    }
-
-    /** RFC 4180 quoting, needed for skip reasons with commas. */
-    private static String quote(String cell) {
-        if (cell.contains(",") || cell.contains("\"") || cell.contains("\n")) {
-            return '"' + cell.replace("\"", "\"\"") + '"';
-        }
-        return cell;
     }
 }

@@ -15,6 +15,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
@@ -204,6 +205,34 @@ class ModelCommandsTest {
             }
             assertEquals(1.0, sum, 1e-5);
         }
+    }
+
+    @Test
+    void classNamesWithCommasAndQuotesSurviveTrainingAndPrediction() throws IOException {
+        // Iris with its species renamed, quoted as RFC 4180 has it.
+        Map<String, String> renamed = Map.of("setosa", "\"Iris, setosa\"", "versicolor", "\"the \"\"other\"\" one\"",
+                "virginica", "virginica");
+        StringBuilder csv = new StringBuilder();
+        for (String line : Files.readAllLines(IRIS)) {
+            int label = line.lastIndexOf(',') + 1;
+            csv.append(line, 0, label).append(renamed.getOrDefault(line.substring(label), line.substring(label)))
+                    .append('\n');
+        }
+        Path train = Files.writeString(dir.resolve("quoted.csv"), csv);
+        Path quotedModel = dir.resolve("quoted.model");
+        Run trained = run("train", "--dataset", "csv", "--train", train.toString(), "--save", quotedModel.toString(),
+                "--threads", "1");
+        assertEquals(0, trained.status(), trained.err());
+        assertEquals(List.of("Iris, setosa", "the \"other\" one", "virginica"),
+                ModelIO.load(quotedModel).classNames());
+
+        Path input = Files.writeString(dir.resolve("two.csv"), "5.1,3.5,1.4,0.2\n5.9,2.8,4.4,1.3\n");
+        Run predicted = run("predict", "--model", quotedModel.toString(), "--input", input.toString(), "--proba");
+        assertEquals(0, predicted.status(), predicted.err());
+        assertEquals(List.of("predicted,\"Iris, setosa\",\"the \"\"other\"\" one\",virginica",
+                "\"Iris, setosa\",", "\"the \"\"other\"\" one\","),
+                predicted.out().lines().map(line -> line.startsWith("predicted") ? line
+                        : line.substring(0, line.lastIndexOf('"') + 2)).limit(3).toList());
     }
 
     @Test
