@@ -1,6 +1,8 @@
 package dev.softmax.cli;
 
 import dev.softmax.optim.OptimizationResult;
+import dev.softmax.optim.TerminationReason;
+import java.util.Locale;
 
 /** What to tell the user when an optimizer stopped without converging. */
 final class Advice {
@@ -8,8 +10,16 @@ final class Advice {
     private Advice() {
     }
 
-    /** A one-line suggestion for a run that did not converge, or {@code null} when it did. */
+    /**
+     * A one-line suggestion for a run that did not converge, or {@code null} when it did. A run that ends above
+     * where it started diverged, whatever stopped it: more iterations would not help.
+     */
     static String forResult(OptimizationResult result, OptimizerOptions options) {
+        double start = result.history().get(0).value();
+        if (result.value() > start && result.reason() != TerminationReason.NON_FINITE_VALUE) {
+            return String.format(Locale.ROOT, "the objective rose from %.4g to %.4g: the steps are too large; use"
+                    + " a smaller --learning-rate (or scaled features: --scale)", start, result.value());
+        }
         return switch (result.reason()) {
             case GRADIENT_TOLERANCE, FUNCTION_TOLERANCE -> null;
             case MAX_ITERATIONS -> "not converged within --max-iter " + options.maxIterations

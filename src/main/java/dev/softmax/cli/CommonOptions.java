@@ -101,6 +101,14 @@ public final class CommonOptions {
         return type == org.nd4j.linalg.api.buffer.DataType.FLOAT ? Kernels.active() : "blas";
     }
 
+    /**
+     * Whether 8-bit data of this type are to be read as bytes: byte features on, and the vector kernels running the
+     * passes (OpenBLAS, and float64, read the floats whatever the setting).
+     */
+    static boolean bytesInUse(org.nd4j.linalg.api.buffer.DataType type) {
+        return Kernels.byteFeatures() && kernelFor(type).equals("vector");
+    }
+
     /** The thread count in force after {@link #applyThreads()}. */
     int effectiveThreads() {
         return threads == 0 ? NativeThreads.defaultCount() : threads;

@@ -84,6 +84,14 @@ public final class CompareCommand implements Callable<Integer> {
         if (spec.commandLine().getParseResult().hasMatchedOption("--optimizer")) {
             throw new IllegalArgumentException("compare takes --optimizers (a comma list), not --optimizer");
         }
+        if (spec.commandLine().getParseResult().hasMatchedOption("--validation-fraction")) {
+            throw new IllegalArgumentException("compare has no validation set (--validation-fraction is for train):"
+                    + " every optimizer is scored on the test part, --test-fraction");
+        }
+        if (optimizers != null && new java.util.HashSet<>(optimizers).size() != optimizers.size()) {
+            throw new IllegalArgumentException("--optimizers names an optimizer twice: " + optimizers.stream()
+                    .map(OptimizerKind::toString).collect(java.util.stream.Collectors.joining(",")));
+        }
         common.applyNativeSettings();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -171,6 +179,9 @@ public final class CompareCommand implements Callable<Integer> {
         if (accuracy != null) {
             Charts.savePng(accuracy, dir.resolve(TEST_ACCURACY_VS_TIME_PNG));
             written.add(TEST_ACCURACY_VS_TIME_PNG);
+        } else {
+            // An earlier run's plot would otherwise sit beside files it does not belong to.
+            java.nio.file.Files.deleteIfExists(dir.resolve(TEST_ACCURACY_VS_TIME_PNG));
         }
         return written;
     }
@@ -195,7 +206,7 @@ public final class CompareCommand implements Callable<Integer> {
         json.put("time_limit_seconds", stop.timeLimit() == null ? null : stop.timeLimit().toNanos() / 1e9);
         json.put("hessian_budget_bytes", optimization.hessianBudgetBytes());
         json.put("threads", common.effectiveThreads());
-        json.put("byte_features", dev.softmax.Kernels.byteFeatures());
+        json.put("byte_features", CommonOptions.bytesInUse(type));
         json.put("kernel", CommonOptions.kernelFor(type));
         return json;
     }

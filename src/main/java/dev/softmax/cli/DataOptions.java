@@ -237,7 +237,13 @@ public final class DataOptions {
         if (validationFraction > 0) {
             Splits.Split split = Splits.stratified(train.labels(), train.numClasses(), validationFraction, seed);
             validation = train.subset(split.test());
+            int before = train.numSamples();
             train = train.subset(split.train());
+            if (validation.numSamples() == 0 || train.numSamples() == 0) {
+                throw new IllegalArgumentException("--validation-fraction " + Numbers.setting(validationFraction)
+                        + " of " + before + " training rows leaves " + (train.numSamples() == 0
+                        ? "none to train on; lower it" : "none to validate on; raise it"));
+            }
         }
         if (knownClasses == null) {
             checkTrainable(train, source);
@@ -261,10 +267,14 @@ public final class DataOptions {
     }
 
     /**
-     * With {@code --dataset csv}, the feature columns of the {@code --train} file counted on its first line
-     * ({@link CsvDatasetReader#featureColumns}); else 0.
+     * For the CSV data sets, the feature columns counted on the first line ({@link CsvDatasetReader#featureColumns})
+     * of the {@code --train} file, or of iris's file (the bundled one has {@link DatasetKind#IRIS_FEATURES}); else 0.
      */
     int csvFeatureColumns() throws IOException {
+        if (dataset == DatasetKind.IRIS) {
+            Path irisFile = dataDir.resolve("iris.csv");
+            return Files.exists(irisFile) ? CsvDatasetReader.featureColumns(irisFile) : DatasetKind.IRIS_FEATURES;
+        }
         return dataset == DatasetKind.CSV ? CsvDatasetReader.featureColumns(requireTrainFile()) : 0;
     }
 

@@ -208,14 +208,16 @@ public final class Main implements Callable<Integer> {
     }
 
     /**
-     * {@code compare} shares {@code --optimizer} with {@code train} but refuses it at run time, pointing to
-     * {@code --optimizers}: it is kept out of compare's help by a hidden copy, bound to the same field.
+     * {@code compare} shares {@code --optimizer} and {@code --validation-fraction} with {@code train} but refuses
+     * them at run time, saying why: they are kept out of compare's help by hidden copies, bound to the same fields.
      */
     private static void hideSharedOptions(CommandSpec command) {
         if (command.name().equals("compare")) {
-            OptionSpec optimizer = command.findOption("--optimizer");
-            command.remove(optimizer);
-            command.addOption(optimizer.toBuilder().hidden(true).build());
+            for (String name : new String[] {"--optimizer", "--validation-fraction"}) {
+                OptionSpec option = command.findOption(name);
+                command.remove(option);
+                command.addOption(option.toBuilder().hidden(true).build());
+            }
         }
     }
 

@@ -15,6 +15,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -124,6 +125,13 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Trainer trainer = builder.build();
         double[] classWeights = trainer.classWeightsFor(train);
+        List<String> untrained = new java.util.ArrayList<>();
+        int[] counts = train.classCounts();
+        for (int k = 0; k < counts.length; k++) {
+            if (counts[k] == 0) {
+                untrained.add(train.classNames().get(k));
+            }
+        }
 
         out.printf("dataset: %s (%s): %d train, %s%d test, %d features, %d classes%n", data.dataset(),
                 prepared.source(), train.numSamples(), validation.numSamples() > 0
@@ -135,7 +143,7 @@ public final class TrainCommand implements Callable<Integer> {
         out.printf("optimizer: %s, l2 %s, dtype %s, scaling %s, %s%s%n", choice.kind(),
                 Numbers.setting(optimization.l2()), dtypeName(), scalingName(prepared.scaling()),
                 Numbers.count(common.effectiveThreads(), "thread"),
-                dev.softmax.Kernels.byteFeatures() ? ", 8-bit features read as bytes" : "");
+                CommonOptions.bytesInUse(data.dataType()) ? ", 8-bit features read as bytes" : "");
         if (classWeights != null) {
             StringBuilder weights = new StringBuilder();
             for (int k = 0; k < classWeights.length; k++) {
@@ -143,6 +151,10 @@ public final class TrainCommand implements Callable<Integer> {
                         .append(String.format(java.util.Locale.ROOT, "%.4g", classWeights[k]));
             }
             out.printf("class weights: %s (%s)%n", classWeight, weights);
+        }
+        if (!untrained.isEmpty()) {
+            out.printf("note: no training rows of %s (after --limit, the test and the validation split); the model"
+                    + " will not predict %s%n", String.join(", ", untrained), untrained.size() == 1 ? "it" : "them");
         }
         out.flush();
 
@@ -166,8 +178,9 @@ public final class TrainCommand implements Callable<Integer> {
             confusion = ConfusionMatrix.of(test.labels(), testPredicted, test.classNames());
         }
 
-        out.printf("objective %.10g, gradient norm %.3e, %d iterations, %s%s, %.3f s%n", result.value(),
-                last.gradientNorm(), result.iterations(), result.reason(),
+        IterationRecord kept = keptRow(result, earlyStoppingPatience == null ? -1 : (int) bestValidation[1]);
+        out.printf("objective %.10g, gradient norm %.3e, %s, %s%s, %.3f s%n", result.value(),
+                kept.gradientNorm(), Numbers.count(result.iterations(), "iteration"), result.reason(),
                 result.converged() ? " (converged)" : "", trainSeconds);
         if (earlyStoppingPatience != null) {
             out.printf("early stopping: lowest validation log-loss %.6g at iteration %d of %d; its weights are kept"
@@ -177,6 +190,11 @@ public final class TrainCommand implements Callable<Integer> {
         String advice = Advice.forResult(result, optimization);
         if (advice != null) {
             out.println("note: " + advice);
+        }
+        if (optimization.l2() == 0 && trainAccuracy == 1.0) {
+            out.println("note: every training row is classified correctly and --l2 is 0: on data that classes"
+                    + " separate, the objective has no minimum and the weights grow for as long as the optimizer"
+                    + " runs; set --l2 > 0 for a model that generalises");
         }
         out.printf("train accuracy %.4f%n", trainAccuracy);
         if (validation.numSamples() > 0) {
@@ -212,7 +230,7 @@ public final class TrainCommand implements Callable<Integer> {
             json.put("best_validation_log_loss", earlyStoppingPatience == null ? null
                     : finiteOrNull(bestValidation[0]));
             json.put("threads", common.effectiveThreads());
-            json.put("byte_features", dev.softmax.Kernels.byteFeatures());
+            json.put("byte_features", CommonOptions.bytesInUse(data.dataType()));
             json.put("kernel", CommonOptions.kernelFor(data.dataType()));
             json.put("n_train", train.numSamples());
             json.put("n_validation", validation.numSamples());
@@ -224,7 +242,7 @@ public final class TrainCommand implements Callable<Integer> {
             json.put("termination_reason", result.reason().toString());
             json.put("converged", result.converged());
             json.put("objective", result.value());
-            json.put("gradient_norm", last.gradientNorm());
+            json.put("gradient_norm", finiteOrNull(kept.gradientNorm()));
             json.put("function_evaluations", last.functionEvaluations());
             json.put("gradient_evaluations", last.gradientEvaluations());
             json.put("hessian_vector_products", last.hessianVectorProducts());
@@ -241,9 +259,26 @@ public final class TrainCommand implements Callable<Integer> {
             out.println("model written to " + save);
         }
         if (plot != null) {
-            out.println("plots written: " + TrainingPlots.write(plot, result, confusion, data.dataset().toString()));
+            out.println("plots written to " + plot + ": " + TrainingPlots.write(plot, result, confusion,
+                    data.dataset().toString()).stream().map(file -> file.getFileName().toString())
+                    .collect(java.util.stream.Collectors.joining(", ")));
         }
         return 0;
+    }
+
+    /**
+     * The history row of the weights the model keeps: with early stopping the best iteration's, after a divergence
+     * the last finite one's, else the last.
+     */
+    private static IterationRecord keptRow(OptimizationResult result, int bestIteration) {
+        List<IterationRecord> history = result.history();
+        for (int i = history.size() - 1; i >= 0; i--) {
+            IterationRecord row = history.get(i);
+            if (bestIteration >= 0 ? row.iteration() == bestIteration : Double.isFinite(row.value())) {
+                return row;
+            }
+        }
+        return result.last();
     }
 
     /** Accepts {@code --class-weight} values, case-insensitively. */

@@ -96,13 +96,14 @@ public final class ComparisonReport {
     }
 
     /**
-     * {@code (f - f_best) / |f_best|}, with the denominator kept away from 0.
+     * {@code (f - f_best) / |f_best|}; NaN (no relative gap) when {@code f_best} is 0, or so close to it that the
+     * ratio would only show how small it is (the objective of separable data without L2 underflows to 0).
      *
      * @param objective {@code f}
-     * @return the relative gap
+     * @return the relative gap, or NaN
      */
     public double relativeGap(double objective) {
-        return gap(objective) / Math.max(Math.abs(bestObjective), Double.MIN_NORMAL);
+        return Math.abs(bestObjective) < Double.MIN_NORMAL ? Double.NaN : gap(objective) / Math.abs(bestObjective);
     }
 
     /**

@@ -133,10 +133,15 @@ public final class ConfusionMatrix {
         StringBuilder out = new StringBuilder();
         out.append(String.format("%-" + width + "s  %9s  %9s  %9s  %7s%n", "class", "precision", "recall", "f1", "support"));
         for (int k = 0; k < numClasses(); k++) {
-            out.append(String.format("%-" + width + "s  %9.4f  %9.4f  %9.4f  %7d%n", classNames.get(k),
-                    precision(k), recall(k), f1(k), support(k)));
+            out.append(String.format("%-" + width + "s  %9s  %9s  %9s  %7d%n", classNames.get(k),
+                    cell(precision(k)), cell(recall(k)), cell(f1(k)), support(k)));
         }
         return out.toString();
+    }
+
+    /** A score to 4 decimals, or {@code -} where it is undefined (a class never predicted, or never present). */
+    private static String cell(double score) {
+        return Double.isNaN(score) ? "-" : String.format(java.util.Locale.ROOT, "%.4f", score);
     }
 
     /**

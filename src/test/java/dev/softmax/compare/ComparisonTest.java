@@ -119,6 +119,21 @@ class ComparisonTest {
     }
 
     @Test
+    void aBestObjectiveOfZeroLeavesTheRelativeGapUndefined() {
+        // Separable data without L2: an optimizer can drive the float objective down to exactly 0.
+        List<Run> runs = new ArrayList<>();
+        for (double last : new double[] {0.0, 1e-3}) {
+            List<Point> points = List.of(new Point(0, 0, Math.log(3), 1, 0, Double.NaN),
+                    new Point(1, 0.1, last, 1e-3, 1, Double.NaN));
+            runs.add(new Run(last == 0 ? "exact" : "close", null, null, points, 1, Double.NaN, 0.1));
+        }
+        ComparisonReport report = new ComparisonReport(runs);
+        assertEquals(0.0, report.bestObjective());
+        assertEquals(1e-3, report.gap(1e-3));
+        assertTrue(Double.isNaN(report.relativeGap(1e-3)), "not 1e-3 / Double.MIN_NORMAL");
+    }
+
+    @Test
     void stochasticMethodsRecordOneRowPerEpochAndStayAtOrAboveTheBest() {
         List<Run> runs = irisComparison(SoftmaxCrossEntropy.DEFAULT_HESSIAN_BUDGET_BYTES).runAll(List.of(
                 new Candidate("lbfgs", new Lbfgs()), new Candidate("sgd", new MiniBatchSgd(0.1, 16, 7)),

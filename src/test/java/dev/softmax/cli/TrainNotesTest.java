@@ -1,0 +1,103 @@
+package dev.softmax.cli;
+
+import static dev.softmax.cli.MainTest.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.softmax.cli.MainTest.Run;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What {@code train} and {@code compare} tell the user about runs and splits that went somewhere odd. */
+class TrainNotesTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aRunThatEndsAboveItsStartIsToldToTakeSmallerSteps() {
+        Run run = run("train", "--optimizer", "adam", "--learning-rate", "1e6", "--max-iter", "20", "--threads", "1");
+        assertEquals(0, run.status(), run.err());
+        assertTrue(run.out().contains("note: the objective rose from 1.099 to "), run.out());
+        assertTrue(run.out().contains("use a smaller --learning-rate"), run.out());
+        assertFalse(run.out().contains("raise --max-iter"), "more epochs would not help: " + run.out());
+    }
+
+    @Test
+    void aClassWithoutTrainingRowsIsNamedAndItsUndefinedScoresShownAsADash() {
+        // iris.csv is sorted by class: the first 60 rows hold no virginica.
+        Run run = run("train", "--limit", "60", "--max-iter", "20", "--threads", "1");
+        assertEquals(0, run.status(), run.err());
+        assertTrue(run.out().contains("note: no training rows of virginica"), run.out());
+        assertTrue(run.out().lines().anyMatch(line -> line.matches("virginica\\s+-\\s+0\\.0000\\s+-\\s+10")),
+                run.out());
+        assertFalse(run.out().contains("NaN"), run.out());
+    }
+
+    @Test
+    void separableDataWithoutL2GetANote() throws Exception {
+        List<String> lines = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of("notebooks-data/iris.csv"))) {
+            lines.add(line.endsWith(",setosa") || line.startsWith("sepal") ? line
+                    : line.substring(0, line.lastIndexOf(',')) + ",other");
+        }
+        Path separable = Files.write(dir.resolve("setosa-or-not.csv"), lines);
+        Run run = run("train", "--dataset", "csv", "--train", separable.toString(), "--l2", "0", "--max-iter", "50",
+                "--optimizer", "lbfgs", "--threads", "1");
+        assertEquals(0, run.status(), run.err());
+        assertTrue(run.out().contains("note: every training row is classified correctly and --l2 is 0"), run.out());
+        Run penalised = run("train", "--dataset", "csv", "--train", separable.toString(), "--max-iter", "50",
+                "--optimizer", "lbfgs", "--threads", "1");
+        assertFalse(penalised.out().contains("--l2 is 0"), penalised.out());
+    }
+
+    @Test
+    void validationFractionsThatLeaveNothingNameTheFlag() {
+        Run none = run("train", "--validation-fraction", "0.001");
+        assertEquals(Main.EXIT_BAD_INPUT, none.status());
+        assertEquals("error: --validation-fraction 0.001 of 120 training rows leaves none to validate on; raise it",
+                none.err().strip());
+        Run all = run("train", "--validation-fraction", "0.99");
+        assertEquals(Main.EXIT_BAD_INPUT, all.status());
+        assertEquals("error: --validation-fraction 0.99 of 120 training rows leaves none to train on; lower it",
+                all.err().strip());
+    }
+
+    @Test
+    void earlyStoppingReportsTheGradientNormOfTheWeightsItKeeps() throws Exception {
+        Path report = dir.resolve("r.json");
+        Run stopped = run("train", "--optimizer", "lbfgs", "--validation-fraction", "0.25",
+                "--early-stopping-patience", "3", "--threads", "1", "--report", report.toString());
+        assertEquals(0, stopped.status(), stopped.err());
+        JsonNode json = new ObjectMapper().readTree(report.toFile());
+        int best = json.get("best_iteration").asInt();
+        assertTrue(best < json.get("iterations").asInt(), "the run went past its best: " + stopped.out());
+        // The same run stopped at the best iteration ends on the same weights.
+        Path plain = dir.resolve("plain.json");
+        Run upToBest = run("train", "--optimizer", "lbfgs", "--validation-fraction", "0.25", "--max-iter",
+                Integer.toString(best), "--threads", "1", "--report", plain.toString());
+        assertEquals(0, upToBest.status(), upToBest.err());
+        JsonNode expected = new ObjectMapper().readTree(plain.toFile());
+        assertEquals(expected.get("objective").asDouble(), json.get("objective").asDouble(), 0.0);
+        assertEquals(expected.get("gradient_norm").asDouble(), json.get("gradient_norm").asDouble(), 0.0);
+    }
+
+    @Test
+    void compareRefusesARepeatedOptimizerAndAValidationSplitBeforeRunning() {
+        Run twice = run("compare", "--optimizers", "lbfgs,gd,lbfgs", "--out", dir.resolve("twice").toString());
+        assertEquals(Main.EXIT_BAD_INPUT, twice.status());
+        assertEquals("error: --optimizers names an optimizer twice: lbfgs,gd,lbfgs", twice.err().strip());
+        Run validation = run("compare", "--validation-fraction", "0.3", "--out", dir.resolve("v").toString());
+        assertEquals(Main.EXIT_BAD_INPUT, validation.status());
+        assertTrue(validation.err().startsWith("error: compare has no validation set"), validation.err());
+        assertFalse(Files.exists(dir.resolve("twice")) || Files.exists(dir.resolve("v")), "nothing written");
+        assertFalse(run("compare", "--help").out().contains("--validation-fraction"), "kept out of compare's help");
+    }
+}
