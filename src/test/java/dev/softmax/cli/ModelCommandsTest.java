@@ -106,6 +106,15 @@ class ModelCommandsTest {
                     narrow.err().strip());
         }
 
+        // A two-feature model on iris: the width is told, not iris's labels unknown to the model.
+        Path narrowModel = dir.resolve("narrow.model");
+        Path twoColumns = Files.writeString(dir.resolve("two.csv"), "1,2,a\n2,1,b\n1,1,a\n2,2,b\n");
+        assertEquals(0, run("train", "--dataset", "csv", "--train", twoColumns.toString(), "--test-fraction", "0",
+                "--save", narrowModel.toString(), "--threads", "1").status());
+        Run onIris = run("evaluate", "--model", narrowModel.toString(), "--dataset", "iris");
+        assertEquals(Main.EXIT_BAD_INPUT, onIris.status());
+        assertEquals("error: " + narrowModel + ": the model expects 2 features but iris has 4", onIris.err().strip());
+
         Run images = run("evaluate", "--model", model.toString(), "--dataset", "cifar10", "--data-dir",
                 dir.resolve("nothing-here").toString());
         assertEquals(Main.EXIT_BAD_INPUT, images.status());
