@@ -45,6 +45,13 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        for (String option : Main.REFUSED_OPTIONS.get("evaluate")) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+                throw new IllegalArgumentException("evaluate takes no " + option + ": the model brings its own"
+                        + " scaling, and every row of the test part (or of the file, with --test-fraction 0) is"
+                        + " scored");
+            }
+        }
         common.applyNativeSettings();
         PrintWriter out = spec.commandLine().getOut();
         SoftmaxRegression model = ModelIO.load(modelFile);

@@ -208,18 +208,21 @@ public final class Main implements Callable<Integer> {
     }
 
     /**
-     * {@code compare} shares {@code --optimizer} and {@code --validation-fraction} with {@code train} but refuses
-     * them at run time, saying why: they are kept out of compare's help by hidden copies, bound to the same fields.
+     * Options that a command shares with {@code train} through a mixin but refuses at run time, saying why
+     * ({@link #REFUSED_OPTIONS}): they are kept out of its help by hidden copies, bound to the same fields.
      */
     private static void hideSharedOptions(CommandSpec command) {
-        if (command.name().equals("compare")) {
-            for (String name : new String[] {"--optimizer", "--validation-fraction"}) {
-                OptionSpec option = command.findOption(name);
-                command.remove(option);
-                command.addOption(option.toBuilder().hidden(true).build());
-            }
+        for (String name : REFUSED_OPTIONS.getOrDefault(command.name(), java.util.List.of())) {
+            OptionSpec option = command.findOption(name);
+            command.remove(option);
+            command.addOption(option.toBuilder().hidden(true).build());
         }
     }
+
+    /** Per command, the shared options it refuses. */
+    static final Map<String, java.util.List<String>> REFUSED_OPTIONS = Map.of(
+            "compare", java.util.List.of("--optimizer", "--validation-fraction"),
+            "evaluate", java.util.List.of("--scale", "--limit", "--validation-fraction"));
 
     /**
      * A flag picocli could not parse: one line naming it, and for an unknown flag picocli's suggestions and the

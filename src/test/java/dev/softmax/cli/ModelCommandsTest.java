@@ -115,6 +115,14 @@ class ModelCommandsTest {
         assertEquals(Main.EXIT_BAD_INPUT, onIris.status());
         assertEquals("error: " + narrowModel + ": the model expects 2 features but iris has 4", onIris.err().strip());
 
+        for (String option : new String[] {"--scale=unit", "--limit=5", "--validation-fraction=0.2"}) {
+            Run ignored = run("evaluate", "--model", model.toString(), option);
+            assertEquals(Main.EXIT_BAD_INPUT, ignored.status());
+            assertTrue(ignored.err().startsWith("error: evaluate takes no " + option.substring(0, option.indexOf('='))),
+                    ignored.err());
+            assertFalse(run("evaluate", "--help").out().contains(option.substring(0, option.indexOf('='))));
+        }
+
         Run images = run("evaluate", "--model", model.toString(), "--dataset", "cifar10", "--data-dir",
                 dir.resolve("nothing-here").toString());
         assertEquals(Main.EXIT_BAD_INPUT, images.status());
