@@ -71,6 +71,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         common.applyNativeSettings();
+        common.warnIfKernelUnused(data.dataType());
         PrintWriter out = spec.commandLine().getOut();
         if (rows < 1 || features < 1 || classes < 2) {
             throw new IllegalArgumentException("need --rows >= 1, --features >= 1 and --classes >= 2");

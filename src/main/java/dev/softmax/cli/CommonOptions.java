@@ -101,6 +101,14 @@ public final class CommonOptions {
         return type == org.nd4j.linalg.api.buffer.DataType.FLOAT ? Kernels.active() : "blas";
     }
 
+    /** Warns on the error stream when {@code --kernel vector} is asked for data that OpenBLAS multiplies. */
+    void warnIfKernelUnused(org.nd4j.linalg.api.buffer.DataType type) {
+        if (type != org.nd4j.linalg.api.buffer.DataType.FLOAT && kernel.trim().equalsIgnoreCase("vector")) {
+            command.commandLine().getErr().println("warning: --kernel vector multiplies float32 data only; with"
+                    + " --dtype double, OpenBLAS does");
+        }
+    }
+
     /**
      * Whether 8-bit data of this type are to be read as bytes: byte features on, and the vector kernels running the
      * passes (OpenBLAS, and float64, read the floats whatever the setting).

@@ -93,6 +93,7 @@ public final class CompareCommand implements Callable<Integer> {
                     .map(OptimizerKind::toString).collect(java.util.stream.Collectors.joining(",")));
         }
         common.applyNativeSettings();
+        common.warnIfKernelUnused(data.dataType());
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         StoppingCriteria stop = optimization.stoppingCriteria();

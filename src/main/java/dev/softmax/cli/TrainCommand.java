@@ -73,6 +73,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         common.applyNativeSettings();
+        common.warnIfKernelUnused(data.dataType());
         PrintWriter out = spec.commandLine().getOut();
         var stopping = optimization.stoppingCriteria();
         // Refuse before training, not after: a long run should not end in "file exists".

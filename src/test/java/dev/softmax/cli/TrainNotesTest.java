@@ -90,6 +90,24 @@ class TrainNotesTest {
     }
 
     @Test
+    void vectorKernelsAskedForFloat64DataAreWarnedAbout() {
+        try {
+            Run run = run("train", "--kernel", "blas", "--dtype", "double", "--max-iter", "5", "--threads", "1");
+            assertEquals(0, run.status(), run.err());
+            assertFalse(run.err().contains("warning"), run.err());
+            if (dev.softmax.Kernels.vectorModulePresent()) {
+                Run vector = run("train", "--kernel", "vector", "--dtype", "double", "--max-iter", "5", "--threads",
+                        "1");
+                assertEquals(0, vector.status(), vector.err());
+                assertEquals("warning: --kernel vector multiplies float32 data only; with --dtype double, OpenBLAS does",
+                        vector.err().strip());
+            }
+        } finally {
+            dev.softmax.Kernels.set(dev.softmax.Kernels.Kind.AUTO);
+        }
+    }
+
+    @Test
     void compareRefusesARepeatedOptimizerAndAValidationSplitBeforeRunning() {
         Run twice = run("compare", "--optimizers", "lbfgs,gd,lbfgs", "--out", dir.resolve("twice").toString());
         assertEquals(Main.EXIT_BAD_INPUT, twice.status());
