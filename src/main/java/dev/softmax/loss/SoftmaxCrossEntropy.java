@@ -1437,5 +1437,10 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             throw new IllegalArgumentException("parameter vector must have length (d+1)*K = " + layout.dimension()
                     + ", got " + theta.length());
         }
+        if (theta.rank() != 1) {
+            // The vector kernels would otherwise take a [(d+1),K] matrix too, and the BLAS passes not.
+            throw new IllegalArgumentException("parameter vector must be 1-D, got shape "
+                    + Arrays.toString(theta.shape()));
+        }
     }
 }

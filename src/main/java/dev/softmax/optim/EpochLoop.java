@@ -54,6 +54,7 @@ final class EpochLoop {
      */
     OptimizationResult run(MiniBatchObjective objective, INDArray start, StoppingCriteria stop,
                            IterationListener listener, UpdateRule rule, boolean plainSgd) {
+        Vectors.checkStart(start, objective.dimension());
         RunMonitor monitor = new RunMonitor(stop, listener);
         int n = objective.numSamples();
         INDArray x = start.dup();

@@ -45,6 +45,7 @@ public final class GradientDescent implements Optimizer<DifferentiableObjective>
     @Override
     public OptimizationResult minimize(DifferentiableObjective objective, INDArray start, StoppingCriteria stop,
                                        IterationListener listener) {
+        Vectors.checkStart(start, objective.dimension());
         RunMonitor monitor = new RunMonitor(stop, listener);
         INDArray x = start.dup();
         ValueAndGradient current = objective.valueAndGradient(x);

@@ -71,6 +71,7 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
     @Override
     public OptimizationResult minimize(TwiceDifferentiableObjective objective, INDArray start, StoppingCriteria stop,
                                        IterationListener listener) {
+        Vectors.checkStart(start, objective.dimension());
         RunMonitor monitor = new RunMonitor(stop, listener);
         INDArray x = start.dup();
         ValueAndGradient current = objective.valueAndGradient(x);
@@ -81,6 +82,11 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
         while (reason.isEmpty()) {
             iteration++;
             INDArray hessian = objective.hessian(x);
+            if (hessian.wasClosed()) {
+                // Closed by the previous iteration: reading it would read freed memory (the JVM stopped on SIGSEGV).
+                throw new IllegalStateException("hessian() returned an array that was already closed: it must"
+                        + " return a new array each call (Newton closes it after use)");
+            }
             monitor.countHessianVectorProducts(1);
             if (!Blas.allFinite(hessian)) {
                 reason = Optional.of(TerminationReason.NON_FINITE_VALUE);
@@ -98,9 +104,15 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
                 reason = Optional.of(TerminationReason.LINE_SEARCH_FAILED);
                 break;
             }
+            double stepGradNorm = RunMonitor.norm(step.at.gradient());
+            if (!Double.isFinite(stepGradNorm)) {
+                // A finite value with a NaN gradient: damping by a NaN norm cannot factorise anything.
+                reason = Optional.of(TerminationReason.NON_FINITE_VALUE);
+                break;
+            }
             x = step.point;
             current = step.at;
-            gradNorm = RunMonitor.norm(current.gradient());
+            gradNorm = stepGradNorm;
             reason = monitor.record(iteration, current.value(), gradNorm, step.step, step.trials, x);
         }
         return monitor.result(x, current.value(), reason.get());

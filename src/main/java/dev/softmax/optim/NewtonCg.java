@@ -93,6 +93,7 @@ public final class NewtonCg implements Optimizer<TwiceDifferentiableObjective> {
     @Override
     public OptimizationResult minimize(TwiceDifferentiableObjective objective, INDArray start, StoppingCriteria stop,
                                        IterationListener listener) {
+        Vectors.checkStart(start, objective.dimension());
         RunMonitor monitor = new RunMonitor(stop, listener);
         INDArray x = start.dup();
         ValueAndGradient current = objective.valueAndGradient(x);

@@ -24,15 +24,18 @@ public interface Preconditioner {
     /**
      * The Jacobi preconditioner {@code M = diag(H)}: each entry of the residual is divided by the matching
      * diagonal entry. Entries below {@code 1e-10} times the largest one (for softmax, features that are constant
-     * zero in the data, with {@code lambda = 0}) are raised to that floor so that the inverse stays finite.
+     * zero in the data, with {@code lambda = 0}) are raised to that floor so that the inverse stays finite; with no
+     * positive entry at all (a concave region) it is the identity.
      *
      * @param diagonal the Hessian diagonal, length {@code m}, any data type; read once here and not kept, so the
      *                 caller may reuse it
      * @return a preconditioner that returns vectors of the residual's data type
      */
     static Preconditioner jacobi(INDArray diagonal) {
-        double floor = 1e-10 * Math.max(diagonal.maxNumber().doubleValue(), Double.MIN_NORMAL);
-        INDArray inverse = Transforms.max(diagonal, floor).rdivi(1.0);
+        double largest = diagonal.maxNumber().doubleValue();
+        // No positive curvature on the diagonal (a concave region): the identity, so CG starts along the gradient.
+        INDArray inverse = !(largest > 0) ? org.nd4j.linalg.factory.Nd4j.ones(diagonal.dataType(), diagonal.shape())
+                : Transforms.max(diagonal, 1e-10 * largest).rdivi(1.0);
         return residual -> {
             if (residual.length() != inverse.length()) {
                 throw new IllegalArgumentException("residual must have length " + inverse.length() + ", got "

@@ -12,6 +12,22 @@ final class Vectors {
     }
 
     /**
+     * Checks an optimizer's starting point: a 1-D FLOAT or DOUBLE vector of the objective's dimension. Caught here,
+     * a wrong start is named; caught later, it failed somewhere inside ND4J, or only in some optimizers.
+     */
+    static void checkStart(INDArray start, long dimension) {
+        java.util.Objects.requireNonNull(start, "start must not be null");
+        if (start.dataType() != org.nd4j.linalg.api.buffer.DataType.FLOAT
+                && start.dataType() != org.nd4j.linalg.api.buffer.DataType.DOUBLE) {
+            throw new IllegalArgumentException("start must be FLOAT or DOUBLE, got " + start.dataType());
+        }
+        if (start.rank() != 1 || start.length() != dimension) {
+            throw new IllegalArgumentException("start must be a 1-D vector of the objective's dimension " + dimension
+                    + ", got shape " + java.util.Arrays.toString(start.shape()));
+        }
+    }
+
+    /**
      * {@code a . b} accumulated in double: BLAS {@code ddot}, or {@code dsdot} on two contiguous FLOAT vectors
      * (no cast: allocating a parameter-sized array costs about 0.15 to 0.36 ms here, more than the product);
      * mixed types are cast first.
