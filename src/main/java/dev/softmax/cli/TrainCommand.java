@@ -163,7 +163,6 @@ public final class TrainCommand implements Callable<Integer> {
         SoftmaxRegression model = trainer.fit(train);
         double trainSeconds = (System.nanoTime() - start) / 1e9;
         OptimizationResult result = model.trainingResult().orElseThrow();
-        IterationRecord last = result.last();
 
         int[] trainPredicted = model.predict(train.features());
         double trainAccuracy = Metrics.accuracy(train.labels(), trainPredicted);
@@ -244,9 +243,9 @@ public final class TrainCommand implements Callable<Integer> {
             json.put("converged", result.converged());
             json.put("objective", result.value());
             json.put("gradient_norm", finiteOrNull(kept.gradientNorm()));
-            json.put("function_evaluations", last.functionEvaluations());
-            json.put("gradient_evaluations", last.gradientEvaluations());
-            json.put("hessian_vector_products", last.hessianVectorProducts());
+            json.put("function_evaluations", result.work().functionEvaluations());
+            json.put("gradient_evaluations", result.work().gradientEvaluations());
+            json.put("hessian_vector_products", result.work().hessianVectorProducts());
             json.put("train_accuracy", trainAccuracy);
             json.put("validation_accuracy", finiteOrNull(validationAccuracy));
             json.put("test_accuracy", finiteOrNull(testAccuracy));

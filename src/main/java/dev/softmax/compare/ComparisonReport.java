@@ -6,6 +6,7 @@ import dev.softmax.io.AtomicFiles;
 import dev.softmax.io.CsvOutput;
 import dev.softmax.io.Json;
 import dev.softmax.optim.IterationRecord;
+import dev.softmax.optim.OptimizationResult;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -121,11 +122,11 @@ public final class ComparisonReport {
                         + run.skipReason()));
                 continue;
             }
-            IterationRecord last = run.result().last();
+            OptimizationResult.Work work = run.result().work();
             double f = run.result().value();
             rows.add(List.of(run.name(), Integer.toString(run.result().iterations()),
-                    last.functionEvaluations() + "/" + last.gradientEvaluations(),
-                    Long.toString(last.hessianVectorProducts()), format("%.3f", run.wallSeconds()),
+                    work.functionEvaluations() + "/" + work.gradientEvaluations(),
+                    Long.toString(work.hessianVectorProducts()), format("%.3f", run.wallSeconds()),
                     format("%.10g", f), format("%.3e", gap(f)), format("%.3e", relativeGap(f)),
                     format("%.4f", run.trainAccuracy()), format("%.4f", run.testAccuracy()),
                     run.result().reason().toString()));
@@ -221,9 +222,9 @@ public final class ComparisonReport {
             IterationRecord last = run.result().last();
             double f = run.result().value();
             row.put("iterations", run.result().iterations());
-            row.put("function_evaluations", last.functionEvaluations());
-            row.put("gradient_evaluations", last.gradientEvaluations());
-            row.put("hessian_vector_products", last.hessianVectorProducts());
+            row.put("function_evaluations", run.result().work().functionEvaluations());
+            row.put("gradient_evaluations", run.result().work().gradientEvaluations());
+            row.put("hessian_vector_products", run.result().work().hessianVectorProducts());
             row.put("wall_seconds", run.wallSeconds());
             row.put("objective", finiteOrNull(f));
             row.put("gap", finiteOrNull(gap(f)));

@@ -66,7 +66,7 @@ final class EarlyStopping implements IterationListener {
         if (best == null) {
             return result;
         }
-        return new OptimizationResult(best, training.value(best), result.reason(), result.history());
+        return new OptimizationResult(best, training.value(best), result.reason(), result.history(), result.work());
     }
 
     /** The lowest validation loss seen. */

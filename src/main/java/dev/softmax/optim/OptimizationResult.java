@@ -11,9 +11,21 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param value    objective at {@code solution}
  * @param reason   why the optimizer stopped
  * @param history  one row per iteration, row 0 being the start; unmodifiable
+ * @param work     every evaluation the run made, those after its last row included
  */
 public record OptimizationResult(INDArray solution, double value, TerminationReason reason,
-                                 List<IterationRecord> history) {
+                                 List<IterationRecord> history, Work work) {
+
+    /**
+     * The evaluations of a whole run. The last history row counts those up to its iteration; a run that ends in a
+     * failed line search (and its retry along the gradient) makes more, which only these totals include.
+     *
+     * @param functionEvaluations   objective values computed (fused evaluations included)
+     * @param gradientEvaluations   gradients computed
+     * @param hessianVectorProducts Hessian-vector products (a dense Hessian counts as one)
+     */
+    public record Work(long functionEvaluations, long gradientEvaluations, long hessianVectorProducts) {
+    }
 
     /**
      * Copies the history into an unmodifiable list.
@@ -22,9 +34,26 @@ public record OptimizationResult(INDArray solution, double value, TerminationRea
      * @param value    objective at {@code solution}
      * @param reason   why the optimizer stopped
      * @param history  one row per iteration, row 0 being the start
+     * @param work     every evaluation the run made, not null
      */
     public OptimizationResult {
         history = List.copyOf(history);
+        java.util.Objects.requireNonNull(work, "work must not be null");
+    }
+
+    /**
+     * A result whose work is what its last history row counts (nothing after it).
+     *
+     * @param solution the final parameters
+     * @param value    objective at {@code solution}
+     * @param reason   why the optimizer stopped
+     * @param history  one row per iteration, row 0 being the start; not empty
+     */
+    public OptimizationResult(INDArray solution, double value, TerminationReason reason,
+                              List<IterationRecord> history) {
+        this(solution, value, reason, history, new Work(history.get(history.size() - 1).functionEvaluations(),
+                history.get(history.size() - 1).gradientEvaluations(),
+                history.get(history.size() - 1).hessianVectorProducts()));
     }
 
     /**

@@ -106,7 +106,8 @@ public final class RunMonitor {
      * @return the result, with the history recorded so far
      */
     public OptimizationResult result(INDArray solution, double value, TerminationReason reason) {
-        return new OptimizationResult(solution.dup(), value, reason, history);
+        return new OptimizationResult(solution.dup(), value, reason, history,
+                new OptimizationResult.Work(functionEvaluations, gradientEvaluations, hessianVectorProducts));
     }
 
     /**

@@ -119,6 +119,34 @@ class OptimizerContractTest {
     }
 
     @Test
+    void aRunsWorkCountsTheEvaluationsAfterItsLastRowToo() {
+        // A gradient that promises a decrease the value never shows: the first line search fails, and so does its
+        // retry along the gradient, both after the start's row.
+        TwiceDifferentiableObjective flat = separable(2, x -> 1.0, x -> 1.0, x -> 1.0);
+        long[] calls = new long[2];
+        TwiceDifferentiableObjective counted = new dev.softmax.testutil.ForwardingObjective(flat) {
+            @Override
+            public double value(INDArray theta) {
+                calls[0]++;
+                return super.value(theta);
+            }
+
+            @Override
+            public ValueAndGradient valueAndGradient(INDArray theta) {
+                calls[0]++;
+                calls[1]++;
+                return super.valueAndGradient(theta);
+            }
+        };
+        OptimizationResult result = new Lbfgs().minimize(counted, Nd4j.zeros(DataType.DOUBLE, 2), STOP, null);
+        assertEquals(TerminationReason.LINE_SEARCH_FAILED, result.reason());
+        assertEquals(calls[0], result.work().functionEvaluations());
+        assertEquals(calls[1], result.work().gradientEvaluations());
+        assertTrue(result.work().functionEvaluations() > result.last().functionEvaluations(),
+                result.work() + " against the last row's " + result.last().functionEvaluations());
+    }
+
+    @Test
     void everyOptimizerNamesABadStart() {
         SoftmaxCrossEntropy iris = TestProblems.iris(1e-2);
         long m = iris.dimension();
