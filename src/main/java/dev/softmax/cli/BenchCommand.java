@@ -9,6 +9,7 @@ import dev.softmax.model.Trainer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -73,8 +74,26 @@ public final class BenchCommand implements Callable<Integer> {
         common.applyNativeSettings();
         common.warnIfKernelUnused(data.dataType());
         PrintWriter out = spec.commandLine().getOut();
+        var parsed = spec.commandLine().getParseResult();
+        boolean fromDataset = parsed.hasMatchedOption("--dataset");
+        List<String> ignored = (fromDataset ? List.of("--rows", "--features", "--classes", "--pixels")
+                : List.of("--data-dir", "--train", "--test", "--label-column", "--test-fraction",
+                        "--validation-fraction", "--limit", "--scale", "--seed")).stream()
+                .filter(parsed::hasMatchedOption).toList();
+        if (!ignored.isEmpty()) {
+            throw new IllegalArgumentException(fromDataset
+                    ? String.join(", ", ignored) + " shape synthetic data; --dataset brings its own shape"
+                    : String.join(", ", ignored) + " apply to a --dataset; without one, bench makes synthetic data");
+        }
         if (rows < 1 || features < 1 || classes < 2) {
             throw new IllegalArgumentException("need --rows >= 1, --features >= 1 and --classes >= 2");
+        }
+        if (repeats < 1 || warmups < 0) {
+            throw new IllegalArgumentException("need --repeats >= 1 and --warmups >= 0, got " + repeats + " and "
+                    + warmups);
+        }
+        if (!(l2 >= 0) || Double.isInfinite(l2)) {
+            throw new IllegalArgumentException("--l2 must be finite and >= 0, got " + Numbers.setting(l2));
         }
         if (report != null) {
             dev.softmax.io.AtomicFiles.checkWritable(report); // before minutes of measuring, not after
@@ -88,14 +107,16 @@ public final class BenchCommand implements Callable<Integer> {
         DataType dataType = data.dataType();
         if (spec.commandLine().getParseResult().hasMatchedOption("--dataset")) {
             DatasetKind dataset = data.dataset();
-            Dataset train = data.load().train();
-            // As train does: pixels / 255 is folded into the products, so X keeps the raw values.
-            FeatureScaler scaler = switch (dataset.defaultScaling()) {
+            DataOptions.Prepared prepared = data.load();
+            Dataset train = prepared.train();
+            // As train does (--scale, else the data set's default): pixels / 255 is folded into the products, so X
+            // keeps the raw values.
+            FeatureScaler scaler = switch (prepared.scaling()) {
                 case NONE, UNIT -> FeatureScaler.none(train.numFeatures());
                 case STANDARD -> FeatureScaler.standard(train.features());
             };
             x = scaler.transform(train.features());
-            featureScale = dataset.defaultScaling() == Trainer.Scaling.UNIT ? 1 / 255.0 : 1.0;
+            featureScale = prepared.scaling() == Trainer.Scaling.UNIT ? 1 / 255.0 : 1.0;
             y = train.labels();
             k = train.numClasses();
             source = dataset.toString();
@@ -110,9 +131,10 @@ public final class BenchCommand implements Callable<Integer> {
             k = classes;
             source = pixels ? "synthetic pixels" : "synthetic";
         }
-        out.printf("bench: %s, %d x %d, %d classes, %s, %s, kernel %s, median of %d after %d warm-ups%n",
+        out.printf("bench: %s, %d x %d, %d classes, %s, %s, kernel %s, median of %d after %s%n",
                 source, x.rows(), x.columns(), k, dataType == DataType.DOUBLE ? "double" : "float",
-                Numbers.count(NativeThreads.current(), "thread"), CommonOptions.kernelFor(dataType), repeats, warmups);
+                Numbers.count(NativeThreads.current(), "thread"), CommonOptions.kernelFor(dataType), repeats,
+                Numbers.count(warmups, "warm-up"));
         out.flush();
         Map<String, Object> results = benchmark.run(x, y, k, l2, featureScale);
 

@@ -57,14 +57,14 @@ public final class DownloadCommand implements Callable<Integer> {
         if (connectTimeoutSeconds < 1) {
             throw new IllegalArgumentException("--connect-timeout must be >= 1, got " + connectTimeoutSeconds);
         }
+        URI base = baseUrl != null ? DatasetDownloads.checkedBaseUrl(baseUrl, "--base-url")
+                : downloads.effectiveBaseUrl();
         if (!force && downloads.isInstalled(dataDir)) {
             out.printf("%s is already in %s (use --force to download it again)%n", downloads.name(),
                     dataDir.resolve(downloads.folder()));
             out.flush();
             return 0;
         }
-        URI base = baseUrl != null ? DatasetDownloads.checkedBaseUrl(baseUrl, "--base-url")
-                : downloads.effectiveBaseUrl();
         Downloader downloader = new Downloader(java.time.Duration.ofSeconds(connectTimeoutSeconds),
                 Downloader.DEFAULT_RESPONSE_TIMEOUT, err, System.console() != null);
         Path installed = downloads.install(dataDir, base, downloader, out);

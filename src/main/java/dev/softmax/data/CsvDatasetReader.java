@@ -261,7 +261,10 @@ public final class CsvDatasetReader {
         throw new InvalidDataException(file, "no column named '" + labelColumn + "' in header " + Arrays.toString(header));
     }
 
-    /** A first line is a header when a cell outside the label column is not a number (always, for a named label). */
+    /**
+     * A first line is a header when no cell outside the label column is a number (always, for a named label). A
+     * row with one bad cell (empty, {@code nan}) is then reported as bad, not taken for a header and dropped.
+     */
     private boolean looksLikeHeader(String[] cells) {
         int labelGuess;
         if (labelColumn.equalsIgnoreCase("last")) {
@@ -272,11 +275,11 @@ public final class CsvDatasetReader {
             return true;
         }
         for (int c = 0; c < cells.length; c++) {
-            if (c != labelGuess && !isNumber(cells[c])) {
-                return true;
+            if (c != labelGuess && isNumber(cells[c])) {
+                return false;
             }
         }
-        return false;
+        return true;
     }
 
     private static boolean isNumber(String s) {

@@ -59,6 +59,10 @@ final class CsvRecords {
                 }
                 record = records.next();
             } catch (UncheckedIOException e) {
+                if (e.getCause() instanceof java.nio.charset.CharacterCodingException) {
+                    // Decoded ahead of the parser, so the line it is on is not known here.
+                    throw new InvalidDataException(source, "not a UTF-8 text file");
+                }
                 String reason = String.valueOf(e.getCause().getMessage()).replaceFirst("^\\(startline \\d+\\) ", "");
                 throw new InvalidDataException(source, "line", (int) (ended + 1),
                         reason.contains("EOF reached before encapsulated token finished")

@@ -78,7 +78,8 @@ public final class FeatureCsvReader {
                             + " found " + cells.length);
                 }
                 columns[0] = cells.length;
-                if (rows.isEmpty() && header[0] == null && !allNumbers(cells, numFeatures)) {
+                // A header has no number among its feature cells: a row with one bad cell is an error, not a header.
+                if (rows.isEmpty() && header[0] == null && noNumbers(cells, numFeatures)) {
                     header[0] = cells;
                     return true;
                 }
@@ -109,12 +110,13 @@ public final class FeatureCsvReader {
         return new Features(rows.toArray(double[][]::new), columns[0] == numFeatures + 1, header[0]);
     }
 
-    private static boolean allNumbers(String[] cells, int count) {
+    private static boolean noNumbers(String[] cells, int count) {
         for (int j = 0; j < count; j++) {
             try {
                 Double.parseDouble(cells[j]);
-            } catch (NumberFormatException e) {
                 return false;
+            } catch (NumberFormatException e) {
+                // not a number: header-like
             }
         }
         return true;

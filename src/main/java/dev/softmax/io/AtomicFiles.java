@@ -41,12 +41,20 @@ public final class AtomicFiles {
      * @throws IOException                              when a folder or the file cannot be created or written
      */
     public static void write(Path target, boolean overwrite, Writer writer) throws IOException {
-        Path absolute = target.toAbsolutePath();
+        Path absolute = resolveLinks(target.toAbsolutePath());
         Path dir = absolute.getParent();
         createFolders(target, dir);
         if (!overwrite && Files.exists(absolute)) {
             throw new java.nio.file.FileAlreadyExistsException(target.toString(), null,
                     "exists, and replacing it was not asked for");
+        }
+        checkNotAFolder(target, absolute);
+        if (Files.exists(absolute) && !Files.isRegularFile(absolute)) {
+            // A device or a pipe (/dev/stdout, /dev/null): written through; a rename would replace the node itself.
+            try (OutputStream out = Files.newOutputStream(absolute)) {
+                writer.writeTo(out);
+            }
+            return;
         }
         // Not Files.createTempFile: it creates the file with mode 0600, so a saved model or report would be
         // unreadable to everyone else. CREATE_NEW with a random name gets the usual umask-derived mode instead.
@@ -85,7 +93,27 @@ public final class AtomicFiles {
      * @throws IOException naming {@code target} and the folder when it cannot
      */
     public static void checkWritable(Path target) throws IOException {
-        checkCanCreateIn(target, target.toAbsolutePath().getParent());
+        Path absolute = resolveLinks(target.toAbsolutePath());
+        checkNotAFolder(target, absolute);
+        checkCanCreateIn(target, absolute.getParent());
+    }
+
+    /** {@code path} with symbolic links followed, so that a link's target is written and the link kept. */
+    private static Path resolveLinks(Path path) throws IOException {
+        Path resolved = path;
+        for (int hops = 0; Files.isSymbolicLink(resolved); hops++) {
+            if (hops == 40) {
+                throw new IOException(path + ": too many levels of symbolic links");
+            }
+            resolved = resolved.resolveSibling(Files.readSymbolicLink(resolved)).toAbsolutePath().normalize();
+        }
+        return resolved;
+    }
+
+    private static void checkNotAFolder(Path target, Path absolute) throws IOException {
+        if (Files.isDirectory(absolute)) {
+            throw new IOException(target + ": is a folder; give a file name");
+        }
     }
 
     /**

@@ -89,6 +89,26 @@ class BenchCommandTest {
     }
 
     @Test
+    void flagsThatWouldBeIgnoredAreRefused() {
+        for (String[] args : new String[][] {
+            {"bench", "--dataset", "iris", "--rows", "100"},
+            {"bench", "--limit", "5"},
+            {"bench", "--repeats", "0"},
+            {"bench", "--l2", "-1"}}) {
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            int status = Main.run(args, new PrintWriter(out), new PrintWriter(err));
+            assertEquals(Main.EXIT_BAD_INPUT, status, String.join(" ", args));
+            assertEquals("", out.toString(), "refused before the header line: " + String.join(" ", args));
+            assertTrue(err.toString().startsWith("error: "), err.toString());
+        }
+        StringWriter err = new StringWriter();
+        Main.run(new String[] {"bench", "--dataset", "iris", "--rows", "100", "--pixels"},
+                new PrintWriter(new StringWriter()), new PrintWriter(err));
+        assertEquals("error: --rows, --pixels shape synthetic data; --dataset brings its own shape", err.toString().strip());
+    }
+
+    @Test
     void aReportThatCannotBeWrittenIsRefusedBeforeMeasuring() throws Exception {
         Path notAFolder = java.nio.file.Files.writeString(dir.resolve("file"), "");
         Path report = notAFolder.resolve("b.json");

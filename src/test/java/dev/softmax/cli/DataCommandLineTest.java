@@ -261,5 +261,8 @@ class DataCommandLineTest {
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("already in"), r.out());
         assertBadInput(run("download", "imagenet"), "cannot download 'imagenet'");
+        // Even with the data set in place, a bad --base-url is named.
+        assertBadInput(run("download", "mnist", "--data-dir", dir.toString(), "--base-url", "ftp://bad/"),
+                "--base-url must be an http or https URL");
     }
 }

@@ -191,6 +191,12 @@ class ModelCommandsTest {
         assertEquals(0, predicted.status(), predicted.err());
         assertArrayEquals(expected, predicted.out().split("\n"));
 
+        // A first row with an empty cell is an error on line 1, not a header that would shift every prediction.
+        Path holed = Files.writeString(dir.resolve("holed.csv"), "5.1,3.5,,0.2\n6.7,3.0,5.2,2.3\n");
+        Run hole = run("predict", "--model", model.toString(), "--input", holed.toString());
+        assertEquals(Main.EXIT_BAD_INPUT, hole.status());
+        assertEquals("error: " + holed + ": line 1: column 3: '' is not a number", hole.err().strip());
+
         // The training CSV itself: the label column is ignored, with a note.
         Run fromTrainingCsv = run("predict", "--model", model.toString(), "--input", IRIS.toString());
         assertEquals(0, fromTrainingCsv.status(), fromTrainingCsv.err());

@@ -105,6 +105,12 @@ class CsvDatasetReaderTest {
         // Lines are counted as in an editor, past blank lines and a field that spans two.
         assertMessage(write("after.csv", "x,y,label\n\n1,2,\"a\nb\"\n3,oops,c\n"),
                 "after.csv: line 5: column 2: 'oops' is not a number");
+        // A first row with one bad cell is a bad row, not a header to drop; bytes that are not UTF-8 are named.
+        assertMessage(write("first.csv", "5.1,nan,setosa\n4.9,3.0,setosa\n6.3,3.3,virginica\n"),
+                "first.csv: line 1: column 2: 'nan' is not a number");
+        Path latin1 = dir.resolve("latin1.csv");
+        Files.write(latin1, "x,y,label\n1,2,caf\u00e9\n3,4,b\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertMessage(latin1, "latin1.csv: not a UTF-8 text file");
         assertMessage(write("open.csv", "x,y,label\n1,2,a\n3,4,\"b\n"), "open.csv: line 3: a quoted field is never closed");
     }
 

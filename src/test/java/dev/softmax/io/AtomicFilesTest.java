@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +24,23 @@ class AtomicFilesTest {
         try (Stream<Path> files = Files.list(folder)) {
             return files.map(p -> p.getFileName().toString()).sorted().toArray(String[]::new);
         }
+    }
+
+    @Test
+    void aSymbolicLinkIsWrittenThroughAndAFolderIsRefusedUpFront() throws IOException {
+        Path real = Files.writeString(dir.resolve("real.csv"), "old");
+        Path link = Files.createSymbolicLink(dir.resolve("link.csv"), Path.of("real.csv"));
+        AtomicFiles.checkWritable(link);
+        AtomicFiles.writeString(link, "new");
+        assertTrue(Files.isSymbolicLink(link), "the link is kept");
+        assertEquals("new", Files.readString(real));
+
+        Path folder = Files.createDirectories(dir.resolve("runs"));
+        IOException checked = assertThrows(IOException.class, () -> AtomicFiles.checkWritable(folder));
+        assertEquals(folder + ": is a folder; give a file name", checked.getMessage());
+        IOException written = assertThrows(IOException.class, () -> AtomicFiles.writeString(folder, "x"));
+        assertEquals(checked.getMessage(), written.getMessage());
+        assertTrue(Files.isDirectory(folder));
     }
 
     @Test
