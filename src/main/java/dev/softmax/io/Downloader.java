@@ -18,6 +18,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.concurrent.Executors;
 import java.util.Objects;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -127,19 +128,44 @@ public final class Downloader {
             }
             long total = response.headers().firstValueAsLong("Content-Length").orElse(-1);
             long received = 0;
+            // The request's timeout ends with the headers; a body that stops coming would block read() forever,
+            // so a watchdog closes the stream after responseTimeout without a byte.
+            java.util.concurrent.atomic.AtomicLong lastByte = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+            java.util.concurrent.atomic.AtomicBoolean stalled = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(task -> {
+                Thread thread = new Thread(task, "download-watchdog");
+                thread.setDaemon(true);
+                return thread;
+            });
+            watchdog.scheduleWithFixedDelay(() -> {
+                if (System.nanoTime() - lastByte.get() > responseTimeout.toNanos() && stalled.compareAndSet(false, true)) {
+                    try {
+                        body.close();
+                    } catch (IOException ignored) {
+                        // the read fails either way
+                    }
+                }
+            }, 200, 200, java.util.concurrent.TimeUnit.MILLISECONDS);
             try (OutputStream out = Files.newOutputStream(target);
                  Progress progress = progress(name, total)) {
                 byte[] buffer = new byte[1 << 16];
                 int n;
                 while ((n = body.read(buffer)) > 0) {
+                    lastByte.set(System.nanoTime());
                     out.write(buffer, 0, n);
                     md5.update(buffer, 0, n);
                     received += n;
                     progress.advance(n);
                 }
+                if (stalled.get()) {
+                    throw new IOException("stalled");
+                }
             } catch (IOException e) {
                 throw new DownloadException(url + ": transfer broke off after " + received + " bytes ("
-                        + reason(e) + "); " + byHand, e);
+                        + (stalled.get() ? "no data for " + responseTimeout.toSeconds() + " s" : reason(e)) + "); "
+                        + byHand, e);
+            } finally {
+                watchdog.shutdownNow();
             }
             if (total >= 0 && received != total) {
                 throw new DownloadException(url + ": got " + received + " of " + total + " bytes; " + byHand);
@@ -182,7 +208,8 @@ public final class Downloader {
                 return "host name not found";
             }
         }
-        if (e instanceof ConnectException && e.getMessage() == null && e.getCause() == null) {
+        if (e instanceof ConnectException && (e.getMessage() == null || e.getMessage().isBlank())) {
+            // JDK 17 reports a refused connection as a message-less ConnectException over a ClosedChannelException.
             return "connection refused";
         }
         for (Throwable t = e; t != null; t = t.getCause()) {

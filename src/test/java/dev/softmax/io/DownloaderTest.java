@@ -1,0 +1,76 @@
+package dev.softmax.io;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link Downloader}'s failures against a local server: each ends, in words, and leaves nothing behind. */
+class DownloaderTest {
+
+    @TempDir
+    Path dir;
+
+    private static Downloader downloader() {
+        return new Downloader(Duration.ofSeconds(2), Duration.ofSeconds(1), new PrintWriter(new StringWriter()), false);
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(20) // without the watchdog the read would wait for ever
+    void aBodyThatStopsComingEndsTheDownload() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(200, 100_000);
+            OutputStream body = exchange.getResponseBody();
+            body.write(new byte[1000]);
+            body.flush();
+            try {
+                release.await(); // stalls until the test ends
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+        });
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        server.start();
+        try {
+            URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/stall.gz");
+            Path folder = dir.resolve("data");
+            DownloadException e = assertThrows(DownloadException.class,
+                    () -> downloader().fetchVerified(url, folder, "0".repeat(32), "fetch it by hand"));
+            assertTrue(e.getMessage().contains("transfer broke off after 1000 bytes (no data for 1 s)"),
+                    e.getMessage());
+            try (var files = Files.list(folder)) {
+                assertTrue(files.findAny().isEmpty(), "no partial file left");
+            }
+        } finally {
+            release.countDown();
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void aRefusedConnectionIsCalledThat() throws Exception {
+        int port;
+        try (ServerSocket free = new ServerSocket(0)) {
+            port = free.getLocalPort(); // closed again: nothing listens there
+        }
+        URI url = URI.create("http://127.0.0.1:" + port + "/x.gz");
+        DownloadException e = assertThrows(DownloadException.class,
+                () -> downloader().fetchVerified(url, dir, "0".repeat(32), "fetch it by hand"));
+        assertTrue(e.getMessage().contains(": connection refused (no network?); fetch it by hand"), e.getMessage());
+    }
+}
