@@ -105,7 +105,7 @@ public final class BenchCommand implements Callable<Integer> {
         String source;
         double featureScale;
         DataType dataType = data.dataType();
-        if (spec.commandLine().getParseResult().hasMatchedOption("--dataset")) {
+        if (fromDataset) {
             DatasetKind dataset = data.dataset();
             DataOptions.Prepared prepared = data.load();
             Dataset train = prepared.train();

@@ -83,7 +83,7 @@ public final class PredictCommand implements Callable<Integer> {
                 write(writer, model.classNames(), names, probabilities, single);
                 writer.flush();
             });
-            spec.commandLine().getErr().printf("%d predictions written to %s%n", names.length, output);
+            spec.commandLine().getErr().printf("%s written to %s%n", Numbers.count(names.length, "prediction"), output);
             spec.commandLine().getErr().flush();
         }
         return 0;

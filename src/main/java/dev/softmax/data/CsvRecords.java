@@ -45,12 +45,17 @@ final class CsvRecords {
      * @throws IOException          when reading fails
      */
     static void read(Reader reader, Path source, Visitor visitor) throws IOException {
+        // A byte-order mark is skipped before the parser sees it: in front of a quote it would unquote the field.
+        Reader text = reader.markSupported() ? reader : new java.io.BufferedReader(reader);
+        text.mark(1);
+        if (text.read() != '\uFEFF') {
+            text.reset();
+        }
         // Blank lines come through as records of one empty field, so that each record starts on the line after the
         // previous one ended; skipping them in the parser would lose the line numbers.
-        CSVParser parser = CSVParser.builder().setReader(reader).setFormat(FORMAT).get();
+        CSVParser parser = CSVParser.builder().setReader(text).setFormat(FORMAT).get();
         Iterator<CSVRecord> records = parser.iterator();
         long ended = 0;
-        boolean first = true;
         while (true) {
             CSVRecord record;
             try {
@@ -71,10 +76,6 @@ final class CsvRecords {
             long line = ended + 1;
             ended = parser.getCurrentLineNumber();
             String[] cells = record.values();
-            if (first && cells.length > 0 && cells[0].startsWith("\uFEFF")) {
-                cells[0] = cells[0].substring(1).strip();
-            }
-            first = false;
             if (cells.length == 1 && cells[0].isEmpty()) {
                 continue;
             }

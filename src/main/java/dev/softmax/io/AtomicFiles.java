@@ -41,20 +41,22 @@ public final class AtomicFiles {
      * @throws IOException                              when a folder or the file cannot be created or written
      */
     public static void write(Path target, boolean overwrite, Writer writer) throws IOException {
-        Path absolute = resolveLinks(target.toAbsolutePath());
+        Path given = target.toAbsolutePath();
+        checkNotAFolder(target, given);
+        if (isDevice(given)) {
+            // /dev/stdout, /dev/null, a pipe: written through (the system follows any links); a rename would replace
+            // the node itself.
+            try (OutputStream out = Files.newOutputStream(given)) {
+                writer.writeTo(out);
+            }
+            return;
+        }
+        Path absolute = resolveLinks(given);
         Path dir = absolute.getParent();
         createFolders(target, dir);
         if (!overwrite && Files.exists(absolute)) {
             throw new java.nio.file.FileAlreadyExistsException(target.toString(), null,
                     "exists, and replacing it was not asked for");
-        }
-        checkNotAFolder(target, absolute);
-        if (Files.exists(absolute) && !Files.isRegularFile(absolute)) {
-            // A device or a pipe (/dev/stdout, /dev/null): written through; a rename would replace the node itself.
-            try (OutputStream out = Files.newOutputStream(absolute)) {
-                writer.writeTo(out);
-            }
-            return;
         }
         // Not Files.createTempFile: it creates the file with mode 0600, so a saved model or report would be
         // unreadable to everyone else. CREATE_NEW with a random name gets the usual umask-derived mode instead.
@@ -93,9 +95,16 @@ public final class AtomicFiles {
      * @throws IOException naming {@code target} and the folder when it cannot
      */
     public static void checkWritable(Path target) throws IOException {
-        Path absolute = resolveLinks(target.toAbsolutePath());
-        checkNotAFolder(target, absolute);
-        checkCanCreateIn(target, absolute.getParent());
+        Path given = target.toAbsolutePath();
+        checkNotAFolder(target, given);
+        if (!isDevice(given)) {
+            checkCanCreateIn(target, resolveLinks(given).getParent());
+        }
+    }
+
+    /** Whether {@code path} (links followed) exists and is neither a regular file nor a folder. */
+    private static boolean isDevice(Path path) {
+        return Files.exists(path) && !Files.isRegularFile(path) && !Files.isDirectory(path);
     }
 
     /** {@code path} with symbolic links followed, so that a link's target is written and the link kept. */
@@ -105,7 +114,8 @@ public final class AtomicFiles {
             if (hops == 40) {
                 throw new IOException(path + ": too many levels of symbolic links");
             }
-            resolved = resolved.resolveSibling(Files.readSymbolicLink(resolved)).toAbsolutePath().normalize();
+            // Not normalised: ".." after a linked folder is for the system to resolve, not to cancel as text.
+            resolved = resolved.resolveSibling(Files.readSymbolicLink(resolved)).toAbsolutePath();
         }
         return resolved;
     }

@@ -390,7 +390,8 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     }
 
     /**
-     * A copy of the sample weights {@code s [n]} as given, or {@code null} when unweighted.
+     * A copy of the sample weights {@code s [n]} as given (divided by the largest when they were too large to add
+     * up or too small to divide by; only their ratios count), or {@code null} when unweighted.
      *
      * @return the weights, or {@code null}
      */

@@ -250,13 +250,7 @@ public final class Trainer {
             throw new IllegalArgumentException("the training set has a single class; need at least two");
         }
         INDArray raw = train.features().castTo(dataType);
-        if (!Blas.allFinite(raw)) {
-            if (Blas.allFinite(train.features())) {
-                throw new IllegalArgumentException("training features hold values beyond " + dataType
-                        + "'s range (magnitudes up to about 3.4e38); train in DOUBLE, or scale the features down");
-            }
-            throw new IllegalArgumentException("training features contain NaN or infinite values");
-        }
+        Inputs.checkFiniteAfterCast(train.features(), raw);
         checkWarmStart(train);
         // A warm start keeps the model's scaling: its weights only mean something on features scaled that way.
         FeatureScaler scaler = warmStart != null ? warmStart.scaler() : switch (scaling) {

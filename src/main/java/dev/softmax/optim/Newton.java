@@ -80,6 +80,11 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
         Optional<TerminationReason> reason = monitor.record(0, current.value(), gradNorm, 0, 0, x);
         int iteration = 0;
         while (reason.isEmpty()) {
+            if (!Double.isFinite(gradNorm)) {
+                // A finite value with a NaN gradient: damping by a NaN norm cannot factorise anything.
+                reason = Optional.of(TerminationReason.NON_FINITE_VALUE);
+                break;
+            }
             iteration++;
             INDArray hessian = objective.hessian(x);
             if (hessian.wasClosed()) {
@@ -104,15 +109,12 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
                 reason = Optional.of(TerminationReason.LINE_SEARCH_FAILED);
                 break;
             }
-            double stepGradNorm = RunMonitor.norm(step.at.gradient());
-            if (!Double.isFinite(stepGradNorm)) {
-                // A finite value with a NaN gradient: damping by a NaN norm cannot factorise anything.
-                reason = Optional.of(TerminationReason.NON_FINITE_VALUE);
-                break;
+            gradNorm = RunMonitor.norm(step.at.gradient());
+            if (!Double.isFinite(gradNorm)) {
+                continue; // the step is not taken: the check above ends the run at the last finite gradient
             }
             x = step.point;
             current = step.at;
-            gradNorm = stepGradNorm;
             reason = monitor.record(iteration, current.value(), gradNorm, step.step, step.trials, x);
         }
         return monitor.result(x, current.value(), reason.get());

@@ -42,21 +42,6 @@ public record OptimizationResult(INDArray solution, double value, TerminationRea
     }
 
     /**
-     * A result whose work is what its last history row counts (nothing after it).
-     *
-     * @param solution the final parameters
-     * @param value    objective at {@code solution}
-     * @param reason   why the optimizer stopped
-     * @param history  one row per iteration, row 0 being the start; not empty
-     */
-    public OptimizationResult(INDArray solution, double value, TerminationReason reason,
-                              List<IterationRecord> history) {
-        this(solution, value, reason, history, new Work(history.get(history.size() - 1).functionEvaluations(),
-                history.get(history.size() - 1).gradientEvaluations(),
-                history.get(history.size() - 1).hessianVectorProducts()));
-    }
-
-    /**
      * Whether a convergence test (gradient or function tolerance) was met.
      *
      * @return whether {@code reason} is a convergence

@@ -102,6 +102,12 @@ class CsvDatasetReaderTest {
         assertArrayEquals(new double[] {3, 4}, data.features().getRow(1).toDoubleVector(), 0.0);
         assertEquals(2, CsvDatasetReader.featureColumns(file));
 
+        // A byte-order mark in front of a quoted first field leaves the field quoted.
+        Path marked = write("marked.csv", "\uFEFF\"x, first\",y,label\n1,2,a\n3,4,b\n");
+        assertEquals(2, CsvDatasetReader.featureColumns(marked));
+        assertEquals(List.of("a", "b"), new CsvDatasetReader("label").read(marked, DataType.DOUBLE, null)
+                .classNames());
+
         // Lines are counted as in an editor, past blank lines and a field that spans two.
         assertMessage(write("after.csv", "x,y,label\n\n1,2,\"a\nb\"\n3,oops,c\n"),
                 "after.csv: line 5: column 2: 'oops' is not a number");

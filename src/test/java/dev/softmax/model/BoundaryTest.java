@@ -97,7 +97,7 @@ class BoundaryTest {
         Trainer floats = Trainer.builder().stopping(StoppingCriteria.of(5)).build();
         assertMessage(IllegalArgumentException.class, "feature 0 of row 0 is 1.0E39 beyond FLOAT's range",
                 () -> floats.fit(new double[][] {{1e39}, {1}}, new int[] {0, 1}));
-        assertMessage(IllegalArgumentException.class, "training features hold values beyond FLOAT's range",
+        assertMessage(IllegalArgumentException.class, "features hold values beyond FLOAT's range",
                 () -> floats.fit(Nd4j.create(new double[][] {{1e39}, {1}}), new int[] {0, 1}));
         SoftmaxRegression model = floats.fit(new double[][] {{0}, {1}}, new int[] {0, 1});
         assertMessage(IllegalArgumentException.class, "feature 0 of row 0 is -5.0E38 beyond FLOAT's range",

@@ -105,6 +105,8 @@ class OptimizerContractTest {
         OptimizationResult result = new Newton().minimize(broken, Nd4j.createFromArray(0.0), STOP, null);
         assertEquals(TerminationReason.NON_FINITE_VALUE, result.reason());
         assertEquals(0.0, result.solution().getDouble(0), "the last point with a finite gradient");
+        OptimizationResult atStart = new Newton().minimize(broken, Nd4j.createFromArray(2.0), STOP, null);
+        assertEquals(TerminationReason.NON_FINITE_VALUE, atStart.reason(), "a NaN gradient at the start");
     }
 
     @Test
