@@ -35,7 +35,11 @@ public final class DataOptions {
     /** Iris copy inside the jar, used when {@code --data-dir} has none. */
     static final String BUNDLED_IRIS = "/dev/softmax/data/iris.csv";
 
-    @Option(names = "--dataset", paramLabel = "NAME", defaultValue = "iris", converter = DatasetKindConverter.class,
+    /** {@code --dataset}'s default (also read by {@link Main} before the command line is parsed). */
+    static final String DEFAULT_DATASET = "iris";
+
+    @Option(names = "--dataset", paramLabel = "NAME", defaultValue = DEFAULT_DATASET,
+            converter = DatasetKindConverter.class,
             completionCandidates = DatasetKindCandidates.class,
             description = "Data set: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; for bench, synthetic"
                     + " data).")

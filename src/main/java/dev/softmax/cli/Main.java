@@ -1,7 +1,6 @@
 package dev.softmax.cli;
 
 import dev.softmax.OpenBlasCore;
-import dev.softmax.loss.SoftmaxCrossEntropy;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -111,20 +110,20 @@ public final class Main implements Callable<Integer> {
         if (args.length > 0 && !args[0].equals("train")) {
             return false;
         }
-        String optimizer = optionValue(args, "--optimizer", "auto").trim().toLowerCase(java.util.Locale.ROOT);
+        String optimizer = optionValue(args, "--optimizer", OptimizerOptions.DEFAULT_OPTIMIZER).trim()
+                .toLowerCase(java.util.Locale.ROOT);
         if (optimizer.equals("newton")) {
             return true;
         }
         if (!optimizer.equals("auto")) {
             return false;
         }
-        String budget = optionValue(args, "--hessian-budget", null);
+        String budget = optionValue(args, "--hessian-budget", OptimizerOptions.DEFAULT_HESSIAN_BUDGET);
         try {
-            if (DatasetKind.fromName(optionValue(args, "--dataset", "iris")) != DatasetKind.IRIS) {
+            if (DatasetKind.fromName(optionValue(args, "--dataset", DataOptions.DEFAULT_DATASET)) != DatasetKind.IRIS) {
                 return false;
             }
-            long budgetBytes = budget == null ? SoftmaxCrossEntropy.DEFAULT_HESSIAN_BUDGET_BYTES
-                    : new OptimizerOptions.ByteSizeConverter().convert(budget);
+            long budgetBytes = new OptimizerOptions.ByteSizeConverter().convert(budget);
             return OptimizerKind.AUTO.resolve(DatasetKind.IRIS_FEATURES, DatasetKind.IRIS_CLASSES, budgetBytes)
                     .kind() == OptimizerKind.NEWTON;
         } catch (RuntimeException e) {

@@ -16,7 +16,12 @@ public final class OptimizerOptions {
     public OptimizerOptions() {
     }
 
-    @Option(names = "--optimizer", paramLabel = "NAME", defaultValue = "auto",
+    /** {@code --optimizer}'s default (also read by {@link Main} before the command line is parsed). */
+    static final String DEFAULT_OPTIMIZER = "auto";
+    /** {@code --hessian-budget}'s default (also read by {@link Main} before the command line is parsed). */
+    static final String DEFAULT_HESSIAN_BUDGET = "2GiB";
+
+    @Option(names = "--optimizer", paramLabel = "NAME", defaultValue = DEFAULT_OPTIMIZER,
             converter = OptimizerKindConverter.class, completionCandidates = OptimizerKindCandidates.class,
             description = "Optimizer: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     OptimizerKind optimizer;
@@ -116,7 +121,8 @@ public final class OptimizerOptions {
                     + " (default: ${DEFAULT-VALUE}).")
     double newtonDamping;
 
-    @Option(names = "--hessian-budget", paramLabel = "SIZE", defaultValue = "2GiB", converter = ByteSizeConverter.class,
+    @Option(names = "--hessian-budget", paramLabel = "SIZE", defaultValue = DEFAULT_HESSIAN_BUDGET,
+            converter = ByteSizeConverter.class,
             description = "newton, auto: largest dense Hessian allowed, in bytes or with KiB, MiB, GiB"
                     + " (default: ${DEFAULT-VALUE}).")
     long hessianBudgetBytes;
