@@ -2,6 +2,10 @@ package dev.softmax.cli;
 
 import dev.softmax.Kernels;
 import dev.softmax.NativeThreads;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -115,6 +119,27 @@ public final class CommonOptions {
      */
     static boolean bytesInUse(org.nd4j.linalg.api.buffer.DataType type) {
         return Kernels.byteFeatures() && kernelFor(type).equals("vector");
+    }
+
+    /**
+     * Refuses an output file that is one of the command's input files (links followed), which writing it would
+     * replace.
+     *
+     * @param outputFlag the output's option, for the message
+     * @param output     the output file, or {@code null} when not given
+     * @param inputs     the input files by option, entries {@code null} when not given
+     */
+    static void checkNotAnInput(String outputFlag, Path output, Map<String, Path> inputs) throws IOException {
+        if (output == null || !Files.exists(output)) {
+            return;
+        }
+        for (var input : inputs.entrySet()) {
+            if (input.getValue() != null && Files.exists(input.getValue())
+                    && Files.isSameFile(output, input.getValue())) {
+                throw new IllegalArgumentException(outputFlag + " " + output + " is the " + input.getKey()
+                        + " file; writing it would replace what is read from it");
+            }
+        }
     }
 
     /** The thread count in force after {@link #applyThreads()}. */

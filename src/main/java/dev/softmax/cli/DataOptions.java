@@ -393,6 +393,20 @@ public final class DataOptions {
     }
 
     /**
+     * The files read as given by the options: {@code --train} and {@code --test}, and iris's CSV in
+     * {@code --data-dir}; entries not given are {@code null}.
+     *
+     * @return the files by option
+     */
+    java.util.Map<String, Path> inputFiles() {
+        java.util.Map<String, Path> files = new java.util.LinkedHashMap<>();
+        files.put("--train", trainFile);
+        files.put("--test", testFile);
+        files.put("iris data", dataset == DatasetKind.IRIS ? dataDir.resolve("iris.csv") : null);
+        return files;
+    }
+
+    /**
      * Whether the test part is the data set's own test split (so {@code --test-fraction} does not apply).
      *
      * @return {@code true} for the image data sets and a CSV with {@code --test}

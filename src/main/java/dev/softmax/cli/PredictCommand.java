@@ -52,7 +52,8 @@ public final class PredictCommand implements Callable<Integer> {
     boolean proba;
 
     @Option(names = "--output", paramLabel = "FILE",
-            description = "Write the predictions to FILE (replaced atomically if it exists) instead of the standard output.")
+            description = "Write the predictions to FILE (replaced atomically if it exists) instead of the standard "
+                    + "output; - is the standard output.")
     Path output;
 
     @Mixin
@@ -61,6 +62,10 @@ public final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         common.applyNativeSettings();
+        if (output != null && output.toString().equals("-")) {
+            output = null;
+        }
+        CommonOptions.checkNotAnInput("--output", output, java.util.Map.of("--input", input, "--model", modelFile));
         SoftmaxRegression model = ModelIO.load(modelFile);
         FeatureCsvReader.Features features = FeatureCsvReader.read(input, model.numFeatures());
         if (features.ignoredLastColumn()) {

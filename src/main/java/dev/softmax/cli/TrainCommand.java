@@ -85,6 +85,8 @@ public final class TrainCommand implements Callable<Integer> {
                 AtomicFiles.checkWritable(output);
             }
         }
+        CommonOptions.checkNotAnInput("--save", save, data.inputFiles());
+        CommonOptions.checkNotAnInput("--report", report, data.inputFiles());
         if (plot != null) {
             AtomicFiles.checkWritableFolder(plot);
         }

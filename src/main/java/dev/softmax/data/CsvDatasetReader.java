@@ -204,7 +204,7 @@ public final class CsvDatasetReader {
                 }
                 double v;
                 try {
-                    v = Double.parseDouble(cells[c]);
+                    v = Decimals.parse(cells[c]);
                 } catch (NumberFormatException e) {
                     throw new InvalidDataException(file, "line", rowLine, "column " + (c + 1) + ": '" + cells[c]
                             + "' is not a number");
@@ -275,24 +275,15 @@ public final class CsvDatasetReader {
             return true;
         }
         for (int c = 0; c < cells.length; c++) {
-            if (c != labelGuess && isNumber(cells[c])) {
+            if (c != labelGuess && Decimals.isNumber(cells[c])) {
                 return false;
             }
         }
         return true;
     }
 
-    private static boolean isNumber(String s) {
-        try {
-            Double.parseDouble(s);
-            return true;
-        } catch (NumberFormatException e) {
-            return false;
-        }
-    }
-
     /**
-     * The distinct labels as class names, sorted numerically when every label is a number and alphabetically
+     * The distinct labels as class names, sorted numerically when every label is a finite number and alphabetically
      * otherwise, so the class order does not depend on the row order.
      *
      * @param labels the labels, with repeats
@@ -300,10 +291,11 @@ public final class CsvDatasetReader {
      */
     public static List<String> sortedDistinct(String[] labels) {
         List<String> distinct = new ArrayList<>(new java.util.LinkedHashSet<>(Arrays.asList(labels)));
-        boolean numeric = distinct.stream().allMatch(CsvDatasetReader::isNumber);
+        boolean numeric = distinct.stream()
+                .allMatch(s -> Decimals.isNumber(s) && Double.isFinite(Decimals.parse(s)));
         // Labels equal as numbers ("1" and "1.0") are told apart by their text, so the order never depends on
         // which row came first.
-        Comparator<String> byValue = Comparator.comparingDouble(Double::parseDouble);
+        Comparator<String> byValue = Comparator.comparingDouble(Decimals::parse);
         distinct.sort(numeric ? byValue.thenComparing(Comparator.naturalOrder()) : Comparator.naturalOrder());
         return distinct;
     }

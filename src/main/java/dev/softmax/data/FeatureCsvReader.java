@@ -91,7 +91,7 @@ public final class FeatureCsvReader {
             double[] row = new double[numFeatures];
             for (int j = 0; j < numFeatures; j++) {
                 try {
-                    row[j] = Double.parseDouble(cells[j]);
+                    row[j] = Decimals.parse(cells[j]);
                 } catch (NumberFormatException e) {
                     throw new InvalidDataException(source, "line", lineNumber, "column " + (j + 1) + ": '" + cells[j]
                             + "' is not a number");
@@ -112,11 +112,8 @@ public final class FeatureCsvReader {
 
     private static boolean noNumbers(String[] cells, int count) {
         for (int j = 0; j < count; j++) {
-            try {
-                Double.parseDouble(cells[j]);
+            if (Decimals.isNumber(cells[j])) {
                 return false;
-            } catch (NumberFormatException e) {
-                // not a number: header-like
             }
         }
         return true;

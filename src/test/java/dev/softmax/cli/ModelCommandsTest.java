@@ -231,6 +231,46 @@ class ModelCommandsTest {
     }
 
     @Test
+    void anOutputThatIsAnInputIsRefusedAndDashIsTheStandardOutput() throws IOException {
+        assertEquals(0, train().status());
+        String text = "5.1,3.5,1.4,0.2\n6.7,3.0,5.2,2.3\n";
+        Path input = Files.writeString(dir.resolve("two.csv"), text);
+        Run dash = run("predict", "--model", model.toString(), "--input", input.toString(), "--output", "-");
+        assertEquals(0, dash.status(), dash.err());
+        assertEquals(List.of("setosa", "virginica"), dash.out().lines().toList());
+        assertFalse(Files.exists(Path.of("-")), "no file named -");
+
+        // The same file through another name: a link in another folder.
+        Path link = Files.createSymbolicLink(Files.createDirectories(dir.resolve("elsewhere")).resolve("out.csv"),
+                input);
+        for (Path output : List.of(input, link)) {
+            Run over = run("predict", "--model", model.toString(), "--input", input.toString(), "--output",
+                    output.toString());
+            assertEquals(Main.EXIT_BAD_INPUT, over.status(), over.err());
+            assertEquals("error: --output " + output + " is the --input file; writing it would replace what is read"
+                    + " from it", over.err().strip());
+            assertEquals(text, Files.readString(input));
+        }
+        Run overModel = run("predict", "--model", model.toString(), "--input", input.toString(), "--output",
+                model.toString());
+        assertEquals(Main.EXIT_BAD_INPUT, overModel.status(), overModel.err());
+        assertTrue(overModel.err().contains("is the --model file"), overModel.err());
+
+        Path csv = Files.copy(IRIS, dir.resolve("iris.csv"));
+        byte[] before = Files.readAllBytes(csv);
+        for (String flag : List.of("--save", "--report")) {
+            Run trained = run("train", "--dataset", "csv", "--train", csv.toString(), "--threads", "1", "--force",
+                    flag, csv.toString());
+            assertEquals(Main.EXIT_BAD_INPUT, trained.status(), trained.err());
+            assertTrue(trained.err().contains(flag + " " + csv + " is the --train file"), trained.err());
+            assertArrayEquals(before, Files.readAllBytes(csv));
+        }
+        Run shipped = run("train", "--data-dir", dir.toString(), "--threads", "1", "--report", csv.toString());
+        assertEquals(Main.EXIT_BAD_INPUT, shipped.status(), shipped.err());
+        assertTrue(shipped.err().contains("is the iris data file"), shipped.err());
+    }
+
+    @Test
     void classNamesWithCommasAndQuotesSurviveTrainingAndPrediction() throws IOException {
         // Iris with its species renamed, quoted as RFC 4180 has it.
         Map<String, String> renamed = Map.of("setosa", "\"Iris, setosa\"", "versicolor", "\"the \"\"other\"\" one\"",

@@ -87,6 +87,28 @@ class CsvDatasetReaderTest {
         assertMessage(write("header-only.csv", "x,y,label\n"), "header-only.csv: no data rows (only a header)");
         assertMessage(write("one-column.csv", "a\nb\n"), "one-column.csv: need at least one feature column");
         assertMessage(dir.resolve("missing.csv"), "missing.csv: file not found");
+        // Java's own number forms are not numbers in a data file.
+        assertMessage(write("suffix.csv", "1,2,a\n5.1d,2,b\n"), "suffix.csv: line 2: column 1: '5.1d' is not a number");
+        assertMessage(write("hex.csv", "1,0x1p3,a\n"), "hex.csv: line 1: column 2: '0x1p3' is not a number");
+        assertMessage(write("minf.csv", "1,2,a\n-inf,2,b\n"), "minf.csv: line 2: column 1: -inf is not a finite number");
+    }
+
+    @Test
+    void numbersAreDecimalsAsOtherToolsWriteThem() {
+        for (String number : List.of("1", "-1.5", "+2.", ".5", "1e3", "1.5E-3", " 7 ", "00.10", "-0")) {
+            assertTrue(Decimals.isNumber(number), number);
+            assertEquals(Double.parseDouble(number), Decimals.parse(number), 0.0, number);
+        }
+        for (String notFinite : List.of("nan", "NaN", "-inf", "Inf", "+Infinity", "INFINITY")) {
+            assertTrue(Decimals.isNumber(notFinite), notFinite);
+            assertTrue(!Double.isFinite(Decimals.parse(notFinite)), notFinite);
+        }
+        assertEquals(Double.NEGATIVE_INFINITY, Decimals.parse("-inf"));
+        for (String text : List.of("", " ", ".", "-", "e3", "1e", "1e+", "5.1d", "2f", "0x1p3", "1,5", "1 2", "infinite",
+                "--1", "1.2.3", "\u0661")) {
+            assertTrue(!Decimals.isNumber(text), text);
+            assertThrows(NumberFormatException.class, () -> Decimals.parse(text), text);
+        }
     }
 
     @Test
@@ -113,7 +135,7 @@ class CsvDatasetReaderTest {
                 "after.csv: line 5: column 2: 'oops' is not a number");
         // A first row with one bad cell is a bad row, not a header to drop; bytes that are not UTF-8 are named.
         assertMessage(write("first.csv", "5.1,nan,setosa\n4.9,3.0,setosa\n6.3,3.3,virginica\n"),
-                "first.csv: line 1: column 2: 'nan' is not a number");
+                "first.csv: line 1: column 2: nan is not a finite number");
         Path latin1 = dir.resolve("latin1.csv");
         Files.write(latin1, "x,y,label\n1,2,caf\u00e9\n3,4,b\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
         assertMessage(latin1, "latin1.csv: not a UTF-8 text file");
