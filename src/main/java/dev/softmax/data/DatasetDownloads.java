@@ -2,6 +2,7 @@ package dev.softmax.data;
 
 import dev.softmax.io.DownloadException;
 import dev.softmax.io.Downloader;
+import dev.softmax.io.UnfinishedFiles;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -255,6 +256,7 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
         Path firstCreated = null;
         for (Path p = downloadDir.toAbsolutePath(); p != null && !Files.exists(p); p = p.getParent()) {
             firstCreated = p;
+            UnfinishedFiles.addIfEmpty(p);
         }
         List<Path> verified = new ArrayList<>();
         boolean done = false;
@@ -267,6 +269,7 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
             for (int i = 0; i < files.size(); i++) {
                 Path destination = downloadDir.resolve(files.get(i).fileName());
                 move(verified.get(i), destination);
+                UnfinishedFiles.release(verified.get(i));
                 placed.add(destination);
             }
             log.printf("%s: %d file%s downloaded and verified (MD5)%n", name, files.size(),
@@ -283,10 +286,15 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
             if (!done) {
                 for (Path temp : verified) {
                     Files.deleteIfExists(temp);
+                    UnfinishedFiles.release(temp);
                 }
                 if (firstCreated != null) {
                     deleteEmptyFolders(downloadDir.toAbsolutePath(), firstCreated);
                 }
+            }
+            for (Path p = downloadDir.toAbsolutePath(); firstCreated != null && p.startsWith(firstCreated);
+                    p = p.getParent()) {
+                UnfinishedFiles.release(p);
             }
         }
     }
@@ -297,7 +305,7 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
      * archive cannot write outside {@code target}.
      */
     static void unpack(Path archive, Path dataDir, Path target) throws IOException {
-        Path temp = Files.createTempDirectory(dataDir, "." + target.getFileName() + ".");
+        Path temp = UnfinishedFiles.add(Files.createTempDirectory(dataDir, "." + target.getFileName() + "."));
         boolean done = false;
         try {
             int count = 0;
@@ -340,6 +348,7 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
             if (!done) {
                 deleteTree(temp);
             }
+            UnfinishedFiles.release(temp);
         }
     }
 

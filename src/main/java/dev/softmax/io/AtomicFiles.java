@@ -68,6 +68,7 @@ public final class AtomicFiles {
         } catch (java.nio.file.FileSystemException e) {
             throw new IOException(target + ": cannot create a file in " + dir + reason(e), e);
         }
+        UnfinishedFiles.add(temp);
         try {
             try (FileChannel channel = opened;
                  OutputStream out = Channels.newOutputStream(channel)) {
@@ -83,6 +84,7 @@ public final class AtomicFiles {
             }
         } finally {
             Files.deleteIfExists(temp);
+            UnfinishedFiles.release(temp);
         }
     }
 

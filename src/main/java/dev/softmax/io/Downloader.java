@@ -72,7 +72,8 @@ public final class Downloader {
 
     /**
      * Downloads {@code url} into a new temporary file in {@code folder} and checks its MD5. On any failure the
-     * temporary file is deleted; on success the caller owns it and moves it into place (or deletes it).
+     * temporary file is deleted; on success the caller owns it and moves it into place (or deletes it), then
+     * releases it from {@link UnfinishedFiles}, which removes it if the JVM is stopped before.
      *
      * @param url         what to fetch
      * @param folder      where the temporary file is created (the final file's folder, so the move is a rename)
@@ -85,7 +86,7 @@ public final class Downloader {
     public Path fetchVerified(URI url, Path folder, String expectedMd5, String byHand) throws IOException {
         Files.createDirectories(folder);
         String name = Path.of(url.getPath()).getFileName().toString();
-        Path temp = Files.createTempFile(folder, "." + name + ".", ".part");
+        Path temp = UnfinishedFiles.add(Files.createTempFile(folder, "." + name + ".", ".part"));
         boolean ok = false;
         try {
             String actual = fetch(url, temp, name, byHand);
@@ -98,6 +99,7 @@ public final class Downloader {
         } finally {
             if (!ok) {
                 Files.deleteIfExists(temp);
+                UnfinishedFiles.release(temp);
             }
         }
     }

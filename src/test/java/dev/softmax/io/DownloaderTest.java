@@ -62,6 +62,77 @@ class DownloaderTest {
         }
     }
 
+    /**
+     * A download stopped from outside (as Ctrl-C or {@code kill} stop it) removes its partial file and the folders it
+     * created, as a failed one does.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aStoppedDownloadLeavesNothingBehind() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(200, 10_000_000);
+            OutputStream body = exchange.getResponseBody();
+            body.write(new byte[100_000]);
+            body.flush();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+        });
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        server.start();
+        Path created = dir.resolve("new");
+        Path dataDir = created.resolve("data");
+        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dev.softmax.cli.Main", "download", "fashion-mnist",
+                "--data-dir", dataDir.toString(), "--base-url",
+                "http://127.0.0.1:" + server.getAddress().getPort() + "/")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("log.txt").toFile()).start();
+        try {
+            Path folder = dataDir.resolve("fashion-mnist");
+            while (partFiles(folder) == 0) {
+                assertTrue(process.isAlive(), () -> "the download ended: " + read(dir.resolve("log.txt")));
+                Thread.sleep(20);
+            }
+            process.destroy(); // SIGTERM, as kill sends
+            assertTrue(process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(Files.notExists(created), () -> "left behind: " + list(created));
+        } finally {
+            process.destroyForcibly();
+            release.countDown();
+            server.stop(0);
+        }
+    }
+
+    private static long partFiles(Path folder) throws java.io.IOException {
+        if (!Files.isDirectory(folder)) {
+            return 0;
+        }
+        try (var files = Files.list(folder)) {
+            return files.filter(f -> f.toString().endsWith(".part")).count();
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
+    }
+
+    private static String list(Path folder) {
+        try (var files = Files.walk(folder)) {
+            return files.toList().toString();
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
+    }
+
     @Test
     void aRefusedConnectionIsCalledThat() throws Exception {
         int port;
