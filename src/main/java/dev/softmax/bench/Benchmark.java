@@ -28,18 +28,22 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * Times the hot paths against a floor measured in the same process: one streaming reduction over {@code X}, the
  * fastest of the candidates ({@link #floorCandidates}).
  *
- * <p>Every figure is the median of {@code repeats} runs after {@code warmups} unmeasured ones, each run right after
- * a run of the floor, reported in seconds and as the median of the runs' ratios to their floors. A
+ * <p>Every figure is the median of {@code repeats} runs after {@code warmups} unmeasured ones (and at least half a
+ * second of them), each run right after a run of the floor, reported in seconds and as the median of the runs'
+ * ratios to their floors. A
  * value-and-gradient evaluation has to read {@code X} twice ({@code X W}, then {@code X^T (P - Y)}) unless the two
  * passes are fused, so about 2 is the floor's natural multiple.
  */
 public final class Benchmark {
 
+    /** Least time spent warming up before each figure, unless no warm-up is asked for. */
+    static final double MIN_WARMUP_SECONDS = 0.5;
+
     /**
      * What to measure on.
      *
      * @param repeats      measured runs per figure, {@code >= 1}
-     * @param warmups      unmeasured runs before them, {@code >= 0}
+     * @param warmups      unmeasured runs before them, {@code >= 0}; more until half a second has passed, unless 0
      * @param sgdBatchSize rows per mini-batch in the SGD epoch, {@code >= 1}
      * @param seed         seed of the random parameters, vectors and row order
      */
@@ -48,7 +52,8 @@ public final class Benchmark {
          * Validates the counts.
          *
          * @param repeats      measured runs per figure, {@code >= 1}
-         * @param warmups      unmeasured runs before them, {@code >= 0}
+         * @param warmups      unmeasured runs before them, {@code >= 0}; more until half a second has passed,
+         *                     unless 0
          * @param sgdBatchSize rows per mini-batch in the SGD epoch, {@code >= 1}
          * @param seed         seed of the random parameters, vectors and row order
          */
@@ -234,9 +239,7 @@ public final class Benchmark {
      * Vector API on JDK 25 in 0.025.
      */
     String fastest(Map<String, Runnable> candidates, Map<String, Double> seconds) {
-        for (int i = 0; i < settings.warmups(); i++) {
-            candidates.values().forEach(Runnable::run);
-        }
+        warmUp(() -> candidates.values().forEach(Runnable::run));
         Map<String, double[]> timings = new LinkedHashMap<>();
         candidates.keySet().forEach(name -> timings.put(name, new double[FLOOR_TRIALS]));
         for (int i = 0; i < FLOOR_TRIALS; i++) {
@@ -315,10 +318,10 @@ public final class Benchmark {
      * skewed every later ratio.
      */
     private Measurement measure(String name, Runnable floor, Supplier<Object> work) {
-        for (int i = 0; i < settings.warmups(); i++) {
+        warmUp(() -> {
             floor.run();
             work.get();
-        }
+        });
         double[] floors = new double[settings.repeats()];
         double[] times = new double[settings.repeats()];
         double[] ratios = new double[settings.repeats()];
@@ -328,6 +331,19 @@ public final class Benchmark {
             ratios[i] = times[i] / floors[i];
         }
         return new Measurement(name, median(times), median(floors), ratios, median(ratios));
+    }
+
+    /**
+     * Runs {@code work} {@code warmups} times, and on until {@link #MIN_WARMUP_SECONDS} have passed (none when
+     * {@code warmups} is 0): on a small shape a few runs take microseconds, too few for the JIT to compile the
+     * kernels, and the Vector API's code run before that is ten times slower and allocates every vector.
+     */
+    private void warmUp(Runnable work) {
+        long start = System.nanoTime();
+        for (int i = 0; i < settings.warmups() || (settings.warmups() > 0
+                && System.nanoTime() - start < MIN_WARMUP_SECONDS * 1e9); i++) {
+            work.run();
+        }
     }
 
     private static double time(Runnable work) {
@@ -352,9 +368,8 @@ public final class Benchmark {
      */
     private long[] allocatedPerEvaluation(Runnable work) {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        for (int i = 0; i < settings.warmups() + 1; i++) {
-            work.run();
-        }
+        warmUp(work);
+        work.run();
         long[] heap = new long[settings.repeats()];
         long[] nativeBytes = new long[settings.repeats()];
         for (int i = 0; i < heap.length; i++) {

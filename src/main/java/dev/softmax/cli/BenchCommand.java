@@ -52,7 +52,8 @@ public final class BenchCommand implements Callable<Integer> {
     int repeats;
 
     @Option(names = "--warmups", paramLabel = "W", defaultValue = "2",
-            description = "Unmeasured runs first (default: ${DEFAULT-VALUE}).")
+            description = "Unmeasured runs first, and more until half a second of them has passed; 0 for none"
+                    + " (default: ${DEFAULT-VALUE}).")
     int warmups;
 
     @Option(names = "--l2", paramLabel = "LAMBDA", defaultValue = "1e-4", description = "L2 strength (default: ${DEFAULT-VALUE}).")
@@ -150,10 +151,11 @@ public final class BenchCommand implements Callable<Integer> {
         json.putAll(results);
 
         out.printf("%-16s %10s %8s %12s%n", "measurement", "seconds", "x floor", "its floor");
-        out.printf("%-16s %10.4f %8.2f   %s%n", "floor", (double) results.get("floor_seconds"), 1.0,
+        // Four significant digits, not four decimals: a small shape's passes take microseconds.
+        out.printf("%-16s %10.4g %8.2f   %s%n", "floor", (double) results.get("floor_seconds"), 1.0,
                 results.get("floor_kernel"));
         for (String name : new String[] {"nd4j_sum", "value_gradient", "hessian_vector", "predict", "sgd_epoch"}) {
-            out.printf("%-16s %10.4f %8.2f %12.4f%n", name, (double) results.get(name + "_seconds"),
+            out.printf("%-16s %10.4g %8.2f %12.4g%n", name, (double) results.get(name + "_seconds"),
                     (double) results.get(name + "_ratio"), (double) results.get(name + "_floor_seconds"));
         }
         out.printf("allocated per value-and-gradient evaluation: %d bytes (heap %d, native %d; the gradient itself is %d)%n",
