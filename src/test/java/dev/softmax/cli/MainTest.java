@@ -226,4 +226,23 @@ class MainTest {
         assertEquals(Main.EXIT_BAD_INPUT, unknown.status());
         assertTrue(unknown.err().contains("trian"), unknown.err());
     }
+
+    /** slf4j-simple reads its settings once per JVM, so the probe runs in one of its own. */
+    @Test
+    void libraryWarningsReadLikeTheCommandLinesOwn() throws Exception {
+        for (boolean userSetting : new boolean[] {false, true}) {
+            List<String> command = new java.util.ArrayList<>(List.of(
+                    java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path")));
+            if (userSetting) {
+                command.add("-Dorg.slf4j.simpleLogger.showLogName=true");
+            }
+            command.add(LoggingProbe.class.getName());
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(0, process.waitFor(), output);
+            assertEquals(userSetting ? "warning: dev.softmax.Blas - LAPACK probe 1" : "warning: LAPACK probe 1",
+                    output.strip());
+        }
+    }
 }
