@@ -97,7 +97,7 @@ final class EpochLoop {
                         break;
                     }
                     step++;
-                    rule.apply(x, batch.gradient(), rate, step);
+                    rule.apply(x, Vectors.likePoint(batch.gradient(), x), rate, step);
                 }
             }
             monitor.countValueAndGradient();

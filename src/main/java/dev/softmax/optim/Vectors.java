@@ -28,6 +28,23 @@ final class Vectors {
     }
 
     /**
+     * An objective's gradient at {@code x} as the update rules take it: of {@code x}'s type (an objective that
+     * computes in double may return a DOUBLE gradient for a FLOAT point, as the full-batch optimizers allow),
+     * contiguous and 1-D.
+     *
+     * @throws IllegalStateException when the gradient's length is not the point's: the objective's fault, named
+     */
+    static INDArray likePoint(INDArray gradient, INDArray x) {
+        if (gradient == null || gradient.length() != x.length()) {
+            throw new IllegalStateException("the objective returned a gradient of shape "
+                    + (gradient == null ? "null" : java.util.Arrays.toString(gradient.shape()))
+                    + " for a point of length " + x.length());
+        }
+        INDArray g = gradient.dataType() == x.dataType() ? gradient : gradient.castTo(x.dataType());
+        return isBlasVector(g) && g.rank() == 1 ? g : g.dup('c').reshape(x.length());
+    }
+
+    /**
      * {@code a . b} accumulated in double: BLAS {@code ddot}, or {@code dsdot} on two contiguous FLOAT vectors
      * (no cast: allocating a parameter-sized array costs about 0.15 to 0.36 ms here, more than the product);
      * mixed types are cast first.

@@ -165,6 +165,54 @@ class OptimizerContractTest {
         }
     }
 
+    /**
+     * An objective that computes in DOUBLE whatever the point's type is used the same way by every optimizer:
+     * its gradient is taken in the point's type (the full-batch optimizers did; SGD and Adam failed inside BLAS).
+     */
+    @Test
+    void aDoubleGradientForAFloatPointWorksInEveryOptimizer() {
+        TwiceDifferentiableObjective quadratic = separable(3, x -> (x - 1) * (x - 1), x -> 2 * (x - 1), x -> 2);
+        MiniBatchObjective batched = new MiniBatchObjective() {
+            @Override
+            public long dimension() {
+                return 3;
+            }
+
+            @Override
+            public double value(INDArray theta) {
+                return quadratic.value(theta);
+            }
+
+            @Override
+            public ValueAndGradient valueAndGradient(INDArray theta) {
+                return quadratic.valueAndGradient(theta);
+            }
+
+            @Override
+            public int numSamples() {
+                return 4;
+            }
+
+            @Override
+            public DifferentiableObjective batch(int[] rowIndices) {
+                return quadratic;
+            }
+        };
+        StoppingCriteria stop = new StoppingCriteria(300, 1e-4, 0, null);
+        for (Optimizer<? super TwiceDifferentiableObjective> optimizer : List.<Optimizer<? super TwiceDifferentiableObjective>>of(
+                new GradientDescent(), new Lbfgs(), new Newton(), new NewtonCg())) {
+            OptimizationResult result = optimizer.minimize(quadratic, Nd4j.zeros(DataType.FLOAT, 3), stop, null);
+            assertEquals(DataType.FLOAT, result.solution().dataType(), optimizer.name());
+            assertEquals(1.0, result.solution().getDouble(1), 1e-3, optimizer.name());
+        }
+        for (Optimizer<MiniBatchObjective> optimizer : List.<Optimizer<MiniBatchObjective>>of(
+                new MiniBatchSgd(0.1, 2, 1), new Adam(0.05, 2, 1))) {
+            OptimizationResult result = optimizer.minimize(batched, Nd4j.zeros(DataType.FLOAT, 3), stop, null);
+            assertEquals(DataType.FLOAT, result.solution().dataType(), optimizer.name());
+            assertEquals(1.0, result.solution().getDouble(1), 1e-2, optimizer.name());
+        }
+    }
+
     @Test
     void theSoftmaxObjectiveTakesOnlyAFlatParameterVectorWhateverTheKernels() {
         SoftmaxCrossEntropy floats = new SoftmaxCrossEntropy(TestProblems.iris(DataType.FLOAT).features(),
