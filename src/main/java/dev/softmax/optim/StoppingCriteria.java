@@ -8,7 +8,7 @@ import java.util.Optional;
  *
  * @param maxIterations             iteration (or epoch) limit, {@code > 0}
  * @param gradientTolerance         stop when {@code ||g|| <= gradientTolerance * max(1, ||g_0||)} (relative to the
- *                                  starting gradient, as liblinear does); 0 disables
+ *                                  starting gradient, as liblinear does); 0 stops only at a gradient of exactly zero
  * @param relativeFunctionTolerance stop when {@code 0 <= (f_prev - f) <= tol * max(|f_prev|, |f|, 1)} (scipy's
  *                                  L-BFGS-B rule); with 0 only an objective that stopped changing at all (the
  *                                  rounding floor) ends the run
@@ -26,7 +26,8 @@ public record StoppingCriteria(int maxIterations, double gradientTolerance, doub
      * Validates every field.
      *
      * @param maxIterations             iteration (or epoch) limit, {@code > 0}
-     * @param gradientTolerance         relative gradient tolerance, finite and {@code >= 0}; 0 disables
+     * @param gradientTolerance         relative gradient tolerance, finite and {@code >= 0}; 0 stops only at a
+     *                                  gradient of exactly zero
      * @param relativeFunctionTolerance relative function tolerance, finite and {@code >= 0}
      * @param timeLimit                 wall-clock limit, positive, or {@code null} for none
      */
