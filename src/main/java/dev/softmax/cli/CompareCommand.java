@@ -196,7 +196,7 @@ public final class CompareCommand implements Callable<Integer> {
         json.put("l2", optimization.l2());
         json.put("dtype", dtypeName(type));
         json.put("seed", data.seed());
-        json.put("test_fraction", data.testFraction());
+        json.put("test_fraction", data.hasOwnTestSplit() ? null : data.testFraction());
         json.put("n_train", prepared.train().numSamples());
         json.put("n_test", prepared.test().numSamples());
         json.put("n_features", prepared.train().numFeatures());

@@ -209,7 +209,10 @@ public final class Main implements Callable<Integer> {
         SUBCOMMANDS.forEach((name, command) -> {
             if (only == null || only.equals(name)) {
                 commandLine.addSubcommand(name, command.get());
-                hideSharedOptions(commandLine.getSubcommands().get(name).getCommandSpec());
+                CommandSpec sub = commandLine.getSubcommands().get(name).getCommandSpec();
+                hideSharedOptions(sub);
+                // Each subcommand offers -V, --version (the standard help options): the same line as the top level.
+                sub.version(commandLine.getCommandSpec().version());
             }
         });
         if (only == null) {

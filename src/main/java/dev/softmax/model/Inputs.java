@@ -26,12 +26,13 @@ final class Inputs {
      */
     static INDArray matrix(double[][] x, int expectedColumns, DataType type) {
         if (x == null) {
-            throw new IllegalArgumentException("features must not be null");
+            throw new NullPointerException("features must not be null");
         }
-        int d = checkShape(x.length, x.length == 0 || x[0] == null ? 0 : x[0].length, expectedColumns);
+        checkNoNullRow(x);
+        int d = checkShape(x.length, x.length == 0 ? 0 : x[0].length, expectedColumns);
         double[] flat = new double[Math.multiplyExact(x.length, d)];
         for (int i = 0; i < x.length; i++) {
-            checkRow(x[i] == null ? -1 : x[i].length, i, d);
+            checkRow(x[i].length, i, d);
             for (int j = 0; j < d; j++) {
                 double v = x[i][j];
                 if (!Double.isFinite(v)) {
@@ -49,12 +50,13 @@ final class Inputs {
     /** As {@link #matrix(double[][], int, DataType)}, for float rows. */
     static INDArray matrix(float[][] x, int expectedColumns, DataType type) {
         if (x == null) {
-            throw new IllegalArgumentException("features must not be null");
+            throw new NullPointerException("features must not be null");
         }
-        int d = checkShape(x.length, x.length == 0 || x[0] == null ? 0 : x[0].length, expectedColumns);
+        checkNoNullRow(x);
+        int d = checkShape(x.length, x.length == 0 ? 0 : x[0].length, expectedColumns);
         float[] flat = new float[Math.multiplyExact(x.length, d)];
         for (int i = 0; i < x.length; i++) {
-            checkRow(x[i] == null ? -1 : x[i].length, i, d);
+            checkRow(x[i].length, i, d);
             for (int j = 0; j < d; j++) {
                 float v = x[i][j];
                 if (!Float.isFinite(v)) {
@@ -100,7 +102,7 @@ final class Inputs {
     /** Checks rank 2, {@code expectedColumns} columns, at least one row and a floating-point type. */
     static void checkShapeAndType(INDArray x, int expectedColumns) {
         if (x == null) {
-            throw new IllegalArgumentException("features must not be null");
+            throw new NullPointerException("features must not be null");
         }
         if (x.rank() != 2) {
             throw new IllegalArgumentException("expected features of shape [n," + describe(expectedColumns)
@@ -128,8 +130,16 @@ final class Inputs {
 
     private static void checkRow(int length, int row, int d) {
         if (length != d) {
-            throw new IllegalArgumentException("row " + row + " has " + (length < 0 ? "no array" : length
-                    + " features") + "; expected " + d + " like row 0");
+            throw new IllegalArgumentException("row " + row + " has " + length + " features; expected " + d
+                    + " like row 0");
+        }
+    }
+
+    private static void checkNoNullRow(Object[] rows) {
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i] == null) {
+                throw new NullPointerException("row " + i + " of the features is null");
+            }
         }
     }
 

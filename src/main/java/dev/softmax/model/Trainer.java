@@ -404,9 +404,10 @@ public final class Trainer {
     }
 
     private SoftmaxRegression fit(INDArray x, String[] labels, double[] sampleWeights) {
-        if (labels == null || labels.length != x.rows()) {
+        Objects.requireNonNull(labels, "labels must not be null");
+        if (labels.length != x.rows()) {
             throw new IllegalArgumentException("expected one label per row (" + x.rows() + "), got "
-                    + (labels == null ? "null" : labels.length));
+                    + labels.length);
         }
         for (int i = 0; i < labels.length; i++) {
             if (labels[i] == null || labels[i].isEmpty()) {
@@ -516,9 +517,9 @@ public final class Trainer {
     }
 
     private static int[] checkLabels(int[] y, long rows) {
-        if (y == null || y.length != rows) {
-            throw new IllegalArgumentException("expected one label per row (" + rows + "), got "
-                    + (y == null ? "null" : y.length));
+        Objects.requireNonNull(y, "labels must not be null");
+        if (y.length != rows) {
+            throw new IllegalArgumentException("expected one label per row (" + rows + "), got " + y.length);
         }
         for (int i = 0; i < y.length; i++) {
             // The classes are 0 .. max(y): a stray huge label would otherwise allocate a huge model.

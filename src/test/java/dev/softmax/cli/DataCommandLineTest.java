@@ -119,6 +119,13 @@ class DataCommandLineTest {
         assertEquals("unit", json.get("scaling").asText());
         assertTrue(json.get("test_fraction").isNull(), "MNIST has its own test split");
         assertTrue(json.get("test_accuracy").asDouble() > 0.99, json.toString());
+
+        Path compared = dir.resolve("compared");
+        Run c = run("compare", "--dataset", "mnist", "--data-dir", dir.toString(), "--optimizers", "lbfgs",
+                "--max-iter", "5", "--out", compared.toString());
+        assertEquals(0, c.status(), c.err());
+        JsonNode summary = new ObjectMapper().readTree(compared.resolve(CompareCommand.SUMMARY_JSON).toFile());
+        assertTrue(summary.get("test_fraction").isNull(), "compare too: " + summary.get("test_fraction"));
     }
 
     @Test

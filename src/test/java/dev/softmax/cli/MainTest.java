@@ -222,6 +222,12 @@ class MainTest {
         Run help = run("help", "bench");
         assertEquals(0, help.status(), help.err());
         assertTrue(help.out().contains("--rows"), help.out());
+        for (String name : List.of("train", "compare", "evaluate", "predict", "download", "bench")) {
+            Run version = run(name, "--version");
+            assertEquals(0, version.status(), version.err());
+            assertEquals(run("--version").out(), version.out(), name);
+            assertTrue(version.out().startsWith("softmax-regression "), version.out());
+        }
         Run unknown = run("trian");
         assertEquals(Main.EXIT_BAD_INPUT, unknown.status());
         assertTrue(unknown.err().contains("trian"), unknown.err());

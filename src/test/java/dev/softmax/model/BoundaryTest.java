@@ -135,6 +135,22 @@ class BoundaryTest {
         assertMessage(NullPointerException.class, "file must not be null", () -> ModelIO.load(null));
         assertMessage(NullPointerException.class, "train must not be null",
                 () -> Trainer.builder().build().fit((Dataset) null));
+
+        // Features, rows and labels given as null are null arguments too, named.
+        assertMessage(NullPointerException.class, "features must not be null", () -> model.predict((double[][]) null));
+        assertMessage(NullPointerException.class, "features must not be null", () -> model.predictProba((double[][]) null));
+        assertMessage(NullPointerException.class, "features must not be null", () -> model.predict((INDArray) null));
+        assertMessage(NullPointerException.class, "row 0 of the features is null",
+                () -> model.predict(new double[][] {null}));
+        Trainer trainer = Trainer.builder().stopping(StoppingCriteria.of(5)).build();
+        assertMessage(NullPointerException.class, "row 1 of the features is null",
+                () -> trainer.fit(new float[][] {{1, 2}, null}, new int[] {0, 1}));
+        assertMessage(NullPointerException.class, "features must not be null",
+                () -> trainer.fit((double[][]) null, new int[] {0, 1}));
+        assertMessage(NullPointerException.class, "labels must not be null",
+                () -> trainer.fit(new double[][] {{0}, {1}}, (int[]) null));
+        assertMessage(NullPointerException.class, "labels must not be null",
+                () -> trainer.fit(new double[][] {{0}, {1}}, (String[]) null));
     }
 
     @Test
