@@ -83,8 +83,10 @@ public final class BenchCommand implements Callable<Integer> {
                 .filter(parsed::hasMatchedOption).toList();
         if (!ignored.isEmpty()) {
             throw new IllegalArgumentException(fromDataset
-                    ? String.join(", ", ignored) + " shape synthetic data; --dataset brings its own shape"
-                    : String.join(", ", ignored) + " apply to a --dataset; without one, bench makes synthetic data");
+                    ? String.join(", ", ignored) + (ignored.size() == 1 ? " shapes" : " shape")
+                            + " synthetic data; --dataset brings its own shape"
+                    : String.join(", ", ignored) + (ignored.size() == 1 ? " applies" : " apply")
+                            + " to a --dataset; without one, bench makes synthetic data");
         }
         if (rows < 1 || features < 1 || classes < 2) {
             throw new IllegalArgumentException("need --rows >= 1, --features >= 1 and --classes >= 2");
@@ -162,8 +164,12 @@ public final class BenchCommand implements Callable<Integer> {
                 (long) results.get("allocated_bytes_per_evaluation"),
                 (long) results.get("allocated_heap_bytes_per_evaluation"),
                 (long) results.get("allocated_native_bytes_per_evaluation"), (long) results.get("gradient_bytes"));
-        out.printf("rows read %s, %s%n", (boolean) results.get("features_as_bytes") ? "as bytes" : "as floats",
-                (boolean) results.get("rows_in_place") ? "in place" : "copied to the heap block by block");
+        if (CommonOptions.kernelFor(dataType).equals("vector")) {
+            out.printf("rows read %s, %s%n", (boolean) results.get("features_as_bytes") ? "as bytes" : "as floats",
+                    (boolean) results.get("rows_in_place") ? "in place" : "copied to the heap block by block");
+        } else {
+            out.printf("rows multiplied by OpenBLAS (%s)%n", dataType == DataType.DOUBLE ? "float64" : "float32");
+        }
         if (report != null) {
             Json.write(report, json);
             out.println("report written to " + report);

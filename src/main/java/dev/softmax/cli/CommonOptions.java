@@ -53,8 +53,8 @@ public final class CommonOptions {
      */
     void applyNativeSettings() {
         if (threads < 0 || threads > MAX_THREADS) {
-            throw new IllegalArgumentException("--threads must be 1 to " + MAX_THREADS + " (0 for every core), got "
-                    + threads);
+            throw new IllegalArgumentException(source("--threads", "softmax.threads") + " must be 1 to "
+                    + MAX_THREADS + " (0 for every core), got " + threads);
         }
         int processors = NativeThreads.defaultCount();
         if (threads > processors) {
@@ -65,7 +65,8 @@ public final class CommonOptions {
         try {
             kind = Kernels.Kind.valueOf(kernel.trim().toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--kernel must be auto, blas or vector, got '" + kernel + "'");
+            throw new IllegalArgumentException(source("--kernel", "softmax.kernel")
+                    + " must be auto, blas or vector, got '" + kernel + "'");
         }
         if (kind == Kernels.Kind.VECTOR && !Kernels.vectorModulePresent()) {
             throw new IllegalArgumentException("--kernel vector needs the JVM option --add-modules "
@@ -73,7 +74,18 @@ public final class CommonOptions {
         }
         Kernels.set(kind);
         Kernels.setByteFeatures(Boolean.TRUE.equals(byteFeaturesChoice()));
+        if (Boolean.TRUE.equals(byteFeaturesChoice()) && !Kernels.active().equals("vector")) {
+            command.commandLine().getErr().println("warning: --byte-features takes effect with the vector kernels"
+                    + " only (java --add-modules jdk.incubator.vector -jar ..., not --kernel blas); OpenBLAS reads"
+                    + " the floats");
+        }
         NativeThreads.set(threads == 0 ? NativeThreads.defaultCount() : threads);
+    }
+
+    /** The option, when given, else the system property its default comes from: what a message names. */
+    private String source(String option, String property) {
+        var parsed = command == null ? null : command.commandLine().getParseResult();
+        return parsed == null || parsed.hasMatchedOption(option) ? option : "-D" + property;
     }
 
     /**

@@ -22,7 +22,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
 /** Which data to train on, where it lives, how it is split and scaled, and in which precision. */
@@ -37,6 +39,9 @@ public final class DataOptions {
 
     /** {@code --dataset}'s default (also read by {@link Main} before the command line is parsed). */
     static final String DEFAULT_DATASET = "iris";
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
     @Option(names = "--dataset", paramLabel = "NAME", defaultValue = DEFAULT_DATASET,
             converter = DatasetKindConverter.class,
@@ -199,8 +204,22 @@ public final class DataOptions {
         if (limit != null && limit < 1) {
             throw new IllegalArgumentException("--limit must be >= 1, got " + limit);
         }
-        if (dataset != DatasetKind.CSV && (trainFile != null || testFile != null)) {
-            throw new IllegalArgumentException("--train and --test are for --dataset csv, not --dataset " + dataset);
+        if (dataset != DatasetKind.CSV) {
+            List<String> csvOnly = new ArrayList<>();
+            if (trainFile != null) {
+                csvOnly.add("--train");
+            }
+            if (testFile != null) {
+                csvOnly.add("--test");
+            }
+            var parsed = command == null ? null : command.commandLine().getParseResult();
+            if (parsed != null && parsed.hasMatchedOption("--label-column")) {
+                csvOnly.add("--label-column");
+            }
+            if (!csvOnly.isEmpty()) {
+                throw new IllegalArgumentException(String.join(", ", csvOnly) + (csvOnly.size() == 1 ? " is" : " are")
+                        + " for --dataset csv, not --dataset " + dataset);
+            }
         }
         long maxTrain = limit == null ? Long.MAX_VALUE : limit;
         Dataset train;
@@ -325,7 +344,8 @@ public final class DataOptions {
         if (Files.isRegularFile(dataDir.resolve(Cifar10BinaryLoader.TRAIN_FILES.get(0)))) {
             return dataDir;
         }
-        throw new InvalidDataException(folder, "not found (nor " + archive + "); run 'download cifar10' or put"
+        throw new InvalidDataException(folder, "not found (nor " + archive + ", nor the batch files in " + dataDir
+                + "); run 'download cifar10' or put"
                 + " the official binary version there (from " + DatasetDownloads.cifar10().describeSources() + ")");
     }
 

@@ -85,7 +85,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         double accuracy = Metrics.accuracy(truth, predicted);
         double logLoss = Metrics.logLoss(truth, model.predictLogProba(evaluated.features()));
         ConfusionMatrix confusion = ConfusionMatrix.of(truth, predicted, model.classNames());
-        out.printf("accuracy %.4f, log-loss %.4f%n", accuracy, logLoss);
+        out.printf("accuracy %.4f, log-loss %s%n", accuracy, Numbers.metric(logLoss));
         out.println();
         out.print(confusion.formatReport());
         out.println();

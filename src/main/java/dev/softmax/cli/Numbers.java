@@ -23,6 +23,14 @@ final class Numbers {
         return exponent < 0 ? mantissa : mantissa + text.substring(exponent).toLowerCase(Locale.ROOT);
     }
 
+    /**
+     * A loss or accuracy for people: four decimals, in exponent form from a million up (a diverged run's log-loss
+     * of 1.65e36 printed 37 digits).
+     */
+    static String metric(double value) {
+        return String.format(Locale.ROOT, Math.abs(value) < 1e6 || !Double.isFinite(value) ? "%.4f" : "%.4e", value);
+    }
+
     /** {@code count} and the noun, plural unless the count is 1: {@code 1 thread}, {@code 2 threads}. */
     static String count(long count, String noun) {
         return count + " " + noun + (count == 1 ? "" : "s");

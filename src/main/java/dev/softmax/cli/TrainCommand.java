@@ -76,14 +76,15 @@ public final class TrainCommand implements Callable<Integer> {
         common.warnIfKernelUnused(data.dataType());
         PrintWriter out = spec.commandLine().getOut();
         var stopping = optimization.stoppingCriteria();
-        // Refuse before training, not after: a long run should not end in "file exists".
-        if (save != null && !force && Files.exists(save)) {
-            throw new FileAlreadyExistsException(save + " exists (use --force to replace it)");
-        }
+        // Refuse before training, not after: a long run should not end in "file exists". A folder first: --force
+        // would not help there.
         for (Path output : new Path[] {save, report}) {
             if (output != null) {
                 AtomicFiles.checkWritable(output);
             }
+        }
+        if (save != null && !force && Files.exists(save)) {
+            throw new FileAlreadyExistsException(save + " exists (use --force to replace it)");
         }
         CommonOptions.checkNotAnInput("--save", save, data.inputFiles());
         CommonOptions.checkNotAnInput("--report", report, data.inputFiles());
@@ -203,7 +204,7 @@ public final class TrainCommand implements Callable<Integer> {
             out.printf("validation accuracy %.4f%n", validationAccuracy);
         }
         if (confusion != null) {
-            out.printf("test accuracy %.4f, test log-loss %.4f%n", testAccuracy, testLogLoss);
+            out.printf("test accuracy %.4f, test log-loss %s%n", testAccuracy, Numbers.metric(testLogLoss));
             out.println();
             out.print(confusion.formatReport());
             out.println();

@@ -221,8 +221,8 @@ public final class Cifar10BinaryLoader {
             }
         }
         if (names.size() < 2) {
-            throw new InvalidDataException(file, "expected one class name a line, found " + names.size()
-                    + " name" + (names.size() == 1 ? "" : "s"));
+            throw new InvalidDataException(file, "expected at least two class names, one a line; found "
+                    + names.size());
         }
         if (names.size() != new java.util.HashSet<>(names).size()) {
             throw new InvalidDataException(file, "class names repeat: " + names);

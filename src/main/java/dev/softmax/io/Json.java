@@ -15,14 +15,17 @@ public final class Json {
     }
 
     /**
-     * Writes {@code value} (maps, lists, records) to {@code target} atomically.
+     * Writes {@code value} (maps, lists, records) to {@code target} atomically, ending with a line break.
      *
      * @param target the file to create or replace
      * @param value  what to write
      * @throws IOException when the value cannot be serialised or the file cannot be written
      */
     public static void write(Path target, Object value) throws IOException {
-        AtomicFiles.write(target, true, out -> MAPPER.writeValue(new NonClosing(out), value));
+        AtomicFiles.write(target, true, out -> {
+            MAPPER.writeValue(new NonClosing(out), value);
+            out.write('\n'); // a text file's last line ends, also on a terminal (--report /dev/stdout)
+        });
     }
 
     /** Jackson closes the stream it writes to; {@link AtomicFiles} closes it itself. */

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.softmax.data.MnistIdxLoader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -30,6 +31,7 @@ class BenchCommandTest {
                 new PrintWriter(out), new PrintWriter(err));
         assertEquals(0, status, err.toString());
         JsonNode json = new ObjectMapper().readTree(report.toFile());
+        assertTrue(Files.readString(report).endsWith("}\n"), "the last line ends");
         assertEquals(700, json.get("rows").asInt());
         assertEquals(30, json.get("features").asInt());
         assertEquals(4, json.get("classes").asInt());
@@ -78,12 +80,15 @@ class BenchCommandTest {
     void kernelBlasIsReportedAndABadKernelIsAnErrorWithStatusTwo() throws Exception {
         Path report = dir.resolve("blas.json");
         StringWriter err = new StringWriter();
+        StringWriter out = new StringWriter();
         try {
             int status = Main.run(new String[] {"bench", "--rows", "300", "--features", "8", "--classes", "3",
                 "--repeats", "1", "--warmups", "0", "--threads", "1", "--kernel", "blas", "--report",
-                report.toString()}, new PrintWriter(new StringWriter()), new PrintWriter(err));
+                report.toString()}, new PrintWriter(out), new PrintWriter(err));
             assertEquals(0, status, err.toString());
             assertEquals("blas", new ObjectMapper().readTree(report.toFile()).get("kernel").asText());
+            assertTrue(out.toString().contains("rows multiplied by OpenBLAS (float32)"), out.toString());
+            assertFalse(out.toString().contains("rows read"), "the vector kernels' line: " + out);
         } finally {
             dev.softmax.Kernels.set(dev.softmax.Kernels.Kind.AUTO);
         }
@@ -93,6 +98,16 @@ class BenchCommandTest {
         assertEquals(2, status);
         assertTrue(bad.toString().contains("--kernel must be auto, blas or vector"), bad.toString());
         assertEquals(1, bad.toString().strip().lines().count(), bad.toString());
+        // A bad default from the system property is named as that.
+        System.setProperty("softmax.kernel", "bogus");
+        try {
+            StringWriter property = new StringWriter();
+            assertEquals(2, Main.run(new String[] {"bench", "--rows", "10"}, new PrintWriter(new StringWriter()),
+                    new PrintWriter(property)));
+            assertEquals("error: -Dsoftmax.kernel must be auto, blas or vector, got 'bogus'", property.toString().strip());
+        } finally {
+            System.clearProperty("softmax.kernel");
+        }
     }
 
     @Test
@@ -113,6 +128,10 @@ class BenchCommandTest {
         Main.run(new String[] {"bench", "--dataset", "iris", "--rows", "100", "--pixels"},
                 new PrintWriter(new StringWriter()), new PrintWriter(err));
         assertEquals("error: --rows, --pixels shape synthetic data; --dataset brings its own shape", err.toString().strip());
+        StringWriter one = new StringWriter();
+        Main.run(new String[] {"bench", "--limit", "5"}, new PrintWriter(new StringWriter()), new PrintWriter(one));
+        assertEquals("error: --limit applies to a --dataset; without one, bench makes synthetic data",
+                one.toString().strip());
     }
 
     @Test

@@ -81,6 +81,16 @@ class ByteFeaturesDefaultTest {
             assertEquals(0, run.status(), run.err());
             assertTrue(mapper.readTree(asked.toFile()).get("byte_features").asBoolean());
             assertTrue(run.out().contains(", 8-bit features read as bytes\n"), run.out());
+            assertFalse(run.err().contains("warning"), run.err());
+            try {
+                MainTest.Run blas = MainTest.run("train", "--byte-features", "--kernel", "blas");
+                assertEquals(0, blas.status(), blas.err());
+                assertTrue(blas.err().contains("warning: --byte-features takes effect with the vector kernels only"),
+                        blas.err());
+                assertFalse(blas.out().contains("as bytes"), blas.out());
+            } finally {
+                Kernels.set(Kernels.Kind.AUTO);
+            }
             Path refused = dir.resolve("refused.json");
             assertEquals(0, MainTest.run("train", "--no-byte-features", "--report", refused.toString()).status());
             assertFalse(mapper.readTree(refused.toFile()).get("byte_features").asBoolean());

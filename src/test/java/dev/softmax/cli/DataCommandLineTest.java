@@ -180,7 +180,10 @@ class DataCommandLineTest {
     @Test
     void optionsThatDoNotFitAreExitStatusTwo() throws IOException {
         assertBadInput(run("train", "--dataset", "csv"), "--dataset csv needs --train FILE");
-        assertBadInput(run("train", "--dataset", "iris", "--train", "x.csv"), "--train and --test are for --dataset csv");
+        assertBadInput(run("train", "--dataset", "iris", "--train", "x.csv"), "--train is for --dataset csv, not --dataset iris");
+        assertBadInput(run("train", "--label-column", "2"), "--label-column is for --dataset csv, not --dataset iris");
+        assertBadInput(run("train", "--dataset", "mnist", "--test", "t.csv", "--label-column", "last"),
+                "--test, --label-column are for --dataset csv");
         assertBadInput(run("train", "--validation-fraction", "1"), "--validation-fraction must be in [0,1)");
         assertBadInput(run("train", "--limit", "0"), "--limit must be >= 1");
         Run r = run("train", "--scale", "minmax");

@@ -170,6 +170,12 @@ class ModelCommandsTest {
         Run forced = train("--force");
         assertEquals(0, forced.status(), forced.err());
         assertEquals(3, ModelIO.load(model).numClasses());
+
+        // A folder is named as one, not sent to --force, which would not help.
+        Path folder = Files.createDirectories(dir.resolve("models"));
+        Run intoFolder = run("train", "--data-dir", "notebooks-data", "--threads", "1", "--save", folder.toString());
+        assertEquals(Main.EXIT_BAD_INPUT, intoFolder.status());
+        assertEquals("error: " + folder + ": is a folder; give a file name", intoFolder.err().strip());
     }
 
     @Test

@@ -21,6 +21,15 @@ class NumbersTest {
     }
 
     @Test
+    void metricsKeepFourDecimalsAndHugeOnesAnExponent() {
+        assertEquals("0.1991", Numbers.metric(0.19912));
+        assertEquals("999999.0000", Numbers.metric(999999));
+        assertEquals("1.6524e+36", Numbers.metric(1.652395179104020e36));
+        assertEquals("Infinity", Numbers.metric(Double.POSITIVE_INFINITY));
+        assertEquals("NaN", Numbers.metric(Double.NaN));
+    }
+
+    @Test
     void countsAgreeWithTheirNoun() {
         assertEquals("1 thread", Numbers.count(1, "thread"));
         assertEquals("2 threads", Numbers.count(2, "thread"));

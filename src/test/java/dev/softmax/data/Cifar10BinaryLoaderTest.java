@@ -216,7 +216,7 @@ class Cifar10BinaryLoaderTest {
         Map<String, byte[]> m = members(true);
         m.put("batches.meta.txt", "airplane\n".getBytes(StandardCharsets.UTF_8));
         Path folder = writeFolder(dir.resolve("c"), m);
-        assertEquals(folder.resolve("batches.meta.txt") + ": expected one class name a line, found 1 name",
+        assertEquals(folder.resolve("batches.meta.txt") + ": expected at least two class names, one a line; found 1",
                 loadError(folder).getMessage());
     }
 }
