@@ -31,21 +31,7 @@ class DownloaderTest {
     @org.junit.jupiter.api.Timeout(20) // without the watchdog the read would wait for ever
     void aBodyThatStopsComingEndsTheDownload() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/", exchange -> {
-            exchange.sendResponseHeaders(200, 100_000);
-            OutputStream body = exchange.getResponseBody();
-            body.write(new byte[1000]);
-            body.flush();
-            try {
-                release.await(); // stalls until the test ends
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            exchange.close();
-        });
-        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
-        server.start();
+        HttpServer server = stallingServer(100_000, 1000, release);
         try {
             URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/stall.gz");
             Path folder = dir.resolve("data");
@@ -70,21 +56,7 @@ class DownloaderTest {
     @org.junit.jupiter.api.Timeout(60)
     void aStoppedDownloadLeavesNothingBehind() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/", exchange -> {
-            exchange.sendResponseHeaders(200, 10_000_000);
-            OutputStream body = exchange.getResponseBody();
-            body.write(new byte[100_000]);
-            body.flush();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            exchange.close();
-        });
-        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
-        server.start();
+        HttpServer server = stallingServer(10_000_000, 100_000, release);
         Path created = dir.resolve("new");
         Path dataDir = created.resolve("data");
         Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -106,6 +78,26 @@ class DownloaderTest {
             release.countDown();
             server.stop(0);
         }
+    }
+
+    /** A local server that announces {@code announced} bytes, sends {@code sent}, then stalls until released. */
+    private static HttpServer stallingServer(long announced, int sent, CountDownLatch release) throws java.io.IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(200, announced);
+            OutputStream body = exchange.getResponseBody();
+            body.write(new byte[sent]);
+            body.flush();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+        });
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        server.start();
+        return server;
     }
 
     private static long partFiles(Path folder) throws java.io.IOException {
