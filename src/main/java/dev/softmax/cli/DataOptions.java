@@ -11,11 +11,7 @@ import dev.softmax.data.Splits;
 import dev.softmax.data.TrainTestSets;
 import dev.softmax.loss.SoftmaxCrossEntropy;
 import dev.softmax.model.Trainer;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,9 +29,6 @@ public final class DataOptions {
     /** Options that picocli fills in, for the command that mixes them in. */
     public DataOptions() {
     }
-
-    /** Iris copy inside the jar, used when {@code --data-dir} has none. */
-    static final String BUNDLED_IRIS = "/dev/softmax/data/iris.csv";
 
     /** {@code --dataset}'s default (also read by {@link Main} before the command line is parsed). */
     static final String DEFAULT_DATASET = "iris";
@@ -279,14 +272,7 @@ public final class DataOptions {
         if (Files.exists(irisFile)) {
             return new CsvDatasetReader("last").read(irisFile, dataType, knownClasses);
         }
-        try (InputStream in = DataOptions.class.getResourceAsStream(BUNDLED_IRIS)) {
-            if (in == null) {
-                throw new InvalidDataException(irisFile, "file not found, and no bundled copy in the jar");
-            }
-            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            return new CsvDatasetReader("last").read(reader, Path.of("classpath:" + BUNDLED_IRIS), dataType,
-                    knownClasses);
-        }
+        return CsvDatasetReader.iris(dataType, knownClasses);
     }
 
     /**

@@ -35,13 +35,14 @@ public final class Main implements Callable<Integer> {
     private static final String ND4J_LOG_INITIALIZATION = "org.nd4j.log.initialization";
 
     /**
-     * Shows library warnings (ND4J's, a LAPACK fallback's) as the command line's own, {@code warning: ...}, without
-     * slf4j-simple's thread and logger names, unless the user set those properties. Called before any logger
-     * exists: slf4j-simple reads its settings once.
+     * Shows library warnings (ND4J's, a LAPACK fallback's), and nothing below them, as the command line's own,
+     * {@code warning: ...} on stderr, without slf4j-simple's thread and logger names, unless the user set those
+     * properties. Set here rather than in a {@code simplelogger.properties}, which would also set the logging of
+     * every program that embeds the library. Called before any logger exists: slf4j-simple reads its settings once.
      */
     static void configureLogging() {
-        for (String[] setting : new String[][] {{"showThreadName", "false"}, {"showLogName", "false"},
-            {"warnLevelString", "warning:"}}) {
+        for (String[] setting : new String[][] {{"defaultLogLevel", "warn"}, {"logFile", "System.err"},
+            {"showThreadName", "false"}, {"showLogName", "false"}, {"warnLevelString", "warning:"}}) {
             String key = "org.slf4j.simpleLogger." + setting[0];
             if (System.getProperty(key) == null) {
                 System.setProperty(key, setting[1]);

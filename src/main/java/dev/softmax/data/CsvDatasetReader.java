@@ -75,6 +75,39 @@ public final class CsvDatasetReader {
         return new TrainTestSets(trainSet, testSet, train + " + " + test);
     }
 
+    /** Where the jar keeps its copy of the iris data set, as a class-path resource. */
+    public static final String BUNDLED_IRIS = "/dev/softmax/data/iris.csv";
+
+    /**
+     * The iris data set the jar carries (150 rows, 4 features, classes setosa, versicolor and virginica), the same
+     * file as {@code notebooks-data/iris.csv}: data to try the library on from any folder.
+     *
+     * @param type       FLOAT or DOUBLE for the features
+     * @param classNames the class order to map the labels to, or {@code null} for the file's (sorted)
+     * @return the data set
+     * @throws IOException when the resource cannot be read
+     */
+    public static Dataset iris(DataType type, List<String> classNames) throws IOException {
+        java.io.InputStream in = CsvDatasetReader.class.getResourceAsStream(BUNDLED_IRIS);
+        if (in == null) {
+            throw new InvalidDataException(Path.of("classpath:" + BUNDLED_IRIS), "not in the jar");
+        }
+        try (BufferedReader reader = new BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.UTF_8))) {
+            return new CsvDatasetReader("last").read(reader, Path.of("classpath:" + BUNDLED_IRIS), type, classNames);
+        }
+    }
+
+    /**
+     * The bundled iris data set with its own class order; see {@link #iris(DataType, List)}.
+     *
+     * @param type FLOAT or DOUBLE for the features
+     * @return the data set
+     * @throws IOException when the resource cannot be read
+     */
+    public static Dataset iris(DataType type) throws IOException {
+        return iris(type, null);
+    }
+
     /**
      * Reads with the label in the last column.
      *

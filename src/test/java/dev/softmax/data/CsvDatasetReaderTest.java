@@ -24,7 +24,7 @@ class CsvDatasetReaderTest {
     }
 
     @Test
-    void readsTheShippedIris() {
+    void readsTheShippedIris() throws IOException {
         Dataset iris = TestProblems.iris(DataType.DOUBLE);
         assertEquals(150, iris.numSamples());
         assertEquals(4, iris.numFeatures());
@@ -32,6 +32,13 @@ class CsvDatasetReaderTest {
         assertArrayEquals(new int[] {50, 50, 50}, iris.classCounts());
         assertArrayEquals(new double[] {5.1, 3.5, 1.4, 0.2}, iris.features().getRow(0).toDoubleVector(), 0.0);
         assertEquals(2, iris.labels()[149]);
+
+        Dataset bundled = CsvDatasetReader.iris(DataType.DOUBLE);
+        assertEquals(iris.classNames(), bundled.classNames());
+        assertArrayEquals(iris.labels(), bundled.labels());
+        assertEquals(iris.features(), bundled.features(), "the jar's copy is the shipped file");
+        assertEquals(List.of("virginica", "setosa", "versicolor"),
+                CsvDatasetReader.iris(DataType.FLOAT, List.of("virginica", "setosa", "versicolor")).classNames());
     }
 
     @Test
