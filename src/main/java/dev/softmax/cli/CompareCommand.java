@@ -46,6 +46,9 @@ public final class CompareCommand implements Callable<Integer> {
     static final String HISTORY_CSV = "history.csv";
     static final String SUMMARY_CSV = "summary.csv";
     static final String SUMMARY_JSON = "summary.json";
+
+    /** What {@code auto} resolved to, when it was among the optimizers. */
+    private OptimizerKind.Choice autoChoice;
     static final String GAP_VS_ITERATIONS_PNG = "gap-vs-iterations.png";
     static final String GAP_VS_TIME_PNG = "gap-vs-time.png";
     static final String TEST_ACCURACY_VS_TIME_PNG = "test-accuracy-vs-time.png";
@@ -136,6 +139,7 @@ public final class CompareCommand implements Callable<Integer> {
                         optimization.hessianBudgetBytes());
                 out.printf("auto chose %s: %s%n", choice.kind(), choice.reason());
                 concrete = choice.kind();
+                autoChoice = choice;
             }
             // Every stochastic method gets the same --seed, so each sees the same sequence of mini-batches.
             candidates.add(new Comparison.Candidate(kind.toString(), concrete.create(optimization, data.seed())));
@@ -193,6 +197,10 @@ public final class CompareCommand implements Callable<Integer> {
         json.put("dataset", data.dataset().toString());
         json.put("source", prepared.source());
         json.put("optimizers", kinds.stream().map(OptimizerKind::toString).toList());
+        if (autoChoice != null) {
+            json.put("auto_chose", autoChoice.kind().toString());
+            json.put("auto_reason", autoChoice.reason());
+        }
         json.put("l2", optimization.l2());
         json.put("dtype", dtypeName(type));
         json.put("seed", data.seed());

@@ -77,7 +77,8 @@ public final class Comparison {
      * @param points        one per history row of {@code result}; empty when skipped
      * @param trainAccuracy accuracy of the final point on the training set (NaN when skipped)
      * @param testAccuracy  accuracy of the final point on the test set (NaN when skipped or without test set)
-     * @param wallSeconds   the optimizer's own wall time (listener overhead removed)
+     * @param wallSeconds   the optimizer's own wall time for the whole run (listener overhead removed), at least
+     *                      its last point's: work after the last history row counts too
      */
     public record Run(String name, String skipReason, OptimizationResult result, List<Point> points,
                       double trainAccuracy, double testAccuracy, double wallSeconds) {
@@ -141,10 +142,10 @@ public final class Comparison {
         /**
          * One history row was recorded.
          *
-         * @param name   the candidate's name
-         * @param record the row
+         * @param name  the candidate's name
+         * @param point the row, with the optimizer's own time (as in the history and the summary)
          */
-        default void iteration(String name, IterationRecord record) {
+        default void iteration(String name, Point point) {
         }
 
         /**
@@ -259,6 +260,7 @@ public final class Comparison {
         observer.started(candidate.name(), stop.maxIterations());
         Recorder recorder = new Recorder(candidate.name(), observer);
         OptimizationResult result;
+        long start = System.nanoTime();
         try {
             result = candidate.optimizer().minimize(objective, objective.layout().zeros(dataType), stop, recorder);
         } catch (IllegalStateException e) {
@@ -268,12 +270,15 @@ public final class Comparison {
             observer.finished(skipped);
             return skipped;
         }
+        long end = System.nanoTime();
         INDArray solution = result.solution();
         double trainAccuracy = accuracy(objective.layout(), solution, trainFeatures, trainLabels);
         double testAccuracy = testFeatures == null ? Double.NaN
                 : accuracy(objective.layout(), solution, testFeatures, testLabels);
         List<Point> points = recorder.points;
-        double wall = points.isEmpty() ? 0 : points.get(points.size() - 1).elapsedSeconds();
+        // The whole run, past its last row too: a failed final line search and its retry come after it.
+        double whole = Math.max(0, end - start - recorder.overheadNanos) / 1e9;
+        double wall = Math.max(whole, points.isEmpty() ? 0 : points.get(points.size() - 1).elapsedSeconds());
         Run run = new Run(candidate.name(), null, result, points, trainAccuracy, testAccuracy, wall);
         observer.finished(run);
         return run;
@@ -353,9 +358,10 @@ public final class Comparison {
             double elapsed = Math.max(0, record.elapsedNanos() - overheadNanos) / 1e9;
             double test = testFeatures == null || !Double.isFinite(record.value()) ? Double.NaN
                     : accuracy(objective.layout(), point, testFeatures, testLabels);
-            points.add(new Point(record.iteration(), elapsed, record.value(), record.gradientNorm(),
-                    record.stepSize(), test));
-            observer.iteration(name, record);
+            Point recorded = new Point(record.iteration(), elapsed, record.value(), record.gradientNorm(),
+                    record.stepSize(), test);
+            points.add(recorded);
+            observer.iteration(name, recorded);
             overheadNanos += System.nanoTime() - start;
             return true;
         }

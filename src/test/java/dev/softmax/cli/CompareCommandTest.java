@@ -168,13 +168,16 @@ class CompareCommandTest {
     }
 
     @Test
-    void autoRunsTheOptimizerItChooses(@TempDir Path dir) {
+    void autoRunsTheOptimizerItChooses(@TempDir Path dir) throws IOException {
         MainTest.Run run = MainTest.run("compare", "--optimizers", "auto", "--progress", "none", "--out",
                 dir.toString());
         assertEquals(0, run.status(), run.err());
         assertTrue(run.out().contains("auto chose newton"), run.out());
         assertTrue(run.out().lines().anyMatch(l -> l.startsWith("auto ") && l.contains("GRADIENT_TOLERANCE")),
                 run.out());
+        JsonNode summary = new ObjectMapper().readTree(dir.resolve(CompareCommand.SUMMARY_JSON).toFile());
+        assertEquals("newton", summary.get("auto_chose").asText());
+        assertTrue(run.out().contains(summary.get("auto_reason").asText()), summary.toString());
     }
 
     @Test

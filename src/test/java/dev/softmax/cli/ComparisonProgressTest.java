@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.softmax.compare.Comparison;
-import dev.softmax.optim.IterationRecord;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -16,8 +15,8 @@ import org.junit.jupiter.api.Test;
 /** The two progress displays: a bar (carriage returns, on the terminal stream) and log lines (none). */
 class ComparisonProgressTest {
 
-    private static IterationRecord row(int iteration, double value) {
-        return new IterationRecord(iteration, value, 1.0, 0.5, 1, iteration + 1, iteration + 1, 0, iteration * 1000L);
+    private static Comparison.Point row(int iteration, double value) {
+        return new Comparison.Point(iteration, iteration * 1e-6, value, 1.0, 0.5, Double.NaN);
     }
 
     private static void drive(ComparisonProgress progress) {
@@ -40,6 +39,19 @@ class ComparisonProgressTest {
         assertTrue(log.toString().contains("gd: started"), log.toString());
         assertTrue(log.toString().contains("newton: skipped: too big"), log.toString());
         assertEquals(0, terminal.size(), "log mode draws nothing on the terminal stream");
+    }
+
+    /** The log lines give the optimizer's own time, as the files and the last line do, not the wall clock's. */
+    @Test
+    void logLinesGiveTheOptimizersOwnTime() throws InterruptedException {
+        StringWriter log = new StringWriter();
+        try (ComparisonProgress progress = new ComparisonProgress(ComparisonProgress.Mode.LOG, new PrintWriter(log),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))) {
+            progress.started("lbfgs", 10);
+            Thread.sleep(ComparisonProgress.LOG_INTERVAL_NANOS / 1_000_000 + 50);
+            progress.iteration("lbfgs", new Comparison.Point(7, 0.5, 0.25, 1e-3, 1, Double.NaN));
+        }
+        assertTrue(log.toString().contains("lbfgs: iteration 7, objective 0.2500000000, 0.5 s"), log.toString());
     }
 
     @Test
