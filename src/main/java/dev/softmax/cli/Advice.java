@@ -4,10 +4,33 @@ import dev.softmax.optim.OptimizationResult;
 import dev.softmax.optim.TerminationReason;
 import java.util.Locale;
 
-/** What to tell the user when an optimizer stopped without converging. */
+/** What to tell the user about a run: an optimizer that stopped without converging, data it cannot learn from. */
 final class Advice {
 
     private Advice() {
+    }
+
+    /** For separable training data fitted without L2 (every training row right, {@code --l2 0}). */
+    static final String SEPARABLE_WITHOUT_L2 = "every training row is classified correctly and --l2 is 0: on data that"
+            + " classes separate, the objective has no minimum and the weights grow for as long as the optimizer"
+            + " runs; set --l2 > 0 for a model that generalises";
+
+    /**
+     * The note for classes without training rows, or {@code null} when every class has some.
+     *
+     * @param train the training part
+     */
+    static String untrainedClasses(dev.softmax.data.Dataset train) {
+        java.util.List<String> untrained = new java.util.ArrayList<>();
+        int[] counts = train.classCounts();
+        for (int k = 0; k < counts.length; k++) {
+            if (counts[k] == 0) {
+                untrained.add(train.classNames().get(k));
+            }
+        }
+        return untrained.isEmpty() ? null : String.format(Locale.ROOT, "no training rows of %s (after --limit, the"
+                + " test and the validation split); the model will not predict %s", String.join(", ", untrained),
+                untrained.size() == 1 ? "it" : "them");
     }
 
     /**

@@ -129,6 +129,10 @@ public final class CompareCommand implements Callable<Integer> {
                 stop.timeLimit() == null ? ""
                         : ", time limit " + Numbers.setting(stop.timeLimit().toMillis() / 1e3) + " s",
                 Numbers.count(common.effectiveThreads(), "thread"));
+        String untrained = Advice.untrainedClasses(train);
+        if (untrained != null) {
+            out.println("note: " + untrained);
+        }
         out.flush();
 
         List<Comparison.Candidate> candidates = new ArrayList<>();
@@ -156,6 +160,9 @@ public final class CompareCommand implements Callable<Integer> {
         out.print(report.formatTable());
         if (report.bestOptimizer() != null) {
             out.printf("best objective %.15g (%s)%n", report.bestObjective(), report.bestOptimizer());
+        }
+        if (optimization.l2() == 0 && runs.stream().anyMatch(run -> run.trainAccuracy() == 1.0)) {
+            out.println("note: " + Advice.SEPARABLE_WITHOUT_L2);
         }
         out.flush();
 

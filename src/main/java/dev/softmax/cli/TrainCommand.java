@@ -129,13 +129,6 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Trainer trainer = builder.build();
         double[] classWeights = trainer.classWeightsFor(train);
-        List<String> untrained = new java.util.ArrayList<>();
-        int[] counts = train.classCounts();
-        for (int k = 0; k < counts.length; k++) {
-            if (counts[k] == 0) {
-                untrained.add(train.classNames().get(k));
-            }
-        }
 
         out.printf("dataset: %s (%s): %d train, %s%d test, %d features, %d classes%n", data.dataset(),
                 prepared.source(), train.numSamples(), validation.numSamples() > 0
@@ -156,9 +149,9 @@ public final class TrainCommand implements Callable<Integer> {
             }
             out.printf("class weights: %s (%s)%n", classWeight, weights);
         }
-        if (!untrained.isEmpty()) {
-            out.printf("note: no training rows of %s (after --limit, the test and the validation split); the model"
-                    + " will not predict %s%n", String.join(", ", untrained), untrained.size() == 1 ? "it" : "them");
+        String untrained = Advice.untrainedClasses(train);
+        if (untrained != null) {
+            out.println("note: " + untrained);
         }
         out.flush();
 
@@ -195,9 +188,7 @@ public final class TrainCommand implements Callable<Integer> {
             out.println("note: " + advice);
         }
         if (optimization.l2() == 0 && trainAccuracy == 1.0) {
-            out.println("note: every training row is classified correctly and --l2 is 0: on data that classes"
-                    + " separate, the objective has no minimum and the weights grow for as long as the optimizer"
-                    + " runs; set --l2 > 0 for a model that generalises");
+            out.println("note: " + Advice.SEPARABLE_WITHOUT_L2);
         }
         out.printf("train accuracy %.4f%n", trainAccuracy);
         if (validation.numSamples() > 0) {

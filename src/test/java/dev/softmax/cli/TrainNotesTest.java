@@ -39,6 +39,10 @@ class TrainNotesTest {
         assertTrue(run.out().lines().anyMatch(line -> line.matches("virginica\\s+-\\s+0\\.0000\\s+-\\s+10")),
                 run.out());
         assertFalse(run.out().contains("NaN"), run.out());
+        Run compared = run("compare", "--limit", "60", "--optimizers", "lbfgs", "--max-iter", "20", "--threads", "1",
+                "--progress", "none", "--out", dir.resolve("c").toString());
+        assertEquals(0, compared.status(), compared.err());
+        assertTrue(compared.out().contains("note: no training rows of virginica"), "compare too: " + compared.out());
     }
 
     @Test
@@ -56,6 +60,12 @@ class TrainNotesTest {
         Run penalised = run("train", "--dataset", "csv", "--train", separable.toString(), "--max-iter", "50",
                 "--optimizer", "lbfgs", "--threads", "1");
         assertFalse(penalised.out().contains("--l2 is 0"), penalised.out());
+        Run compared = run("compare", "--dataset", "csv", "--train", separable.toString(), "--l2", "0", "--max-iter",
+                "50", "--optimizers", "lbfgs,gd", "--threads", "1", "--progress", "none", "--out",
+                dir.resolve("c").toString());
+        assertEquals(0, compared.status(), compared.err());
+        assertTrue(compared.out().contains("note: every training row is classified correctly and --l2 is 0"),
+                "compare too: " + compared.out());
     }
 
     @Test
