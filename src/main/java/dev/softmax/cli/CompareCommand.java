@@ -181,7 +181,9 @@ public final class CompareCommand implements Callable<Integer> {
         if (report.bestOptimizer() == null) {
             return written; // nothing ran: no lines to draw
         }
-        String what = data.dataset() + ", l2 " + Numbers.setting(optimization.l2());
+        // What tells two runs' plots apart: the data (a CSV by its file name), the L2 strength and the precision.
+        String what = (data.dataset() == DatasetKind.CSV ? data.trainFile.getFileName().toString()
+                : data.dataset().toString()) + ", l2 " + Numbers.setting(optimization.l2()) + ", " + settings.get("dtype");
         Charts.savePng(Charts.gapVersusIterations(report, "Objective gap by iteration: " + what),
                 dir.resolve(GAP_VS_ITERATIONS_PNG));
         Charts.savePng(Charts.gapVersusTime(report, "Objective gap by wall time: " + what),
