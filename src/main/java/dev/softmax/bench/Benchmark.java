@@ -368,8 +368,7 @@ public final class Benchmark {
      */
     private long[] allocatedPerEvaluation(Runnable work) {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        warmUp(work);
-        work.run();
+        work.run(); // warmed up already, as the value and gradient measurement
         long[] heap = new long[settings.repeats()];
         long[] nativeBytes = new long[settings.repeats()];
         for (int i = 0; i < heap.length; i++) {

@@ -75,9 +75,9 @@ public final class CommonOptions {
         Kernels.set(kind);
         Kernels.setByteFeatures(Boolean.TRUE.equals(byteFeaturesChoice()));
         if (Boolean.TRUE.equals(byteFeaturesChoice()) && !Kernels.active().equals("vector")) {
-            command.commandLine().getErr().println("warning: --byte-features takes effect with the vector kernels"
-                    + " only (java --add-modules jdk.incubator.vector -jar ..., not --kernel blas); OpenBLAS reads"
-                    + " the floats");
+            command.commandLine().getErr().println("warning: " + source("--byte-features", "softmax.byteFeatures")
+                    + " takes effect with the vector kernels only (java --add-modules jdk.incubator.vector -jar ...,"
+                    + " not --kernel blas); OpenBLAS reads the floats");
         }
         NativeThreads.set(threads == 0 ? NativeThreads.defaultCount() : threads);
     }
@@ -135,14 +135,15 @@ public final class CommonOptions {
 
     /**
      * Refuses an output file that is one of the command's input files (links followed), which writing it would
-     * replace.
+     * replace. A device (a terminal as both {@code /dev/stdin} and {@code /dev/stdout}, a pipe) is written through,
+     * not replaced, so it may be both.
      *
      * @param outputFlag the output's option, for the message
      * @param output     the output file, or {@code null} when not given
      * @param inputs     the input files by option, entries {@code null} when not given
      */
     static void checkNotAnInput(String outputFlag, Path output, Map<String, Path> inputs) throws IOException {
-        if (output == null || !Files.exists(output)) {
+        if (output == null || !Files.isRegularFile(output)) {
             return;
         }
         for (var input : inputs.entrySet()) {

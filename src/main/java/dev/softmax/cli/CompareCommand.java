@@ -47,8 +47,6 @@ public final class CompareCommand implements Callable<Integer> {
     static final String SUMMARY_CSV = "summary.csv";
     static final String SUMMARY_JSON = "summary.json";
 
-    /** What {@code auto} resolved to, when it was among the optimizers. */
-    private OptimizerKind.Choice autoChoice;
     static final String GAP_VS_ITERATIONS_PNG = "gap-vs-iterations.png";
     static final String GAP_VS_TIME_PNG = "gap-vs-time.png";
     static final String TEST_ACCURACY_VS_TIME_PNG = "test-accuracy-vs-time.png";
@@ -136,6 +134,7 @@ public final class CompareCommand implements Callable<Integer> {
         out.flush();
 
         List<Comparison.Candidate> candidates = new ArrayList<>();
+        OptimizerKind.Choice autoChoice = null;
         for (OptimizerKind kind : kinds) {
             OptimizerKind concrete = kind;
             if (kind == OptimizerKind.AUTO) {
@@ -166,7 +165,7 @@ public final class CompareCommand implements Callable<Integer> {
         }
         out.flush();
 
-        List<String> written = writeFiles(report, dir, settings(prepared, kinds, stop, type));
+        List<String> written = writeFiles(report, dir, settings(prepared, kinds, autoChoice, stop, type));
         out.println("wrote " + String.join(", ", written) + " to " + dir);
         return 0;
     }
@@ -179,7 +178,11 @@ public final class CompareCommand implements Callable<Integer> {
         report.writeSummaryJson(dir.resolve(SUMMARY_JSON), settings);
         written.addAll(List.of(HISTORY_CSV, SUMMARY_CSV, SUMMARY_JSON));
         if (report.bestOptimizer() == null) {
-            return written; // nothing ran: no lines to draw
+            // Nothing ran: no lines to draw, and an earlier run's plots would sit beside files they do not belong to.
+            for (String png : List.of(GAP_VS_ITERATIONS_PNG, GAP_VS_TIME_PNG, TEST_ACCURACY_VS_TIME_PNG)) {
+                java.nio.file.Files.deleteIfExists(dir.resolve(png));
+            }
+            return written;
         }
         // What tells two runs' plots apart: the data (a CSV by its file name), the L2 strength and the precision.
         String what = (data.dataset() == DatasetKind.CSV ? data.trainFile.getFileName().toString()
@@ -201,7 +204,7 @@ public final class CompareCommand implements Callable<Integer> {
     }
 
     private Map<String, Object> settings(DataOptions.Prepared prepared, List<OptimizerKind> kinds,
-                                         StoppingCriteria stop, DataType type) {
+                                         OptimizerKind.Choice autoChoice, StoppingCriteria stop, DataType type) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("dataset", data.dataset().toString());
         json.put("source", prepared.source());

@@ -82,6 +82,8 @@ public final class Main implements Callable<Integer> {
      */
     public static void main(String[] args) {
         configureLogging();
+        // Ctrl-C or kill in the middle of a download or an output's write leaves no partial file behind.
+        dev.softmax.io.UnfinishedFiles.installShutdownHook();
         // Decided (and JNA loaded, about 0.1 s) on a thread of its own while picocli builds the command; the
         // environment itself is changed on this thread, which is then the only one running.
         java.util.concurrent.atomic.AtomicBoolean avoid = new java.util.concurrent.atomic.AtomicBoolean();

@@ -83,11 +83,11 @@ public final class TrainCommand implements Callable<Integer> {
                 AtomicFiles.checkWritable(output);
             }
         }
+        CommonOptions.checkNotAnInput("--save", save, data.inputFiles());
+        CommonOptions.checkNotAnInput("--report", report, data.inputFiles());
         if (save != null && !force && Files.exists(save)) {
             throw new FileAlreadyExistsException(save + " exists (use --force to replace it)");
         }
-        CommonOptions.checkNotAnInput("--save", save, data.inputFiles());
-        CommonOptions.checkNotAnInput("--report", report, data.inputFiles());
         if (plot != null) {
             AtomicFiles.checkWritableFolder(plot);
         }

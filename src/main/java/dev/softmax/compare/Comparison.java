@@ -9,7 +9,6 @@ import dev.softmax.optim.OptimizationResult;
 import dev.softmax.optim.Optimizer;
 import dev.softmax.optim.StoppingCriteria;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -160,6 +159,9 @@ public final class Comparison {
     /** Rows of the training data each optimizer is warmed up on. */
     static final int WARM_UP_ROWS = 256;
 
+    /** The optimizers warmed up in this JVM: once is enough, however many comparisons a program runs. */
+    private static final java.util.Set<Class<?>> WARMED_UP = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     /** Least time each optimizer is warmed up for: a few runs of a few iterations leave the JIT half done. */
     static final double WARM_UP_SECONDS = 0.25;
 
@@ -301,20 +303,32 @@ public final class Comparison {
     }
 
     /**
-     * Runs every candidate, 10 iterations at a time for {@link #WARM_UP_SECONDS}, on the first {@link #WARM_UP_ROWS}
-     * training rows, untimed, so that
+     * Runs every candidate not yet warmed up in this JVM, 10 iterations at a time for {@link #WARM_UP_SECONDS}, on
+     * {@link #WARM_UP_ROWS} training rows, untimed, so that
      * the JIT has compiled the optimizers' own code (line searches, updates, their vector operations) before any of
      * them is timed: on iris, whichever optimizer ran first took twice as long as when it ran later. Optimizers keep
      * no state between runs, so the timed runs are the same as without this.
      */
     private void warmUp(List<Candidate> candidates) {
-        int rows = (int) Math.min(trainFeatures.rows(), WARM_UP_ROWS);
-        INDArray x = trainFeatures.get(NDArrayIndex.interval(0, rows), NDArrayIndex.all()).dup('c');
-        SoftmaxCrossEntropy small = new SoftmaxCrossEntropy(x, Arrays.copyOf(trainLabels, rows),
-                objective.layout().classes(), objective.lambda(), objective.hessianBudgetBytes());
+        // Rows spread over the data: a CSV sorted by class would give its first rows a single class.
+        int n = (int) trainFeatures.rows();
+        int rows = Math.min(n, WARM_UP_ROWS);
+        long[] spread = new long[rows];
+        int[] labels = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            spread[i] = (long) i * n / rows;
+            labels[i] = trainLabels[(int) spread[i]];
+        }
+        SoftmaxCrossEntropy small = null;
         for (Candidate candidate : candidates) {
-            if (skipReason(candidate.optimizer(), objective).isPresent()) {
+            if (skipReason(candidate.optimizer(), objective).isPresent()
+                    || !WARMED_UP.add(candidate.optimizer().getClass())) {
                 continue;
+            }
+            if (small == null) {
+                INDArray x = trainFeatures.get(NDArrayIndex.indices(spread), NDArrayIndex.all()).dup('c');
+                small = new SoftmaxCrossEntropy(x, labels, objective.layout().classes(), objective.lambda(),
+                        objective.hessianBudgetBytes());
             }
             long start = System.nanoTime();
             do {

@@ -268,8 +268,8 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
             List<Path> placed = new ArrayList<>();
             for (int i = 0; i < files.size(); i++) {
                 Path destination = downloadDir.resolve(files.get(i).fileName());
-                move(verified.get(i), destination);
-                UnfinishedFiles.release(verified.get(i));
+                Path temp = verified.get(i);
+                UnfinishedFiles.commit(temp, () -> move(temp, destination));
                 placed.add(destination);
             }
             log.printf("%s: %d file%s downloaded and verified (MD5)%n", name, files.size(),
@@ -335,14 +335,16 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
             if (count == 0) {
                 throw new DownloadException(archive + ": no members under " + target.getFileName() + "/");
             }
-            if (Files.exists(target)) {
-                deleteTree(target);
-            }
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target);
-            }
+            UnfinishedFiles.commit(temp, () -> {
+                if (Files.exists(target)) {
+                    deleteTree(target);
+                }
+                try {
+                    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(temp, target);
+                }
+            });
             done = true;
         } finally {
             if (!done) {

@@ -68,8 +68,8 @@ public final class AtomicFiles {
         } catch (java.nio.file.FileSystemException e) {
             throw new IOException(target + ": cannot create a file in " + dir + reason(e), e);
         }
-        UnfinishedFiles.add(temp);
         try {
+            UnfinishedFiles.add(temp);
             try (FileChannel channel = opened;
                  OutputStream out = Channels.newOutputStream(channel)) {
                 writer.writeTo(out);
@@ -77,11 +77,13 @@ public final class AtomicFiles {
                 // On disk before the rename, so that a crash cannot leave the new name with missing contents.
                 channel.force(true);
             }
-            try {
-                Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, absolute, StandardCopyOption.REPLACE_EXISTING);
-            }
+            UnfinishedFiles.commit(temp, () -> {
+                try {
+                    Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(temp, absolute, StandardCopyOption.REPLACE_EXISTING);
+                }
+            });
         } finally {
             Files.deleteIfExists(temp);
             UnfinishedFiles.release(temp);

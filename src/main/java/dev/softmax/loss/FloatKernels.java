@@ -256,7 +256,7 @@ final class FloatKernels {
 
     /**
      * {@code v[i] = exp(v[i])} for {@code i < length}, a multiple of {@link #doubleLanes()}, a vector at a time: within
-     * 2 ulps of {@link Math#exp} from -708 to 709, 0 below and infinity above (softmax takes it of logits minus their
+     * 1 ulp of {@link Math#exp} from -708 to 709, 0 below and infinity above (softmax takes it of logits minus their
      * row's maximum, all {@code <= 0}). It is made of additions, multiplications and fused multiply-adds only, so the
      * JIT cannot change its bits. Not {@code lanewise(EXP)}: compiled, that calls the JDK's vector math library,
      * which differs from {@code Math.exp} (what the same code computes before it is compiled) in the last bit for

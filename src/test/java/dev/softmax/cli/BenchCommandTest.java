@@ -66,7 +66,7 @@ class BenchCommandTest {
         // Warmed up for half a second, not one run: the Vector API's code before the JIT compiles it allocated 2.5 MB
         // per evaluation at this shape.
         long allocated = json.get("allocated_bytes_per_evaluation").asLong();
-        assertTrue(allocated >= 0 && allocated < 256 * 1024, "allocated " + allocated);
+        assertTrue(allocated >= 0 && allocated < 1024 * 1024, "allocated " + allocated); // 3 KB here once compiled
         // Seconds with significant digits: this shape's passes take microseconds, which four decimals showed as 0.
         String[] row = out.toString().lines().filter(line -> line.startsWith("value_gradient")).findFirst()
                 .orElseThrow().trim().split(" +");

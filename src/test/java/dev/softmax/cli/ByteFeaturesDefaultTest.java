@@ -88,6 +88,13 @@ class ByteFeaturesDefaultTest {
                 assertTrue(blas.err().contains("warning: --byte-features takes effect with the vector kernels only"),
                         blas.err());
                 assertFalse(blas.out().contains("as bytes"), blas.out());
+                System.setProperty("softmax.byteFeatures", "true");
+                try {
+                    MainTest.Run property = MainTest.run("train", "--kernel", "blas");
+                    assertTrue(property.err().contains("warning: -Dsoftmax.byteFeatures takes effect"), property.err());
+                } finally {
+                    System.clearProperty("softmax.byteFeatures");
+                }
             } finally {
                 Kernels.set(Kernels.Kind.AUTO);
             }

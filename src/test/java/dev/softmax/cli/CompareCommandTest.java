@@ -165,6 +165,16 @@ class CompareCommandTest {
         assertEquals("skipped", summary.get("optimizers").get(0).get("status").asText());
         assertTrue(Files.readString(dir.resolve(CompareCommand.HISTORY_CSV)).lines().skip(1)
                 .allMatch(l -> l.startsWith("lbfgs,")), "only lbfgs has history");
+        assertTrue(Files.exists(dir.resolve(CompareCommand.GAP_VS_TIME_PNG)));
+
+        // Into the same folder, a run where nothing runs leaves no plots of the earlier one.
+        MainTest.Run none = MainTest.run("compare", "--optimizers", "newton", "--hessian-budget", "1KiB",
+                "--progress", "none", "--out", dir.toString());
+        assertEquals(0, none.status(), none.err());
+        for (String png : List.of(CompareCommand.GAP_VS_ITERATIONS_PNG, CompareCommand.GAP_VS_TIME_PNG,
+                CompareCommand.TEST_ACCURACY_VS_TIME_PNG)) {
+            assertFalse(Files.exists(dir.resolve(png)), png);
+        }
     }
 
     @Test
