@@ -43,10 +43,13 @@ final class Advice {
             return String.format(Locale.ROOT, "the objective rose from %.4g to %.4g: the steps are too large; use"
                     + " a smaller --learning-rate (or scaled features: --scale)", start, result.value());
         }
+        // One option under two names: the one that fits the optimizer.
+        String limit = options.kind() == OptimizerKind.SGD || options.kind() == OptimizerKind.ADAM
+                ? "--epochs" : "--max-iter";
         return switch (result.reason()) {
             case GRADIENT_TOLERANCE, FUNCTION_TOLERANCE -> null;
-            case MAX_ITERATIONS -> "not converged within --max-iter " + options.maxIterations
-                    + "; raise --max-iter, loosen --tol, or try another --optimizer";
+            case MAX_ITERATIONS -> "not converged within " + limit + " " + options.maxIterations
+                    + "; raise " + limit + ", loosen --tol, or try another --optimizer";
             case TIME_LIMIT -> "stopped by --time-limit before converging";
             case LINE_SEARCH_FAILED -> "the line search found no decrease (usually the optimum to rounding"
                     + " precision; --dtype double gets closer)";

@@ -2,10 +2,12 @@ package dev.softmax.cli;
 
 import dev.softmax.Kernels;
 import dev.softmax.NativeThreads;
+import dev.softmax.model.Trainer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -113,15 +115,37 @@ public final class CommonOptions {
     }
 
     /** {@code "vector"} or {@code "blas"}: what multiplies data of this type after {@link #applyNativeSettings()}. */
-    static String kernelFor(org.nd4j.linalg.api.buffer.DataType type) {
-        return type == org.nd4j.linalg.api.buffer.DataType.FLOAT ? Kernels.active() : "blas";
+    static String kernelFor(DataType type) {
+        return type == DataType.FLOAT ? Kernels.active() : "blas";
     }
 
     /** Warns on the error stream when {@code --kernel vector} is asked for data that OpenBLAS multiplies. */
-    void warnIfKernelUnused(org.nd4j.linalg.api.buffer.DataType type) {
-        if (type != org.nd4j.linalg.api.buffer.DataType.FLOAT && kernel.trim().equalsIgnoreCase("vector")) {
+    void warnIfKernelUnused(DataType type) {
+        if (type != DataType.FLOAT && kernel.trim().equalsIgnoreCase("vector")) {
             command.commandLine().getErr().println("warning: --kernel vector multiplies float32 data only; with"
                     + " --dtype double, OpenBLAS does");
+        }
+    }
+
+    /**
+     * Turns byte features off, with a warning, when they were asked for (the option or the property) but cannot
+     * apply to this data: float64 data (OpenBLAS multiplies them) or standardised features (no longer 8-bit), so
+     * that the settings line and the report do not claim bytes that are never read.
+     *
+     * @param type    the features' type
+     * @param scaling the scaling the data get
+     */
+    void dropBytesThatCannotApply(DataType type, Trainer.Scaling scaling) {
+        if (!Boolean.TRUE.equals(byteFeaturesChoice()) || !Kernels.active().equals("vector")) {
+            return; // not asked for, or warned about already
+        }
+        String why = type != DataType.FLOAT ? "--dtype double (OpenBLAS multiplies float64)"
+                : scaling == Trainer.Scaling.STANDARD
+                ? "--scale standard (standardised features are not 8-bit)" : null;
+        if (why != null) {
+            Kernels.setByteFeatures(false);
+            command.commandLine().getErr().println("warning: " + source("--byte-features", "softmax.byteFeatures")
+                    + " changes nothing with " + why);
         }
     }
 
@@ -129,7 +153,7 @@ public final class CommonOptions {
      * Whether 8-bit data of this type are to be read as bytes: byte features on, and the vector kernels running the
      * passes (OpenBLAS, and float64, read the floats whatever the setting).
      */
-    static boolean bytesInUse(org.nd4j.linalg.api.buffer.DataType type) {
+    static boolean bytesInUse(DataType type) {
         return Kernels.byteFeatures() && kernelFor(type).equals("vector");
     }
 

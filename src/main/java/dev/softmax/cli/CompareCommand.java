@@ -103,6 +103,7 @@ public final class CompareCommand implements Callable<Integer> {
         AtomicFiles.checkWritableFolder(dir);
 
         DataOptions.Prepared prepared = data.load(common.byteFeaturesAuto());
+        common.dropBytesThatCannotApply(data.dataType(), prepared.scaling());
         Dataset train = prepared.train();
         Dataset test = prepared.test();
         DataType type = data.dataType();
@@ -185,8 +186,9 @@ public final class CompareCommand implements Callable<Integer> {
             return written;
         }
         // What tells two runs' plots apart: the data (a CSV by its file name), the L2 strength and the precision.
-        String what = (data.dataset() == DatasetKind.CSV ? data.trainFile.getFileName().toString()
-                : data.dataset().toString()) + ", l2 " + Numbers.setting(optimization.l2()) + ", " + settings.get("dtype");
+        String data = this.data.dataset() == DatasetKind.CSV ? this.data.trainFile.getFileName().toString()
+                : this.data.dataset().toString();
+        String what = data + ", l2 " + Numbers.setting(optimization.l2()) + ", " + settings.get("dtype");
         Charts.savePng(Charts.gapVersusIterations(report, "Objective gap by iteration: " + what),
                 dir.resolve(GAP_VS_ITERATIONS_PNG));
         Charts.savePng(Charts.gapVersusTime(report, "Objective gap by wall time: " + what),

@@ -254,11 +254,20 @@ public final class DataOptions {
             Splits.Split split = Splits.stratified(train.labels(), train.numClasses(), validationFraction, seed);
             validation = train.subset(split.test());
             int before = train.numSamples();
+            boolean severalClasses = java.util.Arrays.stream(train.classCounts()).filter(c -> c > 0).count() > 1;
             train = train.subset(split.train());
-            if (validation.numSamples() == 0 || train.numSamples() == 0) {
+            long trainedClasses = java.util.Arrays.stream(train.classCounts()).filter(c -> c > 0).count();
+            String left = null;
+            if (validation.numSamples() == 0) {
+                left = "none to validate on; raise it";
+            } else if (train.numSamples() == 0) {
+                left = "none to train on; lower it";
+            } else if (severalClasses && trainedClasses < 2) {
+                left = Numbers.count(train.numSamples(), "row") + " of a single class to train on; lower it";
+            }
+            if (left != null) {
                 throw new IllegalArgumentException("--validation-fraction " + Numbers.setting(validationFraction)
-                        + " of " + before + " training rows leaves " + (train.numSamples() == 0
-                        ? "none to train on; lower it" : "none to validate on; raise it"));
+                        + " of " + before + " training rows leaves " + left);
             }
         }
         if (knownClasses == null) {

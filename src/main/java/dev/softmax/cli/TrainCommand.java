@@ -8,7 +8,6 @@ import dev.softmax.io.Json;
 import dev.softmax.io.ModelIO;
 import dev.softmax.model.SoftmaxRegression;
 import dev.softmax.model.Trainer;
-import dev.softmax.optim.IterationRecord;
 import dev.softmax.optim.OptimizationResult;
 import java.io.PrintWriter;
 import java.nio.file.FileAlreadyExistsException;
@@ -102,6 +101,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
         }
         DataOptions.Prepared prepared = data.load(common.byteFeaturesAuto());
+        common.dropBytesThatCannotApply(data.dataType(), prepared.scaling());
         Dataset train = prepared.train();
         Dataset test = prepared.test();
         Dataset validation = prepared.validation();
@@ -174,9 +174,10 @@ public final class TrainCommand implements Callable<Integer> {
             confusion = ConfusionMatrix.of(test.labels(), testPredicted, test.classNames());
         }
 
-        IterationRecord kept = keptRow(result, earlyStoppingPatience == null ? -1 : (int) bestValidation[1]);
+        // The kept point's: early stopping's best, or the last finite one after a divergence.
+        double keptGradientNorm = model.trainingSummary().orElseThrow().gradientNorm();
         out.printf("objective %.10g, gradient norm %.3e, %s, %s%s, %.3f s%n", result.value(),
-                kept.gradientNorm(), Numbers.count(result.iterations(), "iteration"), result.reason(),
+                keptGradientNorm, Numbers.count(result.iterations(), "iteration"), result.reason(),
                 result.converged() ? " (converged)" : "", trainSeconds);
         if (earlyStoppingPatience != null) {
             out.printf("early stopping: lowest validation log-loss %.6g at iteration %d of %d; its weights are kept"
@@ -236,7 +237,7 @@ public final class TrainCommand implements Callable<Integer> {
             json.put("termination_reason", result.reason().toString());
             json.put("converged", result.converged());
             json.put("objective", result.value());
-            json.put("gradient_norm", finiteOrNull(kept.gradientNorm()));
+            json.put("gradient_norm", finiteOrNull(keptGradientNorm));
             json.put("function_evaluations", result.work().functionEvaluations());
             json.put("gradient_evaluations", result.work().gradientEvaluations());
             json.put("hessian_vector_products", result.work().hessianVectorProducts());
@@ -264,17 +265,6 @@ public final class TrainCommand implements Callable<Integer> {
      * The history row of the weights the model keeps: with early stopping the best iteration's, after a divergence
      * the last finite one's, else the last.
      */
-    private static IterationRecord keptRow(OptimizationResult result, int bestIteration) {
-        List<IterationRecord> history = result.history();
-        for (int i = history.size() - 1; i >= 0; i--) {
-            IterationRecord row = history.get(i);
-            if (bestIteration >= 0 ? row.iteration() == bestIteration : Double.isFinite(row.value())) {
-                return row;
-            }
-        }
-        return result.last();
-    }
-
     /** Accepts {@code --class-weight} values, case-insensitively. */
     static final class ClassWeightConverter implements picocli.CommandLine.ITypeConverter<String> {
         @Override

@@ -19,6 +19,7 @@ final class EarlyStopping implements IterationListener {
     private final Trainer.ValidationListener onValidationLoss;
     private INDArray best;
     private double bestLoss = Double.POSITIVE_INFINITY;
+    private int bestIteration = -1;
     private int sinceBest;
 
     /**
@@ -42,6 +43,7 @@ final class EarlyStopping implements IterationListener {
         if (loss < bestLoss) {
             bestLoss = loss;
             best = point.dup();
+            bestIteration = record.iteration();
             sinceBest = 0;
             return true;
         }
@@ -70,6 +72,11 @@ final class EarlyStopping implements IterationListener {
     }
 
     /** The lowest validation loss seen. */
+    /** The iteration whose point is kept, or -1 before any. */
+    int bestIteration() {
+        return bestIteration;
+    }
+
     double bestLoss() {
         return bestLoss;
     }

@@ -273,7 +273,8 @@ public final class Trainer {
             result = early.bestOf(result, objective);
         }
         INDArray theta = result.solution();
-        TrainingSummary summary = TrainingSummary.of(optimizer.name(), l2, stopping, train.numSamples(), result);
+        TrainingSummary summary = TrainingSummary.of(optimizer.name(), l2, stopping, train.numSamples(), result,
+                early == null ? -1 : early.bestIteration());
         return new SoftmaxRegression(layout.weights(theta), layout.bias(theta), train.classNames(), scaler, result,
                 summary);
     }

@@ -63,9 +63,36 @@ public record TrainingSummary(String optimizer, double l2, int maxIterations, do
      */
     public static TrainingSummary of(String optimizer, double l2, StoppingCriteria stopping, int numSamples,
                                      OptimizationResult result) {
+        return of(optimizer, l2, stopping, numSamples, result, -1);
+    }
+
+    /**
+     * The summary of a fit done in this process whose kept point is not necessarily the last: its gradient norm is
+     * that of the kept point's history row.
+     *
+     * @param optimizer     the optimizer's name
+     * @param l2            the L2 strength
+     * @param stopping      the stopping criteria it ran under
+     * @param numSamples    number of training rows
+     * @param result        what the optimizer returned, with the kept point as its solution
+     * @param keptIteration the iteration of the kept point (early stopping's best), or -1 for the last row whose
+     *                      objective is finite (the point an optimizer returns, also after a divergence)
+     * @return the summary
+     */
+    public static TrainingSummary of(String optimizer, double l2, StoppingCriteria stopping, int numSamples,
+                                     OptimizationResult result, int keptIteration) {
+        double gradientNorm = Double.NaN;
+        java.util.List<dev.softmax.optim.IterationRecord> history = result.history();
+        for (int i = history.size() - 1; i >= 0; i--) {
+            var row = history.get(i);
+            if (keptIteration >= 0 ? row.iteration() == keptIteration : Double.isFinite(row.value())) {
+                gradientNorm = row.gradientNorm();
+                break;
+            }
+        }
         return new TrainingSummary(optimizer, l2, stopping.maxIterations(), stopping.gradientTolerance(),
                 stopping.relativeFunctionTolerance(), numSamples, result.iterations(), result.reason(),
-                result.value(), result.history().isEmpty() ? Double.NaN : result.last().gradientNorm());
+                result.value(), gradientNorm);
     }
 
     /**

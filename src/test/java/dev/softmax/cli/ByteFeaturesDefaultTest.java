@@ -76,8 +76,17 @@ class ByteFeaturesDefaultTest {
             assertEquals(0, quiet.status(), quiet.err());
             assertFalse(quiet.out().contains("as bytes"), quiet.out());
             assertFalse(mapper.readTree(small.toFile()).get("byte_features").asBoolean(), "150 rows: no bytes");
+            // 8-bit values left unscaled: what bytes are for.
+            StringBuilder csv = new StringBuilder();
+            java.util.Random random = new java.util.Random(5);
+            for (int i = 0; i < 60; i++) {
+                csv.append(random.nextInt(256)).append(',').append(random.nextInt(256)).append(',').append(i % 3)
+                        .append('\n');
+            }
+            Path pixels = java.nio.file.Files.writeString(dir.resolve("pixels.csv"), csv);
             Path asked = dir.resolve("asked.json");
-            MainTest.Run run = MainTest.run("train", "--byte-features", "--report", asked.toString());
+            MainTest.Run run = MainTest.run("train", "--dataset", "csv", "--train", pixels.toString(), "--scale", "none",
+                    "--byte-features", "--max-iter", "20", "--report", asked.toString());
             assertEquals(0, run.status(), run.err());
             assertTrue(mapper.readTree(asked.toFile()).get("byte_features").asBoolean());
             assertTrue(run.out().contains(", 8-bit features read as bytes\n"), run.out());
@@ -98,6 +107,18 @@ class ByteFeaturesDefaultTest {
             } finally {
                 Kernels.set(Kernels.Kind.AUTO);
             }
+            // Asked for where they cannot apply: said so, and not claimed.
+            Path standard = dir.resolve("standard.json");
+            MainTest.Run scaled = MainTest.run("train", "--byte-features", "--scale", "standard", "--report",
+                    standard.toString());
+            assertEquals(0, scaled.status(), scaled.err());
+            assertTrue(scaled.err().contains("warning: --byte-features changes nothing with --scale standard"),
+                    scaled.err());
+            assertFalse(scaled.out().contains("as bytes"), scaled.out());
+            assertFalse(mapper.readTree(standard.toFile()).get("byte_features").asBoolean());
+            MainTest.Run doubles = MainTest.run("train", "--byte-features", "--dtype", "double");
+            assertTrue(doubles.err().contains("warning: --byte-features changes nothing with --dtype double"),
+                    doubles.err());
             Path refused = dir.resolve("refused.json");
             assertEquals(0, MainTest.run("train", "--no-byte-features", "--report", refused.toString()).status());
             assertFalse(mapper.readTree(refused.toFile()).get("byte_features").asBoolean());

@@ -31,6 +31,14 @@ class TrainNotesTest {
     }
 
     @Test
+    void theIterationLimitIsNamedAsTheOptimizerCallsIt() {
+        Run sgd = run("train", "--optimizer", "sgd", "--epochs", "3", "--threads", "1");
+        assertTrue(sgd.out().contains("note: not converged within --epochs 3; raise --epochs"), sgd.out());
+        Run lbfgs = run("train", "--optimizer", "lbfgs", "--max-iter", "3", "--threads", "1");
+        assertTrue(lbfgs.out().contains("note: not converged within --max-iter 3; raise --max-iter"), lbfgs.out());
+    }
+
+    @Test
     void aClassWithoutTrainingRowsIsNamedAndItsUndefinedScoresShownAsADash() {
         // iris.csv is sorted by class: the first 60 rows hold no virginica.
         Run run = run("train", "--limit", "60", "--max-iter", "20", "--threads", "1");
@@ -76,8 +84,8 @@ class TrainNotesTest {
                 none.err().strip());
         Run all = run("train", "--validation-fraction", "0.99");
         assertEquals(Main.EXIT_BAD_INPUT, all.status());
-        assertEquals("error: --validation-fraction 0.99 of 120 training rows leaves none to train on; lower it",
-                all.err().strip());
+        assertEquals("error: --validation-fraction 0.99 of 120 training rows leaves 1 row of a single class to train"
+                + " on; lower it", all.err().strip());
     }
 
     @Test

@@ -59,6 +59,31 @@ class SplitsAndScalingTest {
         assertArrayEquals(IntStream.range(0, 100).toArray(), all);
     }
 
+    /** The test part gets round(f n) rows in all, and a class of one row keeps it while others can give theirs. */
+    @Test
+    void theTestPartGetsTheFractionAskedForAndSmallClassesKeepTheirRow() {
+        // Classes of 5, 5, 1, 1, 1 rows (13): at 0.5, 6.5 rounds to 7 test rows; per class rounding gave 3+3+1+1+1.
+        int[] labels = {0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 3, 4};
+        Splits.Split half = Splits.stratified(labels, 5, 0.5, 3);
+        assertEquals(7, half.test().length);
+        int[] testPerClass = new int[5];
+        for (int i : half.test()) {
+            testPerClass[labels[i]]++;
+        }
+        // 2.5 each from the classes of 5: floors 2 and 2, then the remainders, those classes keeping training rows.
+        assertEquals(3, testPerClass[0], java.util.Arrays.toString(testPerClass));
+        assertEquals(3, testPerClass[1], java.util.Arrays.toString(testPerClass));
+        assertEquals(1, testPerClass[2] + testPerClass[3] + testPerClass[4],
+                "two of the three one-row classes keep their row: " + java.util.Arrays.toString(testPerClass));
+        // Whole numbers per class are taken as they are (iris: 10 of each 50 at 0.2).
+        int[] iris = new int[150];
+        for (int i = 0; i < 150; i++) {
+            iris[i] = i / 50;
+        }
+        assertEquals(30, Splits.stratified(iris, 3, 0.2, 42).test().length);
+        assertEquals(0, Splits.stratified(labels, 5, 0.0, 1).test().length);
+    }
+
     @Test
     void sameSeedSameSplitOtherSeedOtherSplit() {
         int[] labels = TestProblems.randomLabels(200, 4, 1);

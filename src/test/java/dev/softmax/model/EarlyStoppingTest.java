@@ -89,6 +89,12 @@ class EarlyStoppingTest {
         assertEquals(losses[best], modelLoss, 1e-12, "the model has the best epoch's weights");
         assertEquals(new SoftmaxCrossEntropy(train.features(), train.labels(), 3, 0).value(result.solution()),
                 result.value(), 1e-12, "the result's value is the training objective at the best weights");
+        // The summary (what a saved model stores) has the kept point's gradient norm, not the last epoch's.
+        int kept = best;
+        double keptNorm = result.history().stream().filter(row -> row.iteration() == kept).findFirst()
+                .orElseThrow().gradientNorm();
+        assertEquals(keptNorm, model.trainingSummary().orElseThrow().gradientNorm(), 0.0);
+        assertTrue(keptNorm != result.last().gradientNorm(), "the last epoch's differs, so this tells them apart");
     }
 
     @Test
