@@ -13,6 +13,8 @@ final class TrainingPlots {
 
     /** The loss curve: training objective against iteration. */
     static final String LOSS_CURVE_PNG = "loss-curve.png";
+    /** The run's convergence: objective minus its lowest, log scale, against iteration. */
+    static final String GAP_CURVE_PNG = "gap-curve.png";
     /** The test confusion matrix as a heat map. */
     static final String CONFUSION_MATRIX_PNG = "confusion-matrix.png";
 
@@ -20,7 +22,7 @@ final class TrainingPlots {
     }
 
     /**
-     * Writes the loss curve, and the confusion heat map when there is a test set.
+     * Writes the loss curve and the convergence (gap) curve, and the confusion heat map when there is a test set.
      *
      * @param dir       the folder, created when missing
      * @param result    the training run
@@ -34,6 +36,9 @@ final class TrainingPlots {
         Path loss = dir.resolve(LOSS_CURVE_PNG);
         Charts.savePng(Charts.lossCurve(result, "Training objective: " + dataset), loss);
         written.add(loss);
+        Path gap = dir.resolve(GAP_CURVE_PNG);
+        Charts.savePng(Charts.gapCurve(result, "Convergence: " + dataset), gap);
+        written.add(gap);
         if (confusion != null) {
             Path heatMap = dir.resolve(CONFUSION_MATRIX_PNG);
             Charts.savePng(Charts.confusionHeatMap(confusion, "Test confusion matrix: " + dataset), heatMap);

@@ -136,6 +136,34 @@ public final class Charts {
     }
 
     /**
+     * The run's own convergence: its objective minus the lowest objective it reached, on a log scale, against
+     * iteration (a linear axis shows nothing once the objective has flattened). The lowest point is clamped to
+     * {@link #gapFloor(double)}.
+     *
+     * @param result the run
+     * @param title  the chart's title
+     * @return the chart
+     */
+    public static XYChart gapCurve(OptimizationResult result, String title) {
+        XYChart chart = lineChart(title, "iteration", "objective - its lowest (log scale)");
+        chart.getStyler().setYAxisLogarithmic(true);
+        double lowest = result.history().stream().mapToDouble(IterationRecord::value).filter(Double::isFinite).min()
+                .orElse(Double.NaN);
+        List<Double> xs = new ArrayList<>();
+        List<Double> ys = new ArrayList<>();
+        for (IterationRecord record : result.history()) {
+            if (Double.isFinite(record.value())) {
+                xs.add((double) record.iteration());
+                ys.add(Math.max(record.value() - lowest, gapFloor(lowest)));
+            }
+        }
+        addSeries(chart, "gap", xs, ys);
+        roundXAxis(chart);
+        chart.getStyler().setLegendVisible(false);
+        return chart;
+    }
+
+    /**
      * Training objective against iteration for one run (linear scale: the loss itself, not a gap).
      *
      * @param result the run's result, with its history

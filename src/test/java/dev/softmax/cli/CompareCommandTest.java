@@ -210,6 +210,7 @@ class CompareCommandTest {
         MainTest.Run run = MainTest.run("train", "--dataset", "iris", "--max-iter", "50", "--plot", plots.toString());
         assertEquals(0, run.status(), run.err());
         assertImage(plots.resolve(TrainingPlots.LOSS_CURVE_PNG));
+        assertImage(plots.resolve(TrainingPlots.GAP_CURVE_PNG));
         assertImage(plots.resolve(TrainingPlots.CONFUSION_MATRIX_PNG));
     }
 
