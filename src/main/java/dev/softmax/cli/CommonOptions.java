@@ -2,6 +2,7 @@ package dev.softmax.cli;
 
 import dev.softmax.Kernels;
 import dev.softmax.NativeThreads;
+import dev.softmax.loss.SoftmaxCrossEntropy;
 import dev.softmax.model.Trainer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -129,19 +130,25 @@ public final class CommonOptions {
 
     /**
      * Turns byte features off, with a warning, when they were asked for (the option or the property) but cannot
-     * apply to this data: float64 data (OpenBLAS multiplies them) or standardised features (no longer 8-bit), so
-     * that the settings line and the report do not claim bytes that are never read.
+     * apply to this data: float64 data (OpenBLAS multiplies them), standardised features (no longer 8-bit) or
+     * training features of a CSV file that are not all whole numbers from 0 to 255, so that the settings line and the report
+     * do not claim bytes that are never read.
      *
-     * @param type    the features' type
-     * @param scaling the scaling the data get
+     * @param type     the features' type
+     * @param dataset  the data set (image data sets are 8-bit by their format)
+     * @param prepared the loaded data, with their scaling
      */
-    void dropBytesThatCannotApply(DataType type, Trainer.Scaling scaling) {
+    void dropBytesThatCannotApply(DataType type, DatasetKind dataset, DataOptions.Prepared prepared) {
+        Trainer.Scaling scaling = prepared.scaling();
         if (!Boolean.TRUE.equals(byteFeaturesChoice()) || !Kernels.active().equals("vector")) {
             return; // not asked for, or warned about already
         }
         String why = type != DataType.FLOAT ? "--dtype double (OpenBLAS multiplies float64)"
                 : scaling == Trainer.Scaling.STANDARD
-                ? "--scale standard (standardised features are not 8-bit)" : null;
+                ? "--scale standard (standardised features are not 8-bit)"
+                : dataset.imageFeatures() == 0 && !SoftmaxCrossEntropy.readableAsBytes(prepared.train().features())
+                ? "the features of " + prepared.source() + ", which are not all whole numbers from 0 to 255"
+                : null;
         if (why != null) {
             Kernels.setByteFeatures(false);
             command.commandLine().getErr().println("warning: " + source("--byte-features", "softmax.byteFeatures")

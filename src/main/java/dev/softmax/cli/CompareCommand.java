@@ -103,7 +103,7 @@ public final class CompareCommand implements Callable<Integer> {
         AtomicFiles.checkWritableFolder(dir);
 
         DataOptions.Prepared prepared = data.load(common.byteFeaturesAuto());
-        common.dropBytesThatCannotApply(data.dataType(), prepared.scaling());
+        common.dropBytesThatCannotApply(data.dataType(), data.dataset(), prepared);
         Dataset train = prepared.train();
         Dataset test = prepared.test();
         DataType type = data.dataType();

@@ -152,7 +152,8 @@ public final class DataOptions {
         Prepared prepared = loadAndSplit();
         Dataset train = prepared.train();
         if (autoByteFeatures && Kernels.useVector() && byteFeaturesPay(train.features().dataType(),
-                prepared.scaling(), (long) train.numSamples() * train.numFeatures(), minValues)) {
+                prepared.scaling(), (long) train.numSamples() * train.numFeatures(), minValues)
+                && (dataset.imageFeatures() > 0 || SoftmaxCrossEntropy.readableAsBytes(train.features()))) {
             Kernels.setByteFeatures(true);
             // After the loading, so collect the compiler's garbage at once (see prepareKernels).
             if (SoftmaxCrossEntropy.warmUpKernels()) {
@@ -168,7 +169,8 @@ public final class DataOptions {
     /**
      * Whether reading the training features as bytes pays by default: float32 values that the scaling leaves as they
      * are (raw pixels, with a 1/255 folded into the products or none), at least {@link #BYTE_FEATURES_MIN_VALUES}
-     * of them. The bytes cost 0.4 to 1 s once (compiling their kernels, checking and coding {@code X}) and save a
+     * of them (and, for a CSV file, all of them whole numbers from 0 to 255, which {@link #load(boolean)} checks; image data
+     * sets are 8-bit by their format). The bytes cost 0.4 to 1 s once (compiling their kernels, checking and coding {@code X}) and save a
      * third of each pass at CIFAR-10's size (17 ms of 51 on the Zen 5 machine, 2 threads), and at Fashion-MNIST's
      * from a tenth (2 ms of 16, Zen 5) to a third (Intel): a default {@code lbfgs} training of Fashion-MNIST took
      * 23 s instead of 31, {@code newton-cg} 12.4 instead of 15.3, whole process on the Intel machine. Below

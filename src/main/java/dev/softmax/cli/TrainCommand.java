@@ -101,7 +101,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
         }
         DataOptions.Prepared prepared = data.load(common.byteFeaturesAuto());
-        common.dropBytesThatCannotApply(data.dataType(), prepared.scaling());
+        common.dropBytesThatCannotApply(data.dataType(), data.dataset(), prepared);
         Dataset train = prepared.train();
         Dataset test = prepared.test();
         Dataset validation = prepared.validation();

@@ -55,17 +55,34 @@ final class ByteFeatures {
      * first row.
      */
     static ByteFeatures of(INDArray features) {
-        if (features.dataType() != DataType.FLOAT || features.ordering() != 'c' || features.isView()
-                || features.rank() != 2 || features.length() > Integer.MAX_VALUE || features.length() == 0) {
+        if (!eligible(features)) {
             return null;
         }
+        byte[] values = new byte[(int) features.length()];
+        return code(features, values) ? new ByteFeatures(values, (int) features.columns()) : null;
+    }
+
+    /**
+     * Whether {@link #of}{@code (features)} would give bytes, without keeping them: one read of {@code X} on the
+     * worker threads.
+     */
+    static boolean fits(INDArray features) {
+        return eligible(features) && code(features, null);
+    }
+
+    private static boolean eligible(INDArray features) {
+        return features.dataType() == DataType.FLOAT && features.ordering() == 'c' && !features.isView()
+                && features.rank() == 2 && features.length() <= Integer.MAX_VALUE && features.length() > 0;
+    }
+
+    /** Codes all of {@code features} into {@code values} (or only checks, when it is {@code null}). */
+    private static boolean code(INDArray features, byte[] values) {
         int length = (int) features.length();
-        byte[] values = new byte[length];
         FloatPointer address = (FloatPointer) features.data().addressPointer();
         float[] first = new float[Math.min(length, CODE_CHUNK)];
         // The first piece alone first: most data that are not pixels fail there, before any work on other threads.
         if (!code(new FloatPointer(address), 0, first.length, values, first)) {
-            return null;
+            return false;
         }
         int pieces = (length + CODE_CHUNK - 1) / CODE_CHUNK - 1;
         int parts = Math.min(pieces, NativeThreads.MAX_CHUNKS);
@@ -81,12 +98,12 @@ final class ByteFeatures {
                 }
             }
         });
-        return coded.get() ? new ByteFeatures(values, (int) features.columns()) : null;
+        return coded.get();
     }
 
     /**
-     * Codes entries {@code [from, to)} (at most {@link #CODE_CHUNK}, read through {@code buffer}); false at the
-     * first entry that is not one of the floats 0 to 255.
+     * Codes entries {@code [from, to)} (at most {@link #CODE_CHUNK}, read through {@code buffer}) into {@code values}
+     * unless it is {@code null}; false at the first entry that is not one of the floats 0 to 255.
      */
     private static boolean code(FloatPointer address, int from, int to, byte[] values, float[] buffer) {
         int count = to - from;
@@ -97,7 +114,9 @@ final class ByteFeatures {
             if (b < 0 || b > 255 || Float.floatToRawIntBits(v) != Float.floatToRawIntBits((float) b)) {
                 return false;
             }
-            values[from + i] = (byte) (b - 128);
+            if (values != null) {
+                values[from + i] = (byte) (b - 128);
+            }
         }
         return true;
     }

@@ -163,6 +163,19 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     }
 
     /**
+     * Whether an objective made over {@code features} while {@link Kernels#byteFeatures()} is on reads them as bytes:
+     * they are float32 in {@code 'c'} order, not a view, under {@code 2^31} entries, and every entry is one of the
+     * floats 0, 1, ..., 255. Otherwise such an objective reads the floats, with the same results. Reads the
+     * features once, on the worker threads (most data that are not 8-bit fail on their first row).
+     *
+     * @param features the training features
+     * @return whether the passes would read them as bytes
+     */
+    public static boolean readableAsBytes(INDArray features) {
+        return ByteFeatures.fits(features);
+    }
+
+    /**
      * {@link #warmUpKernels()}, and the kernels that read float rows where they are if the passes would read rows of
      * {@code featureCount} features that way ({@link #readsRowsInPlace()}: at least 2048 features, a whole number of
      * vectors, 32 vector registers; 0.13 s more on the Intel machine). Otherwise those are compiled at the first

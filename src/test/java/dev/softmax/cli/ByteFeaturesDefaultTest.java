@@ -68,6 +68,30 @@ class ByteFeaturesDefaultTest {
     }
 
     @Test
+    void loadingLeavesBytesOffForCsvValuesThatAreNotEightBit() throws Exception {
+        StringBuilder pixels = new StringBuilder();
+        StringBuilder decimals = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            pixels.append(i * 6).append(',').append(255 - i).append(',').append(i % 2).append('\n');
+            decimals.append(i * 6).append(',').append(i == 39 ? "0.5" : "3").append(',').append(i % 2).append('\n');
+        }
+        try {
+            for (boolean eightBit : new boolean[] {true, false}) {
+                Path csv = java.nio.file.Files.writeString(dir.resolve(eightBit + ".csv"),
+                        eightBit ? pixels : decimals);
+                DataOptions options = new DataOptions();
+                new picocli.CommandLine(options).parseArgs("--dataset", "csv", "--train", csv.toString(), "--scale",
+                        "unit", "--test-fraction", "0");
+                Kernels.setByteFeatures(false);
+                options.load(true, 1);
+                assertEquals(eightBit && Kernels.useVector(), Kernels.byteFeatures(), csv.toString());
+            }
+        } finally {
+            Kernels.setByteFeatures(false);
+        }
+    }
+
+    @Test
     void theReportSaysWhetherBytesWereOn() throws Exception {
         ObjectMapper mapper = new ObjectMapper();
         try {
@@ -116,6 +140,18 @@ class ByteFeaturesDefaultTest {
                     scaled.err());
             assertFalse(scaled.out().contains("as bytes"), scaled.out());
             assertFalse(mapper.readTree(standard.toFile()).get("byte_features").asBoolean());
+            // Decimals are read as floats whatever was asked; the settings line and report must not say bytes.
+            Path decimals = dir.resolve("decimals.json");
+            MainTest.Run iris = MainTest.run("train", "--byte-features", "--scale", "none", "--report",
+                    decimals.toString());
+            assertEquals(0, iris.status(), iris.err());
+            if (Kernels.useVector()) {
+                assertTrue(iris.err().contains("warning: --byte-features changes nothing with the features of "),
+                        iris.err());
+                assertTrue(iris.err().contains("iris.csv, which are not all whole numbers from 0 to 255"), iris.err());
+            }
+            assertFalse(iris.out().contains("as bytes"), iris.out());
+            assertFalse(mapper.readTree(decimals.toFile()).get("byte_features").asBoolean());
             MainTest.Run doubles = MainTest.run("train", "--byte-features", "--dtype", "double");
             assertTrue(doubles.err().contains("warning: --byte-features changes nothing with --dtype double"),
                     doubles.err());
