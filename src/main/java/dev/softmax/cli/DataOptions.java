@@ -199,6 +199,11 @@ public final class DataOptions {
         if (limit != null && limit < 1) {
             throw new IllegalArgumentException("--limit must be >= 1, got " + limit);
         }
+        var matched = command == null ? null : command.commandLine().getParseResult();
+        if (hasOwnTestSplit() && matched != null && matched.hasMatchedOption("--test-fraction")) {
+            throw new IllegalArgumentException("--test-fraction is for data without a test split; "
+                    + (dataset == DatasetKind.CSV ? "--test gives the test rows" : dataset + " has its own"));
+        }
         if (dataset != DatasetKind.CSV) {
             List<String> csvOnly = new ArrayList<>();
             if (trainFile != null) {

@@ -192,6 +192,11 @@ class DataCommandLineTest {
         writeMnist(dir.resolve("mnist"), 12, 3);
         assertBadInput(run("train", "--dataset", "mnist", "--data-dir", dir.toString(), "--limit", "1"),
                 "single class after --limit 1");
+        assertBadInput(run("train", "--dataset", "mnist", "--data-dir", dir.toString(), "--test-fraction", "0.2"),
+                "--test-fraction is for data without a test split; mnist has its own");
+        Path csv = Files.writeString(dir.resolve("rows.csv"), "1,a\n2,b\n3,a\n4,b\n");
+        assertBadInput(run("train", "--dataset", "csv", "--train", csv.toString(), "--test",
+                csv.toString(), "--test-fraction", "0"), "--test-fraction is for data without a test split; --test gives");
     }
 
     @Test
