@@ -26,7 +26,7 @@ public final class Kernels {
 
     /** The choices. */
     public enum Kind {
-        /** The Vector API loops when the module is present, else OpenBLAS. */
+        /** The Vector API loops when the module is present and multiply-adds are done in hardware, else OpenBLAS. */
         AUTO,
         /** Always OpenBLAS. */
         BLAS,
@@ -86,10 +86,23 @@ public final class Kernels {
     /**
      * Whether float32 passes use the Vector API loops now.
      *
-     * @return {@code true} unless the choice is BLAS or the module is absent
+     * @return {@code true} when the module is present and the choice is VECTOR, or AUTO on a JVM that multiplies and
+     *         adds with the CPU's FMA instructions ({@link #hardwareFma()})
      */
     public static boolean useVector() {
-        return kind != Kind.BLAS && vectorModulePresent();
+        return vectorModulePresent() && (kind == Kind.VECTOR || kind == Kind.AUTO && hardwareFma());
+    }
+
+    /**
+     * Whether the JIT compiles the loops' multiply-adds to the CPU's fused multiply-add instructions (HotSpot's
+     * {@code UseFMA}, on by itself on x86 since Haswell and on AArch64). Without them each multiply-add is computed
+     * exactly in software, and the Vector API loops run thousands of times slower than OpenBLAS, so {@link Kind#AUTO}
+     * then takes OpenBLAS. On a JVM without that option (not HotSpot) this says {@code true}.
+     *
+     * @return whether multiply-adds are done in hardware
+     */
+    public static boolean hardwareFma() {
+        return FmaProbe.PRESENT;
     }
 
     /**
@@ -117,6 +130,21 @@ public final class Kernels {
      */
     public static String active() {
         return useVector() ? "vector" : "blas";
+    }
+
+    /** Reads HotSpot's {@code UseFMA} once. */
+    private static final class FmaProbe {
+        static final boolean PRESENT = probe();
+
+        private static boolean probe() {
+            try {
+                var hotspot = java.lang.management.ManagementFactory.getPlatformMXBean(
+                        com.sun.management.HotSpotDiagnosticMXBean.class);
+                return hotspot == null || !"false".equals(hotspot.getVMOption("UseFMA").getValue());
+            } catch (IllegalArgumentException | LinkageError e) {
+                return true; // no such option on this JVM: nothing known against the loops
+            }
+        }
     }
 
     /** Looks the module up once, without loading any class of it unless it is present. */

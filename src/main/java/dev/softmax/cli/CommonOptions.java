@@ -76,6 +76,11 @@ public final class CommonOptions {
                     + "jdk.incubator.vector (java --add-modules jdk.incubator.vector -jar ...)");
         }
         Kernels.set(kind);
+        if (kind == Kernels.Kind.VECTOR && !Kernels.hardwareFma()) {
+            command.commandLine().getErr().println("warning: " + source("--kernel", "softmax.kernel")
+                    + " vector: this JVM does multiply-adds in software (-XX:-UseFMA, or a CPU without FMA), which"
+                    + " makes the vector kernels far slower than OpenBLAS (--kernel auto takes OpenBLAS here)");
+        }
         Kernels.setByteFeatures(Boolean.TRUE.equals(byteFeaturesChoice()));
         if (Boolean.TRUE.equals(byteFeaturesChoice()) && !Kernels.active().equals("vector")) {
             command.commandLine().getErr().println("warning: " + source("--byte-features", "softmax.byteFeatures")
