@@ -18,7 +18,6 @@ public final class RunMonitor {
     private long functionEvaluations;
     private long gradientEvaluations;
     private long hessianVectorProducts;
-    private double initialGradNorm = Double.NaN;
 
     /**
      * A monitor for one {@code minimize} call.
@@ -68,11 +67,8 @@ public final class RunMonitor {
         IterationRecord current = new IterationRecord(iteration, value, gradientNorm, stepSize, innerIterations,
                 functionEvaluations, gradientEvaluations, hessianVectorProducts, System.nanoTime() - startNanos);
         IterationRecord previous = history.isEmpty() ? null : history.get(history.size() - 1);
-        if (previous == null) {
-            initialGradNorm = gradientNorm;
-        }
         history.add(current);
-        Optional<TerminationReason> reason = stop.check(previous, current, initialGradNorm);
+        Optional<TerminationReason> reason = stop.check(history.get(0), previous, current);
         if (!listener.iterationDone(current, point) && reason.isEmpty()) {
             return Optional.of(TerminationReason.STOPPED_BY_LISTENER);
         }

@@ -98,23 +98,25 @@ public record StoppingCriteria(int maxIterations, double gradientTolerance, doub
     }
 
     /**
-     * Checks the tests in order: non-finite value, gradient, function change, iterations, time.
+     * Checks the tests in order: non-finite value or infinite gradient, gradient, function change, iterations, time.
+     * The function test counts only at or below the starting objective: a stochastic run that rose and then stalled
+     * (a far too large rate) has not converged.
      *
-     * @param previous        the row before {@code current}, or {@code null} when {@code current} is the start
-     * @param current         the row just recorded
-     * @param initialGradNorm {@code ||g_0||}
+     * @param start    the run's first row (iteration 0), giving {@code f_0} and {@code ||g_0||}
+     * @param previous the row before {@code current}, or {@code null} when {@code current} is the start
+     * @param current  the row just recorded
      * @return the reason to stop, or empty to go on
      */
-    public Optional<TerminationReason> check(IterationRecord previous, IterationRecord current,
-                                             double initialGradNorm) {
-        if (!Double.isFinite(current.value())) {
+    public Optional<TerminationReason> check(IterationRecord start, IterationRecord previous,
+                                             IterationRecord current) {
+        if (!Double.isFinite(current.value()) || Double.isInfinite(current.gradientNorm())) {
             return Optional.of(TerminationReason.NON_FINITE_VALUE);
         }
         if (!Double.isNaN(current.gradientNorm())
-                && current.gradientNorm() <= gradientTolerance * Math.max(1.0, initialGradNorm)) {
+                && current.gradientNorm() <= gradientTolerance * Math.max(1.0, start.gradientNorm())) {
             return Optional.of(TerminationReason.GRADIENT_TOLERANCE);
         }
-        if (previous != null) {
+        if (previous != null && current.value() <= start.value()) {
             double decrease = previous.value() - current.value();
             double scale = Math.max(Math.max(Math.abs(previous.value()), Math.abs(current.value())), 1.0);
             if (decrease >= 0 && decrease <= relativeFunctionTolerance * scale) {

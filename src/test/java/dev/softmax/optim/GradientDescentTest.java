@@ -143,7 +143,19 @@ class GradientDescentTest {
         IterationRecord before = new IterationRecord(1, 1000.0, 1, 1, 1, 1, 1, 0, 0);
         IterationRecord small = new IterationRecord(2, 1000.0 - 5e-4, 1, 1, 1, 2, 2, 0, 0);
         IterationRecord large = new IterationRecord(2, 1000.0 - 5e-2, 1, 1, 1, 2, 2, 0, 0);
-        assertEquals(TerminationReason.FUNCTION_TOLERANCE, stop.check(before, small, 1).orElseThrow());
-        assertTrue(stop.check(before, large, 1).isEmpty());
+        IterationRecord start = new IterationRecord(0, 2000.0, 1, 0, 0, 1, 1, 0, 0);
+        assertEquals(TerminationReason.FUNCTION_TOLERANCE, stop.check(start, before, small).orElseThrow());
+        assertTrue(stop.check(start, before, large).isEmpty());
+    }
+
+    @Test
+    void aRunThatRoseAndStalledOrWhoseGradientOverflowedHasNotConverged() {
+        StoppingCriteria stop = StoppingCriteria.of(100);
+        IterationRecord start = new IterationRecord(0, 2.3, 1, 0, 0, 1, 1, 0, 0);
+        IterationRecord risen = new IterationRecord(1, 6e56, Double.NaN, 1, 1, 2, 2, 0, 0);
+        IterationRecord stalled = new IterationRecord(2, 6e56, Double.NaN, 1, 1, 3, 3, 0, 0);
+        assertTrue(stop.check(start, risen, stalled).isEmpty(), "far above the start: diverged, not converged");
+        IterationRecord overflowed = new IterationRecord(0, 0.69, Double.POSITIVE_INFINITY, 0, 0, 1, 1, 0, 0);
+        assertEquals(TerminationReason.NON_FINITE_VALUE, stop.check(overflowed, null, overflowed).orElseThrow());
     }
 }
