@@ -210,7 +210,7 @@ public final class TrainCommand implements Callable<Integer> {
             json.put("source", prepared.source());
             json.put("optimizer", choice.kind().toString());
             json.put("optimizer_requested", optimization.kind().toString());
-            json.put("optimizer_reason", choice.reason());
+            json.put("optimizer_reason", optimization.kind() == OptimizerKind.AUTO ? choice.reason() : null);
             json.put("l2", optimization.l2());
             json.put("dtype", dtypeName());
             json.put("seed", data.seed());

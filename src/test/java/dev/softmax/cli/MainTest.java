@@ -91,6 +91,11 @@ class MainTest {
         assertEquals(DatasetKind.IRIS_FEATURES, json.get("n_features").asInt());
         assertEquals(DatasetKind.IRIS_CLASSES, json.get("n_classes").asInt());
         assertTrue(json.get("test_accuracy").asDouble() >= 0.93, "test accuracy " + json.get("test_accuracy"));
+        assertTrue(json.get("optimizer_reason").asText().contains("parameters"), "auto says why");
+        Path named = dir.resolve("out/named.json");
+        assertEquals(0, run("train", "--optimizer", "lbfgs", "--report", named.toString()).status());
+        assertTrue(new ObjectMapper().readTree(named.toFile()).get("optimizer_reason").isNull(), "named: no reason");
+        Files.delete(named);
         try (var files = Files.list(report.getParent())) {
             assertEquals(List.of(report), files.toList(), "no temporary files left beside the report");
         }
