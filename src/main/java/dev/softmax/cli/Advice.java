@@ -18,9 +18,10 @@ final class Advice {
     /**
      * The note for classes without training rows, or {@code null} when every class has some.
      *
-     * @param train the training part
+     * @param train           the training part
+     * @param validationSplit whether a validation split was taken from it too
      */
-    static String untrainedClasses(dev.softmax.data.Dataset train) {
+    static String untrainedClasses(dev.softmax.data.Dataset train, boolean validationSplit) {
         java.util.List<String> untrained = new java.util.ArrayList<>();
         int[] counts = train.classCounts();
         for (int k = 0; k < counts.length; k++) {
@@ -28,8 +29,9 @@ final class Advice {
                 untrained.add(train.classNames().get(k));
             }
         }
-        return untrained.isEmpty() ? null : String.format(Locale.ROOT, "no training rows of %s (after --limit, the"
-                + " test and the validation split); the model will not predict %s", String.join(", ", untrained),
+        return untrained.isEmpty() ? null : String.format(Locale.ROOT, "no training rows of %s (after --limit%s); the"
+                + " model will not predict %s", String.join(", ", untrained), validationSplit
+                        ? ", the test and the validation split" : " and the test split",
                 untrained.size() == 1 ? "it" : "them");
     }
 
@@ -37,7 +39,7 @@ final class Advice {
      * A one-line suggestion for a run that did not converge, or {@code null} when it did. A run that ends above
      * where it started diverged, whatever stopped it: more iterations would not help.
      */
-    static String forResult(OptimizationResult result, OptimizerOptions options) {
+    static String forResult(OptimizationResult result, OptimizerOptions options, boolean doubles) {
         double start = result.history().get(0).value();
         if (result.value() > start && result.reason() != TerminationReason.NON_FINITE_VALUE) {
             return String.format(Locale.ROOT, "the objective rose from %.4g to %.4g: the steps are too large; use"
@@ -51,11 +53,28 @@ final class Advice {
             case MAX_ITERATIONS -> "not converged within " + limit + " " + options.maxIterations
                     + "; raise " + limit + ", loosen --tol, or try another --optimizer";
             case TIME_LIMIT -> "stopped by --time-limit before converging";
-            case LINE_SEARCH_FAILED -> "the line search found no decrease (usually the optimum to rounding"
-                    + " precision; --dtype double gets closer)";
+            case LINE_SEARCH_FAILED -> lineSearchFailed(result, options, doubles);
             case NON_FINITE_VALUE -> "the objective became NaN or infinite and the last finite weights were kept;"
                     + " use a smaller --learning-rate or a larger --l2";
             case STOPPED_BY_LISTENER -> "stopped early";
         };
+    }
+
+    /**
+     * A failed line search is usually the rounding floor near the optimum (in float32 well above float64's); with the
+     * gradient still a thousand times the tolerance it is far from it, which badly scaled features cause.
+     */
+    private static String lineSearchFailed(OptimizationResult result, OptimizerOptions options, boolean doubles) {
+        java.util.List<dev.softmax.optim.IterationRecord> history = result.history();
+        double gradient = history.get(history.size() - 1).gradientNorm();
+        double wanted = options.gradientTolerance * Math.max(1, history.get(0).gradientNorm());
+        String where = Double.isNaN(gradient) ? "" : String.format(Locale.ROOT, " at gradient norm %.3g (the"
+                + " tolerance asks for %.3g)", gradient, wanted);
+        String why = gradient > 1e3 * wanted
+                ? "far from the optimum: with features on very different scales try --scale standard, or"
+                        + " --optimizer newton-cg"
+                : doubles ? "usually the optimum to rounding precision"
+                : "usually the optimum to rounding precision; --dtype double gets closer";
+        return "the line search found no decrease" + where + ": " + why;
     }
 }

@@ -45,9 +45,9 @@ public final class CommonOptions {
     @Option(names = "--byte-features", negatable = true, fallbackValue = "true",
             description = "With the vector kernels, keep float32 data whose values are all integers 0 to 255 (raw "
                     + "pixels) as one byte per value: the same results, a quarter of the memory read per pass, "
-                    + "n x d bytes more memory. Default (or -Dsoftmax.byteFeatures=auto): on for training data of "
-                    + "at least 2^24 values kept unscaled or divided by 255, such as MNIST, Fashion-MNIST and "
-                    + "CIFAR-10; else off.")
+                    + "n x d bytes more memory. Default (or -Dsoftmax.byteFeatures=auto): in train and compare, on "
+                    + "for 8-bit training data of at least 2^24 values kept unscaled or divided by 255, such as "
+                    + "MNIST, Fashion-MNIST and CIFAR-10, else off; in the other commands off.")
     Boolean byteFeatures;
 
     /**

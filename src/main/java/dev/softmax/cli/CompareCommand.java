@@ -128,7 +128,7 @@ public final class CompareCommand implements Callable<Integer> {
                 stop.timeLimit() == null ? ""
                         : ", time limit " + Numbers.setting(stop.timeLimit().toMillis() / 1e3) + " s",
                 Numbers.count(common.effectiveThreads(), "thread"));
-        String untrained = Advice.untrainedClasses(train);
+        String untrained = Advice.untrainedClasses(train, false);
         if (untrained != null) {
             out.println("note: " + untrained);
         }

@@ -63,7 +63,8 @@ public final class TrainCommand implements Callable<Integer> {
     boolean force;
 
     @Option(names = "--plot", paramLabel = "DIR",
-            description = "Write the loss curve and the test confusion matrix as PNGs to DIR.")
+            description = "Write the loss curve, its gap curve (objective minus the run's lowest, log scale) and the test"
+                    + " confusion matrix as PNGs to DIR.")
     Path plot;
 
     @Mixin
@@ -149,7 +150,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
             out.printf("class weights: %s (%s)%n", classWeight, weights);
         }
-        String untrained = Advice.untrainedClasses(train);
+        String untrained = Advice.untrainedClasses(train, data.validationFraction() > 0);
         if (untrained != null) {
             out.println("note: " + untrained);
         }
@@ -184,7 +185,8 @@ public final class TrainCommand implements Callable<Integer> {
                     + " (patience %d)%n", bestValidation[0], (int) bestValidation[1], result.iterations(),
                     earlyStoppingPatience);
         }
-        String advice = Advice.forResult(result, optimization);
+        String advice = Advice.forResult(result, optimization,
+                data.dataType() == org.nd4j.linalg.api.buffer.DataType.DOUBLE);
         if (advice != null) {
             out.println("note: " + advice);
         }

@@ -162,6 +162,9 @@ public final class Downloader {
                 if (stalled.get()) {
                     throw new IOException("stalled");
                 }
+                if (total < 0 || received == total) {
+                    progress.finished();
+                }
             } catch (IOException e) {
                 throw new DownloadException(url + ": transfer broke off after " + received + " bytes ("
                         + (stalled.get() ? "no data for " + responseTimeout.toSeconds() + " s" : reason(e)) + "); "
@@ -236,6 +239,11 @@ public final class Downloader {
                 }
 
                 @Override
+                public void finished() {
+                    // the bar shows the whole size itself
+                }
+
+                @Override
                 public void close() {
                     bar.close();
                 }
@@ -248,11 +256,14 @@ public final class Downloader {
     private interface Progress extends AutoCloseable {
         void advance(long bytes);
 
+        /** All the bytes arrived (not called for a transfer that broke off or came up short). */
+        void finished();
+
         @Override
         void close();
     }
 
-    /** One line per tenth of the file (per 16 MiB when the size is unknown), and one at the end. */
+    /** One line per tenth of the file (per 16 MiB when the size is unknown), and one when it has all arrived. */
     private static final class LogProgress implements Progress {
         private final String name;
         private final long total;
@@ -287,8 +298,13 @@ public final class Downloader {
         }
 
         @Override
-        public void close() {
+        public void finished() {
             log.printf("  %s: %s done%n", name, mib(received));
+            log.flush();
+        }
+
+        @Override
+        public void close() {
             log.flush();
         }
 

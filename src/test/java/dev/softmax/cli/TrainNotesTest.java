@@ -43,14 +43,40 @@ class TrainNotesTest {
         // iris.csv is sorted by class: the first 60 rows hold no virginica.
         Run run = run("train", "--limit", "60", "--max-iter", "20", "--threads", "1");
         assertEquals(0, run.status(), run.err());
-        assertTrue(run.out().contains("note: no training rows of virginica"), run.out());
+        assertTrue(run.out().contains("note: no training rows of virginica (after --limit and the test split)"),
+                run.out());
         assertTrue(run.out().lines().anyMatch(line -> line.matches("virginica\\s+-\\s+0\\.0000\\s+-\\s+10")),
                 run.out());
         assertFalse(run.out().contains("NaN"), run.out());
         Run compared = run("compare", "--limit", "60", "--optimizers", "lbfgs", "--max-iter", "20", "--threads", "1",
                 "--progress", "none", "--out", dir.resolve("c").toString());
         assertEquals(0, compared.status(), compared.err());
-        assertTrue(compared.out().contains("note: no training rows of virginica"), "compare too: " + compared.out());
+        assertTrue(compared.out().contains("note: no training rows of virginica (after --limit and the test split)"),
+                "compare too, where there is no validation split: " + compared.out());
+    }
+
+    @Test
+    void aFailedLineSearchSaysWhereItStoppedAndWhatThePrecisionSuggests() throws Exception {
+        // One column a million times the others, left unscaled: L-BFGS's line search gives up far from the optimum.
+        StringBuilder csv = new StringBuilder();
+        java.util.Random random = new java.util.Random(3);
+        for (int i = 0; i < 300; i++) {
+            int label = i % 3;
+            csv.append(5e6 + 1e6 * (random.nextGaussian() + label)).append(',')
+                    .append(1e-3 * (random.nextGaussian() - label)).append(',').append(random.nextGaussian() + label)
+                    .append(',').append(label).append('\n');
+        }
+        Path file = Files.writeString(dir.resolve("scales.csv"), csv);
+        for (String dtype : new String[] {"double", "float"}) {
+            Run run = run("train", "--dataset", "csv", "--train", file.toString(), "--scale", "none", "--optimizer",
+                    "lbfgs", "--dtype", dtype, "--l2", "0.01", "--threads", "1");
+            assertEquals(0, run.status(), run.err());
+            assertTrue(run.out().contains("LINE_SEARCH_FAILED"), run.out());
+            assertTrue(run.out().contains("note: the line search found no decrease at gradient norm "), run.out());
+            assertTrue(run.out().contains("far from the optimum: with features on very different scales try --scale"
+                    + " standard"), dtype + ": " + run.out());
+        }
+
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.softmax.io;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,13 +36,38 @@ class DownloaderTest {
         try {
             URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/stall.gz");
             Path folder = dir.resolve("data");
+            StringWriter log = new StringWriter();
+            Downloader logging = new Downloader(Duration.ofSeconds(2), Duration.ofSeconds(1), new PrintWriter(log),
+                    false);
             DownloadException e = assertThrows(DownloadException.class,
-                    () -> downloader().fetchVerified(url, folder, "0".repeat(32), "fetch it by hand"));
+                    () -> logging.fetchVerified(url, folder, "0".repeat(32), "fetch it by hand"));
             assertTrue(e.getMessage().contains("transfer broke off after 1000 bytes (no data for 1 s)"),
                     e.getMessage());
+            assertTrue(log.toString().startsWith("downloading stall.gz"), log.toString());
+            assertFalse(log.toString().contains("done"), "a transfer that broke off is not done: " + log);
             try (var files = Files.list(folder)) {
                 assertTrue(files.findAny().isEmpty(), "no partial file left");
             }
+        } finally {
+            release.countDown();
+            server.stop(0);
+        }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(20)
+    void aTransferWhoseBytesAllArrivedIsLoggedAsDone() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        HttpServer server = stallingServer(1000, 1000, release);
+        try {
+            URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/whole.gz");
+            StringWriter log = new StringWriter();
+            Downloader logging = new Downloader(Duration.ofSeconds(2), Duration.ofSeconds(1), new PrintWriter(log),
+                    false);
+            DownloadException e = assertThrows(DownloadException.class, () -> logging.fetchVerified(url,
+                    dir.resolve("data"), "0".repeat(32), "fetch it by hand"));
+            assertFalse(e.getMessage().contains("broke off"), e.getMessage()); // the checksum differs
+            assertTrue(log.toString().contains("whole.gz: 0.0 MiB done"), log.toString());
         } finally {
             release.countDown();
             server.stop(0);
