@@ -100,6 +100,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (report != null) {
             dev.softmax.io.AtomicFiles.checkWritable(report); // before minutes of measuring, not after
+            if (fromDataset) {
+                CommonOptions.checkNotAnInput("--report", report, data.inputFiles());
+            }
         }
         Benchmark benchmark = new Benchmark(new Benchmark.Settings(repeats, warmups, 128, 42));
         INDArray x;

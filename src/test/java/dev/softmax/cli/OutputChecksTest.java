@@ -1,0 +1,44 @@
+package dev.softmax.cli;
+
+import static dev.softmax.cli.DataCommandLineTest.assertBadInput;
+import static dev.softmax.cli.DataCommandLineTest.run;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import dev.softmax.cli.DataCommandLineTest.Run;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Outputs that would destroy an input, or each other, are refused before anything is read, and an output that cannot
+ * be written stops the run before the input is read: regression tests for QA findings on bench, compare, train and
+ * predict.
+ */
+class OutputChecksTest {
+
+    private static final Path IRIS = Path.of("notebooks-data/iris.csv");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void benchReportThatIsTheTrainingCsvIsRefused() throws IOException {
+        // QA: bench --dataset csv --train iris.csv --report iris.csv replaced the data with the JSON, exit 0.
+        Path csv = Files.copy(IRIS, dir.resolve("iris.csv"));
+        byte[] before = Files.readAllBytes(csv);
+        Path link = Files.createSymbolicLink(dir.resolve("report.json"), csv);
+        for (Path report : List.of(csv, link)) {
+            Run r = run("bench", "--threads", "1", "--repeats", "1", "--warmups", "0", "--dataset", "csv",
+                    "--train", csv.toString(), "--report", report.toString());
+            assertBadInput(r, "--report " + report + " is the --train file");
+            assertArrayEquals(before, Files.readAllBytes(csv));
+        }
+        Run shipped = run("bench", "--threads", "1", "--repeats", "1", "--warmups", "0", "--dataset", "iris",
+                "--data-dir", dir.toString(), "--report", csv.toString());
+        assertBadInput(shipped, "--report " + csv + " is the iris data file");
+        assertArrayEquals(before, Files.readAllBytes(csv));
+    }
+}
