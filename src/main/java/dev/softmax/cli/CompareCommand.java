@@ -50,6 +50,9 @@ public final class CompareCommand implements Callable<Integer> {
     static final String GAP_VS_ITERATIONS_PNG = "gap-vs-iterations.png";
     static final String GAP_VS_TIME_PNG = "gap-vs-time.png";
     static final String TEST_ACCURACY_VS_TIME_PNG = "test-accuracy-vs-time.png";
+    /** Every file a run writes, or removes as an earlier run's, in {@code --out}. */
+    static final List<String> OUTPUT_FILES = List.of(HISTORY_CSV, SUMMARY_CSV, SUMMARY_JSON, GAP_VS_ITERATIONS_PNG,
+            GAP_VS_TIME_PNG, TEST_ACCURACY_VS_TIME_PNG);
 
     @Spec
     CommandSpec spec;
@@ -101,6 +104,9 @@ public final class CompareCommand implements Callable<Integer> {
         List<OptimizerKind> kinds = optimizers == null || optimizers.isEmpty() ? defaultKinds() : optimizers;
         Path dir = outDir != null ? outDir : defaultOutDir(data.dataset().toString());
         AtomicFiles.checkWritableFolder(dir);
+        for (String name : OUTPUT_FILES) {
+            CommonOptions.checkNotAnInput("--out", dir.resolve(name), data.inputFiles());
+        }
 
         DataOptions.Prepared prepared = data.load(common.byteFeaturesAuto());
         common.dropBytesThatCannotApply(data.dataType(), data.dataset(), prepared);

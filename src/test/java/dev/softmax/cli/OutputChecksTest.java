@@ -3,6 +3,7 @@ package dev.softmax.cli;
 import static dev.softmax.cli.DataCommandLineTest.assertBadInput;
 import static dev.softmax.cli.DataCommandLineTest.run;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.softmax.cli.DataCommandLineTest.Run;
 import java.io.IOException;
@@ -40,5 +41,31 @@ class OutputChecksTest {
                 "--data-dir", dir.toString(), "--report", csv.toString());
         assertBadInput(shipped, "--report " + csv + " is the iris data file");
         assertArrayEquals(before, Files.readAllBytes(csv));
+    }
+
+    @Test
+    void compareRefusesAnOutFolderThatHoldsItsInput() throws IOException {
+        // QA: compare --train summary.csv --out . replaced the training CSV with the summary.
+        Path out = Files.createDirectories(dir.resolve("out"));
+        byte[] before = Files.readAllBytes(IRIS);
+        for (String name : CompareCommand.OUTPUT_FILES) {
+            Path csv = Files.copy(IRIS, out.resolve(name));
+            Run r = run("compare", "--threads", "1", "--max-iter", "2", "--progress", "none", "--optimizers", "gd",
+                    "--dataset", "csv", "--train", csv.toString(), "--out", out.toString());
+            assertBadInput(r, "--out " + csv + " is the --train file");
+            assertArrayEquals(before, Files.readAllBytes(csv), name);
+            Files.delete(csv);
+        }
+        // Through a link in --out, and as the --test file.
+        Path train = Files.copy(IRIS, dir.resolve("train.csv"));
+        Path test = Files.copy(IRIS, dir.resolve("test.csv"));
+        Files.createSymbolicLink(out.resolve(CompareCommand.HISTORY_CSV), test);
+        Run r = run("compare", "--threads", "1", "--max-iter", "2", "--progress", "none", "--optimizers", "gd",
+                "--dataset", "csv", "--train", train.toString(), "--test", test.toString(), "--out", out.toString());
+        assertBadInput(r, "--out " + out.resolve(CompareCommand.HISTORY_CSV) + " is the --test file");
+        assertArrayEquals(before, Files.readAllBytes(test));
+        try (var left = Files.list(out)) {
+            assertEquals(1, left.count(), "nothing written beside the link");
+        }
     }
 }
