@@ -191,6 +191,62 @@ public final class CommonOptions {
         }
     }
 
+    /**
+     * One file a command writes.
+     *
+     * @param flag the option that names it, for the messages
+     * @param file the file, or {@code null} when the option is not given
+     */
+    record Output(String flag, Path file) {
+    }
+
+    /**
+     * Refuses two outputs of one command that are the same file (links followed, whether or not it exists yet), of
+     * which the later written would replace the earlier. Devices are written through, so they may repeat.
+     *
+     * @param outputs the command's output files, in the order they are written
+     */
+    static void checkDistinctOutputs(java.util.List<Output> outputs) throws IOException {
+        var given = outputs.stream().filter(output -> output.file() != null).toList();
+        for (int later = 1; later < given.size(); later++) {
+            for (int earlier = 0; earlier < later; earlier++) {
+                if (sameFile(given.get(earlier).file(), given.get(later).file())) {
+                    throw new IllegalArgumentException(given.get(earlier).flag() + " and " + given.get(later).flag()
+                            + " are the same file: " + given.get(later).file());
+                }
+            }
+        }
+    }
+
+    /** Whether writing {@code a} and {@code b} would write one regular file (or folder entry not yet made). */
+    private static boolean sameFile(Path a, Path b) throws IOException {
+        boolean aExists = Files.exists(a);
+        boolean bExists = Files.exists(b);
+        if (aExists && bExists) {
+            // Hard links too; a device is written through, not replaced.
+            return Files.isRegularFile(a) && Files.isSameFile(a, b);
+        }
+        return aExists == bExists && whereWritten(a).equals(whereWritten(b));
+    }
+
+    /**
+     * The absolute path a file that may not exist yet would be written at: links in its name followed (as
+     * {@link dev.softmax.io.AtomicFiles} writes through a link), then the deepest folder that exists taken as its real
+     * path, so that {@code out/m.model} and {@code ./out/../out/m.model} or a linked folder compare equal.
+     */
+    private static Path whereWritten(Path path) throws IOException {
+        Path absolute = path.toAbsolutePath();
+        for (int hops = 0; hops < 40 && Files.isSymbolicLink(absolute); hops++) {
+            absolute = absolute.resolveSibling(Files.readSymbolicLink(absolute)).toAbsolutePath();
+        }
+        Path existing = absolute;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        return existing == null ? absolute.normalize()
+                : existing.toRealPath().resolve(existing.relativize(absolute)).normalize();
+    }
+
     /** The thread count in force after {@link #applyThreads()}. */
     int effectiveThreads() {
         return threads == 0 ? NativeThreads.defaultCount() : threads;

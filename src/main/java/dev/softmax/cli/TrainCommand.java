@@ -85,6 +85,16 @@ public final class TrainCommand implements Callable<Integer> {
         }
         CommonOptions.checkNotAnInput("--save", save, data.inputFiles());
         CommonOptions.checkNotAnInput("--report", report, data.inputFiles());
+        // In the order they are written: a later one would replace an earlier (--force or not).
+        List<CommonOptions.Output> outputs = new java.util.ArrayList<>(List.of(
+                new CommonOptions.Output("--report", report), new CommonOptions.Output("--save", save)));
+        if (plot != null) {
+            for (String name : TrainingPlots.FILES) {
+                CommonOptions.checkNotAnInput("--plot", plot.resolve(name), data.inputFiles());
+                outputs.add(new CommonOptions.Output("--plot", plot.resolve(name)));
+            }
+        }
+        CommonOptions.checkDistinctOutputs(outputs);
         if (save != null && !force && Files.exists(save)) {
             throw new FileAlreadyExistsException(save + " exists (use --force to replace it)");
         }

@@ -17,6 +17,8 @@ final class TrainingPlots {
     static final String GAP_CURVE_PNG = "gap-curve.png";
     /** The test confusion matrix as a heat map. */
     static final String CONFUSION_MATRIX_PNG = "confusion-matrix.png";
+    /** Every file {@link #write} may write in its folder, for the checks made before training. */
+    static final List<String> FILES = List.of(LOSS_CURVE_PNG, GAP_CURVE_PNG, CONFUSION_MATRIX_PNG);
 
     private TrainingPlots() {
     }

@@ -4,6 +4,7 @@ import static dev.softmax.cli.DataCommandLineTest.assertBadInput;
 import static dev.softmax.cli.DataCommandLineTest.run;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.softmax.cli.DataCommandLineTest.Run;
 import java.io.IOException;
@@ -67,5 +68,52 @@ class OutputChecksTest {
         try (var left = Files.list(out)) {
             assertEquals(1, left.count(), "nothing written beside the link");
         }
+    }
+
+    @Test
+    void trainRefusesASaveOrReportThatThePlotsWouldReplace() throws IOException {
+        // QA: train --plot pp3 --save pp3/loss-curve.png saved the model, then the plot replaced it (exit 0).
+        Path plots = dir.resolve("pp3");
+        for (String name : TrainingPlots.FILES) {
+            Path file = plots.resolve(name);
+            for (String flag : List.of("--save", "--report")) {
+                Run r = run("train", "--threads", "1", "--max-iter", "5", "--data-dir", "notebooks-data",
+                        "--plot", plots.toString(), flag, file.toString());
+                assertBadInput(r, flag + " and --plot are the same file: " + file);
+                assertFalse(Files.exists(plots), "nothing written");
+            }
+        }
+        // A folder that exists, named another way: with a link to it.
+        Files.createDirectories(plots);
+        Path link = Files.createSymbolicLink(dir.resolve("plots-link"), plots);
+        Path viaLink = link.resolve(TrainingPlots.LOSS_CURVE_PNG);
+        Run r = run("train", "--threads", "1", "--max-iter", "5", "--data-dir", "notebooks-data",
+                "--plot", plots.toString(), "--save", viaLink.toString());
+        assertBadInput(r, "--save and --plot are the same file: " + plots.resolve(TrainingPlots.LOSS_CURVE_PNG));
+        try (var left = Files.list(plots)) {
+            assertEquals(0, left.count(), "nothing written");
+        }
+    }
+
+    @Test
+    void trainRefusesASaveThatIsTheReport() throws IOException {
+        // QA: --report r --save r trained, wrote the report, then failed on "exists"; with --force the model
+        // silently replaced the report.
+        Path report = dir.resolve("run.json");
+        for (List<String> force : List.of(List.<String>of(), List.of("--force"))) {
+            List<String> args = new java.util.ArrayList<>(List.of("train", "--threads", "1", "--max-iter", "5",
+                    "--data-dir", "notebooks-data", "--report", report.toString(), "--save", report.toString()));
+            args.addAll(force);
+            assertBadInput(run(args.toArray(String[]::new)), "--report and --save are the same file: " + report);
+            assertFalse(Files.exists(report), "nothing written");
+        }
+        // An existing file under another name, replaceable with --force: still the same file.
+        Files.writeString(report, "{}\n");
+        Path link = Files.createSymbolicLink(Files.createDirectories(dir.resolve("elsewhere")).resolve("m.model"),
+                report);
+        Run r = run("train", "--threads", "1", "--max-iter", "5", "--data-dir", "notebooks-data",
+                "--report", report.toString(), "--save", link.toString(), "--force");
+        assertBadInput(r, "--report and --save are the same file: " + link);
+        assertEquals("{}\n", Files.readString(report));
     }
 }
