@@ -65,6 +65,9 @@ public final class PredictCommand implements Callable<Integer> {
         if (output != null && output.toString().equals("-")) {
             output = null;
         }
+        if (output != null) {
+            AtomicFiles.checkWritable(output); // before the model and the input are read, not after
+        }
         CommonOptions.checkNotAnInput("--output", output, java.util.Map.of("--input", input, "--model", modelFile));
         SoftmaxRegression model = ModelIO.load(modelFile);
         FeatureCsvReader.Features features = FeatureCsvReader.read(input, model.numFeatures());

@@ -116,4 +116,21 @@ class OutputChecksTest {
         assertBadInput(r, "--report and --save are the same file: " + link);
         assertEquals("{}\n", Files.readString(report));
     }
+
+    @Test
+    void predictChecksItsOutputBeforeReadingTheInput() throws IOException {
+        // QA: predict --output ro/p.csv read the input (printing its note) before failing on the output.
+        Path model = dir.resolve("iris.model");
+        Run trained = run("train", "--threads", "1", "--max-iter", "5", "--data-dir", "notebooks-data",
+                "--save", model.toString());
+        assertEquals(0, trained.status(), trained.err());
+        // A part of the path that is a file: no folder can be made there, whoever runs the test (root too).
+        Path file = Files.writeString(dir.resolve("not-a-folder"), "x\n");
+        Path output = file.resolve("p.csv");
+        // Iris has a label column: reading it would print a note about the ignored last column.
+        Run r = run("predict", "--threads", "1", "--model", model.toString(), "--input", IRIS.toString(),
+                "--output", output.toString());
+        assertBadInput(r, output + ": " + file + " is not a folder");
+        assertFalse(r.err().contains("note:"), "the input was read: " + r.err());
+    }
 }
