@@ -116,9 +116,10 @@ public final class OptimizerOptions {
         return cgPairs;
     }
 
-    @Option(names = "--newton-damping", paramLabel = "C", defaultValue = "1e-3",
-            description = "newton: Levenberg-Marquardt damping mu = C * ||gradient|| for the singular Hessian"
-                    + " (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--newton-damping", paramLabel = "C", defaultValue = "0",
+            description = "newton: Levenberg-Marquardt damping mu = C * ||gradient|| added to the Hessian's"
+                    + " diagonal; the bias shift, along which the Hessian is singular, gets its own curvature"
+                    + " without it (default: ${DEFAULT-VALUE}).")
     double newtonDamping;
 
     @Option(names = "--hessian-budget", paramLabel = "SIZE", defaultValue = DEFAULT_HESSIAN_BUDGET,

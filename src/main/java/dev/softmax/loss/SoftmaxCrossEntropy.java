@@ -769,6 +769,29 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     /**
      * {@inheritDoc}
      *
+     * <p>Softmax is unchanged when the same number is added to every class's logit, so the objective is constant
+     * along the bias shift (every entry of {@code b} moved alike: the bias is not regularised) and, with
+     * {@code lambda = 0}, along the shift of each feature's row of {@code W}: one direction, or {@code d + 1}, each
+     * {@code 1/sqrt(K)} on one row of the {@code [(d+1),K]} matrix.
+     */
+    @Override
+    public INDArray flatDirections() {
+        int d = layout.features();
+        int k = layout.classes();
+        int first = lambda == 0 ? 0 : d;
+        INDArray directions = Nd4j.zeros(DataType.DOUBLE, layout.dimension(), d + 1 - first);
+        double entry = 1 / Math.sqrt(k);
+        for (int row = first; row <= d; row++) {
+            for (int c = 0; c < k; c++) {
+                directions.putScalar((long) row * k + c, row - first, entry);
+            }
+        }
+        return directions;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
      * <p>Built from the {@code K(K-1)/2} symmetric off-diagonal blocks {@code X~^T diag(w_kl) X~} of size
      * {@code (d+1)^2}, each one BLAS {@code syrk} ({@code n d^2} multiply-adds, half a GEMM's), on row parts (see
      * {@link #hessianRowParts}); each diagonal block is minus the sum of the off-diagonal blocks in its row, since the

@@ -41,4 +41,16 @@ public interface TwiceDifferentiableObjective extends DifferentiableObjective {
      *                               Hessian-vector products
      */
     INDArray hessian(INDArray theta);
+
+    /**
+     * Directions along which the objective is constant everywhere, as the orthonormal columns of an {@code [m,r]}
+     * DOUBLE matrix, or {@code null} when none are known (the default). The Hessian is singular along them and the
+     * gradient orthogonal to them, so {@link Newton} gives them curvature of their own instead of damping every
+     * direction (which, with features on very different scales, turned its steps into short gradient steps).
+     *
+     * @return the flat directions, or {@code null}
+     */
+    default INDArray flatDirections() {
+        return null;
+    }
 }

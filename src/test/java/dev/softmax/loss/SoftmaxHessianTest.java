@@ -62,6 +62,30 @@ class SoftmaxHessianTest {
                 "diagonal() == diag(H)");
     }
 
+    @ParameterizedTest
+    @ValueSource(doubles = {1e-2, 0})
+    void flatDirectionsAreOrthonormalAndLeaveTheObjectiveItsGradientAndCurvatureAlone(double lambda) {
+        SoftmaxCrossEntropy f = TestProblems.random(60, 4, 3, lambda, 23);
+        INDArray flat = f.flatDirections();
+        int count = lambda == 0 ? 5 : 1; // the bias shift, and each feature's row of W without the penalty
+        assertArrayEquals(new long[] {f.dimension(), count}, flat.shape());
+        INDArray gram = flat.transpose().mmul(flat);
+        assertTrue(gram.equalsWithEps(Nd4j.eye(count).castTo(DataType.DOUBLE), 1e-15), gram.toString());
+        INDArray theta = TestProblems.randomVector(f.dimension(), 0.5, 29, DataType.DOUBLE);
+        ValueAndGradient at = f.valueAndGradient(theta);
+        double gradientNorm = at.gradient().norm2Number().doubleValue();
+        HessianOperator hessian = f.hessianAt(theta);
+        for (int c = 0; c < count; c++) {
+            INDArray direction = flat.getColumn(c).dup().reshape(f.dimension());
+            assertEquals(0, Nd4j.getBlasWrapper().dot(direction, at.gradient()), 1e-14 * gradientNorm, "gradient along direction " + c);
+            assertEquals(at.value(), f.value(theta.add(direction.mul(3))), 1e-14 * at.value(), "direction " + c);
+            assertTrue(hessian.apply(direction).norm2Number().doubleValue() < 1e-14, "curvature along " + c);
+        }
+        // A direction that is not flat does change the value: the checks above can fail.
+        INDArray firstWeight = Nd4j.zeros(DataType.DOUBLE, f.dimension()).putScalar(0, 3.0);
+        assertTrue(Math.abs(f.value(theta.add(firstWeight)) - at.value()) > 1e-6);
+    }
+
     @Test
     void denseHessianOfManyRowsIsBuiltInRowPartsThatGiveTheOperatorForAnyThreadCount() {
         int rows = 3 * SoftmaxCrossEntropy.MIN_HESSIAN_PART_ROWS + 17;

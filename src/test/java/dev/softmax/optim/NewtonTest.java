@@ -48,6 +48,28 @@ class NewtonTest {
     }
 
     @Test
+    void reachesTheOptimumOnFeaturesOfVeryDifferentScales() {
+        // Columns scaled by 1e6, 1e-3, 1 and 1e3, the first offset by 5e6, left unscaled. Until 2026-12-03 Newton damped
+        // every direction by 1e-3 ||g|| (floored at 1e-12 of the largest curvature, here about 6 against lambda's
+        // 0.01), and stopped 15% above the optimum after 327 iterations, calling it converged.
+        Dataset data = TestProblems.randomData(400, 4, 3, 5);
+        INDArray x = data.features().dup();
+        double[] scale = {1e6, 1e-3, 1, 1e3};
+        double[] offset = {5e6, 0, 0, -2e3};
+        for (int j = 0; j < 4; j++) {
+            x.getColumn(j).muli(scale[j]).addi(offset[j]);
+        }
+        SoftmaxCrossEntropy f = new SoftmaxCrossEntropy(x, data.labels(), 3, 1e-2);
+        OptimizationResult newton = new Newton().minimize(f, f.layout().zeros(DataType.DOUBLE),
+                new StoppingCriteria(100, 1e-12, 0, null), IterationListener.NONE);
+        OptimizationResult reference = new NewtonCg().minimize(f, f.layout().zeros(DataType.DOUBLE),
+                new StoppingCriteria(2000, 1e-13, 0, null), IterationListener.NONE);
+        assertTrue(newton.iterations() <= 15, "iterations: " + newton.iterations());
+        assertEquals(reference.value(), newton.value(), 1e-12 * reference.value(),
+                "newton " + newton.reason() + " against newton-cg " + reference.reason());
+    }
+
+    @Test
     void convergesFastWithAHessianOfHundredsOfRows() {
         // 31 x 8 = 248 parameters: OpenBLAS 0.3.19's dpotrf wrongly refused such Hessians on an Intel AVX-512 core,
         // and Newton then damped its steps into a crawl (the Java Cholesky fallback takes over there).

@@ -38,4 +38,9 @@ public class ForwardingObjective implements TwiceDifferentiableObjective {
     public INDArray hessian(INDArray theta) {
         return delegate.hessian(theta);
     }
+
+    @Override
+    public INDArray flatDirections() {
+        return delegate.flatDirections();
+    }
 }
