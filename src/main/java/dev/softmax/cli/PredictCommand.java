@@ -70,7 +70,7 @@ public final class PredictCommand implements Callable<Integer> {
         }
         CommonOptions.checkNotAnInput("--output", output, java.util.Map.of("--input", input, "--model", modelFile));
         SoftmaxRegression model = ModelIO.load(modelFile);
-        FeatureCsvReader.Features features = FeatureCsvReader.read(input, model.numFeatures());
+        FeatureCsvReader.Features features = FeatureCsvReader.read(input, model.numFeatures(), model.dataType());
         if (features.ignoredLastColumn()) {
             PrintWriter err = spec.commandLine().getErr();
             err.printf("note: %s has %d columns for a model with %d features; the last column is ignored%n", input,

@@ -246,6 +246,9 @@ public final class CsvDatasetReader {
                     throw new InvalidDataException(file, "line", rowLine, "column " + (c + 1) + ": " + cells[c]
                             + " is not a finite number");
                 }
+                if (type == DataType.FLOAT) {
+                    Decimals.checkFloatRange(v, cells[c], file, rowLine, c);
+                }
                 values[i * d + j++] = v;
             }
         }

@@ -33,6 +33,25 @@ final class Decimals {
         return Double.parseDouble(s);
     }
 
+    /**
+     * Fails when the finite {@code value} of a float32 file's cell rounds to infinity as a float (beyond about
+     * 3.4e38), as {@code 1e999} is refused for a double: the same message naming the file, line and column, instead
+     * of a non-finite feature found later with no place to look.
+     *
+     * @param value  the cell's value, finite
+     * @param text   the cell as written
+     * @param file   the file, for the message
+     * @param line   the 1-based line
+     * @param column the 0-based column
+     * @throws InvalidDataException when {@code (float) value} is infinite
+     */
+    static void checkFloatRange(double value, String text, java.nio.file.Path file, long line, int column) {
+        if (Float.isInfinite((float) value)) {
+            throw new InvalidDataException(file, "line", line, "column " + (column + 1) + ": '" + text.trim()
+                    + "' is beyond float32's range (magnitudes up to about 3.4e38; --dtype double reads it)");
+        }
+    }
+
     /** Whether {@link #parse} reads {@code text}. */
     static boolean isNumber(String text) {
         int end = text.length();

@@ -9,6 +9,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * Reads rows of numeric features to predict on: a comma-separated file with {@code d} feature columns, an
@@ -44,11 +45,25 @@ public final class FeatureCsvReader {
      * @throws IOException          when the file cannot be read
      */
     public static Features read(Path file, int numFeatures) throws IOException {
+        return read(file, numFeatures, DataType.DOUBLE);
+    }
+
+    /**
+     * As {@link #read(Path, int)} for a model of {@code type}: for FLOAT, a value beyond float32's range is refused
+     * naming the file, line and column.
+     *
+     * @param file        the CSV file
+     * @param numFeatures the number of feature columns
+     * @param type        the model's type, FLOAT or DOUBLE
+     * @return the rows read
+     * @throws IOException when the file cannot be read
+     */
+    public static Features read(Path file, int numFeatures, DataType type) throws IOException {
         if (Files.isDirectory(file)) {
             throw new InvalidDataException(file, "is a directory, not a file");
         }
         try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            return read(reader, file, numFeatures);
+            return read(reader, file, numFeatures, type);
         } catch (NoSuchFileException e) {
             throw new InvalidDataException(file, "file not found");
         } catch (MalformedInputException e) {
@@ -66,6 +81,21 @@ public final class FeatureCsvReader {
      * @throws IOException when reading fails
      */
     public static Features read(BufferedReader reader, Path source, int numFeatures) throws IOException {
+        return read(reader, source, numFeatures, DataType.DOUBLE);
+    }
+
+    /**
+     * As {@link #read(BufferedReader, Path, int)}, refusing values beyond float32's range for a FLOAT {@code type}.
+     *
+     * @param reader      the CSV text
+     * @param source      the file name for messages
+     * @param numFeatures the number of feature columns
+     * @param type        the model's type, FLOAT or DOUBLE
+     * @return the rows read
+     * @throws IOException when reading fails
+     */
+    public static Features read(BufferedReader reader, Path source, int numFeatures, DataType type)
+            throws IOException {
         List<double[]> rows = new ArrayList<>();
         String[][] header = {null};
         int[] columns = {-1};
@@ -99,6 +129,9 @@ public final class FeatureCsvReader {
                 if (!Double.isFinite(row[j])) {
                     throw new InvalidDataException(source, "line", lineNumber, "column " + (j + 1) + ": " + cells[j]
                             + " is not a finite number");
+                }
+                if (type == DataType.FLOAT) {
+                    Decimals.checkFloatRange(row[j], cells[j], source, lineNumber, j);
                 }
             }
             rows.add(row);

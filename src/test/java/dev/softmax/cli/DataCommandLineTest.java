@@ -171,6 +171,9 @@ class DataCommandLineTest {
         Files.writeString(csv, "1,2,a\n3,four,b\n");
         assertBadInput(run("train", "--dataset", "csv", "--train", csv.toString()),
                 csv + ": line 2: column 2: 'four' is not a number");
+        Files.writeString(csv, "1,2,a\n3,3.5e38,b\n");
+        assertBadInput(run("train", "--dataset", "csv", "--train", csv.toString()),
+                csv + ": line 2: column 2: '3.5e38' is beyond float32's range");
         Files.writeString(csv, "1,2,a\n3,4,a\n");
         assertBadInput(run("train", "--dataset", "csv", "--train", csv.toString()), csv + ": ", "single class");
         Files.writeString(csv, "");

@@ -203,6 +203,13 @@ class ModelCommandsTest {
         assertEquals(Main.EXIT_BAD_INPUT, hole.status());
         assertEquals("error: " + holed + ": line 1: column 3: '' is not a number", hole.err().strip());
 
+        // A value beyond a float32 model's range is named where it is written (QA: "feature 0 of row 28").
+        Path huge = Files.writeString(dir.resolve("huge.csv"), "5.1,3.5,1.4,0.2\n1e308,3.0,5.2,2.3\n");
+        Run beyond = run("predict", "--model", model.toString(), "--input", huge.toString());
+        assertEquals(Main.EXIT_BAD_INPUT, beyond.status());
+        assertTrue(beyond.err().strip().startsWith("error: " + huge + ": line 2: column 1: '1e308' is beyond"
+                + " float32's range"), beyond.err());
+
         // The training CSV itself: the label column is ignored, with a note.
         Run fromTrainingCsv = run("predict", "--model", model.toString(), "--input", IRIS.toString());
         assertEquals(0, fromTrainingCsv.status(), fromTrainingCsv.err());

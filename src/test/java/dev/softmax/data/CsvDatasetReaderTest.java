@@ -101,6 +101,28 @@ class CsvDatasetReaderTest {
     }
 
     @Test
+    void valuesBeyondFloat32AreRefusedWhereTheyAreWritten() throws IOException {
+        // QA: 1e39 with --dtype float became infinity after the reading, reported with no file or line.
+        Path big = write("big.csv", "x,y,label\n1,2,a\n3,1e39,b\n");
+        InvalidDataException e = assertThrows(InvalidDataException.class,
+                () -> CsvDatasetReader.read(big, DataType.FLOAT));
+        assertEquals(big + ": line 3: column 2: '1e39' is beyond float32's range (magnitudes up to about 3.4e38;"
+                + " --dtype double reads it)", e.getMessage());
+        Path negative = write("negative.csv", "1,2,a\n-3.5e38,4,b\n");
+        assertThrows(InvalidDataException.class, () -> CsvDatasetReader.read(negative, DataType.FLOAT));
+        assertEquals(1e39, CsvDatasetReader.read(big, DataType.DOUBLE).features().getDouble(1, 1), 0.0);
+        assertEquals(3.4e38, CsvDatasetReader.read(write("max.csv", "1,3.4e38,a\n2,1,b\n"), DataType.FLOAT)
+                .features().getDouble(0, 1), 1e32);
+
+        // The rows predict reads, for a float32 model.
+        InvalidDataException rows = assertThrows(InvalidDataException.class,
+                () -> FeatureCsvReader.read(big, 2, DataType.FLOAT));
+        assertTrue(rows.getMessage().startsWith(big + ": line 3: column 2: '1e39' is beyond float32's range"),
+                rows.getMessage());
+        assertEquals(1e39, FeatureCsvReader.read(big, 2, DataType.DOUBLE).rows()[1][1], 0.0);
+    }
+
+    @Test
     void numbersAreDecimalsAsOtherToolsWriteThem() {
         for (String number : List.of("1", "-1.5", "+2.", ".5", "1e3", "1.5E-3", " 7 ", "00.10", "-0")) {
             assertTrue(Decimals.isNumber(number), number);
