@@ -85,6 +85,10 @@ public final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        return data.namingTheSource(this::compare);
+    }
+
+    private Integer compare() throws Exception {
         if (spec.commandLine().getParseResult().hasMatchedOption("--optimizer")) {
             throw new IllegalArgumentException("compare takes --optimizers (a comma list), not --optimizer");
         }

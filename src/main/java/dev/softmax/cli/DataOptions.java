@@ -5,6 +5,7 @@ import dev.softmax.data.Cifar10BinaryLoader;
 import dev.softmax.data.CsvDatasetReader;
 import dev.softmax.data.Dataset;
 import dev.softmax.data.DatasetDownloads;
+import dev.softmax.data.FeatureValuesException;
 import dev.softmax.data.InvalidDataException;
 import dev.softmax.data.MnistIdxLoader;
 import dev.softmax.data.Splits;
@@ -110,6 +111,25 @@ public final class DataOptions {
      */
     public Prepared load() throws IOException {
         return load(false);
+    }
+
+    /** Where the data last loaded came from ({@link Prepared#source()}), or null before loading. */
+    private String loadedSource;
+
+    /**
+     * Runs {@code command}, a command's work on the data this loads, adding the data's source to a
+     * {@link FeatureValuesException} (features that overflow a mean or the logits), which the arrays cannot name.
+     *
+     * @param command the command's work
+     * @return its exit status
+     * @throws Exception what {@code command} throws
+     */
+    Integer namingTheSource(java.util.concurrent.Callable<Integer> command) throws Exception {
+        try {
+            return command.call();
+        } catch (FeatureValuesException e) {
+            throw e.in(loadedSource);
+        }
     }
 
     /** The class names CSV labels are mapped onto ({@link #loadWithClasses}), or null to take them from the file. */
@@ -280,6 +300,7 @@ public final class DataOptions {
         if (knownClasses == null) {
             checkTrainable(train, source);
         }
+        loadedSource = source;
         return new Prepared(train, test, source, scale != null ? scale : dataset.defaultScaling(), validation);
     }
 

@@ -45,6 +45,10 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        return data.namingTheSource(this::evaluate);
+    }
+
+    private Integer evaluate() throws Exception {
         for (String option : Main.REFUSED_OPTIONS.get("evaluate")) {
             if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
                 throw new IllegalArgumentException("evaluate takes no " + option + ": the model brings its own"

@@ -77,8 +77,14 @@ public final class PredictCommand implements Callable<Integer> {
                     model.numFeatures() + 1, model.numFeatures());
             err.flush();
         }
-        String[] names = model.predictNames(features.rows());
-        double[][] probabilities = proba ? model.predictProba(features.rows()) : null;
+        String[] names;
+        double[][] probabilities;
+        try {
+            names = model.predictNames(features.rows());
+            probabilities = proba ? model.predictProba(features.rows()) : null;
+        } catch (dev.softmax.data.FeatureValuesException e) {
+            throw e.in(input.toString());
+        }
         boolean single = model.dataType() == DataType.FLOAT;
 
         if (output == null) {

@@ -72,6 +72,10 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        return data.namingTheSource(this::train);
+    }
+
+    private Integer train() throws Exception {
         common.applyNativeSettings();
         common.warnIfKernelUnused(data.dataType());
         PrintWriter out = spec.commandLine().getOut();

@@ -119,7 +119,7 @@ public record FeatureScaler(Kind kind, double[] shift, double[] scale) {
         double[] std = xd.std(false, 0).toDoubleVector();
         for (int j = 0; j < std.length; j++) {
             if (!Double.isFinite(mean[j]) || !Double.isFinite(std[j])) {
-                throw new IllegalArgumentException("feature " + j + " has a mean of " + mean[j]
+                throw new FeatureValuesException("feature " + j + " has a mean of " + mean[j]
                         + " and a standard deviation of " + std[j] + ": the features must be finite");
             }
             if (!(std[j] > 1e-12 * Math.max(1.0, Math.abs(mean[j])))) {

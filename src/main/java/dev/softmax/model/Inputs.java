@@ -1,6 +1,7 @@
 package dev.softmax.model;
 
 import dev.softmax.Blas;
+import dev.softmax.data.FeatureValuesException;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -79,7 +80,7 @@ final class Inputs {
     /** Fails when {@code x} holds NaN or infinite values. */
     static void checkFinite(INDArray x) {
         if (!Blas.allFinite(x)) {
-            throw new IllegalArgumentException("features contain NaN or infinite values; expected finite numbers");
+            throw new FeatureValuesException("features contain NaN or infinite values; expected finite numbers");
         }
     }
 
@@ -95,7 +96,7 @@ final class Inputs {
     }
 
     private static IllegalArgumentException outOfFloatRange(String what) {
-        return new IllegalArgumentException(what + " beyond FLOAT's range (magnitudes up to about 3.4e38); use"
+        return new FeatureValuesException(what + " beyond FLOAT's range (magnitudes up to about 3.4e38); use"
                 + " DOUBLE, or features on a smaller scale");
     }
 

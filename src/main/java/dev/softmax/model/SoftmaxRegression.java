@@ -241,7 +241,7 @@ public final class SoftmaxRegression {
         // of another pass over the features; the features are examined only to name the cause.
         if (!Double.isFinite(logits.sumNumber().doubleValue())) {
             Inputs.checkFiniteAfterCast(x, input);
-            throw new IllegalArgumentException("the logits overflow for these features (values too large for "
+            throw new dev.softmax.data.FeatureValuesException("the logits overflow for these features (values too large for "
                     + weights.dataType() + "); expected features on the training data's scale");
         }
         return logits;

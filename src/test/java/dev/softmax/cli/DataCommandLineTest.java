@@ -181,6 +181,23 @@ class DataCommandLineTest {
     }
 
     @Test
+    void hugeFiniteDoublesNameTheFile() throws IOException {
+        // QA: with --dtype double, 1e308 overflowed the mean or the logits in messages that named no file.
+        Path huge = Files.writeString(dir.resolve("huge.csv"), "1e308,1,a\n1e308,2,b\n1e308,3,a\n1e308,4,b\n");
+        assertBadInput(run("train", "--dataset", "csv", "--train", huge.toString(), "--dtype", "double",
+                "--test-fraction", "0"), huge + ": feature 0 has a mean of");
+        Path small = Files.writeString(dir.resolve("small.csv"), "1,1,a\n2,2,b\n1,3,a\n2,4,b\n");
+        Path model = dir.resolve("small.model");
+        Run trained = run("train", "--dataset", "csv", "--train", small.toString(), "--dtype", "double",
+                "--test-fraction", "0", "--max-iter", "20", "--save", model.toString());
+        assertEquals(0, trained.status(), trained.err());
+        assertBadInput(run("predict", "--model", model.toString(), "--input", huge.toString()),
+                huge + ": the logits overflow");
+        assertBadInput(run("evaluate", "--model", model.toString(), "--dataset", "csv", "--train", huge.toString(),
+                "--dtype", "double", "--test-fraction", "0"), huge + ": the logits overflow");
+    }
+
+    @Test
     void optionsThatDoNotFitAreExitStatusTwo() throws IOException {
         assertBadInput(run("train", "--dataset", "csv"), "--dataset csv needs --train FILE");
         assertBadInput(run("train", "--dataset", "iris", "--train", "x.csv"), "--train is for --dataset csv, not --dataset iris");
