@@ -324,11 +324,20 @@ public final class DataOptions {
         return dataset == DatasetKind.CSV ? CsvDatasetReader.featureColumns(requireTrainFile()) : 0;
     }
 
+    /** The {@code --train} file, after checking that it and {@code --test} are not folders. */
     private Path requireTrainFile() {
         if (trainFile == null) {
             throw new IllegalArgumentException("--dataset csv needs --train FILE (and optionally --test FILE)");
         }
+        checkNotADirectory("--train", trainFile);
+        checkNotADirectory("--test", testFile);
         return trainFile;
+    }
+
+    private static void checkNotADirectory(String flag, Path file) {
+        if (file != null && Files.isDirectory(file)) {
+            throw new InvalidDataException(file, "is a directory, not a file (" + flag + " takes a CSV file)");
+        }
     }
 
     /**

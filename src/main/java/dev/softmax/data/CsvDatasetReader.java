@@ -162,6 +162,9 @@ public final class CsvDatasetReader {
     }
 
     private static BufferedReader open(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new InvalidDataException(file, "is a directory, not a file");
+        }
         try {
             return Files.newBufferedReader(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {

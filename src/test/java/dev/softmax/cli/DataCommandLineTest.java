@@ -200,6 +200,17 @@ class DataCommandLineTest {
     @Test
     void optionsThatDoNotFitAreExitStatusTwo() throws IOException {
         assertBadInput(run("train", "--dataset", "csv"), "--dataset csv needs --train FILE");
+        // QA: a folder given as a CSV file said only "Is a directory".
+        Path rows = Files.writeString(dir.resolve("two-classes.csv"), "1,a\n2,b\n3,a\n4,b\n");
+        assertBadInput(run("train", "--dataset", "csv", "--train", dir.toString()),
+                dir + ": is a directory, not a file (--train takes a CSV file)");
+        assertBadInput(run("train", "--dataset", "csv", "--train", rows.toString(), "--test", dir.toString()),
+                dir + ": is a directory, not a file (--test takes a CSV file)");
+        Path model = dir.resolve("rows.model");
+        assertEquals(0, run("train", "--dataset", "csv", "--train", rows.toString(), "--test-fraction", "0",
+                "--max-iter", "5", "--save", model.toString()).status());
+        assertBadInput(run("evaluate", "--model", model.toString(), "--dataset", "csv", "--train", dir.toString()),
+                dir + ": is a directory, not a file (--train takes a CSV file)");
         assertBadInput(run("train", "--dataset", "iris", "--train", "x.csv"), "--train is for --dataset csv, not --dataset iris");
         assertBadInput(run("train", "--label-column", "2"), "--label-column is for --dataset csv, not --dataset iris");
         assertBadInput(run("train", "--dataset", "mnist", "--test", "t.csv", "--label-column", "last"),

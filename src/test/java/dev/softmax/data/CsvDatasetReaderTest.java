@@ -94,6 +94,7 @@ class CsvDatasetReaderTest {
         assertMessage(write("header-only.csv", "x,y,label\n"), "header-only.csv: no data rows (only a header)");
         assertMessage(write("one-column.csv", "a\nb\n"), "one-column.csv: need at least one feature column");
         assertMessage(dir.resolve("missing.csv"), "missing.csv: file not found");
+        assertMessage(dir, dir + ": is a directory, not a file");
         // Java's own number forms are not numbers in a data file.
         assertMessage(write("suffix.csv", "1,2,a\n5.1d,2,b\n"), "suffix.csv: line 2: column 1: '5.1d' is not a number");
         assertMessage(write("hex.csv", "1,0x1p3,a\n"), "hex.csv: line 1: column 2: '0x1p3' is not a number");
