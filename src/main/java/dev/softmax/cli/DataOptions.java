@@ -329,9 +329,30 @@ public final class DataOptions {
         if (trainFile == null) {
             throw new IllegalArgumentException("--dataset csv needs --train FILE (and optionally --test FILE)");
         }
+        checkLabelColumn();
         checkNotADirectory("--train", trainFile);
         checkNotADirectory("--test", testFile);
         return trainFile;
+    }
+
+    /**
+     * Refuses an empty {@code --label-column} (the reader would take it for 'last') and an index no file can have
+     * (beyond {@code int}, which the reader would report as a missing column without naming the flag).
+     */
+    private void checkLabelColumn() {
+        if (labelColumn.isBlank()) {
+            throw new IllegalArgumentException("--label-column is empty: give a header name, a 0-based index or"
+                    + " 'last'");
+        }
+        String given = labelColumn.trim();
+        if (given.chars().allMatch(Character::isDigit)) {
+            try {
+                Integer.parseInt(given);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--label-column " + given + " is beyond any file's columns"
+                        + " (a 0-based index, at most " + Integer.MAX_VALUE + ")");
+            }
+        }
     }
 
     private static void checkNotADirectory(String flag, Path file) {

@@ -282,22 +282,41 @@ public final class CsvDatasetReader {
             return columns - 1;
         }
         if (labelColumn.chars().allMatch(Character::isDigit)) {
-            int index = Integer.parseInt(labelColumn);
+            long index = indexGiven();
             if (index >= columns) {
                 throw new InvalidDataException(file, "label column " + index + " does not exist (" + columns
                         + " columns, 0-based)");
             }
-            return index;
+            return (int) index;
         }
         if (header == null) {
             throw new InvalidDataException(file, "label column '" + labelColumn + "' given by name but the file has no header");
         }
+        List<Integer> named = new ArrayList<>();
         for (int c = 0; c < header.length; c++) {
             if (header[c].equals(labelColumn)) {
-                return c;
+                named.add(c);
             }
         }
-        throw new InvalidDataException(file, "no column named '" + labelColumn + "' in header " + Arrays.toString(header));
+        if (named.size() > 1) {
+            // Taking the first would train on the other as a feature, or on the wrong labels, without a word.
+            throw new InvalidDataException(file, "label column '" + labelColumn + "' is ambiguous: the header has it"
+                    + " at columns " + named + " (0-based); give the index of the label column");
+        }
+        if (named.isEmpty()) {
+            throw new InvalidDataException(file, "no column named '" + labelColumn + "' in header "
+                    + Arrays.toString(header));
+        }
+        return named.get(0);
+    }
+
+    /** The label column given as digits, or {@link Long#MAX_VALUE} for an index beyond {@code long}. */
+    private long indexGiven() {
+        try {
+            return Long.parseLong(labelColumn);
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     /**
@@ -309,7 +328,7 @@ public final class CsvDatasetReader {
         if (labelColumn.equalsIgnoreCase("last")) {
             labelGuess = cells.length - 1;
         } else if (labelColumn.chars().allMatch(Character::isDigit)) {
-            labelGuess = Integer.parseInt(labelColumn);
+            labelGuess = (int) Math.min(indexGiven(), Integer.MAX_VALUE);
         } else {
             return true;
         }

@@ -213,6 +213,11 @@ class DataCommandLineTest {
                 dir + ": is a directory, not a file (--train takes a CSV file)");
         assertBadInput(run("train", "--dataset", "iris", "--train", "x.csv"), "--train is for --dataset csv, not --dataset iris");
         assertBadInput(run("train", "--label-column", "2"), "--label-column is for --dataset csv, not --dataset iris");
+        Path labelled = Files.writeString(dir.resolve("labelled.csv"), "1,a\n2,b\n3,a\n4,b\n");
+        assertBadInput(run("train", "--dataset", "csv", "--train", labelled.toString(), "--label-column",
+                "2147483648"), "--label-column 2147483648 is beyond any file's columns");
+        assertBadInput(run("train", "--dataset", "csv", "--train", labelled.toString(), "--label-column="),
+                "--label-column is empty");
         assertBadInput(run("train", "--dataset", "mnist", "--test", "t.csv", "--label-column", "last"),
                 "--test, --label-column are for --dataset csv");
         assertBadInput(run("train", "--validation-fraction", "1"), "--validation-fraction must be in [0,1)");

@@ -72,6 +72,16 @@ class CsvDatasetReaderTest {
             assertEquals(List.of("cat", "dog"), data.classNames());
             assertArrayEquals(new double[] {3, 4}, data.features().getRow(1).toDoubleVector(), 0.0);
         }
+        // QA: a name the header has twice took the first; an index beyond int failed in Integer.parseInt.
+        Path twice = write("twice.csv", "kind,x,kind\n0,1,a\n1,3,b\n");
+        InvalidDataException ambiguous = assertThrows(InvalidDataException.class,
+                () -> new CsvDatasetReader("kind").read(twice, DataType.DOUBLE, null));
+        assertEquals(twice + ": label column 'kind' is ambiguous: the header has it at columns [0, 2] (0-based);"
+                + " give the index of the label column", ambiguous.getMessage());
+        assertEquals(List.of("a", "b"), new CsvDatasetReader("2").read(twice, DataType.DOUBLE, null).classNames());
+        InvalidDataException beyond = assertThrows(InvalidDataException.class,
+                () -> new CsvDatasetReader("2147483648").read(file, DataType.DOUBLE, null));
+        assertEquals(file + ": label column 2147483648 does not exist (3 columns, 0-based)", beyond.getMessage());
     }
 
     @Test
