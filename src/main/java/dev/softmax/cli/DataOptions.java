@@ -272,6 +272,19 @@ public final class DataOptions {
             Splits.Split split = Splits.stratified(all.labels(), all.numClasses(), testFraction, seed);
             train = all.subset(split.train());
             test = all.subset(split.test());
+            if (knownClasses == null) {
+                // Said here, with the flag and the counts, rather than as an empty or single-class training set.
+                String left = null;
+                if (train.numSamples() == 0) {
+                    left = "none to train on; lower it";
+                } else if (java.util.Arrays.stream(train.classCounts()).filter(c -> c > 0).count() < 2) {
+                    left = Numbers.count(train.numSamples(), "row") + " of a single class to train on; lower it";
+                }
+                if (left != null) {
+                    throw new IllegalArgumentException("--test-fraction " + Numbers.setting(testFraction) + " of "
+                            + all.numSamples() + " rows (" + source + ") leaves " + left);
+                }
+            }
         }
         if (train.numSamples() > maxTrain) {
             train = train.subset(java.util.stream.IntStream.range(0, (int) maxTrain).toArray());

@@ -221,6 +221,12 @@ class DataCommandLineTest {
         assertBadInput(run("train", "--dataset", "mnist", "--test", "t.csv", "--label-column", "last"),
                 "--test, --label-column are for --dataset csv");
         assertBadInput(run("train", "--validation-fraction", "1"), "--validation-fraction must be in [0,1)");
+        // QA: these said "the training set is empty" and "has a single class" without naming the flag.
+        Path two = Files.writeString(dir.resolve("two.csv"), "1,a\n2,b\n");
+        assertBadInput(run("train", "--dataset", "csv", "--train", two.toString(), "--test-fraction", "0.9"),
+                "--test-fraction 0.9 of 2 rows (" + two + ") leaves none to train on; lower it");
+        assertBadInput(run("train", "--data-dir", dir.toString(), "--test-fraction", "0.99"),
+                "--test-fraction 0.99 of 150 rows (bundled iris.csv) leaves ");
         assertBadInput(run("train", "--limit", "0"), "--limit must be >= 1");
         Run r = run("train", "--scale", "minmax");
         assertEquals(Main.EXIT_BAD_INPUT, r.status());
