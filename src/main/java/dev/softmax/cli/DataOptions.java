@@ -259,11 +259,17 @@ public final class DataOptions {
             train = sets.train();
             test = sets.test();
             source = sets.source();
+            if (dataset == DatasetKind.CSV && knownClasses == null) {
+                checkClassCount(train, trainFile.toString());
+            }
         } else {
             Dataset all;
             if (dataset == DatasetKind.CSV) {
                 all = new CsvDatasetReader(labelColumn).read(requireTrainFile(), dataType, knownClasses);
                 source = trainFile.toString();
+                if (knownClasses == null) {
+                    checkClassCount(all, source);
+                }
             } else {
                 Path irisFile = dataDir.resolve("iris.csv");
                 source = Files.exists(irisFile) ? irisFile.toString() : "bundled iris.csv";
@@ -413,6 +419,30 @@ public final class DataOptions {
         throw new InvalidDataException(folder, "not found (nor " + archive + ", nor the batch files in " + dataDir
                 + "); run 'download cifar10' or put"
                 + " the official binary version there (from " + DatasetDownloads.cifar10().describeSources() + ")");
+    }
+
+    /** More classes than this, and more than half the rows, are taken for a label column that is not one. */
+    static final int MAX_SPARSE_CLASSES = 1000;
+
+    /**
+     * Refuses a CSV whose labels cannot be classes: more than {@link #MAX_SPARSE_CLASSES} distinct labels that are
+     * also more than half the rows (under two rows a class on average, typically an ID column taken for the
+     * label), or {@code n} times {@code K} beyond one array ({@code [n,K]} one-hot targets and probabilities). Both
+     * died late, in an OutOfMemoryError or an index that overflowed; this says so before anything is allocated.
+     */
+    private static void checkClassCount(Dataset data, String source) {
+        long n = data.numSamples();
+        long k = data.numClasses();
+        String problem = null;
+        if (k > MAX_SPARSE_CLASSES && 2 * k > n) {
+            problem = "more than half the rows, too few to learn a class from";
+        } else if (n * k > Integer.MAX_VALUE - 8) {
+            problem = "rows times classes " + n * k + " beyond one array (2^31 - 1)";
+        }
+        if (problem != null) {
+            throw new InvalidDataException(Path.of(source), k + " distinct labels in " + n + " rows (" + problem
+                    + "); check --label-column");
+        }
     }
 
     /** Training needs at least two classes; with --limit or a small file one class can be all that is left. */

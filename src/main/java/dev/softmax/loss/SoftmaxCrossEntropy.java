@@ -299,7 +299,13 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
 
     /** One-hot matrix {@code [n,K]} of the labels, built without a per-element INDArray put. */
     static INDArray oneHot(int[] labels, int numClasses, DataType type) {
-        double[] flat = new double[labels.length * numClasses];
+        long entries = (long) labels.length * numClasses;
+        if (entries > Integer.MAX_VALUE - 8) {
+            // n * K overflowed int here once ("Index 61049157 out of bounds"); a Java array holds at most 2^31 - 1.
+            throw new IllegalArgumentException(labels.length + " rows times " + numClasses + " classes is " + entries
+                    + " entries per [n,K] array, more than one array holds (2^31 - 1)");
+        }
+        double[] flat = new double[(int) entries];
         for (int i = 0; i < labels.length; i++) {
             flat[i * numClasses + labels[i]] = 1.0;
         }

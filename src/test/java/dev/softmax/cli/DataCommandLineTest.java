@@ -181,6 +181,23 @@ class DataCommandLineTest {
     }
 
     @Test
+    void anIdColumnTakenForLabelsIsRefusedBeforeTraining() throws IOException {
+        // QA: 33000 labels in 40000 rows (--label-column on an ID column) died in OutOfMemoryError or an index
+        // overflow; 1500 labels in 2002 rows are refused the same way, up front.
+        StringBuilder rows = new StringBuilder("id,x,kind\n");
+        for (int i = 0; i < 2002; i++) {
+            rows.append(i % 1500).append(',').append(i % 7).append(',').append(i % 2).append('\n');
+        }
+        Path ids = Files.writeString(dir.resolve("ids.csv"), rows);
+        assertBadInput(run("train", "--dataset", "csv", "--train", ids.toString(), "--label-column", "id"),
+                ids + ": 1500 distinct labels in 2002 rows (more than half the rows, too few to learn a class from);"
+                        + " check --label-column");
+        Run kind = run("train", "--dataset", "csv", "--train", ids.toString(), "--label-column", "kind",
+                "--max-iter", "5");
+        assertEquals(0, kind.status(), kind.err());
+    }
+
+    @Test
     void hugeFiniteDoublesNameTheFile() throws IOException {
         // QA: with --dtype double, 1e308 overflowed the mean or the logits in messages that named no file.
         Path huge = Files.writeString(dir.resolve("huge.csv"), "1e308,1,a\n1e308,2,b\n1e308,3,a\n1e308,4,b\n");

@@ -47,6 +47,14 @@ class SoftmaxCrossEntropyTest {
     }
 
     @Test
+    void oneHotBeyondOneArrayIsRefusedNotOverflowed() {
+        // QA: n * K overflowed int and failed as "Index 61049157 out of bounds" (or OutOfMemoryError).
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SoftmaxCrossEntropy.oneHot(new int[70_000], 33_000, DataType.FLOAT));
+        assertTrue(e.getMessage().startsWith("70000 rows times 33000 classes is 2310000000 entries"), e.getMessage());
+    }
+
+    @Test
     void valueAndFusedValueAgreeAndThetaIsNotMutated() {
         INDArray x = TestProblems.randomFeatures(50, 5, 1.0, 7, DataType.DOUBLE);
         int[] y = TestProblems.randomLabels(50, 3, 7);
