@@ -5,6 +5,7 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Fills a {@code [n,d]} 'c'-order feature matrix from unsigned bytes, chunk by chunk, writing straight into the
@@ -19,7 +20,7 @@ final class FeatureMatrixWriter {
     /** Elements converted per bulk copy; large enough that the per-copy overhead vanishes. */
     static final int CHUNK = 1 << 16;
 
-    private final INDArray matrix;
+    private INDArray matrix;
     private final DataType type;
     private final float[] floatScratch;
     private final double[] doubleScratch;
@@ -37,6 +38,22 @@ final class FeatureMatrixWriter {
         this.matrix = Nd4j.createUninitialized(type, new long[] {rows, columns}, 'c');
         this.floatScratch = type == DataType.FLOAT ? new float[CHUNK] : null;
         this.doubleScratch = type == DataType.DOUBLE ? new double[CHUNK] : null;
+    }
+
+    /**
+     * Makes room for at least {@code rows} rows, keeping those written so far: a larger matrix is allocated and
+     * the old one copied into it. For data whose announced size is not trusted yet, so that a bogus count costs
+     * memory only as the data arrive.
+     *
+     * @param rows the rows needed
+     */
+    void ensureRows(long rows) {
+        if (rows <= matrix.rows()) {
+            return;
+        }
+        INDArray bigger = Nd4j.createUninitialized(type, new long[] {rows, matrix.columns()}, 'c');
+        bigger.get(NDArrayIndex.interval(0, matrix.rows()), NDArrayIndex.all()).assign(matrix);
+        matrix = bigger;
     }
 
     /** The matrix being filled (complete once every element was written). */

@@ -48,6 +48,15 @@ public final class MnistIdxLoader {
     public static final List<String> FILE_NAMES = List.of(TRAIN_IMAGES + ".gz", TRAIN_LABELS + ".gz",
             TEST_IMAGES + ".gz", TEST_LABELS + ".gz");
 
+    /** Most values one feature array may hold: the largest Java array, which the rest of the code assumes. */
+    static final long MAX_VALUES = Integer.MAX_VALUE - 8;
+
+    /**
+     * Images allocated at first for a gzipped file whose trailer does not confirm the announced size; the matrix
+     * then doubles as the data arrive (see {@link #readImages}).
+     */
+    static final long GROWTH_START_VALUES = 1 << 22;
+
     /** Bytes read per call; big reads keep the gzip and copy overhead per byte low. */
     private static final int READ_CHUNK = 1 << 20;
 
@@ -119,8 +128,14 @@ public final class MnistIdxLoader {
             int[] dims = readHeader(in, file, IMAGES_MAGIC);
             long n = Math.min(dims[0], limit);
             long pixels = (long) dims[1] * dims[2];
+            if (n * pixels > MAX_VALUES) {
+                throw new InvalidDataException(file, "the header announces " + dims[0] + " images of " + dims[1]
+                        + "x" + dims[2] + " pixels, " + n * pixels + " values, more than one array holds ("
+                        + MAX_VALUES + "); use --limit, or check the file");
+            }
             checkPlainSize(file, 16, dims[0], pixels, "images");
-            FeatureMatrixWriter writer = new FeatureMatrixWriter(type, n, pixels);
+            long capacity = initialRows(file, dims[0], n, pixels);
+            FeatureMatrixWriter writer = new FeatureMatrixWriter(type, capacity, pixels);
             byte[] chunk = new byte[READ_CHUNK];
             long total = n * pixels;
             long done = 0;
@@ -131,6 +146,11 @@ public final class MnistIdxLoader {
                     long image = (done + got) / pixels + 1;
                     throw new InvalidDataException(file, "record", image, "truncated: the header announces "
                             + dims[0] + " images of " + pixels + " bytes but the file ends inside image " + image);
+                }
+                long rows = (done + want + pixels - 1) / pixels;
+                if (rows > capacity) {
+                    capacity = Math.min(n, Math.max(rows, 2 * capacity));
+                    writer.ensureRows(capacity);
                 }
                 writer.putUnsignedBytes(chunk, 0, want, done);
                 done += want;
@@ -157,8 +177,9 @@ public final class MnistIdxLoader {
             int[] dims = readHeader(in, file, LABELS_MAGIC);
             int n = (int) Math.min(dims[0], limit);
             checkPlainSize(file, 8, dims[0], 1, "labels");
-            byte[] bytes = new byte[n];
-            int got = readFully(in, file, bytes, n);
+            // Read as they arrive (readNBytes grows its buffer), not allocated at the announced count.
+            byte[] bytes = readUpTo(in, file, n);
+            int got = bytes.length;
             if (got < n) {
                 throw new InvalidDataException(file, "record", got + 1, "truncated: the header announces "
                         + dims[0] + " labels but the file ends after " + got);
@@ -280,6 +301,48 @@ public final class MnistIdxLoader {
                 throw new InvalidDataException(file, "corrupt gzip data (" + e.getMessage() + ")");
             }
             throw e;
+        }
+    }
+
+    /**
+     * The rows to allocate before reading {@code n} of the {@code announced} images of {@code pixels} bytes: all
+     * {@code n} for a plain file (its size was checked against the header) or a gzipped one whose trailer's size
+     * (mod 2^32) agrees; else at most {@link #GROWTH_START_VALUES} values' worth, the matrix growing as the images
+     * arrive, so that a header announcing millions of images in a small file fails at its end without allocating
+     * them all first.
+     */
+    static long initialRows(Path file, long announced, long n, long pixels) throws IOException {
+        if (isGzip(file) && !gzipSizeAgrees(file, 16 + announced * pixels)) {
+            return Math.min(n, Math.max(1, GROWTH_START_VALUES / pixels));
+        }
+        return n;
+    }
+
+    /** Reads up to {@code length} bytes into a buffer that grows as they arrive; fewer only at the end. */
+    private static byte[] readUpTo(InputStream in, Path file, int length) throws IOException {
+        try {
+            return in.readNBytes(length);
+        } catch (EOFException | ZipException e) {
+            throw new InvalidDataException(file, "truncated or corrupt gzip data (" + e.getMessage() + ")");
+        }
+    }
+
+    /**
+     * Whether the size in the gzip trailer of {@code file} (its last 4 bytes, the uncompressed size mod 2^32)
+     * is {@code expected} mod 2^32. False for a cut-off or multi-member file, where it is not to be relied on.
+     */
+    private static boolean gzipSizeAgrees(Path file, long expected) throws IOException {
+        try (java.nio.channels.SeekableByteChannel channel = Files.newByteChannel(file)) {
+            long size = channel.size();
+            if (size < 18) {
+                return false;
+            }
+            java.nio.ByteBuffer trailer = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            channel.position(size - 4);
+            while (trailer.hasRemaining() && channel.read(trailer) > 0) {
+                // until the 4 bytes are in
+            }
+            return !trailer.hasRemaining() && (trailer.getInt(0) & 0xFFFFFFFFL) == (expected & 0xFFFFFFFFL);
         }
     }
 

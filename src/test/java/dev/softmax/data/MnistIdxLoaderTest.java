@@ -186,6 +186,52 @@ class MnistIdxLoaderTest {
     }
 
     @Test
+    void refusesCountsNoArrayHoldsAndDoesNotAllocateUnconfirmedOnes() throws IOException {
+        // QA: 2147483647 images of 28x28 in a gzip crashed in native allocation ("std::bad_alloc").
+        Path impossible = dir.resolve("impossible.gz");
+        Files.write(impossible, gzip(idx(3, new int[] {Integer.MAX_VALUE, 28, 28}, new byte[784])));
+        InvalidDataException e = assertThrows(InvalidDataException.class,
+                () -> MnistIdxLoader.readImages(impossible, DataType.FLOAT, Long.MAX_VALUE));
+        assertEquals(impossible + ": the header announces 2147483647 images of 28x28 pixels, 1683627179248 values,"
+                + " more than one array holds (2147483639); use --limit, or check the file", e.getMessage());
+
+        // 2e9 one-pixel images announced, 12 there: allocated up front that was 8 GB (past the 4 GB the tests
+        // run with) before the file was found short; now the matrix grows only as images arrive.
+        Path announced = dir.resolve("announced.gz");
+        Files.write(announced, gzip(idx(3, new int[] {2_000_000_000, 1, 1}, new byte[12])));
+        assertEquals(MnistIdxLoader.GROWTH_START_VALUES, MnistIdxLoader.initialRows(announced, 2_000_000_000,
+                2_000_000_000, 1));
+        Path confirmed = dir.resolve("confirmed.gz");
+        Files.write(confirmed, gzip(images(5, 4, 4)));
+        assertEquals(5, MnistIdxLoader.initialRows(confirmed, 5, 5, 16), "a trailer that agrees is trusted");
+        InvalidDataException shortFile = assertThrows(InvalidDataException.class,
+                () -> MnistIdxLoader.readImages(announced, DataType.FLOAT, Long.MAX_VALUE));
+        assertTrue(shortFile.getMessage().contains("record 13: truncated"), shortFile.getMessage());
+
+        // Two gzip members: the trailer speaks for the second only, so the matrix is grown, and the values are whole.
+        byte[] whole = images(5, 4, 4);
+        byte[] first = gzip(Arrays.copyOf(whole, 40));
+        byte[] second = gzip(Arrays.copyOfRange(whole, 40, whole.length));
+        Path members = dir.resolve("members.gz");
+        byte[] both = Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, both, first.length, second.length);
+        Files.write(members, both);
+        INDArray x = MnistIdxLoader.readImages(members, DataType.FLOAT, Long.MAX_VALUE);
+        assertEquals(pixel(4, 15), x.getDouble(4, 15), 0.0);
+    }
+
+    @Test
+    void aGrownMatrixKeepsTheRowsWritten() {
+        FeatureMatrixWriter writer = new FeatureMatrixWriter(DataType.DOUBLE, 2, 3);
+        writer.putUnsignedBytes(new byte[] {1, 2, 3, 4, 5, (byte) 255}, 0, 6, 0);
+        writer.ensureRows(5);
+        writer.putUnsignedBytes(new byte[] {7, 8, 9}, 0, 3, 6);
+        assertArrayEquals(new long[] {5, 3}, writer.matrix().shape());
+        assertArrayEquals(new double[] {1, 2, 3, 4, 5, 255, 7, 8, 9},
+                Arrays.copyOf(writer.matrix().reshape(15).toDoubleVector(), 9), 0.0);
+    }
+
+    @Test
     void rejectsATruncatedHeaderAnEmptyFileAndAZeroCount() throws IOException {
         assertTrue(imagesError(Arrays.copyOf(images(1, 2, 2), 9), false).getMessage()
                 .contains("truncated: the header ends"));
