@@ -162,6 +162,9 @@ public final class Cifar10BinaryLoader {
                 members.put(base, bytes);
                 current = null;
             }
+            // The tar reader stops at the end-of-archive blocks, before the gzip trailer, and GZIPInputStream
+            // checks the CRC-32 and size only on reaching it: read to the end, or a damaged archive is trained on.
+            gzip.transferTo(java.io.OutputStream.nullOutputStream());
         } catch (EOFException | ZipException e) {
             throw new InvalidDataException(archive, "truncated or corrupt archive" + (current == null ? ""
                     : " in member " + current) + " (" + e.getMessage() + ")");

@@ -193,6 +193,29 @@ class Cifar10BinaryLoaderTest {
     }
 
     @Test
+    void rejectsAnArchiveWhoseGzipChecksumDoesNotMatch() throws IOException {
+        // QA: a tar.gz with one byte flipped (gzip -t: CRC error) was accepted: the tar reader stops at its end
+        // marker, and a tar padded beyond it (as GNU tar's 10240-byte records can be) leaves the gzip trailer unread.
+        Path plain = writeArchive(dir.resolve("plain.tar.gz"), members(true));
+        byte[] tar;
+        try (java.io.InputStream in = new java.util.zip.GZIPInputStream(Files.newInputStream(plain))) {
+            tar = in.readAllBytes();
+        }
+        java.io.ByteArrayOutputStream gzipped = new java.io.ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(gzipped)) {
+            gz.write(tar);
+            gz.write(new byte[20 * 512]); // a record of zeros after the end-of-archive blocks
+        }
+        byte[] bytes = gzipped.toByteArray();
+        Path archive = Files.write(dir.resolve("cifar-10-binary.tar.gz"), bytes);
+        assertRecords(Cifar10BinaryLoader.load(archive, DataType.FLOAT, Long.MAX_VALUE).train(), ALL_TRAIN);
+        bytes[bytes.length - 8] ^= 0x01; // the first byte of the CRC-32 in the gzip trailer
+        Files.write(archive, bytes);
+        InvalidDataException e = loadError(archive);
+        assertEquals(archive + ": truncated or corrupt archive (Corrupt GZIP trailer)", e.getMessage());
+    }
+
+    @Test
     void rejectsATruncatedArchive() throws IOException {
         Path archive = writeArchive(dir.resolve("full.tar.gz"), members(true));
         byte[] bytes = Files.readAllBytes(archive);
