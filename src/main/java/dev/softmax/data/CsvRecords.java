@@ -41,7 +41,7 @@ final class CsvRecords {
      * @param reader  the CSV text
      * @param source  names the text in messages
      * @param visitor receives each record that is not blank
-     * @throws InvalidDataException for text that is not CSV (a quote left open), naming the line
+     * @throws InvalidDataException for text that is not CSV (a quote left open, a NUL byte), naming the line
      * @throws IOException          when reading fails
      */
     static void read(Reader reader, Path source, Visitor visitor) throws IOException {
@@ -78,6 +78,13 @@ final class CsvRecords {
             String[] cells = record.values();
             if (cells.length == 1 && cells[0].isEmpty()) {
                 continue;
+            }
+            for (String cell : cells) {
+                // A binary file (all NUL bytes, say) is valid UTF-8 and one long field: said here, not taken for a
+                // header with no rows after it.
+                if (cell.indexOf('\0') >= 0) {
+                    throw new InvalidDataException(source, "line", line, "a NUL byte: not a text file");
+                }
             }
             if (!visitor.visit(cells, line)) {
                 return;

@@ -180,6 +180,11 @@ class CsvDatasetReaderTest {
         Files.write(latin1, "x,y,label\n1,2,caf\u00e9\n3,4,b\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
         assertMessage(latin1, "latin1.csv: not a UTF-8 text file");
         assertMessage(write("open.csv", "x,y,label\n1,2,a\n3,4,\"b\n"), "open.csv: line 3: a quoted field is never closed");
+        // QA: a file of NUL bytes was read as a header with no rows after it.
+        Path zeros = Files.write(dir.resolve("zeros.csv"), new byte[4096]);
+        assertMessage(zeros, "zeros.csv: line 1: a NUL byte: not a text file");
+        InvalidDataException rows = assertThrows(InvalidDataException.class, () -> FeatureCsvReader.read(zeros, 4));
+        assertEquals(zeros + ": line 1: a NUL byte: not a text file", rows.getMessage());
     }
 
     private static void assertMessage(Path file, String expected) {
