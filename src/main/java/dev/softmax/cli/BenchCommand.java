@@ -70,6 +70,33 @@ public final class BenchCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    /**
+     * Refuses a synthetic shape whose arrays would not fit: each of {@code X}, the logits and the parameters under
+     * {@code 2^31} values (the byte features and the heap blocks hold one array each), and {@code X} in half the
+     * machine's memory (such shapes crashed the JVM, or swapped for minutes).
+     */
+    static void checkShapeFits(long rows, long features, long classes, int bytesPerValue) {
+        for (long[] product : new long[][] {{rows, features}, {rows, classes}, {features + 1, classes}}) {
+            if (product[0] * product[1] > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "--rows %d --features %d"
+                        + " --classes %d: an array of %d x %d values, more than bench makes (2^31 - 1 values per array)",
+                        rows, features, classes, product[0], product[1]));
+            }
+        }
+        long bytes = rows * features * bytesPerValue;
+        long memory = physicalMemory();
+        if (memory > 0 && bytes > memory / 2) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "--rows %d --features %d: X"
+                    + " alone takes %.1f GB, more than half of this machine's %.1f GB", rows, features, bytes / 1e9,
+                    memory / 1e9));
+        }
+    }
+
+    private static long physicalMemory() {
+        var system = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return system instanceof com.sun.management.OperatingSystemMXBean os ? os.getTotalMemorySize() : -1;
+    }
+
     @Override
     public Integer call() throws Exception {
         common.applyNativeSettings();
@@ -90,6 +117,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (rows < 1 || features < 1 || classes < 2) {
             throw new IllegalArgumentException("need --rows >= 1, --features >= 1 and --classes >= 2");
+        }
+        if (!fromDataset) {
+            checkShapeFits(rows, features, classes, data.dataType() == DataType.DOUBLE ? 8 : 4);
         }
         if (repeats < 1 || warmups < 0) {
             throw new IllegalArgumentException("need --repeats >= 1 and --warmups >= 0, got " + repeats + " and "

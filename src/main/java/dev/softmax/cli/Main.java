@@ -189,10 +189,31 @@ public final class Main implements Callable<Integer> {
         String[] effective = args.length == 0 ? new String[] {"train"} : args;
         CommandLine commandLine = commandLine(out, err, SUBCOMMANDS.containsKey(effective[0]) ? effective[0] : null);
         beforeExecuting.run();
-        int status = commandLine.execute(effective);
+        int status;
+        try {
+            status = commandLine.execute(effective);
+        } catch (OutOfMemoryError e) {
+            status = outOfMemory(e, effective, err); // an Error passes through picocli's handlers
+        }
         out.flush();
         err.flush();
         return status;
+    }
+
+    /**
+     * One line for a run that ran out of heap, as for any failure that is not bad input (the stack trace with
+     * {@code --verbose}); exit status 1.
+     */
+    static int outOfMemory(OutOfMemoryError e, String[] args, PrintWriter err) {
+        long heap = Runtime.getRuntime().maxMemory();
+        err.printf("error: out of memory (the Java heap may grow to %s): the data or the model are too large for this"
+                + " JVM; start it with a larger -Xmx, or use --limit%n", heap >= 1e9
+                ? String.format(java.util.Locale.ROOT, "%.1f GB", heap / 1e9) : heap / 1000000 + " MB");
+        if (java.util.Arrays.asList(args).contains("--verbose")) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return 1;
     }
 
     /**
@@ -290,6 +311,10 @@ public final class Main implements Callable<Integer> {
             return describe(u.getCause());
         }
         String message = e.getMessage();
+        if (message != null && message.contains("std::bad_alloc")) {
+            return "out of native memory (" + message + "): the data or the model are too large for this machine;"
+                    + " use --limit or a smaller shape";
+        }
         return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
     }
 

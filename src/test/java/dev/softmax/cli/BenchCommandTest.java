@@ -238,5 +238,23 @@ class BenchCommandTest {
                 new PrintWriter(err));
         assertEquals(2, status);
         assertTrue(err.toString().contains("--classes >= 2"), err.toString());
+        // Shapes that crashed the JVM or swapped for minutes: refused before anything is made.
+        for (String[] shape : new String[][] {{"--rows", "100", "--features", "3", "--classes", "100000000"},
+            {"--rows", "2147483647", "--features", "1"}, {"--rows", "65537", "--features", "65537"}}) {
+            StringWriter refused = new StringWriter();
+            String[] args = java.util.stream.Stream.concat(java.util.stream.Stream.of("bench", "--warmups", "0"),
+                    java.util.Arrays.stream(shape)).toArray(String[]::new);
+            assertEquals(2, Main.run(args, new PrintWriter(new StringWriter()), new PrintWriter(refused)));
+            assertTrue(refused.toString().contains("values, more than bench makes (2^31 - 1 values per array)"),
+                    refused.toString());
+        }
+        long memory = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getTotalMemorySize();
+        long rows = memory / 2 / 8 / 100 + 1; // float64 X just over half the memory
+        StringWriter refused = new StringWriter();
+        assertEquals(2, Main.run(new String[] {"bench", "--rows", Long.toString(rows), "--features", "100",
+            "--classes", "2", "--dtype", "double"}, new PrintWriter(new StringWriter()), new PrintWriter(refused)));
+        assertTrue(refused.toString().contains(rows * 100 < Integer.MAX_VALUE - 8 ? "more than half of this machine's"
+                : "more than bench makes"), refused.toString());
     }
 }

@@ -70,6 +70,20 @@ class MainTest {
     }
 
     @Test
+    void runningOutOfHeapIsOneLineWithTheHeapSizeAndExitStatusOne() {
+        StringWriter err = new StringWriter();
+        assertEquals(1, Main.outOfMemory(new OutOfMemoryError("Java heap space"), new String[] {"train"},
+                new PrintWriter(err)));
+        assertEquals(1, err.toString().lines().count(), err.toString());
+        assertTrue(err.toString().startsWith("error: out of memory (the Java heap may grow to "), err.toString());
+        assertTrue(err.toString().contains("start it with a larger -Xmx"), err.toString());
+        StringWriter verbose = new StringWriter();
+        Main.outOfMemory(new OutOfMemoryError("Java heap space"), new String[] {"train", "--verbose"},
+                new PrintWriter(verbose));
+        assertTrue(verbose.toString().contains("\tat "), "the stack trace with --verbose");
+    }
+
+    @Test
     void trainOnIrisPrintsResultsAndWritesTheReport() throws Exception {
         Path report = dir.resolve("out/report.json");
         Run run = run("train", "--dataset", "iris", "--report", report.toString());
