@@ -273,6 +273,14 @@ public final class Main implements Callable<Integer> {
     private static int handleParameterException(CommandLine.ParameterException e, String[] args) {
         CommandLine commandLine = e.getCommandLine();
         PrintWriter err = commandLine.getErr();
+        if (e instanceof CommandLine.OverwrittenOptionException overwritten
+                && overwritten.getOverwritten() instanceof OptionSpec option && option.names().length > 1) {
+            // picocli names one of the aliases only, so --epochs 3 --max-iter 4 read as --max-iter given twice.
+            err.println("error: " + String.join(" and ", option.names()) + " are one option, given more than once;"
+                    + " give it once");
+            err.flush();
+            return EXIT_BAD_INPUT;
+        }
         err.println("error: " + e.getMessage());
         if (e instanceof CommandLine.UnmatchedArgumentException unmatched) {
             CommandLine.UnmatchedArgumentException.printSuggestions(unmatched, err);

@@ -99,6 +99,10 @@ public final class TrainCommand implements Callable<Integer> {
             }
         }
         CommonOptions.checkDistinctOutputs(outputs);
+        if (force && save == null) {
+            throw new IllegalArgumentException("--force lets --save replace a model file; without --save it changes"
+                    + " nothing (--report and --plot replace their files anyway)");
+        }
         if (save != null && !force && Files.exists(save)) {
             throw new FileAlreadyExistsException(save + " exists (use --force to replace it)");
         }

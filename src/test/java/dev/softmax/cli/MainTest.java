@@ -70,6 +70,21 @@ class MainTest {
     }
 
     @Test
+    void aliasesGivenTogetherAndAForceWithoutSaveAreRefusedByName() {
+        Run aliases = run("train", "--epochs", "3", "--max-iter", "4");
+        assertEquals(Main.EXIT_BAD_INPUT, aliases.status());
+        assertEquals("error: --max-iter and --epochs are one option, given more than once; give it once",
+                aliases.err().strip());
+        Run twice = run("train", "--l2", "1", "--l2", "2");
+        assertEquals(Main.EXIT_BAD_INPUT, twice.status());
+        assertTrue(twice.err().contains("'--l2' (LAMBDA) should be specified only once"), twice.err());
+        Run force = run("train", "--force");
+        assertEquals(Main.EXIT_BAD_INPUT, force.status());
+        assertTrue(force.err().startsWith("error: --force lets --save replace a model file; without --save"),
+                force.err());
+    }
+
+    @Test
     void runningOutOfHeapIsOneLineWithTheHeapSizeAndExitStatusOne() {
         StringWriter err = new StringWriter();
         assertEquals(1, Main.outOfMemory(new OutOfMemoryError("Java heap space"), new String[] {"train"},
