@@ -212,6 +212,10 @@ public final class ModelIO {
                 throw corrupt(file, "class_names must hold strings, found " + name.getNodeType().toString()
                         .toLowerCase());
             }
+            if (name.textValue().isBlank()) {
+                // Training refuses empty labels, so only an edited file holds one; predict would print "".
+                throw corrupt(file, "class_names hold an empty name at index " + out.size());
+            }
             out.add(name.textValue());
         }
         if (out.stream().distinct().count() != k) {

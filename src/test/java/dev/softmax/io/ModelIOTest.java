@@ -245,6 +245,8 @@ class ModelIOTest {
                 "class_names must be an array of num_classes = 3 strings, got 2 entries");
         assertRefused(editJson(good, json -> ((ArrayNode) json.get("class_names")).set(1, "setosa")),
                 "class_names are not distinct");
+        assertRefused(editJson(good, json -> ((ArrayNode) json.get("class_names")).set(0, "")),
+                "class_names hold an empty name at index 0");
         assertRefused(editJson(good, json -> json.put("num_features", 5)),
                 "scaler.shift must be an array of num_features = 5 numbers");
         assertRefused(rewrite(good, Map.of("bias.npy", b -> npy("<f4", "(4,)", 16))),
