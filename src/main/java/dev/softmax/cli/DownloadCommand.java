@@ -5,6 +5,7 @@ import dev.softmax.io.Downloader;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -60,6 +61,12 @@ public final class DownloadCommand implements Callable<Integer> {
         URI base = baseUrl != null ? DatasetDownloads.checkedBaseUrl(baseUrl, "--base-url")
                 : downloads.effectiveBaseUrl();
         if (!force && downloads.isInstalled(dataDir)) {
+            List<Path> damaged = downloads.damagedFiles(dataDir);
+            if (!damaged.isEmpty()) {
+                throw new dev.softmax.data.InvalidDataException(damaged.get(0), "in place but damaged (truncated or corrupt)"
+                        + (damaged.size() > 1 ? " (nor are " + (damaged.size() - 1) + " more)" : "")
+                        + "; use --force to download " + downloads.name() + " again");
+            }
             out.printf("%s is already in %s (use --force to download it again)%n", downloads.name(),
                     dataDir.resolve(downloads.folder()));
             out.flush();

@@ -338,5 +338,11 @@ class DataCommandLineTest {
         // Even with the data set in place, a bad --base-url is named.
         assertBadInput(run("download", "mnist", "--data-dir", dir.toString(), "--base-url", "ftp://bad/"),
                 "--base-url must be an http or https URL");
+        // A damaged file in place is named, not taken for the data set (QA: a truncated .gz was "already in").
+        Path images = dir.resolve("mnist").resolve("train-images-idx3-ubyte.gz");
+        byte[] whole = Files.readAllBytes(images);
+        Files.write(images, java.util.Arrays.copyOf(whole, whole.length - 9));
+        assertBadInput(run("download", "mnist", "--data-dir", dir.toString(), "--base-url", "http://127.0.0.1:9/"),
+                images + ": in place but damaged (truncated or corrupt); use --force to download mnist again");
     }
 }
