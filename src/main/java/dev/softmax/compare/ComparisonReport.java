@@ -219,7 +219,6 @@ public final class ComparisonReport {
         row.put("optimizer", run.name());
         row.put("status", run.isSkipped() ? "skipped" : "ran");
         if (!run.isSkipped()) {
-            IterationRecord last = run.result().last();
             double f = run.result().value();
             row.put("iterations", run.result().iterations());
             row.put("function_evaluations", run.result().work().functionEvaluations());
@@ -229,7 +228,7 @@ public final class ComparisonReport {
             row.put("objective", finiteOrNull(f));
             row.put("gap", finiteOrNull(gap(f)));
             row.put("relative_gap", finiteOrNull(relativeGap(f)));
-            row.put("gradient_norm", finiteOrNull(last.gradientNorm()));
+            row.put("gradient_norm", finiteOrNull(keptGradientNorm(run.result())));
             row.put("train_accuracy", finiteOrNull(run.trainAccuracy()));
             row.put("test_accuracy", finiteOrNull(run.testAccuracy()));
             row.put("termination_reason", run.result().reason().toString());
@@ -237,6 +236,17 @@ public final class ComparisonReport {
         }
         row.put("skip_reason", run.skipReason());
         return row;
+    }
+
+    /** The gradient norm of the point a run keeps: after a divergence, the last finite row's (as train reports). */
+    private static double keptGradientNorm(dev.softmax.optim.OptimizationResult result) {
+        List<IterationRecord> history = result.history();
+        for (int i = history.size() - 1; i >= 0; i--) {
+            if (Double.isFinite(history.get(i).value())) {
+                return history.get(i).gradientNorm();
+            }
+        }
+        return Double.NaN;
     }
 
     private static List<List<String>> concat(List<String> header, List<List<String>> rows) {

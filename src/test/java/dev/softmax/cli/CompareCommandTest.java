@@ -152,6 +152,24 @@ class CompareCommandTest {
     }
 
     @Test
+    void aDivergedRunReportsTheGradientNormOfTheWeightsItKeepsAsTrainDoes(@TempDir Path dir) throws IOException {
+        MainTest.Run run = MainTest.run("compare", "--optimizers", "sgd", "--learning-rate", "1e30", "--epochs", "3",
+                "--threads", "1", "--progress", "none", "--out", dir.toString());
+        assertEquals(0, run.status(), run.err());
+        com.fasterxml.jackson.databind.JsonNode sgd = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(dir.resolve(CompareCommand.SUMMARY_JSON).toFile()).get("optimizers").get(0);
+        assertEquals("NON_FINITE_VALUE", sgd.get("termination_reason").asText());
+        MainTest.Run train = MainTest.run("train", "--optimizer", "sgd", "--learning-rate", "1e30", "--epochs", "3",
+                "--threads", "1");
+        java.util.regex.Matcher printed = java.util.regex.Pattern.compile("gradient norm (\\S+),")
+                .matcher(train.out());
+        assertTrue(printed.find(), train.out());
+        assertFalse(sgd.get("gradient_norm").isNull(), "the last finite row's gradient norm: " + sgd);
+        assertEquals(Double.parseDouble(printed.group(1)), sgd.get("gradient_norm").asDouble(),
+                1e-3 * sgd.get("gradient_norm").asDouble());
+    }
+
+    @Test
     void newtonAboveTheHessianBudgetIsSkippedWithItsReason(@TempDir Path dir) throws IOException {
         MainTest.Run run = MainTest.run("compare", "--optimizers", "newton,lbfgs", "--hessian-budget", "1KiB",
                 "--progress", "log", "--out", dir.toString());
