@@ -253,8 +253,10 @@ public final class DataOptions {
             TrainTestSets sets = switch (dataset) {
                 case MNIST, FASHION_MNIST -> loadIdx();
                 case CIFAR10 -> Cifar10BinaryLoader.load(cifarLocation(), dataType, maxTrain);
-                default -> new CsvDatasetReader(labelColumn).readTrainTest(requireTrainFile(), testFile, dataType,
-                        knownClasses);
+                default -> {
+                    Path file = requireTrainFile(); // checks --label-column before the reader sees it
+                    yield new CsvDatasetReader(labelColumn).readTrainTest(file, testFile, dataType, knownClasses);
+                }
             };
             train = sets.train();
             test = sets.test();
@@ -265,7 +267,8 @@ public final class DataOptions {
         } else {
             Dataset all;
             if (dataset == DatasetKind.CSV) {
-                all = new CsvDatasetReader(labelColumn).read(requireTrainFile(), dataType, knownClasses);
+                Path file = requireTrainFile(); // checks --label-column before the reader sees it
+                all = new CsvDatasetReader(labelColumn).read(file, dataType, knownClasses);
                 source = trainFile.toString();
                 if (knownClasses == null) {
                     checkClassCount(all, source);

@@ -32,10 +32,16 @@ public final class CsvDatasetReader {
     /**
      * A reader that takes the labels from {@code labelColumn}.
      *
-     * @param labelColumn {@code "last"}, a 0-based column index, or a header name
+     * @param labelColumn {@code "last"} (or {@code null}), a 0-based column index, or a header name
+     * @throws IllegalArgumentException for an empty or blank name, which names no column (the command line refuses
+     *                                  an empty {@code --label-column} the same way)
      */
     public CsvDatasetReader(String labelColumn) {
-        this.labelColumn = labelColumn == null || labelColumn.isBlank() ? "last" : labelColumn.trim();
+        if (labelColumn != null && labelColumn.isBlank()) {
+            throw new IllegalArgumentException("the label column is empty: give a header name, a 0-based index or"
+                    + " 'last'");
+        }
+        this.labelColumn = labelColumn == null ? "last" : labelColumn.trim();
     }
 
     /**

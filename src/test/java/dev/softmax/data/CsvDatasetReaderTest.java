@@ -79,6 +79,7 @@ class CsvDatasetReaderTest {
         assertEquals(twice + ": label column 'kind' is ambiguous: the header has it at columns [0, 2] (0-based);"
                 + " give the index of the label column", ambiguous.getMessage());
         assertEquals(List.of("a", "b"), new CsvDatasetReader("2").read(twice, DataType.DOUBLE, null).classNames());
+        assertThrows(IllegalArgumentException.class, () -> new CsvDatasetReader(" "), "a blank name names no column");
         InvalidDataException beyond = assertThrows(InvalidDataException.class,
                 () -> new CsvDatasetReader("2147483648").read(file, DataType.DOUBLE, null));
         assertEquals(file + ": label column 2147483648 does not exist (3 columns, 0-based)", beyond.getMessage());
