@@ -118,8 +118,9 @@ public final class OptimizerOptions {
 
     @Option(names = "--newton-damping", paramLabel = "C", defaultValue = "0",
             description = "newton: Levenberg-Marquardt damping mu = C * ||gradient|| added to the Hessian's"
-                    + " diagonal; the bias shift, along which the Hessian is singular, gets its own curvature"
-                    + " without it (default: ${DEFAULT-VALUE}).")
+                    + " diagonal; the directions along which the Hessian is singular (the bias shift, and with"
+                    + " --l2 0 each feature's row of W) get their own curvature without it (default:"
+                    + " ${DEFAULT-VALUE}).")
     double newtonDamping;
 
     @Option(names = "--hessian-budget", paramLabel = "SIZE", defaultValue = DEFAULT_HESSIAN_BUDGET,

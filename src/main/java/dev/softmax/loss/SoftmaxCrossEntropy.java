@@ -798,6 +798,23 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     /**
      * {@inheritDoc}
      *
+     * <p>Each flat direction is {@code 1/sqrt(K)} on one row of the {@code [(d+1),K]} matrix, so {@code s N N^T} is
+     * {@code s/K} on that row's {@code K x K} block of the Hessian: added block by block, with no {@code N} made.
+     */
+    @Override
+    public boolean addFlatCurvature(INDArray hessian, double s) {
+        int d = layout.features();
+        int k = layout.classes();
+        for (int row = lambda == 0 ? 0 : d; row <= d; row++) {
+            long at = (long) row * k;
+            hessian.get(NDArrayIndex.interval(at, at + k), NDArrayIndex.interval(at, at + k)).addi(s / k);
+        }
+        return true;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
      * <p>Built from the {@code K(K-1)/2} symmetric off-diagonal blocks {@code X~^T diag(w_kl) X~} of size
      * {@code (d+1)^2}, each one BLAS {@code syrk} ({@code n d^2} multiply-adds, half a GEMM's), on row parts (see
      * {@link #hessianRowParts}); each diagonal block is minus the sum of the off-diagonal blocks in its row, since the

@@ -76,7 +76,6 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
                                        IterationListener listener) {
         Vectors.checkStart(start, objective.dimension());
         RunMonitor monitor = new RunMonitor(stop, listener);
-        INDArray flat = objective.flatDirections();
         INDArray x = start.dup();
         ValueAndGradient current = objective.valueAndGradient(x);
         monitor.countValueAndGradient();
@@ -103,7 +102,7 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
             }
             INDArray direction;
             try {
-                direction = solveDamped(hessian, Vectors.asDouble(current.gradient()).neg(), gradNorm, flat)
+                direction = solveDamped(objective, hessian, Vectors.asDouble(current.gradient()).neg(), gradNorm)
                         .castTo(x.dataType());
             } finally {
                 hessian.close();
@@ -124,18 +123,20 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
         return monitor.result(x, current.value(), reason.get());
     }
 
-    /** Solves {@code (H + mu I) p = rhs} by Cholesky, raising {@code mu} until the factorisation succeeds. */
-    private INDArray solveDamped(INDArray hessian, INDArray rhs, double gradNorm, INDArray flat) {
+    /**
+     * Solves {@code (H + s N N^T + mu I) p = rhs} by Cholesky ({@code N} the objective's flat directions, if any),
+     * raising {@code mu} until the factorisation succeeds; {@code hessian} is changed in place.
+     */
+    private INDArray solveDamped(TwiceDifferentiableObjective objective, INDArray hessian, INDArray rhs,
+                                 double gradNorm) {
         int m = (int) hessian.rows();
         double maxDiagonal = Double.MIN_NORMAL;
         for (int i = 0; i < m; i++) {
             maxDiagonal = Math.max(maxDiagonal, hessian.getDouble(i, i));
         }
-        if (flat != null) {
-            // H + s N N^T: the flat directions get the largest curvature there is, the others keep theirs, and as
-            // the right-hand side is orthogonal to N the solution is the one H has on N's complement.
-            Nd4j.gemm(flat, flat, hessian, false, true, maxDiagonal, 1.0);
-        }
+        // The flat directions get the largest curvature there is, the others keep theirs, and as the right-hand side
+        // is orthogonal to N the solution is the one H has on N's complement.
+        boolean flat = objective.addFlatCurvature(hessian, maxDiagonal);
         double[] diagonal = new double[m];
         for (int i = 0; i < m; i++) {
             diagonal[i] = hessian.getDouble(i, i);
@@ -143,7 +144,7 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
         double floor = 1e-12 * maxDiagonal;
         // Without known flat directions the floor makes the factorisation exist from the start; with them it is
         // needed only where rounding makes a pivot non-positive.
-        double mu = Math.max(dampingFactor * gradNorm, flat == null ? floor : 0);
+        double mu = Math.max(dampingFactor * gradNorm, flat ? 0 : floor);
         // One m x m scratch takes each attempt's H + mu I and its factor (493 MB at Fashion-MNIST's 7850
         // parameters); copies made per attempt were left to the garbage collector, gigabytes of them.
         INDArray factor = Nd4j.createUninitialized(DataType.DOUBLE, m, m);

@@ -53,4 +53,22 @@ public interface TwiceDifferentiableObjective extends DifferentiableObjective {
     default INDArray flatDirections() {
         return null;
     }
+
+    /**
+     * Adds {@code s N N^T} to a dense Hessian from {@link #hessian}, {@code N} being {@link #flatDirections()}: the
+     * flat directions get curvature {@code s}, every other direction keeps its own. The default multiplies {@code N}
+     * out; an objective that knows their structure does it in place for less.
+     *
+     * @param hessian the dense Hessian {@code [m,m]} in DOUBLE, changed in place
+     * @param s       the curvature to give the flat directions, {@code > 0}
+     * @return whether there were flat directions to add
+     */
+    default boolean addFlatCurvature(INDArray hessian, double s) {
+        INDArray flat = flatDirections();
+        if (flat == null) {
+            return false;
+        }
+        org.nd4j.linalg.factory.Nd4j.gemm(flat, flat, hessian, false, true, s, 1.0);
+        return true;
+    }
 }

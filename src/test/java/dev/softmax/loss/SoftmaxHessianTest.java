@@ -81,6 +81,14 @@ class SoftmaxHessianTest {
             assertEquals(at.value(), f.value(theta.add(direction.mul(3))), 1e-14 * at.value(), "direction " + c);
             assertTrue(hessian.apply(direction).norm2Number().doubleValue() < 1e-14, "curvature along " + c);
         }
+        // Newton's H + s N N^T, added block by block, equals the product multiplied out.
+        INDArray dense = f.hessian(theta);
+        INDArray multipliedOut = dense.dup();
+        Nd4j.gemm(flat, flat, multipliedOut, false, true, 2.5, 1.0);
+        assertTrue(f.addFlatCurvature(dense, 2.5));
+        assertTrue(dense.equalsWithEps(multipliedOut, 1e-14), "blocks of s/K on the flat rows");
+        assertTrue(Math.abs(dense.getDouble(f.dimension() - 1, f.dimension() - 1)
+                - f.hessian(theta).getDouble(f.dimension() - 1, f.dimension() - 1) - 2.5 / 3) < 1e-14, "changed");
         // A direction that is not flat does change the value: the checks above can fail.
         INDArray firstWeight = Nd4j.zeros(DataType.DOUBLE, f.dimension()).putScalar(0, 3.0);
         assertTrue(Math.abs(f.value(theta.add(firstWeight)) - at.value()) > 1e-6);

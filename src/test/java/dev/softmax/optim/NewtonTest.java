@@ -131,12 +131,22 @@ class NewtonTest {
 
     @Test
     void handlesTheSingularHessianWithoutRegularisation() {
-        // lambda = 0: the Hessian is singular along W and b (adding a vector to every class column); the damping
-        // keeps the solve defined and Newton still converges to the (non-unique) minimiser's objective.
+        // lambda = 0: the Hessian is singular along W and b (adding a vector to every class column, d + 1
+        // directions); each solve gives them curvature of their own (H + s N N^T) and Newton still converges to the
+        // (non-unique) minimiser's objective.
         SoftmaxCrossEntropy f = TestProblems.random(200, 4, 3, 0.0, 21);
         INDArray start = f.layout().zeros(DataType.DOUBLE);
         StoppingCriteria stop = new StoppingCriteria(100, 1e-9, 0, null);
-        OptimizationResult newton = new Newton().minimize(f, start, stop, null);
+        int[] flatAdded = {0};
+        ForwardingObjective counted = new ForwardingObjective(f) {
+            @Override
+            public boolean addFlatCurvature(INDArray hessian, double s) {
+                flatAdded[0]++;
+                return super.addFlatCurvature(hessian, s);
+            }
+        };
+        OptimizationResult newton = new Newton().minimize(counted, start, stop, null);
+        assertEquals(newton.iterations(), flatAdded[0], "every solve");
         OptimizationResult lbfgs = new Lbfgs().minimize(f, start, stop.withGradientTolerance(1e-8), null);
         assertTrue(newton.converged(), newton.reason().toString());
         assertTrue(newton.iterations() <= 15, "iterations " + newton.iterations());

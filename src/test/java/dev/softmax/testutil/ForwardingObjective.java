@@ -43,4 +43,9 @@ public class ForwardingObjective implements TwiceDifferentiableObjective {
     public INDArray flatDirections() {
         return delegate.flatDirections();
     }
+
+    @Override
+    public boolean addFlatCurvature(INDArray hessian, double s) {
+        return delegate.addFlatCurvature(hessian, s);
+    }
 }
