@@ -1,6 +1,7 @@
 package dev.softmax.cli;
 
 import dev.softmax.optim.OptimizationResult;
+import dev.softmax.optim.StoppingCriteria;
 import dev.softmax.optim.TerminationReason;
 import java.util.Locale;
 
@@ -41,21 +42,28 @@ final class Advice {
      */
     static String forResult(OptimizationResult result, OptimizerOptions options, boolean doubles) {
         double start = result.history().get(0).value();
-        if (result.value() > start && result.reason() != TerminationReason.NON_FINITE_VALUE) {
+        boolean rose = result.value() > start + StoppingCriteria.ROSE_BEYOND * Math.max(1, Math.abs(start));
+        if (rose && result.reason() != TerminationReason.NON_FINITE_VALUE) {
             return String.format(Locale.ROOT, "the objective rose from %.4g to %.4g: the steps are too large; use"
                     + " a smaller --learning-rate (or scaled features: --scale)", start, result.value());
         }
         // One option under two names: the one that fits the optimizer.
-        String limit = options.kind() == OptimizerKind.SGD || options.kind() == OptimizerKind.ADAM
-                ? "--epochs" : "--max-iter";
+        boolean stochastic = options.kind() == OptimizerKind.SGD || options.kind() == OptimizerKind.ADAM;
+        String limit = stochastic ? "--epochs" : "--max-iter";
         return switch (result.reason()) {
             case GRADIENT_TOLERANCE, FUNCTION_TOLERANCE -> null;
             case MAX_ITERATIONS -> "not converged within " + limit + " " + options.maxIterations
                     + "; raise " + limit + ", loosen --tol, or try another --optimizer";
             case TIME_LIMIT -> "stopped by --time-limit before converging";
             case LINE_SEARCH_FAILED -> lineSearchFailed(result, options, doubles);
-            case NON_FINITE_VALUE -> "the objective became NaN or infinite and the last finite weights were kept;"
-                    + " use a smaller --learning-rate or a larger --l2";
+            case NON_FINITE_VALUE -> Double.isFinite(result.history().get(result.history().size() - 1).value())
+                    ? "the gradient overflowed at finite weights: the features are too large for the precision; use"
+                            + " --scale standard or --dtype double"
+                    : "the objective became NaN or infinite and the last finite weights were kept; use "
+                            + (stochastic ? "a smaller --learning-rate or a larger --l2"
+                                    : "--scale standard or a larger --l2");
+            case DIVERGED -> "the objective stopped changing above where it started: the steps are too large; use a"
+                    + " smaller --learning-rate (or scaled features: --scale)";
             case STOPPED_BY_LISTENER -> "stopped early";
         };
     }

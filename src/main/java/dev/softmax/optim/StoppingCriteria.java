@@ -21,6 +21,12 @@ public record StoppingCriteria(int maxIterations, double gradientTolerance, doub
     public static final double DEFAULT_GRADIENT_TOLERANCE = 1e-6;
     /** Default relative function tolerance. */
     public static final double DEFAULT_FUNCTION_TOLERANCE = 1e-12;
+    /**
+     * How far above its start (relative to {@code max(1, |f_0|)}) a run's objective must end to count as risen:
+     * beyond float32's rounding, so that a warm start at the optimum that ends a hair above it is not
+     * {@link TerminationReason#DIVERGED}.
+     */
+    public static final double ROSE_BEYOND = 1e-6;
 
     /**
      * Validates every field.
@@ -99,8 +105,9 @@ public record StoppingCriteria(int maxIterations, double gradientTolerance, doub
 
     /**
      * Checks the tests in order: non-finite value or infinite gradient, gradient, function change, iterations, time.
-     * The function test counts only at or below the starting objective: a stochastic run that rose and then stalled
-     * (a far too large rate) has not converged.
+     * A run that meets the function test more than rounding ({@code 1e-6} relative) above its starting objective
+     * has not converged but {@link TerminationReason#DIVERGED}: a stochastic run that rose and then stalled (a far
+     * too large rate).
      *
      * @param start    the run's first row (iteration 0), giving {@code f_0} and {@code ||g_0||}
      * @param previous the row before {@code current}, or {@code null} when {@code current} is the start
@@ -116,11 +123,13 @@ public record StoppingCriteria(int maxIterations, double gradientTolerance, doub
                 && current.gradientNorm() <= gradientTolerance * Math.max(1.0, start.gradientNorm())) {
             return Optional.of(TerminationReason.GRADIENT_TOLERANCE);
         }
-        if (previous != null && current.value() <= start.value()) {
+        if (previous != null) {
             double decrease = previous.value() - current.value();
             double scale = Math.max(Math.max(Math.abs(previous.value()), Math.abs(current.value())), 1.0);
             if (decrease >= 0 && decrease <= relativeFunctionTolerance * scale) {
-                return Optional.of(TerminationReason.FUNCTION_TOLERANCE);
+                // A warm start at the optimum may end a hair above it, by the line searches' rounding allowance.
+                boolean rose = current.value() > start.value() + ROSE_BEYOND * Math.max(1.0, Math.abs(start.value()));
+                return Optional.of(rose ? TerminationReason.DIVERGED : TerminationReason.FUNCTION_TOLERANCE);
             }
         }
         if (current.iteration() >= maxIterations) {

@@ -14,6 +14,11 @@ public enum TerminationReason {
     LINE_SEARCH_FAILED(false),
     /** The objective became NaN or infinite; the result holds the last finite point. */
     NON_FINITE_VALUE(false),
+    /**
+     * The objective stopped changing (the function test) above where it started, beyond rounding: the steps were far
+     * too large (a stochastic method's rate), not converged.
+     */
+    DIVERGED(false),
     /** An iteration listener asked to stop (for example early stopping on a validation set). */
     STOPPED_BY_LISTENER(false);
 

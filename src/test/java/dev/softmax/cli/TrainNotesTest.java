@@ -28,6 +28,35 @@ class TrainNotesTest {
         assertTrue(run.out().contains("note: the objective rose from 1.099 to "), run.out());
         assertTrue(run.out().contains("use a smaller --learning-rate"), run.out());
         assertFalse(run.out().contains("raise --max-iter"), "more epochs would not help: " + run.out());
+        // A rate so large that the objective rises and then stops changing: diverged, not converged (QA: it was
+        // FUNCTION_TOLERANCE, "converged"), and the run ends there instead of going through every epoch.
+        Run stalled = run("train", "--optimizer", "adam", "--learning-rate", "1e30", "--epochs", "30", "--threads",
+                "1");
+        assertTrue(stalled.out().contains(" iterations, DIVERGED, "), stalled.out());
+        assertFalse(stalled.out().contains("(converged)"), stalled.out());
+    }
+
+    @Test
+    void aGradientThatOverflowsAtFiniteWeightsIsPutDownToTheFeatures() throws Exception {
+        StringBuilder csv = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            csv.append(3e38 * (0.5 + 0.4 * (i % 2))).append(',').append(i % 3).append(',').append(i % 2).append('\n');
+        }
+        try {
+        Path file = Files.writeString(dir.resolve("huge.csv"), csv);
+        for (String optimizer : new String[] {"lbfgs", "sgd"}) {
+            // OpenBLAS's float32 sums overflow here (the vector kernels add in double and get 4e37).
+            Run run = run("train", "--dataset", "csv", "--train", file.toString(), "--scale", "none", "--optimizer",
+                    optimizer, "--threads", "1", "--kernel", "blas");
+            assertEquals(0, run.status(), run.err());
+            assertTrue(run.out().contains("NON_FINITE_VALUE"), run.out());
+            assertFalse(run.out().contains("(converged)"), "an infinite gradient is not convergence: " + run.out());
+            assertTrue(run.out().contains("note: the gradient overflowed at finite weights: the features are too"
+                    + " large for the precision; use --scale standard or --dtype double"), run.out());
+        }
+        } finally {
+            dev.softmax.Kernels.set(dev.softmax.Kernels.Kind.AUTO);
+        }
     }
 
     @Test

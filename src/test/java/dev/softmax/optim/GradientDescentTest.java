@@ -154,7 +154,13 @@ class GradientDescentTest {
         IterationRecord start = new IterationRecord(0, 2.3, 1, 0, 0, 1, 1, 0, 0);
         IterationRecord risen = new IterationRecord(1, 6e56, Double.NaN, 1, 1, 2, 2, 0, 0);
         IterationRecord stalled = new IterationRecord(2, 6e56, Double.NaN, 1, 1, 3, 3, 0, 0);
-        assertTrue(stop.check(start, risen, stalled).isEmpty(), "far above the start: diverged, not converged");
+        assertEquals(TerminationReason.DIVERGED, stop.check(start, risen, stalled).orElseThrow(),
+                "far above the start: diverged, not converged");
+        assertFalse(TerminationReason.DIVERGED.isConvergence());
+        // A warm start at the optimum may end a rounding error above it: still converged.
+        IterationRecord hair = new IterationRecord(1, 2.3 * (1 + 1e-9), 1, 1, 1, 2, 2, 0, 0);
+        IterationRecord hairAgain = new IterationRecord(2, 2.3 * (1 + 1e-9), 1, 1, 1, 3, 3, 0, 0);
+        assertEquals(TerminationReason.FUNCTION_TOLERANCE, stop.check(start, hair, hairAgain).orElseThrow());
         IterationRecord overflowed = new IterationRecord(0, 0.69, Double.POSITIVE_INFINITY, 0, 0, 1, 1, 0, 0);
         assertEquals(TerminationReason.NON_FINITE_VALUE, stop.check(overflowed, null, overflowed).orElseThrow());
     }
