@@ -21,7 +21,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * Softmax is unchanged when the same vector is added to every class column of the parameters, so the Hessian
  * is singular along those directions (the bias always, the weights too when {@code lambda = 0}). The objective
  * names them ({@link TwiceDifferentiableObjective#flatDirections}, orthonormal columns {@code N}), and this class
- * solves {@code (H + s N N^T + mu I) p = -g} by Cholesky with {@code s} the largest diagonal entry of {@code H}.
+ * solves {@code (H + N S N^T + mu I) p = -g} by Cholesky, the diagonal {@code S} giving each flat direction the
+ * curvature around it ({@link TwiceDifferentiableObjective#addFlatCurvature}).
  * The gradient is orthogonal to {@code N} (its bias part sums to zero over the classes), so {@code p} is the
  * Newton step on {@code N}'s complement, where {@code H} is positive definite. {@code mu = dampingFactor * ||g||}
  * is Levenberg-Marquardt damping, off by default: until 2026-12-03 it was {@code 1e-3 ||g||}, floored at
@@ -102,8 +103,10 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
             }
             INDArray direction;
             try {
-                direction = solveDamped(objective, hessian, Vectors.asDouble(current.gradient()).neg(), gradNorm)
-                        .castTo(x.dataType());
+                INDArray solved = solveDamped(objective, hessian, Vectors.asDouble(current.gradient()).neg(),
+                        gradNorm);
+                objective.correctNewtonStep(Vectors.asDouble(x), solved);
+                direction = solved.castTo(x.dataType());
             } finally {
                 hessian.close();
             }
@@ -124,7 +127,7 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
     }
 
     /**
-     * Solves {@code (H + s N N^T + mu I) p = rhs} by Cholesky ({@code N} the objective's flat directions, if any),
+     * Solves {@code (H + N S N^T + mu I) p = rhs} by Cholesky ({@code N} the objective's flat directions, if any),
      * raising {@code mu} until the factorisation succeeds; {@code hessian} is changed in place.
      */
     private INDArray solveDamped(TwiceDifferentiableObjective objective, INDArray hessian, INDArray rhs,
@@ -134,9 +137,9 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
         for (int i = 0; i < m; i++) {
             maxDiagonal = Math.max(maxDiagonal, hessian.getDouble(i, i));
         }
-        // The flat directions get the largest curvature there is, the others keep theirs, and as the right-hand side
-        // is orthogonal to N the solution is the one H has on N's complement.
-        boolean flat = objective.addFlatCurvature(hessian, maxDiagonal);
+        // The flat directions get curvature of their own, the others keep theirs, and as the right-hand side is
+        // orthogonal to N the solution is the one H has on N's complement.
+        boolean flat = objective.addFlatCurvature(hessian);
         double[] diagonal = new double[m];
         for (int i = 0; i < m; i++) {
             diagonal[i] = hessian.getDouble(i, i);

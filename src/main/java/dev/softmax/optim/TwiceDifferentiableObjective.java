@@ -55,20 +55,43 @@ public interface TwiceDifferentiableObjective extends DifferentiableObjective {
     }
 
     /**
-     * Adds {@code s N N^T} to a dense Hessian from {@link #hessian}, {@code N} being {@link #flatDirections()}: the
-     * flat directions get curvature {@code s}, every other direction keeps its own. The default multiplies {@code N}
-     * out; an objective that knows their structure does it in place for less.
+     * Gives the directions that {@link #correctNewtonStep} sets (by default the flat ones, {@link #flatDirections()},
+     * columns {@code n_i} of {@code N}) curvature of their own in a dense Hessian from {@link #hessian}: adds
+     * {@code s_i n_i n_i^T}, every other direction keeping its own. Each must be an eigenvector of the Hessian
+     * everywhere, so that the solve on the rest is the Newton step there. The default takes one {@code s}, the
+     * largest diagonal entry, for all; an objective that knows where each direction lies can match each to the
+     * curvature around it, so that a direction next to small curvature is not given a large one that rounding then
+     * cannot tell from the rest.
      *
      * @param hessian the dense Hessian {@code [m,m]} in DOUBLE, changed in place
-     * @param s       the curvature to give the flat directions, {@code > 0}
-     * @return whether there were flat directions to add
+     * @return whether there were directions to add
      */
-    default boolean addFlatCurvature(INDArray hessian, double s) {
+    default boolean addFlatCurvature(INDArray hessian) {
         INDArray flat = flatDirections();
         if (flat == null) {
             return false;
         }
+        double s = Double.MIN_NORMAL;
+        for (long i = 0; i < hessian.rows(); i++) {
+            s = Math.max(s, hessian.getDouble(i, i));
+        }
         org.nd4j.linalg.factory.Nd4j.gemm(flat, flat, hessian, false, true, s, 1.0);
         return true;
+    }
+
+    /**
+     * Replaces a Newton step's component along the directions {@link #addFlatCurvature} handled with the exact one:
+     * the solve gave them made-up curvature, and in float32 the gradient along them is rounding noise. The default
+     * removes the component along the flat directions (the objective does not change along them).
+     *
+     * @param theta the point the step starts from, DOUBLE; not changed
+     * @param step  the step solved for, DOUBLE, corrected in place
+     */
+    default void correctNewtonStep(INDArray theta, INDArray step) {
+        INDArray flat = flatDirections();
+        if (flat != null) {
+            INDArray along = flat.transpose().mmul(step.reshape(step.length(), 1));
+            step.subi(flat.mmul(along).reshape(step.shape()));
+        }
     }
 }

@@ -81,14 +81,29 @@ class SoftmaxHessianTest {
             assertEquals(at.value(), f.value(theta.add(direction.mul(3))), 1e-14 * at.value(), "direction " + c);
             assertTrue(hessian.apply(direction).norm2Number().doubleValue() < 1e-14, "curvature along " + c);
         }
-        // Newton's H + s N N^T, added block by block, equals the product multiplied out.
+        // Newton's H + N S N^T: every row's K x K block (the shift of each row is an eigenvector of H, with
+        // eigenvalue lambda for W's rows) gets s/K, s the largest diagonal entry of that block.
         INDArray dense = f.hessian(theta);
-        INDArray multipliedOut = dense.dup();
-        Nd4j.gemm(flat, flat, multipliedOut, false, true, 2.5, 1.0);
-        assertTrue(f.addFlatCurvature(dense, 2.5));
-        assertTrue(dense.equalsWithEps(multipliedOut, 1e-14), "blocks of s/K on the flat rows");
-        assertTrue(Math.abs(dense.getDouble(f.dimension() - 1, f.dimension() - 1)
-                - f.hessian(theta).getDouble(f.dimension() - 1, f.dimension() - 1) - 2.5 / 3) < 1e-14, "changed");
+        INDArray expected = dense.dup();
+        int k = f.layout().classes();
+        for (int row = 0; row <= f.layout().features(); row++) {
+            double s = 0;
+            for (int c = 0; c < k; c++) {
+                s = Math.max(s, dense.getDouble(row * k + c, row * k + c));
+            }
+            INDArray shift = Nd4j.zeros(DataType.DOUBLE, f.dimension());
+            for (int c = 0; c < k; c++) {
+                shift.putScalar(row * k + c, 1);
+            }
+            // The shift is an eigenvector of H: H u = lambda u for W's rows, 0 for the bias.
+            INDArray hu = dense.mmul(shift.reshape(f.dimension(), 1)).reshape(f.dimension());
+            double eigenvalue = row < f.layout().features() ? lambda : 0;
+            assertTrue(hu.sub(shift.mul(eigenvalue)).norm2Number().doubleValue() < 1e-13, "row " + row);
+            Nd4j.gemm(shift.reshape(f.dimension(), 1), shift.reshape(f.dimension(), 1), expected, false, true,
+                    s / k, 1.0);
+        }
+        assertTrue(f.addFlatCurvature(dense));
+        assertTrue(dense.equalsWithEps(expected, 1e-14), "blocks of s/K on every row");
         // A direction that is not flat does change the value: the checks above can fail.
         INDArray firstWeight = Nd4j.zeros(DataType.DOUBLE, f.dimension()).putScalar(0, 3.0);
         assertTrue(Math.abs(f.value(theta.add(firstWeight)) - at.value()) > 1e-6);

@@ -45,7 +45,7 @@ public class ForwardingObjective implements TwiceDifferentiableObjective {
     }
 
     @Override
-    public boolean addFlatCurvature(INDArray hessian, double s) {
-        return delegate.addFlatCurvature(hessian, s);
+    public boolean addFlatCurvature(INDArray hessian) {
+        return delegate.addFlatCurvature(hessian);
     }
 }
