@@ -192,27 +192,47 @@ public final class CommonOptions {
     }
 
     /**
-     * One file a command writes.
+     * One file (or folder) a command writes.
      *
-     * @param flag the option that names it, for the messages
-     * @param file the file, or {@code null} when the option is not given
+     * @param flag   the option that names it, for the messages
+     * @param file   the file, or {@code null} when the option is not given
+     * @param folder whether it is a folder the command writes files into
      */
-    record Output(String flag, Path file) {
+    record Output(String flag, Path file, boolean folder) {
+        /** A file output. */
+        Output(String flag, Path file) {
+            this(flag, file, false);
+        }
     }
 
     /**
      * Refuses two outputs of one command that are the same file (links followed, whether or not it exists yet), of
-     * which the later written would replace the earlier. Devices are written through, so they may repeat.
+     * which the later written would replace the earlier, and a file output that another output needs as its folder
+     * ({@code --report out --save out/m.model}: the report written, the model then failed after training). Devices
+     * are written through, so they may repeat.
      *
-     * @param outputs the command's output files, in the order they are written
+     * @param outputs the command's outputs, in the order they are written
      */
     static void checkDistinctOutputs(java.util.List<Output> outputs) throws IOException {
         var given = outputs.stream().filter(output -> output.file() != null).toList();
         for (int later = 1; later < given.size(); later++) {
             for (int earlier = 0; earlier < later; earlier++) {
-                if (sameFile(given.get(earlier).file(), given.get(later).file())) {
-                    throw new IllegalArgumentException(given.get(earlier).flag() + " and " + given.get(later).flag()
-                            + " are the same file: " + given.get(later).file());
+                Output a = given.get(earlier);
+                Output b = given.get(later);
+                if (!a.folder() && !b.folder() && sameFile(a.file(), b.file())) {
+                    throw new IllegalArgumentException(a.flag() + " and " + b.flag() + " are the same file: "
+                            + b.file());
+                }
+                Path aAt = whereWritten(a.file());
+                Path bAt = whereWritten(b.file());
+                for (Output[] pair : new Output[][] {{a, b}, {b, a}}) {
+                    Path outerAt = pair[0] == a ? aAt : bAt;
+                    Path innerAt = pair[0] == a ? bAt : aAt;
+                    if (!pair[0].folder() && innerAt.startsWith(outerAt)
+                            && (!innerAt.equals(outerAt) || pair[1].folder())) {
+                        throw new IllegalArgumentException(pair[0].flag() + " " + pair[0].file() + " would be a file"
+                                + " where " + pair[1].flag() + " needs a folder: " + pair[1].file());
+                    }
                 }
             }
         }

@@ -93,6 +93,7 @@ public final class TrainCommand implements Callable<Integer> {
         List<CommonOptions.Output> outputs = new java.util.ArrayList<>(List.of(
                 new CommonOptions.Output("--report", report), new CommonOptions.Output("--save", save)));
         if (plot != null) {
+            outputs.add(new CommonOptions.Output("--plot", plot, true));
             for (String name : TrainingPlots.FILES) {
                 CommonOptions.checkNotAnInput("--plot", plot.resolve(name), data.inputFiles());
                 outputs.add(new CommonOptions.Output("--plot", plot.resolve(name)));

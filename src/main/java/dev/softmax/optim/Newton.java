@@ -20,19 +20,19 @@ import org.nd4j.linalg.factory.Nd4j;
  * <h2>The singular direction</h2>
  * Softmax is unchanged when the same vector is added to every class column of the parameters, so the Hessian
  * is singular along those directions (the bias always, the weights too when {@code lambda = 0}). The objective
- * names them ({@link TwiceDifferentiableObjective#flatDirections}, orthonormal columns {@code N}), and this class
- * solves {@code (H + N S N^T + mu I) p = -g} by Cholesky, the diagonal {@code S} giving each flat direction the
- * curvature around it ({@link TwiceDifferentiableObjective#addFlatCurvature}).
- * The gradient is orthogonal to {@code N} (its bias part sums to zero over the classes), so {@code p} is the
- * Newton step on {@code N}'s complement, where {@code H} is positive definite. {@code mu = dampingFactor * ||g||}
- * is Levenberg-Marquardt damping, off by default: until 2026-12-03 it was {@code 1e-3 ||g||}, floored at
- * {@code 1e-12} times the largest diagonal entry, which handled the singular directions but, with features on
- * very different scales (left unscaled), outweighed the curvature of the small ones, so that the steps shrank to
- * short gradient steps and the relative gradient test stopped 15% above the optimum (a column offset by
- * {@code 5 10^6}: 327 iterations; 6 now). When the factorisation fails anyway (a non-positive pivot from
- * rounding) {@code mu} is raised to {@code 1e-12} times the largest diagonal entry, then tenfold each retry. An
- * objective that names no flat directions gets that floor from the start. A reference-class parameterisation
- * would remove the null space instead, but it changes the parameter layout every other optimizer shares.
+ * names directions that are eigenvectors of its Hessian everywhere (for softmax, the shift of each row of the
+ * parameters: eigenvalue 0 for the bias, {@code lambda} for a row of the weights); this class gives each curvature
+ * of its own before the Cholesky solve ({@link TwiceDifferentiableObjective#addFlatCurvature}: the curvature
+ * around it, so that nothing is lost to rounding next to small curvature) and then sets the step along each exactly
+ * ({@link TwiceDifferentiableObjective#correctNewtonStep}). On the rest {@code H} is positive definite and the
+ * step is the Newton step. {@code mu = dampingFactor * ||g||} is Levenberg-Marquardt damping, off by default: until
+ * 2026-12-03 it was {@code 1e-3 ||g||}, floored at {@code 1e-12} times the largest diagonal entry, which handled
+ * the singular directions but, with features on very different scales (left unscaled), outweighed the curvature of
+ * the small ones, so that the steps shrank to short gradient steps and the relative gradient test stopped 15% above
+ * the optimum. When the factorisation fails anyway (a non-positive pivot from rounding) {@code mu} is raised to
+ * {@code 1e-12} times the largest diagonal entry, then tenfold each retry. An objective that names no such
+ * directions gets that floor from the start. A reference-class parameterisation would remove the null space
+ * instead, but it changes the parameter layout every other optimizer shares.
  *
  * <h2>Line search</h2>
  * Backtracking from the full step {@code t = 1} on the Armijo condition. Near the optimum the decrease

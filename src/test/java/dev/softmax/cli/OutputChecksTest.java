@@ -118,6 +118,24 @@ class OutputChecksTest {
     }
 
     @Test
+    void trainRefusesAFileOutputThatAnotherNeedsAsItsFolder() throws IOException {
+        // Review: --report zz --save zz/m.model trained, wrote the report as the file zz, then lost the model.
+        Path zz = dir.resolve("zz");
+        assertBadInput(run("train", "--threads", "1", "--max-iter", "5", "--report", zz.toString(), "--save",
+                zz.resolve("m.model").toString()), "--report " + zz + " would be a file where --save needs a folder: "
+                + zz.resolve("m.model"));
+        assertBadInput(run("train", "--threads", "1", "--max-iter", "5", "--report", zz.toString(), "--plot",
+                zz.toString()), "--report " + zz + " would be a file where --plot needs a folder: " + zz);
+        assertFalse(Files.exists(zz), "nothing written");
+        // Files inside the plot folder are fine, as long as they are not the plots.
+        Path plots = dir.resolve("plots");
+        Run r = run("train", "--threads", "1", "--max-iter", "5", "--plot", plots.toString(), "--save",
+                plots.resolve("m.model").toString(), "--report", plots.resolve("r.json").toString());
+        assertEquals(0, r.status(), r.err());
+        assertEquals(true, Files.exists(plots.resolve("m.model")) && Files.exists(plots.resolve("r.json")));
+    }
+
+    @Test
     void predictChecksItsOutputBeforeReadingTheInput() throws IOException {
         // QA: predict --output ro/p.csv read the input (printing its note) before failing on the output.
         Path model = dir.resolve("iris.model");
