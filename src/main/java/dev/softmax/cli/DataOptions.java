@@ -512,8 +512,8 @@ public final class DataOptions {
     }
 
     /**
-     * The files read as given by the options: {@code --train} and {@code --test}, and iris's CSV in
-     * {@code --data-dir}; entries not given are {@code null}.
+     * The files read as given by the options: {@code --train} and {@code --test}, iris's CSV in {@code --data-dir},
+     * and the image data sets' files wherever their loaders look; entries not given are {@code null}.
      *
      * @return the files by option
      */
@@ -522,6 +522,27 @@ public final class DataOptions {
         files.put("--train", trainFile);
         files.put("--test", testFile);
         files.put("iris data", dataset == DatasetKind.IRIS ? dataDir.resolve("iris.csv") : null);
+        // Every place the image loaders look (the files found first are read; the others are kept safe as well).
+        List<Path> folders = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        if (dataset == DatasetKind.MNIST || dataset == DatasetKind.FASHION_MNIST) {
+            folders.add(dataDir.resolve(dataset.toString()));
+            folders.add(dataDir);
+            folders.addAll(dataset.systemFolders());
+            names.addAll(MnistIdxLoader.FILE_NAMES);
+        } else if (dataset == DatasetKind.CIFAR10) {
+            folders.add(dataDir.resolve(Cifar10BinaryLoader.FOLDER_NAME));
+            folders.add(dataDir);
+            names.addAll(Cifar10BinaryLoader.TRAIN_FILES);
+            names.add(Cifar10BinaryLoader.TEST_FILE);
+            files.put(dataset + " data (" + dataDir.resolve(Cifar10BinaryLoader.ARCHIVE_NAME) + ")",
+                    dataDir.resolve(Cifar10BinaryLoader.ARCHIVE_NAME));
+        }
+        for (Path folder : folders) {
+            for (String name : names) {
+                files.putIfAbsent(dataset + " data (" + folder.resolve(name) + ")", folder.resolve(name));
+            }
+        }
         return files;
     }
 

@@ -118,6 +118,20 @@ class OutputChecksTest {
     }
 
     @Test
+    void theImageDataSetsFilesAreInputsToo() throws IOException {
+        // Review: train --dataset mnist --report <its test labels> replaced the labels with JSON.
+        Path mnist = dir.resolve("mnist");
+        DataCommandLineTest.writeMnist(mnist, 12, 3);
+        Path labels = mnist.resolve("t10k-labels-idx1-ubyte.gz");
+        byte[] before = Files.readAllBytes(labels);
+        assertBadInput(run("train", "--dataset", "mnist", "--data-dir", dir.toString(), "--threads", "1", "--report",
+                labels.toString()), "--report " + labels + " is the mnist data (" + labels + ") file");
+        assertBadInput(run("bench", "--dataset", "mnist", "--data-dir", dir.toString(), "--threads", "1",
+                "--report", labels.toString()), "is the mnist data (");
+        assertArrayEquals(before, Files.readAllBytes(labels));
+    }
+
+    @Test
     void trainRefusesAFileOutputThatAnotherNeedsAsItsFolder() throws IOException {
         // Review: --report zz --save zz/m.model trained, wrote the report as the file zz, then lost the model.
         Path zz = dir.resolve("zz");
