@@ -59,6 +59,10 @@ public final class EvaluateCommand implements Callable<Integer> {
         common.applyNativeSettings();
         PrintWriter out = spec.commandLine().getOut();
         SoftmaxRegression model = ModelIO.load(modelFile);
+        if (!spec.commandLine().getParseResult().hasMatchedOption("--dtype")) {
+            // As predict does: a float64 model scored on float32-rounded features would not be the model's score.
+            data.dataType = model.dataType();
+        }
         int imageFeatures = data.dataset().imageFeatures();
         if (imageFeatures > 0 && imageFeatures != model.numFeatures()) {
             // Known before reading tens of MB of images.

@@ -57,6 +57,27 @@ class ModelCommandsTest {
     }
 
     @Test
+    void evaluateReadsTheDataInTheModelsPrecisionUnlessTold() throws IOException {
+        // Review: a float64 model was scored on float32-rounded features, and 1e39 was refused as beyond float32.
+        StringBuilder csv = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            csv.append(i % 2 == 0 ? "1e39" : "-1e39").append(',').append(i * 0.1).append(',').append(i % 2)
+                    .append('\n');
+        }
+        Path file = java.nio.file.Files.writeString(dir.resolve("wide.csv"), csv);
+        assertEquals(0, run("train", "--dataset", "csv", "--train", file.toString(), "--dtype", "double", "--threads",
+                "1", "--save", model.toString()).status());
+        Run evaluated = run("evaluate", "--model", model.toString(), "--dataset", "csv", "--train", file.toString(),
+                "--threads", "1");
+        assertEquals(0, evaluated.status(), evaluated.err());
+        assertTrue(evaluated.out().contains("accuracy 1.0000"), evaluated.out());
+        Run asked = run("evaluate", "--model", model.toString(), "--dataset", "csv", "--train", file.toString(),
+                "--threads", "1", "--dtype", "float");
+        assertEquals(Main.EXIT_BAD_INPUT, asked.status());
+        assertTrue(asked.err().contains("beyond float32's range"), asked.err());
+    }
+
+    @Test
     void trainSaveThenEvaluateReportsTheSameTestAccuracy() {
         Run trained = train();
         assertEquals(0, trained.status(), trained.err());
