@@ -293,15 +293,19 @@ public final class Main implements Callable<Integer> {
     private static int handleExecutionException(Exception e, CommandLine commandLine, ParseResult parseResult) {
         PrintWriter err = commandLine.getErr();
         boolean badInput = isBadInput(e);
-        err.println("error: " + describe(e));
+        String description = describe(e);
+        err.println("error: " + description);
         if (verbose(parseResult)) {
             e.printStackTrace(err);
-        } else if (!badInput) {
+        } else if (!badInput && !description.startsWith(OUT_OF_NATIVE_MEMORY)) {
             err.println("(run with --verbose for the stack trace)");
         }
         err.flush();
         return badInput ? EXIT_BAD_INPUT : 1;
     }
+
+    /** How a failed native allocation is described: one line, like running out of heap. */
+    static final String OUT_OF_NATIVE_MEMORY = "out of native memory";
 
     private static boolean isBadInput(Throwable e) {
         return e instanceof IllegalArgumentException || e instanceof IOException || e instanceof UncheckedIOException
@@ -320,7 +324,7 @@ public final class Main implements Callable<Integer> {
         }
         String message = e.getMessage();
         if (message != null && message.contains("std::bad_alloc")) {
-            return "out of native memory (" + message + "): the data or the model are too large for this machine;"
+            return OUT_OF_NATIVE_MEMORY + " (" + message + "): the data or the model are too large for this machine;"
                     + " use --limit or a smaller shape";
         }
         return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;

@@ -53,6 +53,9 @@ final class FeatureMatrixWriter {
         }
         INDArray bigger = Nd4j.createUninitialized(type, new long[] {rows, matrix.columns()}, 'c');
         bigger.get(NDArrayIndex.interval(0, matrix.rows()), NDArrayIndex.all()).assign(matrix);
+        if (matrix.closeable()) {
+            matrix.close(); // at once, not when collected: growing a large file would otherwise hold both
+        }
         matrix = bigger;
     }
 

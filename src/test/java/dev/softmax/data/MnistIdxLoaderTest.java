@@ -218,6 +218,25 @@ class MnistIdxLoaderTest {
         Files.write(members, both);
         INDArray x = MnistIdxLoader.readImages(members, DataType.FLOAT, Long.MAX_VALUE);
         assertEquals(pixel(4, 15), x.getDouble(4, 15), 0.0);
+
+        // Rows of GROWTH_START_VALUES pixels: the matrix starts with one row and grows for each of the others (the
+        // case above fits in its first allocation). Every value is checked.
+        int side = (int) Math.sqrt(MnistIdxLoader.GROWTH_START_VALUES);
+        byte[] large = images(3, side, side);
+        int split = large.length / 2;
+        byte[] head = gzip(Arrays.copyOf(large, split));
+        byte[] tail = gzip(Arrays.copyOfRange(large, split, large.length));
+        byte[] grown = Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, grown, head.length, tail.length);
+        Path growing = dir.resolve("growing.gz");
+        Files.write(growing, grown);
+        assertEquals(1, MnistIdxLoader.initialRows(growing, 3, 3, (long) side * side));
+        INDArray y = MnistIdxLoader.readImages(growing, DataType.FLOAT, Long.MAX_VALUE);
+        assertArrayEquals(new long[] {3, (long) side * side}, y.shape());
+        float[] values = y.reshape(y.length()).toFloatVector();
+        for (int i = 0; i < values.length; i++) {
+            assertEquals(large[large.length - values.length + i] & 0xff, values[i], 0.0f, "value " + i);
+        }
     }
 
     @Test
