@@ -43,12 +43,14 @@ final class Advice {
     static String forResult(OptimizationResult result, OptimizerOptions options, boolean doubles) {
         double start = result.history().get(0).value();
         boolean rose = result.value() > start + StoppingCriteria.ROSE_BEYOND * Math.max(1, Math.abs(start));
+        boolean stochastic = options.kind() == OptimizerKind.SGD || options.kind() == OptimizerKind.ADAM;
+        String smallerSteps = stochastic ? "use a smaller --learning-rate (or scaled features: --scale)"
+                : "use scaled features (--scale standard) or a larger --l2";
         if (rose && result.reason() != TerminationReason.NON_FINITE_VALUE) {
-            return String.format(Locale.ROOT, "the objective rose from %.4g to %.4g: the steps are too large; use"
-                    + " a smaller --learning-rate (or scaled features: --scale)", start, result.value());
+            return String.format(Locale.ROOT, "the objective rose from %.4g to %.4g: the steps are too large; %s",
+                    start, result.value(), smallerSteps);
         }
         // One option under two names: the one that fits the optimizer.
-        boolean stochastic = options.kind() == OptimizerKind.SGD || options.kind() == OptimizerKind.ADAM;
         String limit = stochastic ? "--epochs" : "--max-iter";
         return switch (result.reason()) {
             case GRADIENT_TOLERANCE, FUNCTION_TOLERANCE -> null;
@@ -62,8 +64,8 @@ final class Advice {
                     : "the objective became NaN or infinite and the last finite weights were kept; use "
                             + (stochastic ? "a smaller --learning-rate or a larger --l2"
                                     : "--scale standard or a larger --l2");
-            case DIVERGED -> "the objective stopped changing above where it started: the steps are too large; use a"
-                    + " smaller --learning-rate (or scaled features: --scale)";
+            case DIVERGED -> "the objective stopped changing above where it started: the steps are too large; "
+                    + smallerSteps;
             case STOPPED_BY_LISTENER -> "stopped early";
         };
     }

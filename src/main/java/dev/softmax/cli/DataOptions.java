@@ -529,12 +529,16 @@ public final class DataOptions {
             folders.add(dataDir.resolve(dataset.toString()));
             folders.add(dataDir);
             folders.addAll(dataset.systemFolders());
-            names.addAll(MnistIdxLoader.FILE_NAMES);
+            for (String name : MnistIdxLoader.FILE_NAMES) {
+                names.add(name);
+                names.add(name.substring(0, name.length() - ".gz".length())); // the loader reads them unpacked too
+            }
         } else if (dataset == DatasetKind.CIFAR10) {
             folders.add(dataDir.resolve(Cifar10BinaryLoader.FOLDER_NAME));
             folders.add(dataDir);
             names.addAll(Cifar10BinaryLoader.TRAIN_FILES);
             names.add(Cifar10BinaryLoader.TEST_FILE);
+            names.add(Cifar10BinaryLoader.META_FILE);
             files.put(dataset + " data (" + dataDir.resolve(Cifar10BinaryLoader.ARCHIVE_NAME) + ")",
                     dataDir.resolve(Cifar10BinaryLoader.ARCHIVE_NAME));
         }

@@ -64,7 +64,7 @@ public final class DownloadCommand implements Callable<Integer> {
             List<Path> damaged = downloads.damagedFiles(dataDir);
             if (!damaged.isEmpty()) {
                 throw new dev.softmax.data.InvalidDataException(damaged.get(0), "in place but damaged (truncated or corrupt)"
-                        + (damaged.size() > 1 ? " (nor are " + (damaged.size() - 1) + " more)" : "")
+                        + (damaged.size() > 1 ? " (and " + (damaged.size() - 1) + " more)" : "")
                         + "; use --force to download " + downloads.name() + " again");
             }
             out.printf("%s is already in %s (use --force to download it again)%n", downloads.name(),

@@ -270,10 +270,17 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
         return damaged;
     }
 
-    /** Whether a gzipped IDX file decompresses cleanly to exactly the length its header announces. */
+    /**
+     * Whether an IDX file holds exactly the length its header announces, decompressed cleanly if it is gzipped (told
+     * by its first bytes, as the loader tells it: a browser may have unpacked a {@code .gz} on the way).
+     */
     private static boolean wholeIdx(Path file) throws IOException {
-        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.util.zip.GZIPInputStream(
-                new BufferedInputStream(Files.newInputStream(file)), 1 << 16))) {
+        InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+        raw.mark(2);
+        boolean gzipped = raw.read() == 0x1f && raw.read() == 0x8b;
+        raw.reset();
+        try (java.io.DataInputStream in = new java.io.DataInputStream(gzipped
+                ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw)) {
             int magic = in.readInt();
             int dimensions = magic & 0xff;
             if ((magic >>> 8) != 0x08 || dimensions < 1 || dimensions > 3) {

@@ -137,8 +137,9 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
         for (int i = 0; i < m; i++) {
             maxDiagonal = Math.max(maxDiagonal, hessian.getDouble(i, i));
         }
-        // The flat directions get curvature of their own, the others keep theirs, and as the right-hand side is
-        // orthogonal to N the solution is the one H has on N's complement.
+        // The directions the objective names (eigenvectors of H) get curvature of their own, the others keep theirs:
+        // on the rest the solution is the Newton step, and the step along them is set afterwards
+        // (correctNewtonStep), undamped whatever mu is.
         boolean flat = objective.addFlatCurvature(hessian);
         double[] diagonal = new double[m];
         for (int i = 0; i < m; i++) {

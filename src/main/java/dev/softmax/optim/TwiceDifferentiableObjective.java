@@ -61,7 +61,9 @@ public interface TwiceDifferentiableObjective extends DifferentiableObjective {
      * everywhere, so that the solve on the rest is the Newton step there. The default takes one {@code s}, the
      * largest diagonal entry, for all; an objective that knows where each direction lies can match each to the
      * curvature around it, so that a direction next to small curvature is not given a large one that rounding then
-     * cannot tell from the rest.
+     * cannot tell from the rest. Override it and {@link #correctNewtonStep} together, or neither: the step along
+     * every direction given curvature here is made up until that method sets it (a wrapper that forwards one only
+     * leaves Newton crawling).
      *
      * @param hessian the dense Hessian {@code [m,m]} in DOUBLE, changed in place
      * @return whether there were directions to add
@@ -82,7 +84,8 @@ public interface TwiceDifferentiableObjective extends DifferentiableObjective {
     /**
      * Replaces a Newton step's component along the directions {@link #addFlatCurvature} handled with the exact one:
      * the solve gave them made-up curvature, and in float32 the gradient along them is rounding noise. The default
-     * removes the component along the flat directions (the objective does not change along them).
+     * removes the component along the flat directions (the objective does not change along them). Override it and
+     * {@link #addFlatCurvature} together, or neither.
      *
      * @param theta the point the step starts from, DOUBLE; not changed
      * @param step  the step solved for, DOUBLE, corrected in place

@@ -129,6 +129,13 @@ class OutputChecksTest {
         assertBadInput(run("bench", "--dataset", "mnist", "--data-dir", dir.toString(), "--threads", "1",
                 "--report", labels.toString()), "is the mnist data (");
         assertArrayEquals(before, Files.readAllBytes(labels));
+        // Unpacked files, which the loader reads as well (the review's case: the test labels became JSON).
+        Path unpacked = mnist.resolve("t10k-labels-idx1-ubyte");
+        Files.write(unpacked, new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(before))
+                .readAllBytes());
+        Files.delete(labels);
+        assertBadInput(run("train", "--dataset", "mnist", "--data-dir", dir.toString(), "--threads", "1", "--report",
+                unpacked.toString()), "--report " + unpacked + " is the mnist data (" + unpacked + ") file");
     }
 
     @Test

@@ -221,6 +221,14 @@ class NewtonTest {
         };
         OptimizationResult newton = new Newton().minimize(counted, start, stop, null);
         assertEquals(newton.iterations(), flatAdded[0], "every solve");
+        // With lambda > 0, through the same wrapper, from a start whose rows of W do not sum to zero: the review
+        // found a wrapper forwarding only one of the two hooks crawling for 100 iterations.
+        SoftmaxCrossEntropy penalised = TestProblems.random(200, 4, 3, 1e-2, 21);
+        INDArray shifted = TestProblems.randomVector(penalised.dimension(), 0.3, 41, DataType.DOUBLE).addi(3);
+        OptimizationResult wrapped = new Newton().minimize(new ForwardingObjective(penalised), shifted, stop, null);
+        OptimizationResult bare = new Newton().minimize(penalised, shifted, stop, null);
+        assertTrue(wrapped.converged() && wrapped.iterations() <= 15, wrapped.reason() + " " + wrapped.iterations());
+        assertEquals(bare.value(), wrapped.value(), 1e-12 * bare.value());
         OptimizationResult lbfgs = new Lbfgs().minimize(f, start, stop.withGradientTolerance(1e-8), null);
         assertTrue(newton.converged(), newton.reason().toString());
         assertTrue(newton.iterations() <= 15, "iterations " + newton.iterations());

@@ -48,4 +48,9 @@ public class ForwardingObjective implements TwiceDifferentiableObjective {
     public boolean addFlatCurvature(INDArray hessian) {
         return delegate.addFlatCurvature(hessian);
     }
+
+    @Override
+    public void correctNewtonStep(INDArray theta, INDArray step) {
+        delegate.correctNewtonStep(theta, step);
+    }
 }
