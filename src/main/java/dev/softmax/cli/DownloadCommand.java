@@ -72,6 +72,18 @@ public final class DownloadCommand implements Callable<Integer> {
             out.flush();
             return 0;
         }
+        if (!force) {
+            // An installed copy (Debian's dataset-fashion-mnist) is where train looks after --data-dir.
+            for (Path folder : DatasetKind.fromName(dataset).systemFolders()) {
+                if (dev.softmax.data.MnistIdxLoader.isPresent(folder)) {
+                    out.printf("%s is installed in %s, where train and the other commands find it (use --force to"
+                            + " download a copy into %s)%n", downloads.name(), folder,
+                            dataDir.resolve(downloads.folder()));
+                    out.flush();
+                    return 0;
+                }
+            }
+        }
         Downloader downloader = new Downloader(java.time.Duration.ofSeconds(connectTimeoutSeconds),
                 Downloader.DEFAULT_RESPONSE_TIMEOUT, err, System.console() != null);
         Path installed = downloads.install(dataDir, base, downloader, out);

@@ -290,8 +290,8 @@ class DataCommandLineTest {
         server.start();
         try {
             Path data = Files.createDirectories(dir.resolve("data"));
-            Run r = run("download", "fashion-mnist", "--data-dir", data.toString(), "--base-url",
-                    "http://127.0.0.1:" + server.getAddress().getPort());
+            Run r = run("download", "fashion-mnist", "--force", "--data-dir", data.toString(), "--base-url",
+                    "http://127.0.0.1:" + server.getAddress().getPort()); // --force: past Debian's installed copy
             assertBadInput(r, "train-images-idx3-ubyte.gz: checksum mismatch",
                     "published value is 8d4fb7e6c68d591d4c3dfef9ec88bf0d");
             try (Stream<Path> left = Files.walk(data)) {
@@ -338,6 +338,14 @@ class DataCommandLineTest {
         // Even with the data set in place, a bad --base-url is named.
         assertBadInput(run("download", "mnist", "--data-dir", dir.toString(), "--base-url", "ftp://bad/"),
                 "--base-url must be an http or https URL");
+        // Debian's installed copy (the CI installs dataset-fashion-mnist) is found before the network is tried.
+        Path fashion = Path.of("/usr/share/datasets/fashion-mnist");
+        assertTrue(dev.softmax.data.MnistIdxLoader.isPresent(fashion), "the test needs dataset-fashion-mnist");
+        Run installed = run("download", "fashion-mnist", "--data-dir", dir.resolve("empty").toString(), "--base-url",
+                "http://127.0.0.1:9/");
+        assertEquals(0, installed.status(), installed.err());
+        assertTrue(installed.out().contains("fashion-mnist is installed in " + fashion), installed.out());
+        assertFalse(Files.exists(dir.resolve("empty")), "nothing made");
         // A damaged file in place is named, not taken for the data set (QA: a truncated .gz was "already in").
         Path images = dir.resolve("mnist").resolve("train-images-idx3-ubyte.gz");
         byte[] whole = Files.readAllBytes(images);

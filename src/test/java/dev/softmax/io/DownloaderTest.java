@@ -87,7 +87,7 @@ class DownloaderTest {
         Path dataDir = created.resolve("data");
         Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "dev.softmax.cli.Main", "download", "fashion-mnist",
-                "--data-dir", dataDir.toString(), "--base-url",
+                "--force", "--data-dir", dataDir.toString(), "--base-url",
                 "http://127.0.0.1:" + server.getAddress().getPort() + "/")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("log.txt").toFile()).start();
         try {
