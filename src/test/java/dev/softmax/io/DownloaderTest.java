@@ -28,26 +28,22 @@ class DownloaderTest {
         return new Downloader(Duration.ofSeconds(2), Duration.ofSeconds(1), new PrintWriter(new StringWriter()), false);
     }
 
-    @Test
-    @org.junit.jupiter.api.Timeout(20) // without the watchdog the read would wait for ever
-    void aBodyThatStopsComingEndsTheDownload() throws Exception {
+    /** What fetching one file from {@link #stallingServer} gave: the failure and the progress log. */
+    private record Fetch(DownloadException failure, String log) {
+    }
+
+    /** Fetches {@code name} from a server that announces {@code announced} bytes and sends {@code sent}. */
+    private static Fetch fetchFrom(long announced, int sent, String name, Path folder) throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        HttpServer server = stallingServer(100_000, 1000, release);
+        HttpServer server = stallingServer(announced, sent, release);
         try {
-            URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/stall.gz");
-            Path folder = dir.resolve("data");
+            URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/" + name);
             StringWriter log = new StringWriter();
             Downloader logging = new Downloader(Duration.ofSeconds(2), Duration.ofSeconds(1), new PrintWriter(log),
                     false);
             DownloadException e = assertThrows(DownloadException.class,
                     () -> logging.fetchVerified(url, folder, "0".repeat(32), "fetch it by hand"));
-            assertTrue(e.getMessage().contains("transfer broke off after 1000 bytes (no data for 1 s)"),
-                    e.getMessage());
-            assertTrue(log.toString().startsWith("downloading stall.gz"), log.toString());
-            assertFalse(log.toString().contains("done"), "a transfer that broke off is not done: " + log);
-            try (var files = Files.list(folder)) {
-                assertTrue(files.findAny().isEmpty(), "no partial file left");
-            }
+            return new Fetch(e, log.toString());
         } finally {
             release.countDown();
             server.stop(0);
@@ -55,23 +51,25 @@ class DownloaderTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(20) // without the watchdog the read would wait for ever
+    void aBodyThatStopsComingEndsTheDownload() throws Exception {
+        Path folder = dir.resolve("data");
+        Fetch fetch = fetchFrom(100_000, 1000, "stall.gz", folder);
+        assertTrue(fetch.failure().getMessage().contains("transfer broke off after 1000 bytes (no data for 1 s)"),
+                fetch.failure().getMessage());
+        assertTrue(fetch.log().startsWith("downloading stall.gz"), fetch.log());
+        assertFalse(fetch.log().contains("done"), "a transfer that broke off is not done: " + fetch.log());
+        try (var files = Files.list(folder)) {
+            assertTrue(files.findAny().isEmpty(), "no partial file left");
+        }
+    }
+
+    @Test
     @org.junit.jupiter.api.Timeout(20)
     void aTransferWhoseBytesAllArrivedIsLoggedAsDone() throws Exception {
-        CountDownLatch release = new CountDownLatch(1);
-        HttpServer server = stallingServer(1000, 1000, release);
-        try {
-            URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/whole.gz");
-            StringWriter log = new StringWriter();
-            Downloader logging = new Downloader(Duration.ofSeconds(2), Duration.ofSeconds(1), new PrintWriter(log),
-                    false);
-            DownloadException e = assertThrows(DownloadException.class, () -> logging.fetchVerified(url,
-                    dir.resolve("data"), "0".repeat(32), "fetch it by hand"));
-            assertFalse(e.getMessage().contains("broke off"), e.getMessage()); // the checksum differs
-            assertTrue(log.toString().contains("whole.gz: 0.0 MiB done"), log.toString());
-        } finally {
-            release.countDown();
-            server.stop(0);
-        }
+        Fetch fetch = fetchFrom(1000, 1000, "whole.gz", dir.resolve("data"));
+        assertFalse(fetch.failure().getMessage().contains("broke off"), fetch.failure().getMessage()); // checksum
+        assertTrue(fetch.log().contains("whole.gz: 0.0 MiB done"), fetch.log());
     }
 
     /**
