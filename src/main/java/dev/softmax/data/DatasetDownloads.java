@@ -275,12 +275,7 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
      * by its first bytes, as the loader tells it: a browser may have unpacked a {@code .gz} on the way).
      */
     private static boolean wholeIdx(Path file) throws IOException {
-        InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
-        raw.mark(2);
-        boolean gzipped = raw.read() == 0x1f && raw.read() == 0x8b;
-        raw.reset();
-        try (java.io.DataInputStream in = new java.io.DataInputStream(gzipped
-                ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw)) {
+        try (java.io.DataInputStream in = new java.io.DataInputStream(MnistIdxLoader.open(file))) {
             int magic = in.readInt();
             int dimensions = magic & 0xff;
             if ((magic >>> 8) != 0x08 || dimensions < 1 || dimensions > 3) {
@@ -291,7 +286,7 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
                 values *= in.readInt();
             }
             return in.skip(values) == values && in.read() == -1;
-        } catch (java.io.EOFException | java.util.zip.ZipException e) {
+        } catch (java.io.EOFException | java.util.zip.ZipException | InvalidDataException e) {
             return false;
         }
     }
