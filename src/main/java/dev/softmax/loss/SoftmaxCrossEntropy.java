@@ -808,9 +808,17 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
      * {@code 10^-6} when one column of unscaled features held values near {@code 5 10^6}: the factorisation failed
      * on every iteration, and Newton crawled 69% above the optimum; and a row of {@code W}'s own curvature
      * {@code lambda = 10^-8} could not be told from that row's {@code 10^13} at all.
+     *
+     * <p>The correction: along the shift of a row of {@code W} the loss is constant and the penalty
+     * {@code (lambda/2) ||W||^2} a parabola with its minimum where the row sums to zero, so the exact Newton step takes
+     * the row's mean out of {@code theta} (with {@code lambda = 0}, no step). Along the bias shift, no step. So each
+     * row of the step becomes its own deviation from its mean, minus the row's mean in {@code theta}. In float32 the
+     * gradient's rows do not sum to zero as they should (at {@code theta = 0}, {@code 3 fl(1/3) = 1 + 3e-8}), and the
+     * solve multiplied that noise by {@code 1/lambda}: with {@code lambda = 10^-8} and unscaled features the first step
+     * moved the rows' means to hundreds and the logits to {@code 10^8}.
      */
     @Override
-    public boolean addFlatCurvature(INDArray hessian) {
+    public NewtonStepCorrection addFlatCurvature(INDArray hessian) {
         int d = layout.features();
         int k = layout.classes();
         double largest = Double.MIN_NORMAL;
@@ -825,22 +833,10 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
             }
             hessian.get(NDArrayIndex.interval(at, at + k), NDArrayIndex.interval(at, at + k)).addi(s / k);
         }
-        return true;
+        return this::centreRowsOfStep;
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * <p>Along the shift of a row of {@code W} the loss is constant and the penalty {@code (lambda/2) ||W||^2} a
-     * parabola with its minimum where the row sums to zero: the exact Newton step takes the row's mean out of
-     * {@code theta} (with {@code lambda = 0}, no step). Along the bias shift, no step. So each row of the step
-     * becomes its own deviation from its mean, minus the row's mean in {@code theta}. In float32 the gradient's rows
-     * do not sum to zero as they should (at {@code theta = 0}, {@code 3 fl(1/3) = 1 + 3e-8}), and the solve
-     * multiplied that noise by {@code 1/lambda}: with {@code lambda = 10^-8} and unscaled features the first step moved
-     * the rows' means to hundreds and the logits to {@code 10^8}.
-     */
-    @Override
-    public void correctNewtonStep(INDArray theta, INDArray step) {
+    private void centreRowsOfStep(INDArray theta, INDArray step) {
         INDArray steps = layout.matrix(step);
         steps.subiColumnVector(steps.mean(1).reshape(layout.features() + 1, 1));
         if (lambda > 0) {

@@ -24,7 +24,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * parameters: eigenvalue 0 for the bias, {@code lambda} for a row of the weights); this class gives each curvature
  * of its own before the Cholesky solve ({@link TwiceDifferentiableObjective#addFlatCurvature}: the curvature
  * around it, so that nothing is lost to rounding next to small curvature) and then sets the step along each exactly
- * ({@link TwiceDifferentiableObjective#correctNewtonStep}). On the rest {@code H} is positive definite and the
+ * (with the {@link TwiceDifferentiableObjective.NewtonStepCorrection} that call returns). On the rest {@code H} is positive definite and the
  * step is the Newton step. {@code mu = dampingFactor * ||g||} is Levenberg-Marquardt damping, off by default: until
  * 2026-12-03 it was {@code 1e-3 ||g||}, floored at {@code 1e-12} times the largest diagonal entry, which handled
  * the singular directions but, with features on very different scales (left unscaled), outweighed the curvature of
@@ -103,9 +103,16 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
             }
             INDArray direction;
             try {
-                INDArray solved = solveDamped(objective, hessian, Vectors.asDouble(current.gradient()).neg(),
-                        gradNorm);
-                objective.correctNewtonStep(Vectors.asDouble(x), solved);
+                double maxDiagonal = largestDiagonal(hessian);
+                // The directions the objective names (eigenvectors of H) get curvature of their own, the others
+                // keep theirs: on the rest the solution is the Newton step, and the step along them is set
+                // afterwards by the correction, undamped whatever mu is.
+                TwiceDifferentiableObjective.NewtonStepCorrection correction = objective.addFlatCurvature(hessian);
+                INDArray solved = solveDamped(hessian, Vectors.asDouble(current.gradient()).neg(), gradNorm,
+                        maxDiagonal, correction != null);
+                if (correction != null) {
+                    correction.correct(Vectors.asDouble(x), solved);
+                }
                 direction = solved.castTo(x.dataType());
             } finally {
                 hessian.close();
@@ -127,20 +134,11 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
     }
 
     /**
-     * Solves {@code (H + N S N^T + mu I) p = rhs} by Cholesky ({@code N} the objective's flat directions, if any),
-     * raising {@code mu} until the factorisation succeeds; {@code hessian} is changed in place.
+     * Solves {@code (H + mu I) p = rhs} by Cholesky, {@code H} already given the curvature of the objective's flat
+     * directions ({@code flat}) if it names any, raising {@code mu} until the factorisation succeeds.
      */
-    private INDArray solveDamped(TwiceDifferentiableObjective objective, INDArray hessian, INDArray rhs,
-                                 double gradNorm) {
+    private INDArray solveDamped(INDArray hessian, INDArray rhs, double gradNorm, double maxDiagonal, boolean flat) {
         int m = (int) hessian.rows();
-        double maxDiagonal = Double.MIN_NORMAL;
-        for (int i = 0; i < m; i++) {
-            maxDiagonal = Math.max(maxDiagonal, hessian.getDouble(i, i));
-        }
-        // The directions the objective names (eigenvectors of H) get curvature of their own, the others keep theirs:
-        // on the rest the solution is the Newton step, and the step along them is set afterwards
-        // (correctNewtonStep), undamped whatever mu is.
-        boolean flat = objective.addFlatCurvature(hessian);
         double[] diagonal = new double[m];
         for (int i = 0; i < m; i++) {
             diagonal[i] = hessian.getDouble(i, i);
@@ -177,6 +175,14 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
             factor.close();
         }
         throw new IllegalStateException("the damped Hessian could not be factorised even with damping " + mu);
+    }
+
+    private static double largestDiagonal(INDArray hessian) {
+        double largest = Double.MIN_NORMAL;
+        for (long i = 0; i < hessian.rows(); i++) {
+            largest = Math.max(largest, hessian.getDouble(i, i));
+        }
+        return largest;
     }
 
     /**

@@ -55,46 +55,51 @@ public interface TwiceDifferentiableObjective extends DifferentiableObjective {
     }
 
     /**
-     * Gives the directions that {@link #correctNewtonStep} sets (by default the flat ones, {@link #flatDirections()},
-     * columns {@code n_i} of {@code N}) curvature of their own in a dense Hessian from {@link #hessian}: adds
-     * {@code s_i n_i n_i^T}, every other direction keeping its own. Each must be an eigenvector of the Hessian
-     * everywhere, so that the solve on the rest is the Newton step there. The default takes one {@code s}, the
-     * largest diagonal entry, for all; an objective that knows where each direction lies can match each to the
-     * curvature around it, so that a direction next to small curvature is not given a large one that rounding then
-     * cannot tell from the rest. Override it and {@link #correctNewtonStep} together, or neither: the step along
-     * every direction given curvature here is made up until that method sets it (a wrapper that forwards one only
-     * leaves Newton crawling).
+     * Sets a Newton step's component along directions the solve cannot be trusted with: gives them curvature of
+     * their own in a dense Hessian from {@link #hessian}, and returns how to replace the solved step's component
+     * along them with the exact one. One hook for both halves, so that an objective (or a wrapper forwarding to one)
+     * cannot change one without the other: the step along every direction given curvature here is made up until
+     * the returned correction sets it.
+     *
+     * <p>Each direction must be an eigenvector of the Hessian everywhere, so that the solve on the rest is the
+     * Newton step there. The default handles the flat directions ({@link #flatDirections()}, columns {@code n_i} of
+     * {@code N}): it adds {@code s n_i n_i^T} with one {@code s}, the largest diagonal entry, for all, and its
+     * correction removes the step's component along them (the objective does not change along them). An objective
+     * that knows where each direction lies can match each to the curvature around it, so that a direction next to
+     * small curvature is not given a large one that rounding then cannot tell from the rest.
      *
      * @param hessian the dense Hessian {@code [m,m]} in DOUBLE, changed in place
-     * @return whether there were directions to add
+     * @return the correction to apply to the step solved with the changed Hessian, or {@code null} when there were
+     *         no directions to add (the Hessian is then unchanged)
      */
-    default boolean addFlatCurvature(INDArray hessian) {
+    default NewtonStepCorrection addFlatCurvature(INDArray hessian) {
         INDArray flat = flatDirections();
         if (flat == null) {
-            return false;
+            return null;
         }
         double s = Double.MIN_NORMAL;
         for (long i = 0; i < hessian.rows(); i++) {
             s = Math.max(s, hessian.getDouble(i, i));
         }
         org.nd4j.linalg.factory.Nd4j.gemm(flat, flat, hessian, false, true, s, 1.0);
-        return true;
+        return (theta, step) -> {
+            INDArray along = flat.transpose().mmul(step.reshape(step.length(), 1));
+            step.subi(flat.mmul(along).reshape(step.shape()));
+        };
     }
 
     /**
-     * Replaces a Newton step's component along the directions {@link #addFlatCurvature} handled with the exact one:
-     * the solve gave them made-up curvature, and in float32 the gradient along them is rounding noise. The default
-     * removes the component along the flat directions (the objective does not change along them). Override it and
-     * {@link #addFlatCurvature} together, or neither.
-     *
-     * @param theta the point the step starts from, DOUBLE; not changed
-     * @param step  the step solved for, DOUBLE, corrected in place
+     * Replaces a Newton step's component along the directions {@link #addFlatCurvature} gave curvature of their
+     * own with the exact one: the solve gave them made-up curvature, and in float32 the gradient along them is
+     * rounding noise.
      */
-    default void correctNewtonStep(INDArray theta, INDArray step) {
-        INDArray flat = flatDirections();
-        if (flat != null) {
-            INDArray along = flat.transpose().mmul(step.reshape(step.length(), 1));
-            step.subi(flat.mmul(along).reshape(step.shape()));
-        }
+    @FunctionalInterface
+    interface NewtonStepCorrection {
+
+        /**
+         * @param theta the point the step starts from, DOUBLE; not changed
+         * @param step  the step solved for, DOUBLE, corrected in place
+         */
+        void correct(INDArray theta, INDArray step);
     }
 }

@@ -214,15 +214,15 @@ class NewtonTest {
         int[] flatAdded = {0};
         ForwardingObjective counted = new ForwardingObjective(f) {
             @Override
-            public boolean addFlatCurvature(INDArray hessian) {
+            public NewtonStepCorrection addFlatCurvature(INDArray hessian) {
                 flatAdded[0]++;
                 return super.addFlatCurvature(hessian);
             }
         };
         OptimizationResult newton = new Newton().minimize(counted, start, stop, null);
         assertEquals(newton.iterations(), flatAdded[0], "every solve");
-        // With lambda > 0, through the same wrapper, from a start whose rows of W do not sum to zero: the review
-        // found a wrapper forwarding only one of the two hooks crawling for 100 iterations.
+        // With lambda > 0, through the same wrapper, from a start whose rows of W do not sum to zero: a wrapper
+        // that forwarded only one of the two hooks this one replaced crawled for 100 iterations.
         SoftmaxCrossEntropy penalised = TestProblems.random(200, 4, 3, 1e-2, 21);
         INDArray shifted = TestProblems.randomVector(penalised.dimension(), 0.3, 41, DataType.DOUBLE).addi(3);
         OptimizationResult wrapped = new Newton().minimize(new ForwardingObjective(penalised), shifted, stop, null);
@@ -233,6 +233,35 @@ class NewtonTest {
         assertTrue(newton.converged(), newton.reason().toString());
         assertTrue(newton.iterations() <= 15, "iterations " + newton.iterations());
         assertEquals(lbfgs.value(), newton.value(), 1e-9 * newton.value());
+    }
+
+    @Test
+    void theDefaultFlatCurvatureHookHandlesNamedFlatDirections() {
+        // An objective that names its flat directions but keeps the interface's own hook: one curvature s for all
+        // of them, and a correction that removes the step along them. On lambda = 0 (d + 1 flat directions) Newton
+        // reaches the optimum the specialised hook reaches; without the correction the solve's made-up step along
+        // them would be taken.
+        SoftmaxCrossEntropy f = TestProblems.random(200, 4, 3, 0.0, 21);
+        TwiceDifferentiableObjective defaults = new TwiceDifferentiableObjective() {
+            @Override public long dimension() { return f.dimension(); }
+            @Override public double value(INDArray theta) { return f.value(theta); }
+            @Override public ValueAndGradient valueAndGradient(INDArray theta) { return f.valueAndGradient(theta); }
+            @Override public HessianOperator hessianAt(INDArray theta) { return f.hessianAt(theta); }
+            @Override public INDArray hessian(INDArray theta) { return f.hessian(theta); }
+            @Override public INDArray flatDirections() { return f.flatDirections(); }
+        };
+        INDArray hessian = f.hessian(f.layout().zeros(DataType.DOUBLE));
+        INDArray step = TestProblems.randomVector(f.dimension(), 1.0, 7, DataType.DOUBLE);
+        INDArray flat = f.flatDirections();
+        defaults.addFlatCurvature(hessian).correct(f.layout().zeros(DataType.DOUBLE), step);
+        assertTrue(flat.transpose().mmul(step.reshape(step.length(), 1)).norm2Number().doubleValue() < 1e-14,
+                "the step has no component along the flat directions");
+        StoppingCriteria stop = new StoppingCriteria(100, 1e-9, 0, null);
+        OptimizationResult viaDefault = new Newton().minimize(defaults, f.layout().zeros(DataType.DOUBLE), stop, null);
+        OptimizationResult specialised = new Newton().minimize(f, f.layout().zeros(DataType.DOUBLE), stop, null);
+        assertTrue(viaDefault.converged() && viaDefault.iterations() <= 15,
+                viaDefault.reason() + " " + viaDefault.iterations());
+        assertEquals(specialised.value(), viaDefault.value(), 1e-10 * specialised.value());
     }
 
     @Test

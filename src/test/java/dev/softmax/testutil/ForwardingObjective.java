@@ -45,12 +45,7 @@ public class ForwardingObjective implements TwiceDifferentiableObjective {
     }
 
     @Override
-    public boolean addFlatCurvature(INDArray hessian) {
+    public NewtonStepCorrection addFlatCurvature(INDArray hessian) {
         return delegate.addFlatCurvature(hessian);
-    }
-
-    @Override
-    public void correctNewtonStep(INDArray theta, INDArray step) {
-        delegate.correctNewtonStep(theta, step);
     }
 }
