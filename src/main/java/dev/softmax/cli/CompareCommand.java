@@ -89,13 +89,7 @@ public final class CompareCommand implements Callable<Integer> {
     }
 
     private Integer compare() throws Exception {
-        if (spec.commandLine().getParseResult().hasMatchedOption("--optimizer")) {
-            throw new IllegalArgumentException("compare takes --optimizers (a comma list), not --optimizer");
-        }
-        if (spec.commandLine().getParseResult().hasMatchedOption("--validation-fraction")) {
-            throw new IllegalArgumentException("compare has no validation set (--validation-fraction is for train):"
-                    + " every optimizer is scored on the test part, --test-fraction");
-        }
+        Main.refuseSharedOptions(spec);
         if (optimizers != null && new java.util.HashSet<>(optimizers).size() != optimizers.size()) {
             throw new IllegalArgumentException("--optimizers names an optimizer twice: " + optimizers.stream()
                     .map(OptimizerKind::toString).collect(java.util.stream.Collectors.joining(",")));

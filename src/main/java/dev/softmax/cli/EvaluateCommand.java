@@ -49,13 +49,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
 
     private Integer evaluate() throws Exception {
-        for (String option : Main.REFUSED_OPTIONS.get("evaluate")) {
-            if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
-                throw new IllegalArgumentException("evaluate takes no " + option + ": the model brings its own"
-                        + " scaling, and every row of the test part (or of the file, with --test-fraction 0) is"
-                        + " scored");
-            }
-        }
+        Main.refuseSharedOptions(spec);
         common.applyNativeSettings();
         PrintWriter out = spec.commandLine().getOut();
         SoftmaxRegression model = ModelIO.load(modelFile);

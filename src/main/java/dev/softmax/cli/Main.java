@@ -254,17 +254,42 @@ public final class Main implements Callable<Integer> {
      * ({@link #REFUSED_OPTIONS}): they are kept out of its help by hidden copies, bound to the same fields.
      */
     private static void hideSharedOptions(CommandSpec command) {
-        for (String name : REFUSED_OPTIONS.getOrDefault(command.name(), java.util.List.of())) {
+        for (String name : REFUSED_OPTIONS.getOrDefault(command.name(), Map.of()).keySet()) {
             OptionSpec option = command.findOption(name);
             command.remove(option);
             command.addOption(option.toBuilder().hidden(true).build());
         }
     }
 
-    /** Per command, the shared options it refuses. */
-    static final Map<String, java.util.List<String>> REFUSED_OPTIONS = Map.of(
-            "compare", java.util.List.of("--optimizer", "--validation-fraction"),
-            "evaluate", java.util.List.of("--scale", "--limit", "--validation-fraction"));
+    private static final String EVALUATE_REFUSAL = ": the model brings its own scaling, and every row of the test"
+            + " part (or of the file, with --test-fraction 0) is scored";
+
+    /** Per command, the shared options it refuses, each with the one-line error that says why. */
+    static final Map<String, Map<String, String>> REFUSED_OPTIONS = Map.of(
+            "compare", Map.of(
+                    "--optimizer", "compare takes --optimizers (a comma list), not --optimizer",
+                    "--validation-fraction", "compare has no validation set (--validation-fraction is for train):"
+                            + " every optimizer is scored on the test part, --test-fraction"),
+            "evaluate", Map.of(
+                    "--scale", "evaluate takes no --scale" + EVALUATE_REFUSAL,
+                    "--limit", "evaluate takes no --limit" + EVALUATE_REFUSAL,
+                    "--validation-fraction", "evaluate takes no --validation-fraction" + EVALUATE_REFUSAL));
+
+    /**
+     * Refuses the shared options ({@link #REFUSED_OPTIONS}) this command was given.
+     *
+     * @throws IllegalArgumentException naming the first refused option given, in the order of the command line
+     */
+    static void refuseSharedOptions(CommandSpec command) {
+        Map<String, String> refused = REFUSED_OPTIONS.getOrDefault(command.name(), Map.of());
+        for (OptionSpec given : command.commandLine().getParseResult().matchedOptions()) {
+            for (String name : given.names()) {
+                if (refused.containsKey(name)) {
+                    throw new IllegalArgumentException(refused.get(name));
+                }
+            }
+        }
+    }
 
     /**
      * A flag picocli could not parse: one line naming it, and for an unknown flag picocli's suggestions and the
