@@ -68,7 +68,7 @@ public final class DownloadCommand implements Callable<Integer> {
                         + "; use --force to download " + downloads.name() + " again");
             }
             out.printf("%s is already in %s (use --force to download it again)%n", downloads.name(),
-                    dataDir.resolve(downloads.folder()));
+                    downloads.installedLocation(dataDir));
             out.flush();
             return 0;
         }

@@ -215,56 +215,103 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
     }
 
     /**
-     * Whether the data set is already in place under {@code dataDir}.
+     * Whether the data set is already in place under {@code dataDir}, in any form the loaders read.
      *
      * @param dataDir the data folder
      * @return whether every file the loader reads is there
      */
     public boolean isInstalled(Path dataDir) {
+        return installedLocation(dataDir) != null;
+    }
+
+    /**
+     * Where the data set is in place under {@code dataDir}, in a form the loaders read (as {@code train} looks for
+     * it): for CIFAR-10 the unpacked folder, else the archive left in the data folder, else the batch files in the
+     * data folder itself; for the IDX sets their folder when each of the four files is there, gzipped or not.
+     *
+     * @param dataDir the data folder
+     * @return the folder or archive, or {@code null} when the data set is not in place
+     */
+    public Path installedLocation(Path dataDir) {
         Path target = dataDir.resolve(folder);
         if (unpackTar) {
-            for (String name : Cifar10BinaryLoader.TRAIN_FILES) {
-                if (!Files.isRegularFile(target.resolve(name))) {
-                    return false;
-                }
+            if (hasCifarBatches(target)) {
+                return target;
             }
-            return Files.isRegularFile(target.resolve(Cifar10BinaryLoader.TEST_FILE));
+            Path archive = dataDir.resolve(Cifar10BinaryLoader.ARCHIVE_NAME);
+            if (Files.isRegularFile(archive)) {
+                return archive;
+            }
+            return hasCifarBatches(dataDir) ? dataDir : null;
         }
         for (RemoteFile file : files) {
-            if (!Files.isRegularFile(target.resolve(file.fileName()))) {
+            if (idxFile(target, file) == null) {
+                return null;
+            }
+        }
+        return target;
+    }
+
+    private static boolean hasCifarBatches(Path folder) {
+        for (String name : Cifar10BinaryLoader.TRAIN_FILES) {
+            if (!Files.isRegularFile(folder.resolve(name))) {
                 return false;
             }
         }
-        return true;
+        return Files.isRegularFile(folder.resolve(Cifar10BinaryLoader.TEST_FILE));
+    }
+
+    /** The file in {@code folder} the loader reads for {@code file}: its {@code .gz} name, else unpacked; or null. */
+    private static Path idxFile(Path folder, RemoteFile file) {
+        String name = file.fileName();
+        for (String candidate : new String[] {name, name.endsWith(".gz") ? name.substring(0, name.length() - 3) : name}) {
+            if (Files.isRegularFile(folder.resolve(candidate))) {
+                return folder.resolve(candidate);
+            }
+        }
+        return null;
     }
 
     /**
      * For a data set that {@link #isInstalled}: the files in place that are damaged, for the download command to
-     * name before it says there is nothing to do. Each gzipped IDX file is read to its end (the gzip checksum and
-     * length checked, 0.3 s for Fashion-MNIST) and its length compared with what its header announces; CIFAR-10's
-     * unpacked batches, whose archive was checked instead, by their size (10000 records each). Not by the published
-     * MD5: Debian's copies of the files are compressed anew, and are as good.
+     * name before it says there is nothing to do. Each IDX file, gzipped or not, is read to its end (the gzip
+     * checksum and length checked, 0.3 s for Fashion-MNIST) and its length compared with what its header announces;
+     * CIFAR-10's unpacked batches, whose archive was checked instead, by their size (10000 records each), and an
+     * archive left in the data folder by reading it as training does. Not by the published MD5: Debian's copies of
+     * the files are compressed anew, and are as good.
      *
      * @param dataDir the data folder
      * @return the damaged files, none when all are whole
      * @throws IOException when a file cannot be opened
      */
     public List<Path> damagedFiles(Path dataDir) throws IOException {
-        Path target = dataDir.resolve(folder);
+        Path location = installedLocation(dataDir);
         List<Path> damaged = new ArrayList<>();
+        if (location == null) {
+            return damaged;
+        }
         if (unpackTar) {
+            if (Files.isRegularFile(location)) {
+                try {
+                    Cifar10BinaryLoader.load(location, org.nd4j.linalg.api.buffer.DataType.FLOAT, 1);
+                } catch (InvalidDataException e) {
+                    damaged.add(location);
+                }
+                return damaged;
+            }
             List<String> batches = new ArrayList<>(Cifar10BinaryLoader.TRAIN_FILES);
             batches.add(Cifar10BinaryLoader.TEST_FILE);
             for (String name : batches) {
-                if (Files.size(target.resolve(name)) != 10_000L * Cifar10BinaryLoader.RECORD_BYTES) {
-                    damaged.add(target.resolve(name));
+                if (Files.size(location.resolve(name)) != 10_000L * Cifar10BinaryLoader.RECORD_BYTES) {
+                    damaged.add(location.resolve(name));
                 }
             }
             return damaged;
         }
         for (RemoteFile file : files) {
-            if (!wholeIdx(target.resolve(file.fileName()))) {
-                damaged.add(target.resolve(file.fileName()));
+            Path found = idxFile(location, file);
+            if (!wholeIdx(found)) {
+                damaged.add(found);
             }
         }
         return damaged;
@@ -285,7 +332,8 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
             for (int i = 0; i < dimensions; i++) {
                 values *= in.readInt();
             }
-            return in.skip(values) == values && in.read() == -1;
+            in.skipNBytes(values); // skip() stops at the end of what is buffered (65520 of 47040000 bytes)
+            return in.read() == -1;
         } catch (java.io.EOFException | java.util.zip.ZipException | InvalidDataException e) {
             return false;
         }

@@ -130,6 +130,45 @@ class DatasetDownloadsTest {
     }
 
     @Test
+    void dataInPlaceCountsInEveryFormTheLoadersRead() throws Exception {
+        // Debian's Fashion-MNIST, copied: its 26 MB of images were "damaged" when the length check skipped only
+        // what the stream had buffered (65520 of 47040000 bytes).
+        DatasetDownloads fashion = DatasetDownloads.forName("fashion-mnist");
+        Path debian = Path.of("/usr/share/datasets/fashion-mnist");
+        assertTrue(MnistIdxLoader.isPresent(debian), "the test needs dataset-fashion-mnist");
+        Path copied = Files.createDirectories(dataDir.resolve(fashion.folder()));
+        for (String name : MnistIdxLoader.FILE_NAMES) {
+            Files.copy(debian.resolve(name), copied.resolve(name));
+        }
+        assertEquals(copied, fashion.installedLocation(dataDir));
+        assertEquals(List.of(), fashion.damagedFiles(dataDir));
+        // Unpacked under the names without .gz, as train reads them too.
+        for (String name : MnistIdxLoader.FILE_NAMES) {
+            Path gz = copied.resolve(name);
+            byte[] unpacked = new java.util.zip.GZIPInputStream(Files.newInputStream(gz)).readAllBytes();
+            Files.write(copied.resolve(name.substring(0, name.length() - 3)), unpacked);
+            Files.delete(gz);
+        }
+        assertEquals(copied, fashion.installedLocation(dataDir));
+        assertEquals(List.of(), fashion.damagedFiles(dataDir));
+        Path images = copied.resolve("train-images-idx3-ubyte");
+        byte[] whole = Files.readAllBytes(images);
+        Files.write(images, java.util.Arrays.copyOf(whole, whole.length - 1));
+        assertEquals(List.of(images), fashion.damagedFiles(dataDir));
+
+        // CIFAR-10's archive left in the data folder, which train reads as it is.
+        DatasetDownloads cifar = DatasetDownloads.forName("cifar10");
+        assertFalse(cifar.isInstalled(dataDir));
+        Path archive = Cifar10BinaryLoaderTest.writeArchive(dataDir.resolve(Cifar10BinaryLoader.ARCHIVE_NAME),
+                Cifar10BinaryLoaderTest.members(true));
+        assertEquals(archive, cifar.installedLocation(dataDir));
+        assertEquals(List.of(), cifar.damagedFiles(dataDir));
+        byte[] bytes = Files.readAllBytes(archive);
+        Files.write(archive, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        assertEquals(List.of(archive), cifar.damagedFiles(dataDir));
+    }
+
+    @Test
     void theCifarArchiveIsVerifiedUnpackedAndRemoved() throws Exception {
         Path archive = Cifar10BinaryLoaderTest.writeArchive(dataDir.resolve("made.tar.gz"),
                 Cifar10BinaryLoaderTest.members(true));
