@@ -81,8 +81,8 @@ final class Advice {
         String where = Double.isNaN(gradient) ? "" : String.format(Locale.ROOT, " at gradient norm %.3g (the"
                 + " tolerance asks for %.3g)", gradient, wanted);
         String why = gradient > 1e3 * wanted
-                ? "far from the optimum: with features on very different scales try --scale standard, or"
-                        + " --optimizer newton-cg"
+                ? "far from the optimum: with features on very different scales, or far from 1, try --scale"
+                        + " standard, or --optimizer newton-cg"
                 : doubles ? "usually the optimum to rounding precision"
                 : "usually the optimum to rounding precision; --dtype double gets closer";
         return "the line search found no decrease" + where + ": " + why;

@@ -127,7 +127,9 @@ public record WolfeLineSearch(double c1, double c2, int maxEvaluations, double m
     private Outcome zoom(Counter counter, Trial lo, Trial hi, double f0, double slope0, Trial best) {
         while (counter.count < maxEvaluations) {
             double width = hi.step - lo.step;
-            if (Math.abs(width) <= 1e-16 * Math.max(1.0, Math.abs(lo.step))) {
+            // Relative to the bracket: on unscaled features near 1e8 the step that decreases f is near 1e-18, and
+            // an absolute 1e-16 gave up before reaching it.
+            if (Math.abs(width) <= 1e-15 * Math.max(Math.abs(lo.step), Math.abs(hi.step))) {
                 break;
             }
             double step = hi.finite() ? cubicMinimiser(lo, hi) : Double.NaN;

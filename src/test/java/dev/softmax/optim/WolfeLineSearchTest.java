@@ -33,6 +33,41 @@ class WolfeLineSearchTest {
     }
 
     @Test
+    void zoomsDownToAStepFarBelowTheAbsoluteRoundingOfOne() {
+        // f(x) = c x^2 / 2 + b x, from x = 0 along -g = -b: the best step is 1/c. Unscaled features near 1e8 give
+        // curvatures near 1e17 and gradients near 1e8; the zoom's end test was absolute (a bracket 1e-16 wide), so
+        // from L-BFGS's first step, 1/||g||, it gave up above the steps that decrease f and L-BFGS stopped at its
+        // first iteration with the weights at zero.
+        double c = 1e17;
+        double b = 1e8;
+        DifferentiableObjective quadratic = new DifferentiableObjective() {
+            @Override
+            public long dimension() {
+                return 1;
+            }
+
+            @Override
+            public double value(INDArray theta) {
+                double x = theta.getDouble(0);
+                return c * x * x / 2 + b * x;
+            }
+
+            @Override
+            public ValueAndGradient valueAndGradient(INDArray theta) {
+                double x = theta.getDouble(0);
+                return new ValueAndGradient(value(theta),
+                        org.nd4j.linalg.factory.Nd4j.createFromArray(c * x + b));
+            }
+        };
+        INDArray x = org.nd4j.linalg.factory.Nd4j.createFromArray(0.0);
+        ValueAndGradient current = quadratic.valueAndGradient(x);
+        WolfeLineSearch.Outcome outcome = WolfeLineSearch.DEFAULT.search(quadratic, x, current,
+                current.gradient().neg(), 1 / b, new RunMonitor(StoppingCriteria.of(1), null));
+        assertTrue(outcome.accepted() && outcome.at().value() < 0, "step " + outcome.step());
+        assertTrue(outcome.step() < 2 / c, "step " + outcome.step());
+    }
+
+    @Test
     void refusesAnAscentDirectionAndBadConstants() {
         SoftmaxCrossEntropy f = TestProblems.random(50, 3, 3, 1e-2, 2);
         INDArray x = TestProblems.randomPoint(f, 0.3, 5);
