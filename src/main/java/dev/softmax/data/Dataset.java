@@ -20,7 +20,8 @@ public record Dataset(INDArray features, int[] labels, List<String> classNames) 
      *
      * @param features   {@code [n,d]}, one row per sample; kept by reference
      * @param labels     {@code int[n]}, each in {@code [0, classNames.size())}; copied
-     * @param classNames distinct names of the classes, indexed by label; copied
+     * @param classNames distinct names of the classes, indexed by label, as {@link #checkClassNames} takes them;
+     *                   copied
      */
     public Dataset {
         java.util.Objects.requireNonNull(features, "features must not be null");
@@ -33,15 +34,7 @@ public record Dataset(INDArray features, int[] labels, List<String> classNames) 
             throw new IllegalArgumentException("features have " + features.rows() + " rows but there are "
                     + labels.length + " labels");
         }
-        for (String name : classNames) {
-            if (name == null) {
-                throw new IllegalArgumentException("class names must not be null, got " + classNames);
-            }
-        }
-        classNames = List.copyOf(classNames);
-        if (new java.util.HashSet<>(classNames).size() != classNames.size()) {
-            throw new IllegalArgumentException("class names must be distinct, got " + classNames);
-        }
+        classNames = checkClassNames(classNames, classNames.size());
         labels = labels.clone();
         for (int i = 0; i < labels.length; i++) {
             if (labels[i] < 0 || labels[i] >= classNames.size()) {
@@ -131,5 +124,43 @@ public record Dataset(INDArray features, int[] labels, List<String> classNames) 
             counts[label]++;
         }
         return counts;
+    }
+
+    /**
+     * Checks class names as every class of this library takes them (a data set, a model, a saved model's file):
+     * {@code k} of them, distinct, none {@code null} or blank (a blank name would print as nothing in predictions
+     * and tables), none holding a lone UTF-16 surrogate (a model file, UTF-8, cannot hold it: it came back as
+     * {@code ?}).
+     *
+     * @param classNames the names, indexed by label
+     * @param k          how many there must be
+     * @return an unmodifiable copy
+     * @throws IllegalArgumentException for a wrong count, or a name that is null, blank, repeated or not valid text
+     */
+    public static List<String> checkClassNames(List<String> classNames, int k) {
+        java.util.Objects.requireNonNull(classNames, "classNames must not be null");
+        if (classNames.size() != k) {
+            throw new IllegalArgumentException("need " + k + " class names, got " + classNames.size());
+        }
+        for (int i = 0; i < k; i++) {
+            String name = classNames.get(i);
+            if (name == null) {
+                throw new IllegalArgumentException("class names must not be null, got " + classNames);
+            }
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("class name " + i + " is " + (name.isEmpty() ? "empty" : "blank")
+                        + "; a class needs a name that shows");
+            }
+            if (!java.nio.charset.StandardCharsets.UTF_8.newEncoder().canEncode(name)) {
+                throw new IllegalArgumentException("class name " + i + " is not valid Unicode text (a lone"
+                        + " surrogate): " + name.codePoints().mapToObj(c -> String.format("U+%04X", c))
+                        .collect(java.util.stream.Collectors.joining(" ")));
+            }
+        }
+        List<String> copy = List.copyOf(classNames);
+        if (new java.util.HashSet<>(copy).size() != k) {
+            throw new IllegalArgumentException("class names must be distinct, got " + classNames);
+        }
+        return copy;
     }
 }

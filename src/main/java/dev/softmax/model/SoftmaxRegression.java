@@ -1,12 +1,12 @@
 package dev.softmax.model;
 
 import dev.softmax.Blas;
+import dev.softmax.data.Dataset;
 import dev.softmax.data.FeatureScaler;
 import dev.softmax.loss.Logits;
 import dev.softmax.loss.Softmax;
 import dev.softmax.optim.OptimizationResult;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -57,9 +57,11 @@ public final class SoftmaxRegression {
      *
      * @param weights         {@code W [d,K]}, {@code K >= 2}, float or double, finite; copied
      * @param bias            {@code b} with {@code K} entries, floating point, finite; copied
-     * @param classNames      {@code K} distinct class names, indexed by label
+     * @param classNames      {@code K} distinct class names, indexed by label, as
+     *                        {@link Dataset#checkClassNames} takes them
      * @param scaler          the feature scaling applied before {@code W}, on {@code d} features
-     * @param trainingResult  the optimizer's full result, or {@code null} (always {@code null} for a loaded model)
+     * @param trainingResult  the optimizer's full result, or {@code null} (always {@code null} for a loaded model);
+     *                        its solution is copied
      * @param trainingSummary how the model was trained, or {@code null}
      */
     public SoftmaxRegression(INDArray weights, INDArray bias, List<String> classNames, FeatureScaler scaler,
@@ -84,20 +86,10 @@ public final class SoftmaxRegression {
         if (bias.length() != k) {
             throw new IllegalArgumentException("bias must have " + k + " entries, got " + bias.length());
         }
-        if (classNames.size() != k) {
-            throw new IllegalArgumentException("need " + k + " class names, got " + classNames.size());
-        }
+        List<String> names = Dataset.checkClassNames(classNames, k);
         if (scaler.numFeatures() != weights.rows()) {
             throw new IllegalArgumentException("scaler is for " + scaler.numFeatures() + " features but weights have "
                     + weights.rows() + " rows");
-        }
-        for (String name : classNames) {
-            if (name == null) {
-                throw new IllegalArgumentException("class names must not be null, got " + classNames);
-            }
-        }
-        if (new HashSet<>(classNames).size() != k) {
-            throw new IllegalArgumentException("class names must be distinct, got " + classNames);
         }
         if (!Blas.allFinite(weights) || !Blas.allFinite(bias)) {
             throw new IllegalArgumentException("weights and bias must be finite (no NaN or infinity)");
@@ -117,9 +109,9 @@ public final class SoftmaxRegression {
             throw new IllegalArgumentException("the weights on unscaled features overflow "
                     + weights.dataType() + ": the scaler's scales are too small for these weights");
         }
-        this.classNames = List.copyOf(classNames);
+        this.classNames = names;
         this.scaler = scaler;
-        this.trainingResult = trainingResult;
+        this.trainingResult = withCopiedSolution(trainingResult);
         this.trainingSummary = trainingSummary;
     }
 
@@ -188,12 +180,18 @@ public final class SoftmaxRegression {
 
     /**
      * The optimizer's full result, with its per-iteration history: present only when the model was trained in
-     * this process. A loaded model has {@link #trainingSummary()} instead.
+     * this process. A loaded model has {@link #trainingSummary()} instead. Its solution is a copy, as every
+     * accessor's array is.
      *
      * @return the result, or empty for a loaded model
      */
     public Optional<OptimizationResult> trainingResult() {
-        return Optional.ofNullable(trainingResult);
+        return Optional.ofNullable(withCopiedSolution(trainingResult));
+    }
+
+    private static OptimizationResult withCopiedSolution(OptimizationResult result) {
+        return result == null ? null : new OptimizationResult(result.solution().dup(), result.value(),
+                result.reason(), result.history(), result.work());
     }
 
     /**

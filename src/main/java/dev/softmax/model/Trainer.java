@@ -242,6 +242,9 @@ public final class Trainer {
         if (train.numSamples() == 0) {
             throw new IllegalArgumentException("the training set is empty");
         }
+        if (train.numFeatures() == 0) {
+            throw new IllegalArgumentException("the training set's rows have no features; expected at least one");
+        }
         int present = 0;
         for (int count : train.classCounts()) {
             present += count > 0 ? 1 : 0;
@@ -362,7 +365,7 @@ public final class Trainer {
      * @param labels the class name of each row
      * @return the fitted model
      * @throws IllegalArgumentException for empty or ragged input, NaN or infinite features, a label count that
-     *                                  differs from the row count, or a null or empty label
+     *                                  differs from the row count, or a null, empty or blank label
      */
     public SoftmaxRegression fit(double[][] x, String[] labels) {
         return fit(x, labels, null);
@@ -411,9 +414,9 @@ public final class Trainer {
                     + labels.length);
         }
         for (int i = 0; i < labels.length; i++) {
-            if (labels[i] == null || labels[i].isEmpty()) {
-                throw new IllegalArgumentException("label of row " + i + " is " + (labels[i] == null ? "null" : "empty")
-                        + "; expected a class name");
+            if (labels[i] == null || labels[i].isBlank()) {
+                throw new IllegalArgumentException("label of row " + i + " is " + (labels[i] == null ? "null"
+                        : labels[i].isEmpty() ? "empty" : "blank") + "; expected a class name");
             }
         }
         List<String> names = CsvDatasetReader.sortedDistinct(labels);

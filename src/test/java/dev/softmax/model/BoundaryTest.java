@@ -93,6 +93,49 @@ class BoundaryTest {
     }
 
     @Test
+    void aClassNameThatASavedModelCouldNotHoldIsRefusedWhereverItIsGiven() throws Exception {
+        // A blank name was trained and saved, and the file then refused by load; a lone surrogate came back as "?".
+        INDArray x = Nd4j.create(new double[][] {{0}, {1}, {2}, {3}});
+        for (String bad : new String[] {" ", "\t", "", "\uD800x"}) {
+            String expected = bad.isEmpty() ? "is empty" : bad.isBlank() ? "is blank" : "lone surrogate";
+            assertMessage(IllegalArgumentException.class, "class name 0 " + (bad.isBlank() ? expected : "is not valid"),
+                    () -> new Dataset(x, new int[] {0, 0, 1, 1}, List.of(bad, "b")));
+            assertMessage(IllegalArgumentException.class, expected,
+                    () -> new SoftmaxRegression(Nd4j.eye(2), Nd4j.zeros(DataType.DOUBLE, 2), List.of(bad, "b"),
+                            FeatureScaler.none(2), null));
+            assertMessage(IllegalArgumentException.class, bad.isBlank() ? "label of row 0 " + expected : expected,
+                    () -> Trainer.builder().build().fit(new double[][] {{0}, {1}, {2}, {3}},
+                            new String[] {bad, bad, "b", "b"}));
+        }
+        // What training accepts, a model file holds and gives back.
+        String[] names = {" a", "\u00e9t\u00e9", "\uD83D\uDE00"};
+        SoftmaxRegression model = Trainer.builder().stopping(StoppingCriteria.of(5)).build().fit(
+                new double[][] {{0}, {1}, {2}}, names);
+        Path file = dir.resolve("names.model");
+        ModelIO.save(model, file, false);
+        assertEquals(model.classNames(), ModelIO.load(file).classNames());
+    }
+
+    @Test
+    void aDatasetWithoutFeatureColumnsIsRefusedByTraining() {
+        Dataset empty = new Dataset(Nd4j.create(DataType.FLOAT, 4, 0), new int[] {0, 0, 1, 1}, List.of("a", "b"));
+        for (Trainer.Scaling scaling : Trainer.Scaling.values()) {
+            // It was ND4J's ArrayIndexOutOfBoundsException (none, unit) or "mean on empty array" (standard).
+            assertMessage(IllegalArgumentException.class, "rows have no features; expected at least one",
+                    () -> Trainer.builder().scaling(scaling).build().fit(empty));
+        }
+    }
+
+    @Test
+    void theTrainingResultAModelHandsOutIsACopy() {
+        SoftmaxRegression model = Trainer.builder().stopping(StoppingCriteria.of(20)).build()
+                .fit(TestProblems.iris(DataType.DOUBLE));
+        double first = model.trainingResult().orElseThrow().solution().getDouble(0);
+        model.trainingResult().orElseThrow().solution().addi(100);
+        assertEquals(first, model.trainingResult().orElseThrow().solution().getDouble(0));
+    }
+
+    @Test
     void valuesBeyondFloatRangeAreNamedAsSuch() {
         Trainer floats = Trainer.builder().stopping(StoppingCriteria.of(5)).build();
         assertMessage(IllegalArgumentException.class, "feature 0 of row 0 is 1.0E39 beyond FLOAT's range",
