@@ -85,7 +85,8 @@ public final class DataOptions {
     long seed;
 
     @Option(names = "--dtype", paramLabel = "TYPE", defaultValue = "float", converter = DataTypeConverter.class,
-            description = "Arithmetic precision: float or double (default: ${DEFAULT-VALUE}).")
+            description = "Arithmetic precision: float or double (default: ${DEFAULT-VALUE}; evaluate: the"
+                    + " model's).")
     DataType dataType;
 
     /**

@@ -21,12 +21,24 @@ import picocli.CommandLine.ParseResult;
  * <p>Exit status: 0 on success, 2 for bad flags or bad input (with a one-line reason, and a stack trace only
  * with {@code --verbose}), 1 for anything else.
  */
-@Command(name = "softmax-regression", mixinStandardHelpOptions = true, version = "softmax-regression 0.1.0",
+@Command(name = "softmax-regression", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Multinomial logistic (softmax) regression on ND4J.")
 public final class Main implements Callable<Integer> {
 
     /** The top-level command, whose subcommands {@link #commandLine} adds. */
     public Main() {
+    }
+
+    /**
+     * The version the jar's manifest gives (Maven's project version, so a snapshot says so), or "development build"
+     * when run from classes.
+     */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"softmax-regression " + (version != null ? version : "(development build)")};
+        }
     }
 
     /** Exit status for bad flags and bad input. */

@@ -605,8 +605,9 @@ public final class Trainer {
 
         /**
          * Class weights inversely proportional to the class frequencies of the training set,
-         * {@code w_k = n / (K count_k)} (scikit-learn's {@code class_weight="balanced"}): every class then has the
-         * same total weight {@code n / K}. Replaces {@link #classWeights}.
+         * {@code w_k = n / (K' count_k)} (scikit-learn's {@code class_weight="balanced"}, {@code K'} the number of
+         * classes present in the training set): every class present then has the same total weight {@code n / K'}.
+         * Replaces {@link #classWeights}.
          *
          * @return this builder
          */
@@ -713,6 +714,7 @@ public final class Trainer {
          * @return this builder
          */
         public Builder dataType(DataType type) {
+            Objects.requireNonNull(type, "dataType");
             if (type != DataType.FLOAT && type != DataType.DOUBLE) {
                 throw new IllegalArgumentException("dataType must be FLOAT or DOUBLE, got " + type);
             }

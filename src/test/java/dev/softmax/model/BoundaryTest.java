@@ -178,6 +178,7 @@ class BoundaryTest {
         assertMessage(NullPointerException.class, "file must not be null", () -> ModelIO.load(null));
         assertMessage(NullPointerException.class, "train must not be null",
                 () -> Trainer.builder().build().fit((Dataset) null));
+        assertMessage(NullPointerException.class, "dataType", () -> Trainer.builder().dataType(null));
 
         // Features, rows and labels given as null are null arguments too, named.
         assertMessage(NullPointerException.class, "features must not be null", () -> model.predict((double[][]) null));
