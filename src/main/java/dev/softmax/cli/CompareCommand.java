@@ -104,6 +104,7 @@ public final class CompareCommand implements Callable<Integer> {
         AtomicFiles.checkWritableFolder(dir);
         for (String name : OUTPUT_FILES) {
             CommonOptions.checkNotAnInput("--out", dir.resolve(name), data.inputFiles());
+            AtomicFiles.checkWritable(dir.resolve(name)); // a folder under one of the names failed after every run
         }
 
         DataOptions.Prepared prepared = data.load(common.byteFeaturesAuto());

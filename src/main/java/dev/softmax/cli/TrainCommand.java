@@ -109,6 +109,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (plot != null) {
             AtomicFiles.checkWritableFolder(plot);
+            for (String name : TrainingPlots.FILES) {
+                AtomicFiles.checkWritable(plot.resolve(name)); // a folder under a plot's name failed after training
+            }
         }
         if (earlyStoppingPatience != null) {
             if (earlyStoppingPatience < 1) {

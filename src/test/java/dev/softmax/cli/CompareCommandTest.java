@@ -223,6 +223,32 @@ class CompareCommandTest {
     }
 
     @Test
+    void aFolderUnderAnOutputsNameIsRefusedBeforeAnythingRuns(@TempDir Path dir) throws IOException {
+        // Found after every optimizer had run, with history.csv and summary.csv written and the rest missing.
+        for (String name : CompareCommand.OUTPUT_FILES) {
+            Path out = dir.resolve("out-" + name);
+            Files.createDirectories(out.resolve(name));
+            MainTest.Run run = MainTest.run("compare", "--optimizers", "gd", "--progress", "none", "--threads", "1",
+                    "--out", out.toString());
+            assertEquals(Main.EXIT_BAD_INPUT, run.status(), name);
+            assertEquals("error: " + out.resolve(name) + ": is a folder; give a file name", run.err().strip());
+            assertEquals("", run.out(), "nothing ran");
+            try (var left = Files.list(out)) {
+                assertEquals(List.of(out.resolve(name)), left.toList(), "nothing written");
+            }
+        }
+        for (String name : TrainingPlots.FILES) {
+            Path plots = dir.resolve("plots-" + name);
+            Files.createDirectories(plots.resolve(name));
+            MainTest.Run run = MainTest.run("train", "--dataset", "iris", "--threads", "1", "--plot",
+                    plots.toString());
+            assertEquals(Main.EXIT_BAD_INPUT, run.status(), name);
+            assertEquals("error: " + plots.resolve(name) + ": is a folder; give a file name", run.err().strip());
+            assertEquals("", run.out(), "nothing trained");
+        }
+    }
+
+    @Test
     void trainPlotWritesTheLossCurveAndTheConfusionHeatMap(@TempDir Path dir) throws IOException {
         Path plots = dir.resolve("plots");
         MainTest.Run run = MainTest.run("train", "--dataset", "iris", "--max-iter", "50", "--plot", plots.toString());

@@ -55,6 +55,39 @@ class ComparisonTest {
     }
 
     @Test
+    void theUntimedWarmUpIsSmallAndBoundedInTime() {
+        // 300 rows of 200 features: the warm-up runs on at most 256 rows and 32 columns, each run under the warm-up's
+        // time limit; at full width Newton's warm-up factored a 7850-row Hessian ten times on Fashion-MNIST.
+        Dataset data = TestProblems.randomData(300, 200, 4, 3);
+        SoftmaxCrossEntropy wide = new SoftmaxCrossEntropy(data.features(), data.labels(), 4, 1e-2);
+        List<long[]> shapes = new ArrayList<>();
+        List<java.time.Duration> limits = new ArrayList<>();
+        dev.softmax.optim.Optimizer<SoftmaxCrossEntropy> watched = new dev.softmax.optim.Optimizer<>() {
+            @Override
+            public dev.softmax.optim.OptimizationResult minimize(SoftmaxCrossEntropy f, INDArray start,
+                    StoppingCriteria stop, dev.softmax.optim.IterationListener listener) {
+                shapes.add(new long[] {f.layout().features(), f.dimension()});
+                limits.add(stop.timeLimit());
+                return new GradientDescent().minimize(f, start, stop, listener);
+            }
+
+            @Override
+            public String name() {
+                return "watched";
+            }
+        };
+        Comparison comparison = new Comparison(wide, data.features(), data.labels(), null, null);
+        comparison.runAll(List.of(new Candidate("watched", watched)), StoppingCriteria.of(3),
+                new Comparison.Observer() { });
+        assertTrue(shapes.size() >= 2, "a warm-up run and the timed one");
+        for (int i = 0; i < shapes.size() - 1; i++) {
+            assertEquals(Comparison.WARM_UP_FEATURES, shapes.get(i)[0], "warm-up run " + i);
+            assertEquals(java.time.Duration.ofMillis(250), limits.get(i), "warm-up run " + i);
+        }
+        assertEquals(200, shapes.get(shapes.size() - 1)[0], "the timed run has every feature");
+    }
+
+    @Test
     void everyOptimizerStartsAtZeroAndReachesTheSameOptimum() {
         List<Run> runs = irisComparison(SoftmaxCrossEntropy.DEFAULT_HESSIAN_BUDGET_BYTES)
                 .runAll(fullBatch(), STOP, new Comparison.Observer() { });
