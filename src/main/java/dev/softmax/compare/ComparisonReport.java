@@ -27,7 +27,8 @@ public final class ComparisonReport {
 
     /** Header of {@code history.csv}. */
     public static final List<String> HISTORY_COLUMNS = List.of("optimizer", "iteration", "elapsed_seconds",
-            "objective", "gap", "gradient_norm", "step_size", "test_accuracy");
+            "objective", "gap", "gradient_norm", "step_size", "test_accuracy", "inner_iterations",
+            "function_evaluations", "gradient_evaluations", "hessian_vector_products");
 
     /** Header of {@code summary.csv}; the same keys are used per optimizer in {@code summary.json}. */
     public static final List<String> SUMMARY_COLUMNS = List.of("optimizer", "status", "iterations",
@@ -163,10 +164,16 @@ public final class ComparisonReport {
         CSVPrinter printer = CsvOutput.printer(csv);
         printer.printRecord(HISTORY_COLUMNS);
         for (Run run : runs) {
-            for (Point p : run.points()) {
+            List<Point> points = run.points();
+            for (int i = 0; i < points.size(); i++) {
+                Point p = points.get(i);
+                // A point per history row, in order: the counts are the row's, cumulative from the start.
+                IterationRecord row = run.result().history().get(i);
                 printer.printRecord(run.name(), Integer.toString(p.iteration()), number(p.elapsedSeconds()),
                         number(p.objective()), number(gap(p.objective())), number(p.gradientNorm()),
-                        number(p.stepSize()), number(p.testAccuracy()));
+                        number(p.stepSize()), number(p.testAccuracy()), Integer.toString(row.innerIterations()),
+                        Long.toString(row.functionEvaluations()), Long.toString(row.gradientEvaluations()),
+                        Long.toString(row.hessianVectorProducts()));
             }
         }
         AtomicFiles.writeString(file, csv.toString());

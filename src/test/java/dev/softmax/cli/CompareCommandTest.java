@@ -92,7 +92,20 @@ class CompareCommandTest {
             for (int i = 0; i < rows.size(); i++) {
                 assertEquals(i, Integer.parseInt(rows.get(i).get("iteration")), name);
                 assertFalse(rows.get(i).get("test_accuracy").isEmpty(), name + " row " + i + " has no test accuracy");
+                if (i > 0) {
+                    assertTrue(Long.parseLong(rows.get(i).get("function_evaluations"))
+                            > Long.parseLong(rows.get(i - 1).get("function_evaluations")), name + " row " + i);
+                }
             }
+            // The last row's counts are the table's, which the summary gives, up to the work after the last row
+            // (a failed line search's trials).
+            Map<String, String> last = rows.get(rows.size() - 1);
+            assertTrue(Long.parseLong(last.get("function_evaluations")) <= optimizer.get("function_evaluations")
+                    .asLong(), name);
+            assertTrue(Long.parseLong(last.get("hessian_vector_products"))
+                    <= optimizer.get("hessian_vector_products").asLong(), name);
+            assertEquals(name.equals("newton-cg") || name.equals("newton"),
+                    Long.parseLong(last.get("hessian_vector_products")) > 0, name);
         }
     }
 
