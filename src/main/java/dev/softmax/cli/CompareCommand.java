@@ -131,7 +131,7 @@ public final class CompareCommand implements Callable<Integer> {
                 Numbers.setting(optimization.l2()), dtypeName(type), stop.maxIterations(),
                 Numbers.setting(stop.gradientTolerance()), Numbers.setting(stop.relativeFunctionTolerance()),
                 stop.timeLimit() == null ? ""
-                        : ", time limit " + Numbers.setting(stop.timeLimit().toMillis() / 1e3) + " s",
+                        : ", time limit " + Numbers.setting(stop.timeLimit().toNanos() / 1e9) + " s",
                 Numbers.count(common.effectiveThreads(), "thread"));
         String untrained = Advice.untrainedClasses(train, false);
         if (untrained != null) {

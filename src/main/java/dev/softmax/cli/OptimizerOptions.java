@@ -195,7 +195,8 @@ public final class OptimizerOptions {
                 if (!(timeLimitSeconds > 0)) {
                     throw new IllegalArgumentException("--time-limit must be > 0, got " + timeLimitSeconds);
                 }
-                stop = stop.withTimeLimit(java.time.Duration.ofNanos((long) (timeLimitSeconds * 1e9)));
+                // At least a nanosecond: 1e-10 s became a zero Duration, refused with the record's own name for it.
+                stop = stop.withTimeLimit(java.time.Duration.ofNanos(Math.max(1, (long) (timeLimitSeconds * 1e9))));
             }
             return stop;
         } catch (IllegalArgumentException e) {

@@ -34,6 +34,25 @@ class TrainOptimizerOptionsTest {
     }
 
     @Test
+    void aTimeLimitOfAnySizeAboveZeroStopsTheRunAndIsShownAsGiven(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        // 1e-10 s was a zero Duration, refused as "timeLimit must be positive, got PT0S".
+        Run tiny = run("train", "--optimizer", "gd", "--time-limit", "1e-10", "--threads", "1");
+        assertEquals(0, tiny.status, tiny.err);
+        assertTrue(tiny.out.contains("TIME_LIMIT"), tiny.out);
+        for (String bad : new String[] {"0", "-1", "NaN"}) {
+            Run refused = run("train", "--time-limit", bad, "--threads", "1");
+            assertEquals(Main.EXIT_BAD_INPUT, refused.status, bad);
+            assertTrue(refused.err.startsWith("error: --time-limit must be > 0"), refused.err);
+        }
+        // compare's settings line gave 0.0004 s as "time limit 0 s".
+        Run compare = run("compare", "--optimizers", "gd", "--time-limit", "0.0004", "--progress", "none",
+                "--threads", "1", "--out", dir.toString());
+        assertEquals(0, compare.status, compare.err);
+        assertTrue(compare.out.contains(", time limit 4e-4 s,"), compare.out);
+    }
+
+    @Test
     void autoPicksNewtonOnIrisAndSaysWhy() {
         Run run = run("train", "--optimizer", "auto", "--dtype", "double", "--threads", "1");
         assertEquals(0, run.status, run.err);
