@@ -190,10 +190,12 @@ public final class CompareCommand implements Callable<Integer> {
             }
             return written;
         }
-        // What tells two runs' plots apart: the data (a CSV by its file name), the L2 strength and the precision.
+        // What tells two runs' plots apart: the data (a CSV by its file name), the L2 strength, the precision and the
+        // scaling.
         String data = this.data.dataset() == DatasetKind.CSV ? this.data.trainFile.getFileName().toString()
                 : this.data.dataset().toString();
-        String what = data + ", l2 " + Numbers.setting(optimization.l2()) + ", " + settings.get("dtype");
+        String what = data + ", l2 " + Numbers.setting(optimization.l2()) + ", " + settings.get("dtype") + ", scaling "
+                + settings.get("scaling");
         Charts.savePng(Charts.gapVersusIterations(report, "Objective gap by iteration: " + what),
                 dir.resolve(GAP_VS_ITERATIONS_PNG));
         Charts.savePng(Charts.gapVersusTime(report, "Objective gap by wall time: " + what),
@@ -220,8 +222,16 @@ public final class CompareCommand implements Callable<Integer> {
             json.put("auto_chose", autoChoice.kind().toString());
             json.put("auto_reason", autoChoice.reason());
         }
+        Map<String, Object> optimizerSettings = new LinkedHashMap<>();
+        for (OptimizerKind kind : kinds) {
+            optimizerSettings.put(kind.toString(), optimization.settingsFor(
+                    kind == OptimizerKind.AUTO ? autoChoice.kind() : kind));
+        }
+        json.put("optimizer_settings", optimizerSettings);
         json.put("l2", optimization.l2());
         json.put("dtype", dtypeName(type));
+        json.put("scaling", TrainCommand.scalingName(prepared.scaling()));
+        json.put("limit", data.limit());
         json.put("seed", data.seed());
         json.put("test_fraction", data.hasOwnTestSplit() ? null : data.testFraction());
         json.put("n_train", prepared.train().numSamples());

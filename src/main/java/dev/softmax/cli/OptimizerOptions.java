@@ -159,6 +159,49 @@ public final class OptimizerOptions {
     }
 
     /**
+     * The settings of the options that {@code kind} reads, by their report keys (the flags' names with
+     * underscores), so that two runs' reports tell apart what their command lines did: a learning rate, a batch size,
+     * a history size. Empty for {@code gd}, which has none.
+     *
+     * @param kind a concrete optimizer
+     * @return the settings, in the flags' order
+     */
+    Map<String, Object> settingsFor(OptimizerKind kind) {
+        Map<String, Object> settings = new java.util.LinkedHashMap<>();
+        switch (kind) {
+            case SGD, ADAM -> {
+                settings.put("learning_rate", learningRateFor(kind.toString()));
+                settings.put("batch_size", batchSize);
+                if (kind == OptimizerKind.SGD) {
+                    settings.put("momentum", momentum);
+                    settings.put("nesterov", nesterov);
+                } else {
+                    settings.put("beta1", beta1);
+                    settings.put("beta2", beta2);
+                    settings.put("adam_epsilon", adamEpsilon);
+                }
+                settings.put("schedule", schedule);
+                if (schedule.equals("invscaling")) {
+                    settings.put("decay", decay);
+                    settings.put("power", power);
+                } else if (schedule.equals("step")) {
+                    settings.put("drop_factor", dropFactor);
+                    settings.put("drop_every", dropEvery);
+                }
+            }
+            case NEWTON -> settings.put("newton_damping", newtonDamping);
+            case NEWTON_CG -> {
+                settings.put("cg_max_iter", cgMaxIterations);
+                settings.put("cg_pairs", cgPairs);
+            }
+            case LBFGS -> settings.put("history_size", historySize);
+            case GD -> { }
+            case AUTO -> throw new IllegalStateException("auto must be resolved first");
+        }
+        return settings;
+    }
+
+    /**
      * The dense-Hessian budget in bytes.
      *
      * @return the {@code --hessian-budget} value in bytes

@@ -235,6 +235,7 @@ public final class TrainCommand implements Callable<Integer> {
             json.put("optimizer", choice.kind().toString());
             json.put("optimizer_requested", optimization.kind().toString());
             json.put("optimizer_reason", optimization.kind() == OptimizerKind.AUTO ? choice.reason() : null);
+            json.put("optimizer_settings", optimization.settingsFor(choice.kind()));
             json.put("l2", optimization.l2());
             json.put("dtype", dtypeName());
             json.put("seed", data.seed());
@@ -306,7 +307,7 @@ public final class TrainCommand implements Callable<Integer> {
         return data.dataType() == org.nd4j.linalg.api.buffer.DataType.DOUBLE ? "double" : "float";
     }
 
-    private static String scalingName(Trainer.Scaling scaling) {
+    static String scalingName(Trainer.Scaling scaling) {
         return scaling.name().toLowerCase(java.util.Locale.ROOT);
     }
 

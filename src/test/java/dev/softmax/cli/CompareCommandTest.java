@@ -79,6 +79,10 @@ class CompareCommandTest {
         Map<String, List<Map<String, String>>> history = historyByOptimizer();
         JsonNode summary = new ObjectMapper().readTree(out.resolve(CompareCommand.SUMMARY_JSON).toFile());
         assertFalse(summary.get("byte_features").asBoolean(), "iris is far below the size where bytes pay");
+        assertEquals("standard", summary.get("scaling").asText());
+        assertEquals("{\"history_size\":10}", summary.get("optimizer_settings").get("lbfgs").toString());
+        assertEquals("{}", summary.get("optimizer_settings").get("gd").toString());
+        assertEquals(0.01, summary.get("optimizer_settings").get("adam").get("learning_rate").asDouble());
         for (JsonNode optimizer : summary.get("optimizers")) {
             String name = optimizer.get("optimizer").asText();
             if (optimizer.get("status").asText().equals("skipped")) {

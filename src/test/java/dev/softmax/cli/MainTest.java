@@ -122,8 +122,14 @@ class MainTest {
         assertTrue(json.get("test_accuracy").asDouble() >= 0.93, "test accuracy " + json.get("test_accuracy"));
         assertTrue(json.get("optimizer_reason").asText().contains("parameters"), "auto says why");
         Path named = dir.resolve("out/named.json");
+        assertEquals("{\"newton_damping\":0.0}", json.get("optimizer_settings").toString(), "auto's choice's");
         assertEquals(0, run("train", "--optimizer", "lbfgs", "--report", named.toString()).status());
         assertTrue(new ObjectMapper().readTree(named.toFile()).get("optimizer_reason").isNull(), "named: no reason");
+        assertEquals(0, run("train", "--optimizer", "sgd", "--learning-rate", "0.05", "--schedule", "step",
+                "--epochs", "3", "--report", named.toString()).status());
+        assertEquals("{\"learning_rate\":0.05,\"batch_size\":32,\"momentum\":0.0,\"nesterov\":false,"
+                + "\"schedule\":\"step\",\"drop_factor\":0.5,\"drop_every\":10}",
+                new ObjectMapper().readTree(named.toFile()).get("optimizer_settings").toString());
         Files.delete(named);
         try (var files = Files.list(report.getParent())) {
             assertEquals(List.of(report), files.toList(), "no temporary files left beside the report");
