@@ -3,6 +3,7 @@ package dev.softmax.cli;
 import dev.softmax.OpenBlasCore;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -256,6 +257,8 @@ public final class Main implements Callable<Integer> {
         }
         commandLine.setOut(out);
         commandLine.setErr(err);
+        // Before the subcommands' options are read: an empty name was the working folder ("wrote ... to ").
+        commandLine.registerConverter(Path.class, Main::nonEmptyPath);
         commandLine.setExecutionExceptionHandler(Main::handleExecutionException);
         commandLine.setParameterExceptionHandler(Main::handleParameterException);
         return commandLine;
@@ -301,6 +304,13 @@ public final class Main implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    private static Path nonEmptyPath(String value) {
+        if (value.isBlank()) {
+            throw new CommandLine.TypeConversionException("an empty file or folder name");
+        }
+        return Path.of(value);
     }
 
     /**

@@ -212,6 +212,20 @@ class MainTest {
     }
 
     @Test
+    void anEmptyFileOrFolderNameIsRefusedByItsFlag() {
+        // --out "" wrote into the working folder and said "wrote ... to " with nothing after it.
+        String[][] cases = {{"compare", "--out"}, {"train", "--plot"}, {"train", "--report"}, {"train", "--save"},
+                {"train", "--train"}, {"bench", "--report"}, {"predict", "--output"}, {"evaluate", "--model"},
+                {"download", "--data-dir"}};
+        for (String[] c : cases) {
+            Run empty = run(c[0], c[1], " ");
+            assertEquals(Main.EXIT_BAD_INPUT, empty.status(), String.join(" ", c));
+            assertEquals("error: Invalid value for option '" + c[1] + "': an empty file or folder name",
+                    empty.err().strip());
+        }
+    }
+
+    @Test
     void brokenDataFileIsNamedInTheError() throws Exception {
         Files.writeString(dir.resolve("iris.csv"), "a,b,label\n1,2,x\n3,,y\n");
         Run run = run("train", "--data-dir", dir.toString());
