@@ -5,10 +5,12 @@ import dev.softmax.compare.ComparisonReport;
 import dev.softmax.data.Dataset;
 import dev.softmax.data.FeatureScaler;
 import dev.softmax.io.AtomicFiles;
+import dev.softmax.io.Json;
 import dev.softmax.loss.SoftmaxCrossEntropy;
 import dev.softmax.optim.StoppingCriteria;
 import dev.softmax.plot.Charts;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -178,38 +180,42 @@ public final class CompareCommand implements Callable<Integer> {
 
     private List<String> writeFiles(ComparisonReport report, Path dir, Map<String, Object> settings)
             throws java.io.IOException {
-        List<String> written = new ArrayList<>();
-        report.writeHistoryCsv(dir.resolve(HISTORY_CSV));
-        report.writeSummaryCsv(dir.resolve(SUMMARY_CSV));
-        report.writeSummaryJson(dir.resolve(SUMMARY_JSON), settings);
-        written.addAll(List.of(HISTORY_CSV, SUMMARY_CSV, SUMMARY_JSON));
+        // Every file is made before any is moved into place (AtomicFiles.writeAll): a run stopped while the plots were
+        // drawn left this run's CSVs beside an earlier run's summary.json and plots.
+        LinkedHashMap<Path, AtomicFiles.Writer> files = new LinkedHashMap<>();
+        String history = report.historyCsv();
+        String summary = report.summaryCsv();
+        files.put(dir.resolve(HISTORY_CSV), out -> out.write(history.getBytes(StandardCharsets.UTF_8)));
+        files.put(dir.resolve(SUMMARY_CSV), out -> out.write(summary.getBytes(StandardCharsets.UTF_8)));
+        files.put(dir.resolve(SUMMARY_JSON), Json.writer(report.summaryJson(settings)));
+        List<String> stale = new ArrayList<>();
         if (report.bestOptimizer() == null) {
             // Nothing ran: no lines to draw, and an earlier run's plots would sit beside files they do not belong to.
-            for (String png : List.of(GAP_VS_ITERATIONS_PNG, GAP_VS_TIME_PNG, TEST_ACCURACY_VS_TIME_PNG)) {
-                java.nio.file.Files.deleteIfExists(dir.resolve(png));
-            }
-            return written;
-        }
-        // What tells two runs' plots apart: the data (a CSV by its file name), the L2 strength, the precision and the
-        // scaling.
-        String data = this.data.dataset() == DatasetKind.CSV ? this.data.trainFile.getFileName().toString()
-                : this.data.dataset().toString();
-        String what = data + ", l2 " + Numbers.setting(optimization.l2()) + ", " + settings.get("dtype") + ", scaling "
-                + settings.get("scaling");
-        Charts.savePng(Charts.gapVersusIterations(report, "Objective gap by iteration: " + what),
-                dir.resolve(GAP_VS_ITERATIONS_PNG));
-        Charts.savePng(Charts.gapVersusTime(report, "Objective gap by wall time: " + what),
-                dir.resolve(GAP_VS_TIME_PNG));
-        written.addAll(List.of(GAP_VS_ITERATIONS_PNG, GAP_VS_TIME_PNG));
-        XYChart accuracy = Charts.testAccuracyVersusTime(report, "Test accuracy by wall time: " + what);
-        if (accuracy != null) {
-            Charts.savePng(accuracy, dir.resolve(TEST_ACCURACY_VS_TIME_PNG));
-            written.add(TEST_ACCURACY_VS_TIME_PNG);
+            stale.addAll(List.of(GAP_VS_ITERATIONS_PNG, GAP_VS_TIME_PNG, TEST_ACCURACY_VS_TIME_PNG));
         } else {
-            // An earlier run's plot would otherwise sit beside files it does not belong to.
-            java.nio.file.Files.deleteIfExists(dir.resolve(TEST_ACCURACY_VS_TIME_PNG));
+            // What tells two runs' plots apart: the data (a CSV by its file name), the L2 strength, the precision and
+            // the scaling.
+            String data = this.data.dataset() == DatasetKind.CSV ? this.data.trainFile.getFileName().toString()
+                    : this.data.dataset().toString();
+            String what = data + ", l2 " + Numbers.setting(optimization.l2()) + ", " + settings.get("dtype")
+                    + ", scaling " + settings.get("scaling");
+            files.put(dir.resolve(GAP_VS_ITERATIONS_PNG),
+                    Charts.pngWriter(Charts.gapVersusIterations(report, "Objective gap by iteration: " + what)));
+            files.put(dir.resolve(GAP_VS_TIME_PNG),
+                    Charts.pngWriter(Charts.gapVersusTime(report, "Objective gap by wall time: " + what)));
+            XYChart accuracy = Charts.testAccuracyVersusTime(report, "Test accuracy by wall time: " + what);
+            if (accuracy != null) {
+                files.put(dir.resolve(TEST_ACCURACY_VS_TIME_PNG), Charts.pngWriter(accuracy));
+            } else {
+                // An earlier run's plot would otherwise sit beside files it does not belong to.
+                stale.add(TEST_ACCURACY_VS_TIME_PNG);
+            }
         }
-        return written;
+        AtomicFiles.writeAll(files);
+        for (String name : stale) {
+            java.nio.file.Files.deleteIfExists(dir.resolve(name));
+        }
+        return files.keySet().stream().map(file -> file.getFileName().toString()).toList();
     }
 
     private Map<String, Object> settings(DataOptions.Prepared prepared, List<OptimizerKind> kinds,

@@ -160,6 +160,16 @@ public final class ComparisonReport {
      * @throws IOException when the file cannot be written
      */
     public void writeHistoryCsv(Path file) throws IOException {
+        AtomicFiles.writeString(file, historyCsv());
+    }
+
+    /**
+     * The text of {@code history.csv}, columns {@link #HISTORY_COLUMNS}.
+     *
+     * @return the CSV text
+     * @throws IOException when the CSV printer fails (it writes to memory)
+     */
+    public String historyCsv() throws IOException {
         StringBuilder csv = new StringBuilder();
         CSVPrinter printer = CsvOutput.printer(csv);
         printer.printRecord(HISTORY_COLUMNS);
@@ -176,7 +186,7 @@ public final class ComparisonReport {
                         Long.toString(row.hessianVectorProducts()));
             }
         }
-        AtomicFiles.writeString(file, csv.toString());
+        return csv.toString();
     }
 
     /**
@@ -186,6 +196,16 @@ public final class ComparisonReport {
      * @throws IOException when the file cannot be written
      */
     public void writeSummaryCsv(Path file) throws IOException {
+        AtomicFiles.writeString(file, summaryCsv());
+    }
+
+    /**
+     * The text of {@code summary.csv}, columns {@link #SUMMARY_COLUMNS}.
+     *
+     * @return the CSV text
+     * @throws IOException when the CSV printer fails (it writes to memory)
+     */
+    public String summaryCsv() throws IOException {
         StringBuilder csv = new StringBuilder();
         CSVPrinter printer = CsvOutput.printer(csv);
         printer.printRecord(SUMMARY_COLUMNS);
@@ -198,7 +218,7 @@ public final class ComparisonReport {
             }
             printer.printRecord(cells);
         }
-        AtomicFiles.writeString(file, csv.toString());
+        return csv.toString();
     }
 
     /**
@@ -210,6 +230,17 @@ public final class ComparisonReport {
      * @throws IOException when the file cannot be written
      */
     public void writeSummaryJson(Path file, Map<String, Object> settings) throws IOException {
+        Json.write(file, summaryJson(settings));
+    }
+
+    /**
+     * What {@code summary.json} holds: {@code settings}, the best objective and who found it, and one object per
+     * candidate with the keys of {@link #SUMMARY_COLUMNS}.
+     *
+     * @param settings the run's settings, first
+     * @return the JSON object, as a map
+     */
+    public Map<String, Object> summaryJson(Map<String, Object> settings) {
         Map<String, Object> json = new LinkedHashMap<>(settings);
         json.put("best_objective", finiteOrNull(bestObjective));
         json.put("best_optimizer", bestOptimizer);
@@ -218,7 +249,7 @@ public final class ComparisonReport {
             optimizers.add(summaryRow(run));
         }
         json.put("optimizers", optimizers);
-        Json.write(file, json);
+        return json;
     }
 
     private Map<String, Object> summaryRow(Run run) {

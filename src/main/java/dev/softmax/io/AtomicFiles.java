@@ -41,6 +41,65 @@ public final class AtomicFiles {
      * @throws IOException                              when a folder or the file cannot be created or written
      */
     public static void write(Path target, boolean overwrite, Writer writer) throws IOException {
+        Staged staged = stage(target, overwrite, writer);
+        try {
+            staged.commit();
+        } finally {
+            staged.discard();
+        }
+    }
+
+    /**
+     * Writes several files that belong together, each replacing any existing one, as {@link #write} writes one:
+     * every file is first written whole to its temporary file, and only then are they moved into place, one after
+     * another, so that a failure (or an interruption) while the contents are made leaves every old file as it was,
+     * not some files new and the others an earlier run's.
+     *
+     * @param files the files to create or replace, each with what writes its contents, moved into place in this
+     *              order
+     * @throws IOException when a folder or a file cannot be created or written; the files not yet moved are left
+     *                     as they were
+     */
+    public static void writeAll(java.util.LinkedHashMap<Path, Writer> files) throws IOException {
+        java.util.List<Staged> staged = new java.util.ArrayList<>();
+        try {
+            for (var file : files.entrySet()) {
+                staged.add(stage(file.getKey(), true, file.getValue()));
+            }
+            for (Staged each : staged) {
+                each.commit();
+            }
+        } finally {
+            for (Staged each : staged) {
+                each.discard();
+            }
+        }
+    }
+
+    /** A file's new contents in its temporary file, not yet moved into place; {@code temp} null when written through. */
+    private record Staged(Path temp, Path absolute) {
+        void commit() throws IOException {
+            if (temp == null) {
+                return;
+            }
+            UnfinishedFiles.commit(temp, () -> {
+                try {
+                    Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(temp, absolute, StandardCopyOption.REPLACE_EXISTING);
+                }
+            });
+        }
+
+        void discard() throws IOException {
+            if (temp != null) {
+                Files.deleteIfExists(temp);
+                UnfinishedFiles.release(temp);
+            }
+        }
+    }
+
+    private static Staged stage(Path target, boolean overwrite, Writer writer) throws IOException {
         Path given = target.toAbsolutePath();
         checkNotAFolder(target, given);
         if (isDevice(given)) {
@@ -49,7 +108,7 @@ public final class AtomicFiles {
             try (OutputStream out = Files.newOutputStream(given)) {
                 writer.writeTo(out);
             }
-            return;
+            return new Staged(null, given);
         }
         Path absolute = resolveLinks(given);
         Path dir = absolute.getParent();
@@ -68,26 +127,18 @@ public final class AtomicFiles {
         } catch (java.nio.file.FileSystemException e) {
             throw new IOException(target + ": cannot create a file in " + dir + reason(e), e);
         }
-        try {
-            UnfinishedFiles.add(temp);
-            try (FileChannel channel = opened;
-                 OutputStream out = Channels.newOutputStream(channel)) {
-                writer.writeTo(out);
-                out.flush();
-                // On disk before the rename, so that a crash cannot leave the new name with missing contents.
-                channel.force(true);
-            }
-            UnfinishedFiles.commit(temp, () -> {
-                try {
-                    Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(temp, absolute, StandardCopyOption.REPLACE_EXISTING);
-                }
-            });
-        } finally {
-            Files.deleteIfExists(temp);
-            UnfinishedFiles.release(temp);
+        Staged staged = new Staged(UnfinishedFiles.add(temp), absolute);
+        try (FileChannel channel = opened;
+             OutputStream out = Channels.newOutputStream(channel)) {
+            writer.writeTo(out);
+            out.flush();
+            // On disk before the rename, so that a crash cannot leave the new name with missing contents.
+            channel.force(true);
+        } catch (IOException | RuntimeException | Error e) {
+            staged.discard();
+            throw e;
         }
+        return staged;
     }
 
     /**

@@ -22,10 +22,20 @@ public final class Json {
      * @throws IOException when the value cannot be serialised or the file cannot be written
      */
     public static void write(Path target, Object value) throws IOException {
-        AtomicFiles.write(target, true, out -> {
+        AtomicFiles.write(target, true, writer(value));
+    }
+
+    /**
+     * What writes {@code value} as {@link #write} does, for {@link AtomicFiles#writeAll}.
+     *
+     * @param value the value to write
+     * @return the writer
+     */
+    public static AtomicFiles.Writer writer(Object value) {
+        return out -> {
             MAPPER.writeValue(new NonClosing(out), value);
             out.write('\n'); // a text file's last line ends, also on a terminal (--report /dev/stdout)
-        });
+        };
     }
 
     /** Jackson closes the stream it writes to; {@link AtomicFiles} closes it itself. */

@@ -245,7 +245,17 @@ public final class Charts {
      * @throws IOException when the file cannot be written
      */
     public static void savePng(Chart<?, ?> chart, Path file) throws IOException {
-        AtomicFiles.write(file, true, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
+        AtomicFiles.write(file, true, pngWriter(chart));
+    }
+
+    /**
+     * What writes {@code chart} as a PNG, as {@link #savePng} does, for {@link AtomicFiles#writeAll}.
+     *
+     * @param chart the chart
+     * @return the writer
+     */
+    public static AtomicFiles.Writer pngWriter(Chart<?, ?> chart) {
+        return out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
     }
 
     private static XYChart lineChart(String title, String xTitle, String yTitle) {

@@ -59,6 +59,31 @@ class AtomicFilesTest {
     }
 
     @Test
+    void filesWrittenTogetherAreAllNewOrAllOld() throws IOException {
+        Path a = Files.writeString(dir.resolve("a.csv"), "old a");
+        Path b = Files.writeString(dir.resolve("b.json"), "old b");
+        Path c = dir.resolve("c.png");
+        java.util.LinkedHashMap<Path, AtomicFiles.Writer> files = new java.util.LinkedHashMap<>();
+        files.put(a, out -> out.write("new a".getBytes(StandardCharsets.UTF_8)));
+        files.put(b, out -> out.write("new b".getBytes(StandardCharsets.UTF_8)));
+        files.put(c, out -> {
+            throw new IOException("drawing failed");
+        });
+        // The last file fails while it is made: the first two were made already, and are not moved into place.
+        assertEquals("drawing failed", assertThrows(IOException.class, () -> AtomicFiles.writeAll(files))
+                .getMessage());
+        assertEquals("old a", Files.readString(a));
+        assertEquals("old b", Files.readString(b));
+        assertArrayEquals(new String[] {"a.csv", "b.json"}, names(dir), "no temporary file left");
+        files.put(c, out -> out.write("new c".getBytes(StandardCharsets.UTF_8)));
+        AtomicFiles.writeAll(files);
+        assertEquals("new a", Files.readString(a));
+        assertEquals("new b", Files.readString(b));
+        assertEquals("new c", Files.readString(c));
+        assertArrayEquals(new String[] {"a.csv", "b.json", "c.png"}, names(dir));
+    }
+
+    @Test
     void aFileInThePathIsNamedBeforeAndWhenWriting() throws IOException {
         Path file = dir.resolve("plain");
         Files.writeString(file, "x");
