@@ -41,14 +41,17 @@ final class Advice {
      * where it started diverged, whatever stopped it: more iterations would not help.
      */
     static String forResult(OptimizationResult result, OptimizerOptions options, boolean doubles) {
-        double start = result.history().get(0).value();
-        boolean rose = result.value() > start + StoppingCriteria.ROSE_BEYOND * Math.max(1, Math.abs(start));
-        boolean stochastic = options.kind() == OptimizerKind.SGD || options.kind() == OptimizerKind.ADAM;
+        return forResult(result, options, options.kind(), doubles);
+    }
+
+    /** As {@link #forResult(OptimizationResult, OptimizerOptions, boolean)} for a run of {@code kind}. */
+    static String forResult(OptimizationResult result, OptimizerOptions options, OptimizerKind kind, boolean doubles) {
+        boolean stochastic = kind == OptimizerKind.SGD || kind == OptimizerKind.ADAM;
         String smallerSteps = stochastic ? "use a smaller --learning-rate (or scaled features: --scale)"
                 : "use scaled features (--scale standard) or a larger --l2";
-        if (rose && result.reason() != TerminationReason.NON_FINITE_VALUE) {
+        if (rose(result) && result.reason() != TerminationReason.NON_FINITE_VALUE) {
             return String.format(Locale.ROOT, "the objective rose from %.4g to %.4g: the steps are too large; %s",
-                    start, result.value(), smallerSteps);
+                    result.history().get(0).value(), result.value(), smallerSteps);
         }
         // One option under two names: the one that fits the optimizer.
         String limit = stochastic ? "--epochs" : "--max-iter";
@@ -68,6 +71,21 @@ final class Advice {
                     + smallerSteps;
             case STOPPED_BY_LISTENER -> "stopped early";
         };
+    }
+
+    /** Whether the run ended above where it started (beyond rounding): it diverged, whatever stopped it. */
+    private static boolean rose(OptimizationResult result) {
+        double start = result.history().get(0).value();
+        return result.value() > start + StoppingCriteria.ROSE_BEYOND * Math.max(1, Math.abs(start));
+    }
+
+    /**
+     * Whether a run went wrong rather than stopped short: it rose above its start, diverged or met a non-finite
+     * value. {@code compare}, whose table shows iterations and reasons, gives notes for these only.
+     */
+    static boolean wentWrong(OptimizationResult result) {
+        return rose(result) || result.reason() == TerminationReason.DIVERGED
+                || result.reason() == TerminationReason.NON_FINITE_VALUE;
     }
 
     /**

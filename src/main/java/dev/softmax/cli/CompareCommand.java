@@ -168,6 +168,14 @@ public final class CompareCommand implements Callable<Integer> {
         if (report.bestOptimizer() != null) {
             out.printf("best objective %.15g (%s)%n", report.bestObjective(), report.bestOptimizer());
         }
+        for (int i = 0; i < runs.size(); i++) {
+            Comparison.Run run = runs.get(i);
+            if (!run.isSkipped() && Advice.wentWrong(run.result())) {
+                OptimizerKind kind = kinds.get(i) == OptimizerKind.AUTO ? autoChoice.kind() : kinds.get(i);
+                out.println("note: " + run.name() + ": " + Advice.forResult(run.result(), optimization, kind,
+                        type == DataType.DOUBLE));
+            }
+        }
         if (optimization.l2() == 0 && runs.stream().anyMatch(run -> run.trainAccuracy() == 1.0)) {
             out.println("note: " + Advice.SEPARABLE_WITHOUT_L2);
         }

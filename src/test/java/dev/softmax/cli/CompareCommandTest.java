@@ -178,6 +178,13 @@ class CompareCommandTest {
         assertEquals("NON_FINITE_VALUE", sgd.get("termination_reason").asText());
         MainTest.Run train = MainTest.run("train", "--optimizer", "sgd", "--learning-rate", "1e30", "--epochs", "3",
                 "--threads", "1");
+        // The same note as train's, named by the optimizer (compare said nothing).
+        String note = train.out().lines().filter(l -> l.startsWith("note: ")).findFirst().orElseThrow();
+        assertTrue(run.out().contains("note: sgd: " + note.substring("note: ".length())), run.out());
+        MainTest.Run fine = MainTest.run("compare", "--optimizers", "sgd,gd", "--epochs", "3", "--threads", "1",
+                "--progress", "none", "--out", dir.toString());
+        assertFalse(fine.out().contains("note:"), "a run that stopped short is in the table, not a note: "
+                + fine.out());
         java.util.regex.Matcher printed = java.util.regex.Pattern.compile("gradient norm (\\S+),")
                 .matcher(train.out());
         assertTrue(printed.find(), train.out());
