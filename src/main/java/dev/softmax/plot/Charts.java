@@ -64,6 +64,23 @@ public final class Charts {
     }
 
     /**
+     * The highest gap a chart draws: a thousand times the largest starting gap (at least the floor). A run that
+     * diverged to 1e56 otherwise stretched the log axis over 70 decades, their labels one black block; its points
+     * above are drawn at this height, and its legend entry says so.
+     *
+     * @param startingGap the largest gap at the start of any run
+     * @param floor       the chart's floor ({@link #gapFloor})
+     * @return the ceiling
+     */
+    static double gapCeiling(double startingGap, double floor) {
+        return 1e3 * Math.max(startingGap, floor);
+    }
+
+    private static String ceilingLabel(double ceiling) {
+        return String.format(java.util.Locale.ROOT, "%.0e", ceiling).replace("e+0", "e").replace("e+", "e");
+    }
+
+    /**
      * Objective gap (log scale) against iteration, one line per optimizer that ran.
      *
      * @param report the comparison
@@ -92,16 +109,24 @@ public final class Charts {
         boolean logTime = xTitle.startsWith("wall time");
         chart.getStyler().setXAxisLogarithmic(logTime);
         double floor = gapFloor(report.bestObjective());
+        double startingGap = report.runs().stream().filter(run -> !run.points().isEmpty())
+                .mapToDouble(run -> report.gap(run.points().get(0).objective())).filter(Double::isFinite).max()
+                .orElse(floor);
+        double ceiling = gapCeiling(startingGap, floor);
         for (Run run : report.runs()) {
             List<Double> xs = new ArrayList<>();
             List<Double> ys = new ArrayList<>();
+            boolean clipped = false;
             for (Point p : run.points()) {
                 if (Double.isFinite(p.objective()) && (!logTime || p.elapsedSeconds() > 0)) {
+                    double gap = report.gap(p.objective());
+                    clipped |= gap > ceiling;
                     xs.add(x.applyAsDouble(p));
-                    ys.add(Math.max(report.gap(p.objective()), floor));
+                    ys.add(Math.min(Math.max(gap, floor), ceiling));
                 }
             }
-            addSeries(chart, run.name(), xs, ys);
+            addSeries(chart, clipped ? run.name() + " (drawn at " + ceilingLabel(ceiling) + " above it)" : run.name(),
+                    xs, ys);
         }
         if (!logTime) {
             roundXAxis(chart);
@@ -149,15 +174,24 @@ public final class Charts {
         chart.getStyler().setYAxisLogarithmic(true);
         double lowest = result.history().stream().mapToDouble(IterationRecord::value).filter(Double::isFinite).min()
                 .orElse(Double.NaN);
+        double floor = gapFloor(lowest);
+        double start = result.history().isEmpty() ? floor : result.history().get(0).value() - lowest;
+        double ceiling = gapCeiling(Double.isFinite(start) ? Math.max(start, 1) : 1, floor);
         List<Double> xs = new ArrayList<>();
         List<Double> ys = new ArrayList<>();
+        boolean clipped = false;
         for (IterationRecord record : result.history()) {
             if (Double.isFinite(record.value())) {
+                double gap = record.value() - lowest;
+                clipped |= gap > ceiling;
                 xs.add((double) record.iteration());
-                ys.add(Math.max(record.value() - lowest, gapFloor(lowest)));
+                ys.add(Math.min(Math.max(gap, floor), ceiling));
             }
         }
         addSeries(chart, "gap", xs, ys);
+        if (clipped) {
+            chart.setTitle(title + " (gaps above " + ceilingLabel(ceiling) + " drawn at it)");
+        }
         roundXAxis(chart);
         chart.getStyler().setLegendVisible(false);
         return chart;
