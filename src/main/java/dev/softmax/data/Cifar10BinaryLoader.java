@@ -167,10 +167,10 @@ public final class Cifar10BinaryLoader {
             gzip.transferTo(java.io.OutputStream.nullOutputStream());
         } catch (EOFException | ZipException e) {
             throw new InvalidDataException(archive, "truncated or corrupt archive" + (current == null ? ""
-                    : " in member " + current) + " (" + e.getMessage() + ")");
+                    : " in member " + current) + InvalidDataException.reason(e));
         } catch (IOException e) {
             // commons-compress reports a damaged tar header as a plain IOException.
-            throw new InvalidDataException(archive, "not a readable tar.gz archive (" + e.getMessage() + ")");
+            throw new InvalidDataException(archive, "not a readable tar.gz archive" + InvalidDataException.reason(e));
         }
         for (String name : wanted) {
             if (!name.equals(META_FILE) && !members.containsKey(name)) {

@@ -431,7 +431,7 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
                     count++;
                 }
             } catch (java.io.EOFException | java.util.zip.ZipException e) {
-                throw new DownloadException(archive + ": truncated or corrupt archive (" + e.getMessage() + ")", e);
+                throw new DownloadException(archive + ": truncated or corrupt archive" + InvalidDataException.reason(e), e);
             }
             if (count == 0) {
                 throw new DownloadException(archive + ": no members under " + target.getFileName() + "/");

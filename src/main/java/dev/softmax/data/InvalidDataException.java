@@ -28,4 +28,16 @@ public class InvalidDataException extends IllegalArgumentException {
     public InvalidDataException(Path file, String unit, long number, String problem) {
         super(file + ": " + unit + " " + number + ": " + problem);
     }
+
+    /**
+     * The message of {@code cause} in parentheses after a space, for the end of a problem's description; nothing
+     * when it has none, where {@code "(null)"} would say nothing.
+     *
+     * @param cause the exception that stopped the reading
+     * @return {@code " (message)"} or {@code ""}
+     */
+    public static String reason(Exception cause) {
+        String message = cause.getMessage();
+        return message == null || message.isBlank() ? "" : " (" + message + ")";
+    }
 }

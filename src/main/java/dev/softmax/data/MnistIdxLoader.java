@@ -128,6 +128,11 @@ public final class MnistIdxLoader {
             int[] dims = readHeader(in, file, IMAGES_MAGIC);
             long n = Math.min(dims[0], limit);
             long pixels = (long) dims[1] * dims[2];
+            if (pixels > MAX_VALUES) {
+                throw new InvalidDataException(file, "the header announces images of " + dims[1] + "x" + dims[2]
+                        + " pixels, " + pixels + " values each, more than one array holds (" + MAX_VALUES
+                        + "); check the file");
+            }
             if (n * pixels > MAX_VALUES) {
                 throw new InvalidDataException(file, "the header announces " + dims[0] + " images of " + dims[1]
                         + "x" + dims[2] + " pixels, " + n * pixels + " values, more than one array holds ("
@@ -135,10 +140,24 @@ public final class MnistIdxLoader {
             }
             checkPlainSize(file, 16, dims[0], pixels, "images");
             long capacity = initialRows(file, dims[0], n, pixels);
+            byte[] firstImage = null;
+            if (capacity == 0) {
+                firstImage = readUpTo(in, file, (int) pixels);
+                if (firstImage.length < pixels) {
+                    throw new InvalidDataException(file, "record", 1, "truncated: the header announces " + dims[0]
+                            + " images of " + pixels + " bytes but the file ends inside image 1");
+                }
+                capacity = 1;
+            }
             FeatureMatrixWriter writer = new FeatureMatrixWriter(type, capacity, pixels);
             byte[] chunk = new byte[READ_CHUNK];
             long total = n * pixels;
             long done = 0;
+            if (firstImage != null) {
+                writer.putUnsignedBytes(firstImage, 0, firstImage.length, 0);
+                done = pixels;
+                firstImage = null;
+            }
             while (done < total) {
                 int want = (int) Math.min(chunk.length, total - done);
                 int got = readFully(in, file, chunk, want);
@@ -298,7 +317,7 @@ public final class MnistIdxLoader {
         } catch (IOException | RuntimeException e) {
             raw.close();
             if (e instanceof ZipException || e instanceof EOFException) {
-                throw new InvalidDataException(file, "corrupt gzip data (" + e.getMessage() + ")");
+                throw new InvalidDataException(file, "corrupt gzip data" + InvalidDataException.reason(e));
             }
             throw e;
         }
@@ -309,11 +328,12 @@ public final class MnistIdxLoader {
      * {@code n} for a plain file (its size was checked against the header) or a gzipped one whose trailer's size
      * (mod 2^32) agrees; else at most {@link #GROWTH_START_VALUES} values' worth, the matrix growing as the images
      * arrive, so that a header announcing millions of images in a small file fails at its end without allocating
-     * them all first.
+     * them all first. Zero when one image alone is more than that: its bytes are then taken as they arrive before
+     * its row is allocated.
      */
     static long initialRows(Path file, long announced, long n, long pixels) throws IOException {
         if (isGzip(file) && !gzipSizeAgrees(file, 16 + announced * pixels)) {
-            return Math.min(n, Math.max(1, GROWTH_START_VALUES / pixels));
+            return pixels > GROWTH_START_VALUES ? 0 : Math.min(n, GROWTH_START_VALUES / pixels);
         }
         return n;
     }
@@ -323,7 +343,7 @@ public final class MnistIdxLoader {
         try {
             return in.readNBytes(length);
         } catch (EOFException | ZipException e) {
-            throw new InvalidDataException(file, "truncated or corrupt gzip data (" + e.getMessage() + ")");
+            throw new InvalidDataException(file, "truncated or corrupt gzip data" + InvalidDataException.reason(e));
         }
     }
 
@@ -352,7 +372,7 @@ public final class MnistIdxLoader {
             return in.readNBytes(buffer, 0, length);
         } catch (EOFException | ZipException e) {
             // GZIPInputStream reports a cut-off archive as "Unexpected end of ZLIB input stream".
-            throw new InvalidDataException(file, "truncated or corrupt gzip data (" + e.getMessage() + ")");
+            throw new InvalidDataException(file, "truncated or corrupt gzip data" + InvalidDataException.reason(e));
         }
     }
 

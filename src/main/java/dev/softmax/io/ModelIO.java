@@ -118,7 +118,7 @@ public final class ModelIO {
             JsonNode header = parseHeader(readEntry(zip, HEADER_ENTRY, MAX_HEADER_BYTES, file), file);
             return fromHeader(header, zip, file);
         } catch (ZipException | EOFException e) {
-            throw new InvalidDataException(file, "corrupt or truncated model file (" + e.getMessage() + ")");
+            throw new InvalidDataException(file, "corrupt or truncated model file" + InvalidDataException.reason(e));
         }
     }
 
@@ -337,7 +337,7 @@ public final class ModelIO {
         } catch (JacksonException e) {
             throw corrupt(file, HEADER_ENTRY + " is not valid JSON (" + e.getOriginalMessage() + ")");
         } catch (IOException e) {
-            throw corrupt(file, HEADER_ENTRY + " cannot be parsed (" + e.getMessage() + ")");
+            throw corrupt(file, HEADER_ENTRY + " cannot be parsed" + InvalidDataException.reason(e));
         }
     }
 

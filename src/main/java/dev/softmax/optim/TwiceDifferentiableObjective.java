@@ -97,6 +97,8 @@ public interface TwiceDifferentiableObjective extends DifferentiableObjective {
     interface NewtonStepCorrection {
 
         /**
+         * Corrects a solved Newton step in place.
+         *
          * @param theta the point the step starts from, DOUBLE; not changed
          * @param step  the step solved for, DOUBLE, corrected in place
          */

@@ -223,6 +223,10 @@ class Cifar10BinaryLoaderTest {
         Files.write(cut, Arrays.copyOf(bytes, bytes.length * 2 / 3));
         InvalidDataException e = loadError(cut);
         assertTrue(e.getMessage().startsWith(cut + ": truncated or corrupt archive"), e.getMessage());
+
+        // QA: the gzip magic alone gave "(null)" for the reader's missing message.
+        Files.write(cut, new byte[] {0x1f, (byte) 0x8b});
+        assertEquals(cut + ": truncated or corrupt archive", loadError(cut).getMessage());
     }
 
     @Test

@@ -208,6 +208,31 @@ class MnistIdxLoaderTest {
                 () -> MnistIdxLoader.readImages(announced, DataType.FLOAT, Long.MAX_VALUE));
         assertTrue(shortFile.getMessage().contains("record 13: truncated"), shortFile.getMessage());
 
+        // QA: sizes whose product overflowed a long passed the size check and failed later, or in native memory.
+        for (boolean gzipped : new boolean[] {false, true}) {
+            Path huge = dir.resolve(gzipped ? "huge.gz" : "huge");
+            write(huge, idx(3, new int[] {Integer.MAX_VALUE, Integer.MAX_VALUE, 4}, new byte[16]), gzipped);
+            InvalidDataException tooWide = assertThrows(InvalidDataException.class,
+                    () -> MnistIdxLoader.readImages(huge, DataType.FLOAT, Long.MAX_VALUE));
+            assertEquals(huge + ": the header announces images of 2147483647x4 pixels, 8589934588 values each, more"
+                    + " than one array holds (2147483639); check the file", tooWide.getMessage());
+        }
+
+        // QA: the gzip magic alone gave "(null)" for the reader's missing message.
+        Path magicOnly = dir.resolve("magic.gz");
+        Files.write(magicOnly, new byte[] {0x1f, (byte) 0x8b});
+        assertEquals(magicOnly + ": corrupt gzip data", assertThrows(InvalidDataException.class,
+                () -> MnistIdxLoader.readImages(magicOnly, DataType.FLOAT, Long.MAX_VALUE)).getMessage());
+
+        // QA: one image of 46340x46340 announced in 40 bytes allocated its 8.5 GB row before finding the file short.
+        Path wide = dir.resolve("wide.gz");
+        Files.write(wide, gzip(idx(3, new int[] {1, 46340, 46340}, new byte[24])));
+        assertEquals(0, MnistIdxLoader.initialRows(wide, 1, 1, 46340L * 46340));
+        InvalidDataException wideShort = assertThrows(InvalidDataException.class,
+                () -> MnistIdxLoader.readImages(wide, DataType.FLOAT, Long.MAX_VALUE));
+        assertEquals(wide + ": record 1: truncated: the header announces 1 images of 2147395600 bytes but the file"
+                + " ends inside image 1", wideShort.getMessage());
+
         // Two gzip members: the trailer speaks for the second only, so the matrix is grown, and the values are whole.
         byte[] whole = images(5, 4, 4);
         byte[] first = gzip(Arrays.copyOf(whole, 40));
@@ -236,6 +261,22 @@ class MnistIdxLoaderTest {
         float[] values = y.reshape(y.length()).toFloatVector();
         for (int i = 0; i < values.length; i++) {
             assertEquals(large[large.length - values.length + i] & 0xff, values[i], 0.0f, "value " + i);
+        }
+
+        // Rows of more than GROWTH_START_VALUES pixels: the first image is taken before its row is allocated.
+        byte[] wider = images(2, side + 1, side);
+        byte[] wideHead = gzip(Arrays.copyOf(wider, wider.length / 3));
+        byte[] wideTail = gzip(Arrays.copyOfRange(wider, wider.length / 3, wider.length));
+        byte[] wideBoth = Arrays.copyOf(wideHead, wideHead.length + wideTail.length);
+        System.arraycopy(wideTail, 0, wideBoth, wideHead.length, wideTail.length);
+        Path widening = dir.resolve("widening.gz");
+        Files.write(widening, wideBoth);
+        assertEquals(0, MnistIdxLoader.initialRows(widening, 2, 2, (long) (side + 1) * side));
+        INDArray z = MnistIdxLoader.readImages(widening, DataType.DOUBLE, Long.MAX_VALUE);
+        assertArrayEquals(new long[] {2, (long) (side + 1) * side}, z.shape());
+        double[] wideValues = z.reshape(z.length()).toDoubleVector();
+        for (int i = 0; i < wideValues.length; i++) {
+            assertEquals(wider[wider.length - wideValues.length + i] & 0xff, wideValues[i], 0.0, "value " + i);
         }
     }
 
