@@ -227,7 +227,8 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
     /**
      * Where the data set is in place under {@code dataDir}, in a form the loaders read (as {@code train} looks for
      * it): for CIFAR-10 the unpacked folder, else the archive left in the data folder, else the batch files in the
-     * data folder itself; for the IDX sets their folder when each of the four files is there, gzipped or not.
+     * data folder itself; for the IDX sets their folder, else the data folder itself, when each of the four files is
+     * there, gzipped or not.
      *
      * @param dataDir the data folder
      * @return the folder or archive, or {@code null} when the data set is not in place
@@ -244,12 +245,12 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
             }
             return hasCifarBatches(dataDir) ? dataDir : null;
         }
-        for (RemoteFile file : files) {
-            if (idxFile(target, file) == null) {
-                return null;
+        for (Path folder : List.of(target, dataDir)) {
+            if (files.stream().allMatch(file -> idxFile(folder, file) != null)) {
+                return folder;
             }
         }
-        return target;
+        return null;
     }
 
     private static boolean hasCifarBatches(Path folder) {
@@ -330,7 +331,11 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
             }
             long values = 1;
             for (int i = 0; i < dimensions; i++) {
-                values *= in.readInt();
+                int size = in.readInt();
+                if (size <= 0) {
+                    return false;
+                }
+                values = Math.multiplyExact(values, size);
             }
             in.skipNBytes(values); // skip() stops at the end of what is buffered (65520 of 47040000 bytes)
             return in.read() == -1;

@@ -156,6 +156,15 @@ class DatasetDownloadsTest {
         Files.write(images, java.util.Arrays.copyOf(whole, whole.length - 1));
         assertEquals(List.of(images), fashion.damagedFiles(dataDir));
 
+        // QA: the four files straight in the data folder, where train reads them too, were downloaded again.
+        for (String name : MnistIdxLoader.FILE_NAMES) {
+            Files.move(copied.resolve(name.substring(0, name.length() - 3)), dataDir.resolve(name));
+        }
+        assertEquals(dataDir, fashion.installedLocation(dataDir));
+        assertEquals(List.of(dataDir.resolve("train-images-idx3-ubyte.gz")), fashion.damagedFiles(dataDir));
+        Files.write(dataDir.resolve("train-images-idx3-ubyte.gz"), whole);
+        assertEquals(List.of(), fashion.damagedFiles(dataDir));
+
         // CIFAR-10's archive left in the data folder, which train reads as it is.
         DatasetDownloads cifar = DatasetDownloads.forName("cifar10");
         assertFalse(cifar.isInstalled(dataDir));
