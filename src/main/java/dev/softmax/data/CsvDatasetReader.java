@@ -71,14 +71,19 @@ public final class CsvDatasetReader {
      */
     public TrainTestSets readTrainTest(Path train, Path test, DataType type, List<String> classNames)
             throws IOException {
-        Dataset trainSet = read(train, type, classNames);
-        Dataset testSet;
+        Parsed trainSet;
+        try (BufferedReader reader = open(train)) {
+            trainSet = parse(reader, train, type, classNames, null);
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new InvalidDataException(train, "not a UTF-8 text file");
+        }
+        Parsed testSet;
         try (BufferedReader reader = open(test)) {
-            testSet = read(reader, test, type, trainSet.classNames(), trainSet.numFeatures());
+            testSet = parse(reader, test, type, trainSet.data().classNames(), trainSet);
         } catch (java.nio.charset.MalformedInputException e) {
             throw new InvalidDataException(test, "not a UTF-8 text file");
         }
-        return new TrainTestSets(trainSet, testSet, train + " + " + test);
+        return new TrainTestSets(trainSet.data(), testSet.data(), train + " + " + test);
     }
 
     /** Where the jar keeps its copy of the iris data set, as a class-path resource. */
@@ -191,12 +196,20 @@ public final class CsvDatasetReader {
      */
     public Dataset read(BufferedReader reader, Path source, DataType type, List<String> classNames)
             throws IOException {
-        return read(reader, source, type, classNames, 0);
+        return parse(reader, source, type, classNames, null).data();
     }
 
-    /** As {@link #read(BufferedReader, Path, DataType, List)}; a positive {@code expectedFeatures} is enforced. */
-    private Dataset read(BufferedReader reader, Path source, DataType type, List<String> classNames,
-                         int expectedFeatures) throws IOException {
+    /** A file's data and its header ({@code null} when it has none). */
+    private record Parsed(Dataset data, String[] header) {
+    }
+
+    /**
+     * As {@link #read(BufferedReader, Path, DataType, List)}; for a test file, {@code training} is the training
+     * file's parse, whose feature count it must have, and whose header names when both files have a header.
+     */
+    private Parsed parse(BufferedReader reader, Path source, DataType type, List<String> classNames,
+                         Parsed training) throws IOException {
+        int expectedFeatures = training == null ? 0 : training.data().numFeatures();
         Path file = source;
         List<String[]> rows = new ArrayList<>();
         List<Integer> lineNumbers = new ArrayList<>();
@@ -225,6 +238,17 @@ public final class CsvDatasetReader {
         if (expectedFeatures > 0 && d != expectedFeatures) {
             throw new InvalidDataException(file, "has " + d + " feature columns but the training file has "
                     + expectedFeatures);
+        }
+        if (training != null && header != null && training.header() != null
+                && !Arrays.equals(header, training.header())) {
+            int c = 0;
+            while (header[c].equals(training.header()[c])) {
+                c++;
+            }
+            throw new InvalidDataException(file, "column " + (c + 1) + " is '" + header[c]
+                    + "' but the training file's is '" + training.header()[c] + "': the header "
+                    + Arrays.toString(header) + " must name the training file's columns "
+                    + Arrays.toString(training.header()) + " in the same order");
         }
         double[] values = new double[rows.size() * d];
         String[] rawLabels = new String[rows.size()];
@@ -280,7 +304,7 @@ public final class CsvDatasetReader {
             labels[i] = k;
         }
         INDArray features = Nd4j.create(values, new long[] {rows.size(), d}, type);
-        return new Dataset(features, labels, names);
+        return new Parsed(new Dataset(features, labels, names), header);
     }
 
     private int labelIndex(Path file, String[] header, int columns) {

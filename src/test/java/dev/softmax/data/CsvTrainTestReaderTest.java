@@ -90,4 +90,20 @@ class CsvTrainTestReaderTest {
                 assertThrows(InvalidDataException.class,
                         () -> reader.readTrainTest(train, fewerColumns, DataType.FLOAT)).getMessage());
     }
+
+    @Test
+    void rejectsATestHeaderThatNamesOtherColumns() throws IOException {
+        // QA: columns in another order were read by position, each feature given the other's weights.
+        Path train = csv("named.csv", "width,height,kind\n1,2,a\n3,4,b\n");
+        Path swapped = csv("swapped.csv", "height,width,kind\n2,1,a\n");
+        CsvDatasetReader reader = new CsvDatasetReader("last");
+        assertEquals(swapped + ": column 1 is 'height' but the training file's is 'width': the header"
+                + " [height, width, kind] must name the training file's columns [width, height, kind] in the same order",
+                assertThrows(InvalidDataException.class,
+                        () -> reader.readTrainTest(train, swapped, DataType.FLOAT)).getMessage());
+        // The same names, or a header in only one of the files, are read by position as before.
+        assertEquals(1, reader.readTrainTest(train, csv("same.csv", "width,height,kind\n2,1,a\n"), DataType.FLOAT)
+                .test().numSamples());
+        assertEquals(1, reader.readTrainTest(train, csv("bare.csv", "2,1,a\n"), DataType.FLOAT).test().numSamples());
+    }
 }
