@@ -138,6 +138,7 @@ public final class BenchCommand implements Callable<Integer> {
         INDArray x;
         int[] y;
         int k;
+        String datasetName = "synthetic";
         String source;
         double featureScale;
         DataType dataType = data.dataType();
@@ -155,7 +156,8 @@ public final class BenchCommand implements Callable<Integer> {
             featureScale = prepared.scaling() == Trainer.Scaling.UNIT ? 1 / 255.0 : 1.0;
             y = train.labels();
             k = train.numClasses();
-            source = dataset.toString();
+            datasetName = dataset.toString();
+            source = prepared.source();
         } else {
             if (pixels && dataType != DataType.FLOAT) {
                 throw new IllegalArgumentException("--pixels needs --dtype float");
@@ -168,13 +170,14 @@ public final class BenchCommand implements Callable<Integer> {
             source = pixels ? "synthetic pixels" : "synthetic";
         }
         out.printf("bench: %s, %d x %d, %d classes, %s, %s, kernel %s, median of %d after %s%n",
-                source, x.rows(), x.columns(), k, dataType == DataType.DOUBLE ? "double" : "float",
+                fromDataset ? datasetName + " (" + source + ")" : source, x.rows(), x.columns(), k, dataType == DataType.DOUBLE ? "double" : "float",
                 Numbers.count(NativeThreads.current(), "thread"), CommonOptions.kernelFor(dataType), repeats,
                 Numbers.count(warmups, "warm-up"));
         out.flush();
         Map<String, Object> results = benchmark.run(x, y, k, l2, featureScale);
 
         Map<String, Object> json = new LinkedHashMap<>();
+        json.put("dataset", datasetName);
         json.put("source", source);
         json.put("rows", x.rows());
         json.put("features", x.columns());

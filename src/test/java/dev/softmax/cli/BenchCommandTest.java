@@ -173,6 +173,7 @@ class BenchCommandTest {
         try {
             JsonNode json = smallPixelBench(report, "--byte-features");
             assertEquals("synthetic pixels", json.get("source").asText());
+            assertEquals("synthetic", json.get("dataset").asText());
             assertTrue(json.get("features_as_bytes").asBoolean());
             assertEquals(1 / 255.0, json.get("feature_scale").asDouble(), 0.0);
         } finally {
@@ -208,6 +209,8 @@ class BenchCommandTest {
             dev.softmax.Kernels.setByteFeatures(false);
         }
         assertEquals(600, json.get("rows").asInt());
+        assertEquals("fashion-mnist", json.get("dataset").asText());
+        assertEquals("/usr/share/datasets/fashion-mnist", json.get("source").asText(), "the files, as train says");
         assertEquals(1 / 255.0, json.get("feature_scale").asDouble(), 0.0);
         assertTrue(json.get("features_as_bytes").asBoolean());
     }
