@@ -20,9 +20,10 @@ final class Advice {
      * The note for classes without training rows, or {@code null} when every class has some.
      *
      * @param train           the training part
+     * @param data            the data options: whether --limit was given, and a test split taken
      * @param validationSplit whether a validation split was taken from it too
      */
-    static String untrainedClasses(dev.softmax.data.Dataset train, boolean validationSplit) {
+    static String untrainedClasses(dev.softmax.data.Dataset train, DataOptions data, boolean validationSplit) {
         java.util.List<String> untrained = new java.util.ArrayList<>();
         int[] counts = train.classCounts();
         for (int k = 0; k < counts.length; k++) {
@@ -30,9 +31,20 @@ final class Advice {
                 untrained.add(train.classNames().get(k));
             }
         }
-        return untrained.isEmpty() ? null : String.format(Locale.ROOT, "no training rows of %s (after --limit%s); the"
-                + " model will not predict %s", String.join(", ", untrained), validationSplit
-                        ? ", the test and the validation split" : " and the test split",
+        java.util.List<String> after = new java.util.ArrayList<>();
+        if (data.limit() != null) {
+            after.add("--limit");
+        }
+        if (!data.hasOwnTestSplit()) {
+            after.add("the test split");
+        }
+        if (validationSplit) {
+            after.add("the validation split");
+        }
+        String cause = after.isEmpty() ? "" : " (after " + (after.size() == 1 ? after.get(0)
+                : String.join(", ", after.subList(0, after.size() - 1)) + " and " + after.get(after.size() - 1)) + ")";
+        return untrained.isEmpty() ? null : String.format(Locale.ROOT, "no training rows of %s%s; the"
+                + " model will not predict %s", String.join(", ", untrained), cause,
                 untrained.size() == 1 ? "it" : "them");
     }
 

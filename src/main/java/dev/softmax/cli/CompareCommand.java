@@ -135,7 +135,7 @@ public final class CompareCommand implements Callable<Integer> {
                 stop.timeLimit() == null ? ""
                         : ", time limit " + Numbers.setting(stop.timeLimit().toNanos() / 1e9) + " s",
                 Numbers.count(common.effectiveThreads(), "thread"));
-        String untrained = Advice.untrainedClasses(train, false);
+        String untrained = Advice.untrainedClasses(train, data, false);
         if (untrained != null) {
             out.println("note: " + untrained);
         }

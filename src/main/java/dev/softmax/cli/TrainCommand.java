@@ -172,7 +172,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
             out.printf("class weights: %s (%s)%n", classWeight, weights);
         }
-        String untrained = Advice.untrainedClasses(train, data.validationFraction() > 0);
+        String untrained = Advice.untrainedClasses(train, data, data.validationFraction() > 0);
         if (untrained != null) {
             out.println("note: " + untrained);
         }

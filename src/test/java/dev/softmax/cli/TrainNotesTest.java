@@ -82,6 +82,24 @@ class TrainNotesTest {
         assertEquals(0, compared.status(), compared.err());
         assertTrue(compared.out().contains("note: no training rows of virginica (after --limit and the test split)"),
                 "compare too, where there is no validation split: " + compared.out());
+
+        // QA: without --limit the note blamed it all the same. One row of the rare class c goes to the test split.
+        StringBuilder csv = new StringBuilder("x,y,label\n");
+        for (int i = 0; i < 20; i++) {
+            csv.append(i).append(',').append(i % 3).append(',').append(i % 2 == 0 ? "a" : "b").append('\n');
+        }
+        csv.append("5,5,c\n");
+        Path rare = dir.resolve("rare.csv");
+        try {
+            Files.writeString(rare, csv);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        Run split = run("train", "--dataset", "csv", "--train", rare.toString(), "--test-fraction", "0.6",
+                "--max-iter", "5", "--threads", "1");
+        assertEquals(0, split.status(), split.err());
+        assertTrue(split.out().contains("note: no training rows of c (after the test split); the model will not"
+                + " predict it"), split.out());
     }
 
     @Test
