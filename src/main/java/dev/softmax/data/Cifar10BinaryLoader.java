@@ -218,7 +218,11 @@ public final class Cifar10BinaryLoader {
     /** Class names: the non-blank lines of {@code batches.meta.txt}, trimmed. */
     static List<String> parseClassNames(Path file, byte[] bytes) {
         List<String> names = new ArrayList<>();
-        for (String line : new String(bytes, StandardCharsets.UTF_8).split("\\R")) {
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        if (text.startsWith("\uFEFF")) {
+            text = text.substring(1); // a byte order mark some editors write
+        }
+        for (String line : text.split("\\R")) {
             if (!line.isBlank()) {
                 names.add(line.trim());
             }

@@ -246,4 +246,13 @@ class Cifar10BinaryLoaderTest {
         assertEquals(folder.resolve("batches.meta.txt") + ": expected at least two class names, one a line; found 1",
                 loadError(folder).getMessage());
     }
+
+    @Test
+    void aMetaFileSavedWithAByteOrderMarkGivesTheSameNames() throws IOException {
+        // QA: an editor's UTF-8 BOM became part of the first class name.
+        Map<String, byte[]> m = members(true);
+        m.put("batches.meta.txt", ("\uFEFF" + String.join("\r\n", NAMES)).getBytes(StandardCharsets.UTF_8));
+        Path folder = writeFolder(dir.resolve("bom"), m);
+        assertEquals(NAMES, Cifar10BinaryLoader.load(folder, DataType.FLOAT, 1).train().classNames());
+    }
 }
