@@ -10,7 +10,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>Every method works row by row on a matrix of logits {@code [n,K]} (one row per sample), or on a
  * single vector of {@code K} logits, and never mutates its argument. Stability comes from subtracting
  * the row maximum before exponentiating ({@code softmax(z) = softmax(z - max z)}), so logits of
- * ±1e4 give finite results.
+ * ±1e4 give finite results. The logits must be finite: a row holding an infinity or NaN comes out NaN (as with
+ * SciPy's {@code softmax}), and nothing is checked on this path for speed.
  */
 public final class Softmax {
 

@@ -16,6 +16,14 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 class SoftmaxTest {
 
     @Test
+    void anInfiniteLogitMakesOnlyItsOwnRowNaN() {
+        INDArray logits = Nd4j.createFromArray(new double[][] {{Double.POSITIVE_INFINITY, 0}, {1, 2}});
+        INDArray p = Softmax.softmax(logits);
+        assertTrue(Double.isNaN(p.getDouble(0, 0)), p.toString());
+        assertEquals(1.0, p.getDouble(1, 0) + p.getDouble(1, 1), 1e-15);
+    }
+
+    @Test
     void probabilitiesArePositiveAndSumToOne() {
         INDArray logits = TestProblems.randomFeatures(20, 5, 3.0, 1, DataType.DOUBLE);
         INDArray p = Softmax.softmax(logits);
