@@ -145,6 +145,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (fromDataset) {
             DatasetKind dataset = data.dataset();
             DataOptions.Prepared prepared = data.load();
+            common.dropBytesThatCannotApply(dataType, dataset, prepared);
             Dataset train = prepared.train();
             // As train does (--scale, else the data set's default): pixels / 255 is folded into the products, so X
             // keeps the raw values.

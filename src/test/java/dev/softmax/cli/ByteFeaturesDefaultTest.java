@@ -155,6 +155,13 @@ class ByteFeaturesDefaultTest {
             MainTest.Run doubles = MainTest.run("train", "--byte-features", "--dtype", "double");
             assertTrue(doubles.err().contains("warning: --byte-features changes nothing with --dtype double"),
                     doubles.err());
+            // bench on a data set, as train does (QA: it said nothing, only "rows read as floats" at the end).
+            MainTest.Run bench = MainTest.run("bench", "--dataset", "iris", "--byte-features", "--scale", "standard",
+                    "--repeats", "1", "--warmups", "0", "--threads", "1");
+            assertEquals(0, bench.status(), bench.err());
+            assertTrue(bench.err().contains("warning: --byte-features changes nothing with --scale standard"),
+                    bench.err());
+            assertTrue(bench.out().contains("rows read as floats"), bench.out());
             Path refused = dir.resolve("refused.json");
             assertEquals(0, MainTest.run("train", "--no-byte-features", "--report", refused.toString()).status());
             assertFalse(mapper.readTree(refused.toFile()).get("byte_features").asBoolean());
