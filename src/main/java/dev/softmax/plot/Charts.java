@@ -257,7 +257,8 @@ public final class Charts {
     /**
      * Ends the x axis at a round number some 15% beyond the data. Left to itself, or ended right at the data, XChart
      * labels long integer axes edge to edge (every 13th of 300 iterations); with this margin it picks round ticks
-     * (checked for runs of 5 to 3000 iterations).
+     * (checked for runs of 5 to 3000 iterations). The axis counts iterations: only whole numbers are labelled (a run
+     * of 3 had ticks every 0.2).
      */
     private static void roundXAxis(XYChart chart) {
         double max = chart.getSeriesMap().values().stream()
@@ -266,9 +267,16 @@ public final class Charts {
             double target = 1.15 * max;
             double decade = Math.pow(10, Math.floor(Math.log10(target)));
             double mantissa = target / decade;
-            double step = mantissa <= 2 ? decade / 5 : mantissa <= 5 ? decade / 2 : decade;
+            double step = Math.max(1, mantissa <= 2 ? decade / 5 : mantissa <= 5 ? decade / 2 : decade);
             chart.getStyler().setXAxisMax(Math.ceil(target / step) * step);
         }
+        chart.setCustomXAxisTickLabelsFormatter(Charts::iterationLabel);
+    }
+
+    /** An x axis label for an iteration count: the whole number, or nothing between two. */
+    static String iterationLabel(double x) {
+        double whole = Math.rint(x);
+        return Math.abs(x - whole) <= 1e-9 * Math.max(1, Math.abs(x)) ? String.valueOf((long) whole) : "";
     }
 
     /**

@@ -47,4 +47,30 @@ class ChartsTest {
             assertTrue(chart.getSeriesMap().containsKey("lbfgs"), "the run that stayed is named as it is");
         }
     }
+
+    @Test
+    void anIterationAxisIsLabelledWithWholeNumbersOnly() {
+        // A run of 3 iterations had labels every 0.2 (0.2, 0.4, ... 3.6).
+        Dataset iris = TestProblems.standardizedIris(DataType.DOUBLE);
+        SoftmaxCrossEntropy f = new SoftmaxCrossEntropy(iris.features(), iris.labels(), 3, 1e-4);
+        dev.softmax.optim.OptimizationResult result = new Lbfgs().minimize(f,
+                org.nd4j.linalg.factory.Nd4j.zeros(DataType.DOUBLE, f.dimension()), StoppingCriteria.of(3), null);
+        for (XYChart chart : new XYChart[] {Charts.lossCurve(result, "t"), Charts.gapCurve(result, "t")}) {
+            assertEquals(4.0, chart.getStyler().getXAxisMax(), 0.0, "a whole number past the last iteration");
+            draw(chart);
+        }
+        assertEquals("3", Charts.iterationLabel(3.0));
+        assertEquals("1200", Charts.iterationLabel(1200.0000000001));
+        assertEquals("", Charts.iterationLabel(0.2));
+        assertEquals("", Charts.iterationLabel(2.5));
+    }
+
+    /** Draws a chart, as saving it does, so that its axis code (and the label formatter) runs. */
+    private static void draw(XYChart chart) {
+        java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(chart.getWidth(), chart.getHeight(),
+                java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = image.createGraphics();
+        chart.paint(g, chart.getWidth(), chart.getHeight());
+        g.dispose();
+    }
 }
