@@ -251,7 +251,24 @@ public final class Charts {
             }
         }
         chart.addSeries("count", predicted, truth, cells);
+        chart.getStyler().setChartTitlePadding(12);
+        if (widestLabel(predicted, chart.getStyler().getAxisTickLabelsFont()) > 0.85 * WIDTH * 0.75 / k) {
+            chart.getStyler().setXAxisLabelRotation(30); // Fashion-MNIST's ten names ran into each other
+        }
         return chart;
+    }
+
+    /** The width in pixels of the widest of {@code labels} drawn in {@code font}. */
+    private static int widestLabel(List<String> labels, java.awt.Font font) {
+        java.awt.image.BufferedImage scratch = new java.awt.image.BufferedImage(1, 1,
+                java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = scratch.createGraphics();
+        try {
+            java.awt.FontMetrics metrics = g.getFontMetrics(font);
+            return labels.stream().mapToInt(metrics::stringWidth).max().orElse(0);
+        } finally {
+            g.dispose();
+        }
     }
 
     /**

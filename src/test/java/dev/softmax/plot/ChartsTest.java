@@ -65,6 +65,17 @@ class ChartsTest {
         assertEquals("", Charts.iterationLabel(2.5));
     }
 
+    @Test
+    void longClassNamesAreTurnedSoTheyDoNotRunIntoEachOther() {
+        int[] labels = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+        dev.softmax.eval.ConfusionMatrix fashion = dev.softmax.eval.ConfusionMatrix.of(labels, labels,
+                dev.softmax.data.MnistIdxLoader.FASHION_MNIST_CLASSES);
+        assertEquals(30, Charts.confusionHeatMap(fashion, "t").getStyler().getXAxisLabelRotation());
+        dev.softmax.eval.ConfusionMatrix iris = dev.softmax.eval.ConfusionMatrix.of(new int[] {0, 1, 2},
+                new int[] {0, 1, 2}, List.of("setosa", "versicolor", "virginica"));
+        assertEquals(0, Charts.confusionHeatMap(iris, "t").getStyler().getXAxisLabelRotation());
+    }
+
     /** Draws a chart, as saving it does, so that its axis code (and the label formatter) runs. */
     private static void draw(XYChart chart) {
         java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(chart.getWidth(), chart.getHeight(),
