@@ -8,10 +8,11 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * Numerically stable softmax utilities.
  *
  * <p>Every method works row by row on a matrix of logits {@code [n,K]} (one row per sample), or on a
- * single vector of {@code K} logits, and never mutates its argument. Stability comes from subtracting
- * the row maximum before exponentiating ({@code softmax(z) = softmax(z - max z)}), so logits of
- * ±1e4 give finite results. The logits must be finite: a row holding an infinity or NaN comes out NaN (as with
- * SciPy's {@code softmax}), and nothing is checked on this path for speed.
+ * single rank-1 vector of {@code K} logits (a {@code [K,1]} column is K rows, each of one class and so of
+ * probability 1), and never mutates its argument. Stability comes from subtracting the row maximum before
+ * exponentiating ({@code softmax(z) = softmax(z - max z)}), so logits of ±1e4 give finite results. The logits
+ * must be finite: a row holding an infinity or NaN comes out NaN (as with SciPy's {@code softmax}), and nothing is
+ * checked on this path for speed.
  */
 public final class Softmax {
 
@@ -21,7 +22,7 @@ public final class Softmax {
     /**
      * Row-wise {@code softmax(z)_k = exp(z_k) / sum_j exp(z_j)}; same shape and type as {@code logits}.
      *
-     * @param logits {@code z}, {@code [n,K]} or a vector of {@code K}
+     * @param logits {@code z}, {@code [n,K]}, or a rank-1 vector of {@code K} ({@code [K,1]} is K rows)
      * @return the probabilities, a new array
      */
     public static INDArray softmax(INDArray logits) {
@@ -34,7 +35,7 @@ public final class Softmax {
      * Softmax with temperature {@code T > 0}: {@code softmax(z / T)}. {@code T -> 0} approaches the
      * one-hot arg max, {@code T -> infinity} the uniform distribution.
      *
-     * @param logits      {@code z}, {@code [n,K]} or a vector of {@code K}
+     * @param logits      {@code z}, {@code [n,K]}, or a rank-1 vector of {@code K} ({@code [K,1]} is K rows)
      * @param temperature {@code T}, finite and {@code > 0}
      * @return the probabilities, a new array of the shape of {@code logits}
      */
@@ -48,7 +49,7 @@ public final class Softmax {
     /**
      * Row-wise {@code log softmax(z)_k = z_k - max z - log sum_j exp(z_j - max z)}.
      *
-     * @param logits {@code z}, {@code [n,K]} or a vector of {@code K}
+     * @param logits {@code z}, {@code [n,K]}, or a rank-1 vector of {@code K} ({@code [K,1]} is K rows)
      * @return the log-probabilities, a new array of the shape of {@code logits}
      */
     public static INDArray logSoftmax(INDArray logits) {
@@ -60,7 +61,7 @@ public final class Softmax {
     /**
      * Row-wise {@code log sum_k exp(z_k)}, computed stably; shape {@code [n,1]} (or {@code [1,1]} for a vector).
      *
-     * @param logits {@code z}, {@code [n,K]} or a vector of {@code K}
+     * @param logits {@code z}, {@code [n,K]}, or a rank-1 vector of {@code K} ({@code [K,1]} is K rows)
      * @return the row-wise log-sum-exp, a new array
      */
     public static INDArray logSumExp(INDArray logits) {

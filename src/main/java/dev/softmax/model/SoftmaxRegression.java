@@ -236,8 +236,10 @@ public final class SoftmaxRegression {
         }
         INDArray logits = Logits.of(input, rawWeights, rawBias);
         // A NaN or infinite feature makes its row's logits non-finite, so the [n,K] logits are checked instead
-        // of another pass over the features; the features are examined only to name the cause.
-        if (!Double.isFinite(logits.sumNumber().doubleValue())) {
+        // of another pass over the features; the features are examined only to name the cause. Entry by entry
+        // (allFinite), not by their sum: many large finite logits overflowed it, and a row was refused or not
+        // depending on the rows beside it.
+        if (!dev.softmax.Blas.allFinite(logits)) {
             Inputs.checkFiniteAfterCast(x, input);
             throw new dev.softmax.data.FeatureValuesException("the logits overflow for these features (values too large for "
                     + weights.dataType() + "); expected features on the training data's scale");

@@ -445,6 +445,7 @@ public final class Trainer {
         }
         double[] w = new double[labels.length];
         double sum = 0;
+        boolean overflow = false;
         for (int i = 0; i < labels.length; i++) {
             double s = 1.0;
             if (sampleWeights != null) {
@@ -455,11 +456,20 @@ public final class Trainer {
                 }
             }
             w[i] = perClass == null ? s : s * perClass[labels[i]];
-            if (Double.isInfinite(w[i])) {
-                throw new IllegalArgumentException("row " + i + "'s weight, its sample weight " + s
-                        + " times its class weight " + perClass[labels[i]] + ", overflows; use smaller weights");
-            }
+            overflow |= Double.isInfinite(w[i]);
             sum += w[i];
+        }
+        if (overflow) {
+            // Weights count only by their ratios: the factors are taken relative to their largest (the product of
+            // two numbers up to 1 is finite), instead of refusing weights the caller may not have chosen
+            // (balancedClassWeights).
+            double sampleMax = java.util.Arrays.stream(sampleWeights).max().orElse(1);
+            double classMax = java.util.Arrays.stream(perClass).max().orElse(1);
+            sum = 0;
+            for (int i = 0; i < labels.length; i++) {
+                w[i] = (sampleWeights[i] / sampleMax) * (perClass[labels[i]] / classMax);
+                sum += w[i];
+            }
         }
         if (!(sum > 0)) {
             throw new IllegalArgumentException(perClass == null ? "the sample weights are all zero"

@@ -19,7 +19,8 @@ import java.util.Objects;
  * @param iterations                iterations (or epochs) done
  * @param terminationReason         why the optimizer stopped
  * @param objective                 the objective at the solution (regularised mean cross-entropy)
- * @param gradientNorm              the gradient norm at the solution (NaN when not measured, as for SGD)
+ * @param gradientNorm              the gradient norm at the solution, from the history (NaN when not measured there;
+ *                                  sgd and adam measure it each epoch)
  */
 public record TrainingSummary(String optimizer, double l2, int maxIterations, double gradientTolerance,
                               double relativeFunctionTolerance, int numSamples, int iterations,

@@ -80,6 +80,7 @@ public final class Adam implements Optimizer<MiniBatchObjective> {
     @Override
     public OptimizationResult minimize(MiniBatchObjective objective, INDArray start, StoppingCriteria stop,
                                        IterationListener listener) {
+        Vectors.checkStart(start, objective.dimension()); // before the state arrays are made from it
         INDArray m = start.mul(0);
         INDArray v = start.mul(0);
         // Made once: allocating a parameter-sized array cost about 0.36 ms at CIFAR-10 size, per step.

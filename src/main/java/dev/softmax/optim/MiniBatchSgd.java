@@ -75,6 +75,7 @@ public final class MiniBatchSgd implements Optimizer<MiniBatchObjective> {
     @Override
     public OptimizationResult minimize(MiniBatchObjective objective, INDArray start, StoppingCriteria stop,
                                        IterationListener listener) {
+        Vectors.checkStart(start, objective.dimension()); // before the state arrays are made from it
         INDArray velocity = momentum > 0 ? start.mul(0) : null;
         EpochLoop.UpdateRule rule = (x, gradient, rate, step) -> {
             // BLAS calls rather than ND4J ops: at batch 128 on CIFAR-10-sized data an ND4J op costs as much as

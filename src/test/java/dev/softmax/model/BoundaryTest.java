@@ -152,6 +152,19 @@ class BoundaryTest {
     }
 
     @Test
+    void whetherARowGetsAPredictionDoesNotDependOnTheRowsBesideIt() {
+        // QA: the logits were checked by their sum, which 100 rows of logits near 2e37 overflowed in float32.
+        SoftmaxRegression model = new SoftmaxRegression(Nd4j.create(new double[][] {{1, 2}}).castTo(DataType.FLOAT),
+                Nd4j.zeros(DataType.FLOAT, 2), List.of("a", "b"), FeatureScaler.none(1), null);
+        double[][] one = {{1e37}};
+        double[][] hundred = new double[100][];
+        Arrays.fill(hundred, one[0]);
+        assertArrayEquals(model.predictProba(one)[0], model.predictProba(hundred)[99], 0.0);
+        assertMessage(dev.softmax.data.FeatureValuesException.class, "the logits overflow",
+                () -> model.predictProba(new double[][] {{1e37}, {1.8e38}}));
+    }
+
+    @Test
     void aModelIsCheckedWhenMade() {
         FeatureScaler none = FeatureScaler.none(2);
         INDArray bias = Nd4j.zeros(DataType.DOUBLE, 2);
@@ -205,11 +218,15 @@ class BoundaryTest {
     }
 
     @Test
-    void aRowWeightThatOverflowsIsNamed() {
-        Trainer trainer = Trainer.builder().stopping(StoppingCriteria.of(5)).classWeights(new double[] {1e308, 1})
-                .build();
-        assertMessage(IllegalArgumentException.class, "row 0's weight, its sample weight 10.0 times its class weight"
-                + " 1.0E308, overflows", () -> trainer.fit(new double[][] {{0}, {1}}, new int[] {0, 1},
-                new double[] {10, 1}));
+    void rowWeightsWhoseProductOverflowsCountByTheirRatios() {
+        // Refused until QA found balancedClassWeights' own weights refused with large sample weights.
+        Trainer classWeighted = Trainer.builder().dataType(DataType.DOUBLE).stopping(StoppingCriteria.of(5))
+                .classWeights(new double[] {1e308, 1}).build();
+        double[][] x = {{0}, {1}, {2}};
+        int[] y = {0, 1, 1};
+        SoftmaxRegression product = classWeighted.fit(x, y, new double[] {10, 1, 2});
+        SoftmaxRegression ratios = Trainer.builder().dataType(DataType.DOUBLE).stopping(StoppingCriteria.of(5))
+                .build().fit(x, y, new double[] {1, 1e-309, 2e-309});
+        assertArrayEquals(ratios.weights().toDoubleVector(), product.weights().toDoubleVector(), 1e-12);
     }
 }

@@ -123,6 +123,16 @@ class TrainerWeightsTest {
         SoftmaxRegression combined = newton().classWeights(perClass).build().fit(train, half);
         SoftmaxRegression multiplied = newton().build().fit(train, product);
         assertTrue(distance(combined, multiplied) < 1e-8);
+
+        // QA: sample weights near the largest double times a class weight above 1 were refused as overflowing,
+        // balancedClassWeights' own weight named as the culprit; weights count by their ratios only.
+        double[] huge = new double[half.length];
+        Arrays.setAll(huge, i -> half[i] * (Double.MAX_VALUE / 4));
+        SoftmaxRegression hugeCombined = newton().classWeights(perClass).build().fit(train, huge);
+        assertTrue(distance(combined, hugeCombined) < 1e-8, "distance " + distance(combined, hugeCombined));
+        double[] maxed = new double[half.length];
+        Arrays.fill(maxed, Double.MAX_VALUE);
+        assertTrue(distance(balanced, newton().balancedClassWeights().build().fit(train, maxed)) < 1e-8);
     }
 
     @Test

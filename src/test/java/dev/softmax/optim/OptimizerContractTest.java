@@ -162,6 +162,9 @@ class OptimizerContractTest {
                     + ", 1]", name, () -> optimizer.minimize(iris, Nd4j.zeros(DataType.DOUBLE, m, 1), STOP, null));
             assertMessage("got shape [" + (m - 1) + "]", name,
                     () -> optimizer.minimize(iris, Nd4j.zeros(DataType.DOUBLE, m - 1), STOP, null));
+            // QA: adam made its state arrays from start before checking it, and threw a bare NullPointerException.
+            assertEquals("start must not be null", assertThrows(NullPointerException.class,
+                    () -> optimizer.minimize(iris, null, STOP, null), name).getMessage(), name);
         }
     }
 
