@@ -33,6 +33,14 @@ public final class SoftmaxRegression {
     /** {@code W} and {@code b} with the scaling folded in, so raw features need no scaled copy (see constructor). */
     private final INDArray rawWeights;
     private final INDArray rawBias;
+    /**
+     * Whether raw features are scaled (a copy) before the product instead: where a feature's shift is more than
+     * {@link #FOLDED_SHIFT_LIMIT} of its scales, the folded bias cancels that many digits (1e-4 in the probabilities
+     * of a double model on timestamps near 1e12).
+     */
+    private final boolean scaleFirst;
+    /** The largest {@code |shift / scale|} of any feature for which the scaling is folded into the weights. */
+    static final double FOLDED_SHIFT_LIMIT = 1e3;
     private final List<String> classNames;
     private final FeatureScaler scaler;
     private final OptimizationResult trainingResult;
@@ -109,6 +117,13 @@ public final class SoftmaxRegression {
             throw new IllegalArgumentException("the weights on unscaled features overflow "
                     + weights.dataType() + ": the scaler's scales are too small for these weights");
         }
+        double largestShift = 0;
+        double[] shift = scaler.shift();
+        double[] scale = scaler.scale();
+        for (int j = 0; j < shift.length; j++) {
+            largestShift = Math.max(largestShift, Math.abs(shift[j] / scale[j]));
+        }
+        this.scaleFirst = largestShift > FOLDED_SHIFT_LIMIT;
         this.classNames = names;
         this.scaler = scaler;
         this.trainingResult = withCopiedSolution(trainingResult);
@@ -234,7 +249,8 @@ public final class SoftmaxRegression {
         if (input.isView() || input.ordering() != 'c') {
             input = input.dup('c');
         }
-        INDArray logits = Logits.of(input, rawWeights, rawBias);
+        INDArray logits = scaleFirst ? Logits.of(scaler.transform(input), weights, bias)
+                : Logits.of(input, rawWeights, rawBias);
         // A NaN or infinite feature makes its row's logits non-finite, so the [n,K] logits are checked instead
         // of another pass over the features; the features are examined only to name the cause. Entry by entry
         // (allFinite), not by their sum: many large finite logits overflowed it, and a row was refused or not

@@ -165,6 +165,47 @@ class BoundaryTest {
     }
 
     @Test
+    void featuresFarFromZeroArePredictedAsTheScaledFormulaSays() {
+        // QA: timestamps near 1e12, z-scored: the scaling folded into the bias cancelled 12 digits, and the
+        // probabilities differed from softmax(((x - shift) / scale) W + b) by 1e-4.
+        java.util.Random random = new java.util.Random(5);
+        int n = 300;
+        double[][] x = new double[n][2];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = i % 3;
+            x[i][0] = 1e12 + random.nextGaussian() + y[i];
+            x[i][1] = random.nextGaussian() - y[i];
+        }
+        SoftmaxRegression model = Trainer.builder().dataType(DataType.DOUBLE).stopping(StoppingCriteria.of(20))
+                .build().fit(x, y);
+        double[] shift = model.scaler().shift();
+        double[] scale = model.scaler().scale();
+        double[][] w = model.weights().toDoubleMatrix();
+        double[] b = model.bias().toDoubleVector();
+        double[][] p = model.predictProba(x);
+        double worst = 0;
+        for (int i = 0; i < n; i++) {
+            double[] z = b.clone();
+            for (int j = 0; j < 2; j++) {
+                double scaled = (x[i][j] - shift[j]) / scale[j];
+                for (int k = 0; k < 3; k++) {
+                    z[k] += scaled * w[j][k];
+                }
+            }
+            double max = Math.max(z[0], Math.max(z[1], z[2]));
+            double sum = 0;
+            for (int k = 0; k < 3; k++) {
+                sum += Math.exp(z[k] - max);
+            }
+            for (int k = 0; k < 3; k++) {
+                worst = Math.max(worst, Math.abs(p[i][k] - Math.exp(z[k] - max) / sum));
+            }
+        }
+        assertTrue(worst < 1e-13, "largest difference " + worst);
+    }
+
+    @Test
     void aModelIsCheckedWhenMade() {
         FeatureScaler none = FeatureScaler.none(2);
         INDArray bias = Nd4j.zeros(DataType.DOUBLE, 2);
