@@ -282,6 +282,12 @@ public final class DataOptions {
             Splits.Split split = Splits.stratified(all.labels(), all.numClasses(), testFraction, seed);
             train = all.subset(split.train());
             test = all.subset(split.test());
+            if (testFraction > 0 && test.numSamples() == 0) {
+                // evaluate scored every row then, training rows included, where a test split was asked for.
+                throw new IllegalArgumentException("--test-fraction " + Numbers.setting(testFraction) + " of "
+                        + all.numSamples() + " rows (" + source + ") leaves none to test on; raise it (0 means no"
+                        + " test split)");
+            }
             if (knownClasses == null) {
                 // Said here, with the flag and the counts, rather than as an empty or single-class training set.
                 String left = null;

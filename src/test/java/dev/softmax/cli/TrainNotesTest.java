@@ -162,6 +162,25 @@ class TrainNotesTest {
     }
 
     @Test
+    void aTestFractionThatHoldsOutNothingIsRefusedByEveryCommand() throws Exception {
+        // QA: evaluate scored all 150 rows, the 120 trained on included, for --test-fraction 0.001.
+        Path model = dir.resolve("iris.model");
+        assertEquals(0, run("train", "--save", model.toString(), "--threads", "1").status());
+        String expected = "error: --test-fraction 0.003 of 150 rows (notebooks-data/iris.csv) leaves none to test on; raise it"
+                + " (0 means no test split)";
+        for (String[] args : List.of(new String[] {"evaluate", "--model", model.toString()},
+                new String[] {"train"}, new String[] {"compare", "--out", dir.resolve("c").toString()})) {
+            List<String> all = new ArrayList<>(List.of(args));
+            all.addAll(List.of("--test-fraction", "0.003", "--threads", "1"));
+            Run run = run(all.toArray(String[]::new));
+            assertEquals(Main.EXIT_BAD_INPUT, run.status(), args[0]);
+            assertEquals(expected, run.err().strip(), args[0]);
+        }
+        assertEquals(0, run("evaluate", "--model", model.toString(), "--test-fraction", "0", "--threads", "1")
+                .status(), "0 still scores every row");
+    }
+
+    @Test
     void earlyStoppingReportsTheGradientNormOfTheWeightsItKeeps() throws Exception {
         Path report = dir.resolve("r.json");
         Run stopped = run("train", "--optimizer", "lbfgs", "--validation-fraction", "0.25",
