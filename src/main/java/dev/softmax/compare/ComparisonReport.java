@@ -256,7 +256,14 @@ public final class ComparisonReport {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("optimizer", run.name());
         row.put("status", run.isSkipped() ? "skipped" : "ran");
-        if (!run.isSkipped()) {
+        if (run.isSkipped()) {
+            // Every key a run has, null: a reader of o["iterations"] gets null, not a missing key.
+            for (String key : List.of("iterations", "function_evaluations", "gradient_evaluations",
+                    "hessian_vector_products", "wall_seconds", "objective", "gap", "relative_gap", "gradient_norm",
+                    "train_accuracy", "test_accuracy", "termination_reason", "converged")) {
+                row.put(key, null);
+            }
+        } else {
             double f = run.result().value();
             row.put("iterations", run.result().iterations());
             row.put("function_evaluations", run.result().work().functionEvaluations());

@@ -205,6 +205,12 @@ class CompareCommandTest {
         JsonNode summary = new ObjectMapper().readTree(dir.resolve(CompareCommand.SUMMARY_JSON).toFile());
         assertEquals("lbfgs", summary.get("best_optimizer").asText());
         assertEquals("skipped", summary.get("optimizers").get(0).get("status").asText());
+        java.util.List<String> skippedKeys = new java.util.ArrayList<>();
+        summary.get("optimizers").get(0).fieldNames().forEachRemaining(skippedKeys::add);
+        java.util.List<String> ranKeys = new java.util.ArrayList<>();
+        summary.get("optimizers").get(1).fieldNames().forEachRemaining(ranKeys::add);
+        assertEquals(ranKeys, skippedKeys, "a skipped run has every key, as null");
+        assertTrue(summary.get("optimizers").get(0).get("iterations").isNull());
         assertTrue(Files.readString(dir.resolve(CompareCommand.HISTORY_CSV)).lines().skip(1)
                 .allMatch(l -> l.startsWith("lbfgs,")), "only lbfgs has history");
         assertTrue(Files.exists(dir.resolve(CompareCommand.GAP_VS_TIME_PNG)));
