@@ -397,7 +397,12 @@ public final class ModelIO {
     }
 
     private static void putEntry(ZipOutputStream zip, String name, byte[] bytes) throws IOException {
-        zip.putNextEntry(new ZipEntry(name));
+        ZipEntry entry = new ZipEntry(name);
+        // A fixed time, so that the same model makes the same file, byte for byte. Not 1980-01-01, the earliest a
+        // zip's own fields hold: in zones east of UTC that instant is before 1980, and the JDK then adds an
+        // extended timestamp that depends on the zone.
+        entry.setTimeLocal(java.time.LocalDateTime.of(2000, 1, 1, 0, 0));
+        zip.putNextEntry(entry);
         zip.write(bytes);
         zip.closeEntry();
     }

@@ -94,6 +94,23 @@ class ModelIOTest {
     }
 
     @Test
+    void theSameModelMakesTheSameFileWhateverTheClockAndZoneSay() throws Exception {
+        // QA: two identical runs gave files that differed in their zip entries' times.
+        Path first = dir.resolve("first.model");
+        ModelIO.save(floatModel, first, false);
+        Thread.sleep(2100); // zip times have a resolution of 2 s
+        java.util.TimeZone zone = java.util.TimeZone.getDefault();
+        Path second = dir.resolve("second.model");
+        try {
+            java.util.TimeZone.setDefault(java.util.TimeZone.getTimeZone("Pacific/Kiritimati"));
+            ModelIO.save(floatModel, second, false);
+        } finally {
+            java.util.TimeZone.setDefault(zone);
+        }
+        assertArrayEquals(Files.readAllBytes(first), Files.readAllBytes(second));
+    }
+
+    @Test
     void modelWithoutTrainingSummaryRoundTrips() throws IOException {
         SoftmaxRegression bare = new SoftmaxRegression(floatModel.weights(), floatModel.bias(),
                 floatModel.classNames(), FeatureScaler.none(4), null);
