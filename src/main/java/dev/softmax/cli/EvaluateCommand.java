@@ -75,7 +75,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (evaluated.numFeatures() != model.numFeatures()) {
             throw widthMismatch(model, prepared.source(), evaluated.numFeatures());
         }
-        int[] truth = labelsFor(model, evaluated);
+        int[] truth = labelsFor(model, evaluated, prepared.source());
 
         out.printf("model: %s: %d features, %d classes, %s%s%n", modelFile, model.numFeatures(), model.numClasses(),
                 model.dataType() == DataType.DOUBLE ? "double" : "float",
@@ -100,10 +100,16 @@ public final class EvaluateCommand implements Callable<Integer> {
      * The data set's labels renumbered into the model's classes: both are sorted class names, but the data may
      * lack a class the model has, or have one it does not.
      */
-    private static int[] labelsFor(SoftmaxRegression model, Dataset dataset) {
+    private int[] labelsFor(SoftmaxRegression model, Dataset dataset, String source) {
         List<String> names = dataset.classNames();
         int[] toModel = new int[names.size()];
         for (int k = 0; k < names.size(); k++) {
+            if (!model.classNames().contains(names.get(k))) {
+                // An image data set's own class names (MNIST's digits for a Fashion-MNIST model, say).
+                throw new dev.softmax.data.InvalidDataException(java.nio.file.Path.of(source), "class '"
+                        + names.get(k) + "' is not one of the classes of the model " + modelFile + ": "
+                        + model.classNames());
+            }
             toModel[k] = model.classIndex(names.get(k));
         }
         int[] labels = dataset.labels();

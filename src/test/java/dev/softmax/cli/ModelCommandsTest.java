@@ -57,6 +57,25 @@ class ModelCommandsTest {
     }
 
     @Test
+    void evaluateOnADataSetOfOtherClassesNamesItAndTheModel() throws IOException {
+        // QA: "error: unknown class '0'; the model knows [...]" named neither the data nor the model.
+        Path fashion = Path.of("/usr/share/datasets/fashion-mnist");
+        assertTrue(Files.isDirectory(fashion), "the test needs dataset-fashion-mnist");
+        Path mnist = Files.createDirectories(dir.resolve("data/mnist"));
+        for (String name : dev.softmax.data.MnistIdxLoader.FILE_NAMES) {
+            Files.copy(fashion.resolve(name), mnist.resolve(name));
+        }
+        Path fashionModel = dir.resolve("fashion.model");
+        assertEquals(0, run("train", "--dataset", "fashion-mnist", "--limit", "300", "--max-iter", "2", "--threads",
+                "1", "--save", fashionModel.toString()).status());
+        Run evaluated = run("evaluate", "--model", fashionModel.toString(), "--dataset", "mnist", "--data-dir",
+                dir.resolve("data").toString(), "--threads", "1");
+        assertEquals(Main.EXIT_BAD_INPUT, evaluated.status());
+        assertEquals("error: " + mnist + ": class '0' is not one of the classes of the model " + fashionModel
+                + ": " + dev.softmax.data.MnistIdxLoader.FASHION_MNIST_CLASSES, evaluated.err().strip());
+    }
+
+    @Test
     void evaluateReadsTheDataInTheModelsPrecisionUnlessTold() throws IOException {
         // Review: a float64 model was scored on float32-rounded features, and 1e39 was refused as beyond float32.
         StringBuilder csv = new StringBuilder();
