@@ -101,6 +101,18 @@ public final class AtomicFiles {
 
     private static Staged stage(Path target, boolean overwrite, Writer writer) throws IOException {
         Path given = target.toAbsolutePath();
+        java.io.FileDescriptor stream = standardStream(given);
+        if (stream != null) {
+            // Through the process's own descriptor, not by opening the name: where the shell sent the standard
+            // output to a file, opening /dev/stdout reaches that file, which a rename would replace (and the
+            // shell's later output to it was lost) and a truncating open would cut.
+            System.out.flush();
+            System.err.flush();
+            OutputStream out = new java.io.FileOutputStream(stream); // not closed: that would close the descriptor
+            writer.writeTo(out);
+            out.flush();
+            return new Staged(null, given);
+        }
         checkNotAFolder(target, given);
         if (isDevice(given)) {
             // /dev/stdout, /dev/null, a pipe: written through (the system follows any links); a rename would replace
@@ -151,10 +163,31 @@ public final class AtomicFiles {
      */
     public static void checkWritable(Path target) throws IOException {
         Path given = target.toAbsolutePath();
+        if (standardStream(given) != null) {
+            return;
+        }
         checkNotAFolder(target, given);
         if (!isDevice(given)) {
             checkCanCreateIn(target, resolveLinks(given).getParent());
         }
+    }
+
+    /**
+     * The standard output or error when {@code path} names it as the system does ({@code /dev/stdout},
+     * {@code /dev/fd/1}, {@code /proc/self/fd/1}, and the same for 2), else {@code null}.
+     *
+     * @param path an absolute path
+     * @return {@link java.io.FileDescriptor#out}, {@link java.io.FileDescriptor#err} or {@code null}
+     */
+    public static java.io.FileDescriptor standardStream(Path path) {
+        String name = path.normalize().toString();
+        if (name.equals("/dev/stdout") || name.equals("/dev/fd/1") || name.equals("/proc/self/fd/1")) {
+            return java.io.FileDescriptor.out;
+        }
+        if (name.equals("/dev/stderr") || name.equals("/dev/fd/2") || name.equals("/proc/self/fd/2")) {
+            return java.io.FileDescriptor.err;
+        }
+        return null;
     }
 
     /** Whether {@code path} (links followed) exists and is neither a regular file nor a folder. */

@@ -284,6 +284,25 @@ class ModelCommandsTest {
     }
 
     @Test
+    void devStdoutRedirectedToAFileIsWrittenThroughTheStream() throws Exception {
+        // QA: with the shell's standard output sent to a file, /dev/stdout led to that file, which the atomic write
+        // replaced by a rename: what the shell had written before was gone, and what it wrote after went nowhere.
+        assertEquals(0, train().status());
+        Path input = Files.writeString(dir.resolve("two.csv"), "5.1,3.5,1.4,0.2\n6.7,3.0,5.2,2.3\n");
+        Path captured = Files.writeString(dir.resolve("captured.txt"), "before\n");
+        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "predict", "--model",
+                model.toString(), "--input", input.toString(), "--output", "/dev/stdout", "--threads", "1")
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(captured.toFile()))
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        assertEquals(0, process.waitFor());
+        Files.writeString(captured, "after\n", java.nio.file.StandardOpenOption.APPEND);
+        assertEquals(List.of("before", "setosa", "virginica", "after"), Files.readAllLines(captured));
+        assertEquals(java.io.FileDescriptor.out, dev.softmax.io.AtomicFiles.standardStream(Path.of("/dev/fd/1")));
+        assertEquals(null, dev.softmax.io.AtomicFiles.standardStream(Path.of("/dev/null")));
+    }
+
+    @Test
     void anOutputThatIsAnInputIsRefusedAndDashIsTheStandardOutput() throws IOException {
         assertEquals(0, train().status());
         String text = "5.1,3.5,1.4,0.2\n6.7,3.0,5.2,2.3\n";
