@@ -96,8 +96,8 @@ final class Inputs {
     }
 
     private static IllegalArgumentException outOfFloatRange(String what) {
-        return new FeatureValuesException(what + " beyond FLOAT's range (magnitudes up to about 3.4e38); use"
-                + " DOUBLE, or features on a smaller scale");
+        return new FeatureValuesException(what + " beyond FLOAT's range (magnitudes up to about 3.4e38); a DOUBLE"
+                + " model (--dtype double) reads them, or use features on a smaller scale");
     }
 
     /** Checks rank 2, {@code expectedColumns} columns, at least one row and a floating-point type. */
