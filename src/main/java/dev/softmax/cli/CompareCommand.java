@@ -128,9 +128,9 @@ public final class CompareCommand implements Callable<Integer> {
 
         out.printf("dataset: %s (%s): %d train, %d test, %d features, %d classes%n", data.dataset(),
                 prepared.source(), train.numSamples(), test.numSamples(), train.numFeatures(), train.numClasses());
-        out.printf("optimizers: %s; l2 %s, dtype %s, max %d iterations, tol %s, ftol %s%s, %s%n",
+        out.printf("optimizers: %s; l2 %s, dtype %s, max %s, tol %s, ftol %s%s, %s%n",
                 String.join(",", kinds.stream().map(OptimizerKind::toString).toList()),
-                Numbers.setting(optimization.l2()), dtypeName(type), stop.maxIterations(),
+                Numbers.setting(optimization.l2()), dtypeName(type), Numbers.count(stop.maxIterations(), "iteration"),
                 Numbers.setting(stop.gradientTolerance()), Numbers.setting(stop.relativeFunctionTolerance()),
                 stop.timeLimit() == null ? ""
                         : ", time limit " + Numbers.setting(stop.timeLimit().toNanos() / 1e9) + " s",

@@ -80,8 +80,9 @@ public final class EvaluateCommand implements Callable<Integer> {
         out.printf("model: %s: %d features, %d classes, %s%s%n", modelFile, model.numFeatures(), model.numClasses(),
                 model.dataType() == DataType.DOUBLE ? "double" : "float",
                 model.trainingSummary().map(EvaluateCommand::describe).orElse(""));
-        out.printf("dataset: %s (%s): %d %s rows%n", data.dataset(), prepared.source(), evaluated.numSamples(),
-                allRows ? "(all)" : "test");
+        out.printf("dataset: %s (%s): %s%n", data.dataset(), prepared.source(),
+                allRows ? Numbers.count(evaluated.numSamples(), "row") + " (all)"
+                        : Numbers.count(evaluated.numSamples(), "test row"));
 
         int[] predicted = model.predict(evaluated.features());
         double accuracy = Metrics.accuracy(truth, predicted);

@@ -130,7 +130,7 @@ class ModelCommandsTest {
         Run evaluated = run("evaluate", "--model", model.toString(), "--dataset", "csv", "--train",
                 oneClass.toString(), "--test-fraction", "0", "--threads", "1");
         assertEquals(0, evaluated.status(), evaluated.err());
-        assertTrue(evaluated.out().contains("50 (all) rows"), evaluated.out());
+        assertTrue(evaluated.out().contains("50 rows (all)"), evaluated.out());
         double accuracy = Double.parseDouble(number("accuracy ([0-9.]+)", evaluated.out()));
         assertTrue(accuracy > 0.9 && accuracy <= 1, evaluated.out());
         assertTrue(evaluated.out().contains("virginica"), evaluated.out());
