@@ -328,6 +328,11 @@ public final class Main implements Callable<Integer> {
             err.flush();
             return EXIT_BAD_INPUT;
         }
+        if (e instanceof CommandLine.MissingParameterException && !commandLine.getUnmatchedArguments().isEmpty()) {
+            // picocli checks required options before it reports arguments it did not know, so "--modle m" read
+            // as a missing --model: the misspelt flag is the error to show, with its suggestions.
+            e = new CommandLine.UnmatchedArgumentException(commandLine, commandLine.getUnmatchedArguments());
+        }
         err.println("error: " + e.getMessage());
         if (e instanceof CommandLine.UnmatchedArgumentException unmatched) {
             CommandLine.UnmatchedArgumentException.printSuggestions(unmatched, err);

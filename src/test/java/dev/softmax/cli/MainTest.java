@@ -176,6 +176,14 @@ class MainTest {
         assertTrue(unknown.err().contains("Unknown option: '--no-such-flag'"), unknown.err());
         assertTrue(unknown.err().contains("Usage:"), unknown.err());
 
+        // QA: a misspelt required flag was reported as the required one missing, without the suggestion.
+        Run misspelt = run("predict", "--modle", "iris.model", "--input", "x.csv");
+        assertEquals(2, misspelt.status());
+        assertTrue(misspelt.err().startsWith("error: Unknown options: '--modle', 'iris.model'"), misspelt.err());
+        assertTrue(misspelt.err().contains("Possible solutions: --model"), misspelt.err());
+        Run missing = run("predict", "--input", "x.csv");
+        assertEquals("error: Missing required option: '--model=MODEL'", missing.err().strip());
+
         Run badNumber = run("train", "--l2", "lots");
         assertEquals(2, badNumber.status());
         assertEquals("error: Invalid value for option '--l2': 'lots' is not a double", badNumber.err().strip());
