@@ -45,7 +45,8 @@ public final class PredictCommand implements Callable<Integer> {
             description = "Model file written by train --save.")
     Path modelFile;
 
-    @Option(names = "--input", paramLabel = "FILE", required = true, description = "CSV of feature rows.")
+    @Option(names = "--input", paramLabel = "FILE", required = true,
+            description = "CSV of feature rows; - is the standard input.")
     Path input;
 
     @Option(names = "--proba", description = "Also write the probability of every class, with a header line.")
@@ -59,6 +60,9 @@ public final class PredictCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    /** How the standard input is named in messages. */
+    static final Path STANDARD_INPUT = Path.of("<stdin>");
+
     @Override
     public Integer call() throws Exception {
         common.applyNativeSettings();
@@ -68,12 +72,16 @@ public final class PredictCommand implements Callable<Integer> {
         if (output != null) {
             AtomicFiles.checkWritable(output); // before the model and the input are read, not after
         }
-        CommonOptions.checkNotAnInput("--output", output, java.util.Map.of("--input", input, "--model", modelFile));
+        boolean standardInput = input.toString().equals("-");
+        Path source = standardInput ? STANDARD_INPUT : input;
+        CommonOptions.checkNotAnInput("--output", output, standardInput ? java.util.Map.of("--model", modelFile)
+                : java.util.Map.of("--input", input, "--model", modelFile));
         SoftmaxRegression model = ModelIO.load(modelFile);
-        FeatureCsvReader.Features features = FeatureCsvReader.read(input, model.numFeatures(), model.dataType());
+        FeatureCsvReader.Features features = standardInput ? readStandardInput(model)
+                : FeatureCsvReader.read(input, model.numFeatures(), model.dataType());
         if (features.ignoredLastColumn()) {
             PrintWriter err = spec.commandLine().getErr();
-            err.printf("note: %s has %d columns for a model with %d features; the last column is ignored%n", input,
+            err.printf("note: %s has %d columns for a model with %d features; the last column is ignored%n", source,
                     model.numFeatures() + 1, model.numFeatures());
             err.flush();
         }
@@ -83,7 +91,7 @@ public final class PredictCommand implements Callable<Integer> {
             names = model.predictNames(features.rows());
             probabilities = proba ? model.predictProba(features.rows()) : null;
         } catch (dev.softmax.data.FeatureValuesException e) {
-            throw e.in(input.toString());
+            throw e.in(source.toString());
         }
         boolean single = model.dataType() == DataType.FLOAT;
 
@@ -123,5 +131,16 @@ public final class PredictCommand implements Callable<Integer> {
             printer.printRecord(cells);
         }
         printer.flush();
+    }
+
+    /** The rows of the CSV on the standard input, decoded strictly as UTF-8 (not closed). */
+    private static FeatureCsvReader.Features readStandardInput(SoftmaxRegression model) throws IOException {
+        java.io.BufferedReader reader = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+                StandardCharsets.UTF_8.newDecoder()));
+        try {
+            return FeatureCsvReader.read(reader, STANDARD_INPUT, model.numFeatures(), model.dataType());
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new dev.softmax.data.InvalidDataException(STANDARD_INPUT, "not UTF-8 text");
+        }
     }
 }

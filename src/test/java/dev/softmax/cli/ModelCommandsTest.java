@@ -303,6 +303,32 @@ class ModelCommandsTest {
     }
 
     @Test
+    void dashReadsTheStandardInput() throws IOException {
+        // QA: --output - meant the standard output, but --input - was "error: -: file not found".
+        assertEquals(0, train().status());
+        java.io.InputStream before = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream("5.1,3.5,1.4,0.2\n6.7,3.0,5.2,2.3\n"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            Run piped = run("predict", "--model", model.toString(), "--input", "-");
+            assertEquals(0, piped.status(), piped.err());
+            assertEquals(List.of("setosa", "virginica"), piped.out().lines().toList());
+            System.setIn(new java.io.ByteArrayInputStream("5.1,3.5,1.4\n".getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8)));
+            Run narrow = run("predict", "--model", model.toString(), "--input", "-");
+            assertEquals(Main.EXIT_BAD_INPUT, narrow.status());
+            assertTrue(narrow.err().startsWith("error: <stdin>: line 1: expected 4 feature columns"), narrow.err());
+            System.setIn(new java.io.ByteArrayInputStream(new byte[] {'5', ',', (byte) 0xff, '\n'}));
+            Run binary = run("predict", "--model", model.toString(), "--input", "-");
+            assertEquals(Main.EXIT_BAD_INPUT, binary.status());
+            assertTrue(binary.err().startsWith("error: <stdin>: "), binary.err());
+        } finally {
+            System.setIn(before);
+        }
+        assertFalse(Files.exists(Path.of("-")), "no file named -");
+    }
+
+    @Test
     void anOutputThatIsAnInputIsRefusedAndDashIsTheStandardOutput() throws IOException {
         assertEquals(0, train().status());
         String text = "5.1,3.5,1.4,0.2\n6.7,3.0,5.2,2.3\n";
