@@ -307,10 +307,34 @@ public final class Main implements Callable<Integer> {
     }
 
     private static Path nonEmptyPath(String value) {
+        if (value.equals("-")) {
+            // Taken as a name, it made a file or folder called "-"; predict's --input and --output take it.
+            throw new CommandLine.TypeConversionException("- (the standard input or output) is not taken here;"
+                    + " give a file or folder name");
+        }
+        return pathOrDash(value);
+    }
+
+    /**
+     * A file name as given, {@code -} included (predict's standard input and output); an empty or blank one is
+     * refused.
+     *
+     * @param value the option's value
+     * @return the path
+     */
+    static Path pathOrDash(String value) {
         if (value.isBlank()) {
             throw new CommandLine.TypeConversionException("an empty file or folder name");
         }
         return Path.of(value);
+    }
+
+    /** The converter for options where {@code -} names the standard input or output. */
+    static final class DashOrPath implements CommandLine.ITypeConverter<Path> {
+        @Override
+        public Path convert(String value) {
+            return pathOrDash(value);
+        }
     }
 
     /**

@@ -45,14 +45,14 @@ public final class PredictCommand implements Callable<Integer> {
             description = "Model file written by train --save.")
     Path modelFile;
 
-    @Option(names = "--input", paramLabel = "FILE", required = true,
+    @Option(names = "--input", paramLabel = "FILE", required = true, converter = Main.DashOrPath.class,
             description = "CSV of feature rows; - is the standard input.")
     Path input;
 
     @Option(names = "--proba", description = "Also write the probability of every class, with a header line.")
     boolean proba;
 
-    @Option(names = "--output", paramLabel = "FILE",
+    @Option(names = "--output", paramLabel = "FILE", converter = Main.DashOrPath.class,
             description = "Write the predictions to FILE (replaced atomically if it exists) instead of the standard "
                     + "output; - is the standard output.")
     Path output;

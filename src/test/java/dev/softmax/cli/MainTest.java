@@ -230,7 +230,15 @@ class MainTest {
             assertEquals(Main.EXIT_BAD_INPUT, empty.status(), String.join(" ", c));
             assertEquals("error: Invalid value for option '" + c[1] + "': an empty file or folder name",
                     empty.err().strip());
+            if (!c[0].equals("predict")) {
+                // QA: --report - and --out - made a file or folder named "-".
+                Run dash = run(c[0], c[1], "-");
+                assertEquals(Main.EXIT_BAD_INPUT, dash.status(), String.join(" ", c));
+                assertEquals("error: Invalid value for option '" + c[1] + "': - (the standard input or output) is not"
+                        + " taken here; give a file or folder name", dash.err().strip());
+            }
         }
+        assertFalse(Files.exists(Path.of("-")));
     }
 
     @Test
