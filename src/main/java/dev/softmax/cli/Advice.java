@@ -35,7 +35,7 @@ final class Advice {
         if (data.limit() != null) {
             after.add("--limit");
         }
-        if (!data.hasOwnTestSplit()) {
+        if (!data.hasOwnTestSplit() && data.testFraction() > 0) {
             after.add("the test split");
         }
         if (validationSplit) {

@@ -227,8 +227,9 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
     /**
      * Where the data set is in place under {@code dataDir}, in a form the loaders read (as {@code train} looks for
      * it): for CIFAR-10 the unpacked folder, else the archive left in the data folder, else the batch files in the
-     * data folder itself; for the IDX sets their folder, else the data folder itself, when each of the four files is
-     * there, gzipped or not.
+     * data folder itself; for the IDX sets their folder when each of the four files is there, gzipped or not, else
+     * the data folder itself when it holds the four published files (their MD5s: MNIST and Fashion-MNIST share the
+     * names).
      *
      * @param dataDir the data folder
      * @return the folder or archive, or {@code null} when the data set is not in place
@@ -245,12 +246,22 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
             }
             return hasCifarBatches(dataDir) ? dataDir : null;
         }
-        for (Path folder : List.of(target, dataDir)) {
-            if (files.stream().allMatch(file -> idxFile(folder, file) != null)) {
-                return folder;
-            }
+        if (files.stream().allMatch(file -> idxFile(target, file) != null)) {
+            return target;
         }
-        return null;
+        // Straight in the data folder, where train reads them too; MNIST and Fashion-MNIST share the file names, so
+        // there they count only as the published files of this data set.
+        return files.stream().allMatch(file -> publishedFile(dataDir, file)) ? dataDir : null;
+    }
+
+    /** Whether {@code folder} holds {@code file} under its published name with its published MD5. */
+    private static boolean publishedFile(Path folder, RemoteFile file) {
+        Path path = folder.resolve(file.fileName());
+        try {
+            return Files.isRegularFile(path) && dev.softmax.io.Downloader.md5(path).equalsIgnoreCase(file.md5());
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static boolean hasCifarBatches(Path folder) {
@@ -339,7 +350,7 @@ public record DatasetDownloads(String name, URI defaultBaseUrl, String folder, L
             }
             in.skipNBytes(values); // skip() stops at the end of what is buffered (65520 of 47040000 bytes)
             return in.read() == -1;
-        } catch (java.io.EOFException | java.util.zip.ZipException | InvalidDataException e) {
+        } catch (java.io.EOFException | java.util.zip.ZipException | InvalidDataException | ArithmeticException e) {
             return false;
         }
     }

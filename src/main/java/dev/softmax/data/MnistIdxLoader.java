@@ -141,7 +141,7 @@ public final class MnistIdxLoader {
             checkPlainSize(file, 16, dims[0], pixels, "images");
             long capacity = initialRows(file, dims[0], n, pixels);
             byte[] firstImage = null;
-            if (capacity == 0) {
+            if (capacity == 0 && n > 0) {
                 firstImage = readUpTo(in, file, (int) pixels);
                 if (firstImage.length < pixels) {
                     throw new InvalidDataException(file, "record", 1, "truncated: the header announces " + dims[0]

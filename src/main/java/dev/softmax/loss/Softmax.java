@@ -10,9 +10,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>Every method works row by row on a matrix of logits {@code [n,K]} (one row per sample), or on a
  * single rank-1 vector of {@code K} logits (a {@code [K,1]} column is K rows, each of one class and so of
  * probability 1), and never mutates its argument. Stability comes from subtracting the row maximum before
- * exponentiating ({@code softmax(z) = softmax(z - max z)}), so logits of ±1e4 give finite results. The logits
- * must be finite: a row holding an infinity or NaN comes out NaN (as with SciPy's {@code softmax}), and nothing is
- * checked on this path for speed.
+ * exponentiating ({@code softmax(z) = softmax(z - max z)}), so logits of ±1e4 give finite results. A row
+ * holding +∞ or NaN comes out NaN, and a -∞ logit gets probability 0, as with SciPy's {@code softmax}; nothing is
+ * checked on this path, for speed.
  */
 public final class Softmax {
 

@@ -83,6 +83,11 @@ class TrainNotesTest {
         assertTrue(compared.out().contains("note: no training rows of virginica (after --limit and the test split)"),
                 "compare too, where there is no validation split: " + compared.out());
 
+        // Review: with --test-fraction 0 no test split took them.
+        Run noSplit = run("train", "--limit", "60", "--test-fraction", "0", "--max-iter", "5", "--threads", "1");
+        assertTrue(noSplit.out().contains("note: no training rows of virginica (after --limit); the model"),
+                noSplit.out());
+
         // QA: without --limit the note blamed it all the same. One row of the rare class c goes to the test split.
         StringBuilder csv = new StringBuilder("x,y,label\n");
         for (int i = 0; i < 20; i++) {

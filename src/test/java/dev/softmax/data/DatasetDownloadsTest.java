@@ -3,6 +3,7 @@ package dev.softmax.data;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -156,14 +157,21 @@ class DatasetDownloadsTest {
         Files.write(images, java.util.Arrays.copyOf(whole, whole.length - 1));
         assertEquals(List.of(images), fashion.damagedFiles(dataDir));
 
-        // QA: the four files straight in the data folder, where train reads them too, were downloaded again.
+        // QA: the four files straight in the data folder, where train reads them too, were downloaded again. There
+        // they count only as the published files (MD5), since MNIST's have the same names (review: MNIST's files
+        // there were "already in" for fashion-mnist too).
+        Files.write(images, whole);
+        List<DatasetDownloads.RemoteFile> published = new java.util.ArrayList<>();
         for (String name : MnistIdxLoader.FILE_NAMES) {
-            Files.move(copied.resolve(name.substring(0, name.length() - 3)), dataDir.resolve(name));
+            Path loose = Files.move(copied.resolve(name.substring(0, name.length() - 3)), dataDir.resolve(name));
+            published.add(new DatasetDownloads.RemoteFile(name, md5(Files.readAllBytes(loose))));
         }
-        assertEquals(dataDir, fashion.installedLocation(dataDir));
-        assertEquals(List.of(dataDir.resolve("train-images-idx3-ubyte.gz")), fashion.damagedFiles(dataDir));
-        Files.write(dataDir.resolve("train-images-idx3-ubyte.gz"), whole);
-        assertEquals(List.of(), fashion.damagedFiles(dataDir));
+        Files.delete(copied);
+        assertNull(fashion.installedLocation(dataDir), "not the published files: these may be another data set's");
+        DatasetDownloads these = new DatasetDownloads("fashion-mnist", fashion.defaultBaseUrl(), fashion.folder(),
+                published, false);
+        assertEquals(dataDir, these.installedLocation(dataDir));
+        assertEquals(List.of(), these.damagedFiles(dataDir));
 
         // CIFAR-10's archive left in the data folder, which train reads as it is.
         DatasetDownloads cifar = DatasetDownloads.forName("cifar10");
@@ -175,6 +183,16 @@ class DatasetDownloadsTest {
         byte[] bytes = Files.readAllBytes(archive);
         Files.write(archive, java.util.Arrays.copyOf(bytes, bytes.length / 2));
         assertEquals(List.of(archive), cifar.damagedFiles(dataDir));
+    }
+
+    @Test
+    void aHeaderWhoseSizesOverflowALongIsDamaged() throws Exception {
+        // Review: the size check's multiplyExact threw out of damagedFiles: "error: long overflow", exit 1.
+        Path folder = MnistIdxLoaderTest.writeFolder(dataDir.resolve("mnist"), true);
+        Path images = folder.resolve("train-images-idx3-ubyte.gz");
+        MnistIdxLoaderTest.write(images, MnistIdxLoaderTest.idx(3, new int[] {Integer.MAX_VALUE, Integer.MAX_VALUE,
+                Integer.MAX_VALUE}, new byte[8]), true);
+        assertEquals(List.of(images), DatasetDownloads.mnist().damagedFiles(dataDir));
     }
 
     @Test

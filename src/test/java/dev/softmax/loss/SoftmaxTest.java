@@ -21,6 +21,8 @@ class SoftmaxTest {
         INDArray p = Softmax.softmax(logits);
         assertTrue(Double.isNaN(p.getDouble(0, 0)), p.toString());
         assertEquals(1.0, p.getDouble(1, 0) + p.getDouble(1, 1), 1e-15);
+        INDArray minus = Softmax.softmax(Nd4j.createFromArray(new double[][] {{Double.NEGATIVE_INFINITY, 0}}));
+        assertArrayEquals(new double[] {0, 1}, minus.toDoubleVector(), 0.0);
     }
 
     @Test
