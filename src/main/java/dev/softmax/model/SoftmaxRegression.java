@@ -30,7 +30,10 @@ public final class SoftmaxRegression {
 
     private final INDArray weights;
     private final INDArray bias;
-    /** {@code W} and {@code b} with the scaling folded in, so raw features need no scaled copy (see constructor). */
+    /**
+     * {@code W} and {@code b} with the scaling folded in, so raw features need no scaled copy (see constructor);
+     * {@code null} when {@link #scaleFirst}.
+     */
     private final INDArray rawWeights;
     private final INDArray rawBias;
     /**
@@ -104,19 +107,6 @@ public final class SoftmaxRegression {
         }
         this.weights = weights.dup('c');
         this.bias = bias.reshape(1, k).dup('c');
-        // ((x - s) / c) W + b = x (diag(1/c) W) + (b - (s/c) W): one GEMM on the raw features, computed in double.
-        INDArray wd = this.weights.castTo(DataType.DOUBLE);
-        INDArray inverseScale = Nd4j.create(scaler.scale(), new long[] {scaler.numFeatures(), 1}, DataType.DOUBLE)
-                .rdivi(1.0);
-        INDArray shiftOverScale = Nd4j.create(scaler.shift(), new long[] {1, scaler.numFeatures()}, DataType.DOUBLE)
-                .muli(inverseScale.reshape(1, scaler.numFeatures()));
-        this.rawWeights = wd.mulColumnVector(inverseScale).castTo(this.weights.dataType()).dup('c');
-        this.rawBias = this.bias.castTo(DataType.DOUBLE).sub(shiftOverScale.mmul(wd)).castTo(this.weights.dataType())
-                .dup('c');
-        if (!Blas.allFinite(rawWeights) || !Blas.allFinite(rawBias)) {
-            throw new IllegalArgumentException("the weights on unscaled features overflow "
-                    + weights.dataType() + ": the scaler's scales are too small for these weights");
-        }
         double largestShift = 0;
         double[] shift = scaler.shift();
         double[] scale = scaler.scale();
@@ -124,6 +114,24 @@ public final class SoftmaxRegression {
             largestShift = Math.max(largestShift, Math.abs(shift[j] / scale[j]));
         }
         this.scaleFirst = largestShift > FOLDED_SHIFT_LIMIT;
+        if (scaleFirst) {
+            this.rawWeights = null;
+            this.rawBias = null;
+        } else {
+            // ((x - s) / c) W + b = x (diag(1/c) W) + (b - (s/c) W): one GEMM on the raw features, computed in
+            // double.
+            INDArray wd = this.weights.castTo(DataType.DOUBLE);
+            INDArray inverseScale = Nd4j.create(scale, new long[] {shift.length, 1}, DataType.DOUBLE).rdivi(1.0);
+            INDArray shiftOverScale = Nd4j.create(shift, new long[] {1, shift.length}, DataType.DOUBLE)
+                    .muli(inverseScale.reshape(1, shift.length));
+            this.rawWeights = wd.mulColumnVector(inverseScale).castTo(this.weights.dataType()).dup('c');
+            this.rawBias = this.bias.castTo(DataType.DOUBLE).sub(shiftOverScale.mmul(wd))
+                    .castTo(this.weights.dataType()).dup('c');
+            if (!Blas.allFinite(rawWeights) || !Blas.allFinite(rawBias)) {
+                throw new IllegalArgumentException("the weights on unscaled features overflow "
+                        + weights.dataType() + ": the scaler's scales are too small for these weights");
+            }
+        }
         this.classNames = names;
         this.scaler = scaler;
         this.trainingResult = withCopiedSolution(trainingResult);

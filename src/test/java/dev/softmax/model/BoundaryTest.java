@@ -203,6 +203,13 @@ class BoundaryTest {
             }
         }
         assertTrue(worst < 1e-13, "largest difference " + worst);
+
+        // Review: a shift so far out that the folded bias would overflow FLOAT refused the model, though scaling
+        // first never uses it.
+        SoftmaxRegression far = new SoftmaxRegression(Nd4j.create(new double[][] {{1, -1}}).castTo(DataType.FLOAT),
+                Nd4j.zeros(DataType.FLOAT, 2), List.of("a", "b"), new FeatureScaler(FeatureScaler.Kind.STANDARD,
+                new double[] {1e30}, new double[] {1e-7}), null);
+        assertArrayEquals(new double[] {0.5, 0.5}, far.predictProba(new double[][] {{1e30}})[0], 1e-7);
     }
 
     @Test
