@@ -90,12 +90,19 @@ public final class Comparison {
          * @param skipReason    why it did not run, or {@code null} when it ran
          * @param result        the optimizer's result, {@code null} when skipped
          * @param points        one per history row of {@code result}; copied
+         * @throws IllegalStateException when there are not as many points as history rows
          * @param trainAccuracy accuracy of the final point on the training set
          * @param testAccuracy  accuracy of the final point on the test set
          * @param wallSeconds   the optimizer's own wall time
          */
         public Run {
             points = List.copyOf(points);
+            if (result != null && points.size() != result.history().size()) {
+                // The CSVs pair each point with its history row; an optimizer of one's own that skipped the
+                // listener would otherwise fail while the files are written, after every run.
+                throw new IllegalStateException(name + " has " + result.history().size() + " history rows but "
+                        + "passed " + points.size() + " to its listener; an Optimizer passes each row it records");
+            }
         }
 
         /**

@@ -88,6 +88,31 @@ class ComparisonTest {
     }
 
     @Test
+    void anOptimizerThatSkipsItsListenerIsNamedWhenItsRunEnds() {
+        // Review: the CSVs pair points with history rows by position; such a run failed while they were written.
+        Dataset iris = TestProblems.standardizedIris(DataType.DOUBLE);
+        SoftmaxCrossEntropy f = new SoftmaxCrossEntropy(iris.features(), iris.labels(), 3, 1e-4);
+        dev.softmax.optim.Optimizer<SoftmaxCrossEntropy> silent = new dev.softmax.optim.Optimizer<>() {
+            @Override
+            public dev.softmax.optim.OptimizationResult minimize(SoftmaxCrossEntropy objective, INDArray start,
+                    StoppingCriteria stop, dev.softmax.optim.IterationListener listener) {
+                return new Lbfgs().minimize(objective, start, stop, null);
+            }
+
+            @Override
+            public String name() {
+                return "silent";
+            }
+        };
+        Comparison comparison = new Comparison(f, iris.features(), iris.labels(), null, null);
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> comparison.runAll(List.of(new Candidate("silent", silent)), StoppingCriteria.of(3),
+                        new Comparison.Observer() { }));
+        assertTrue(e.getMessage().startsWith("silent has 4 history rows but passed 0 to its listener"),
+                e.getMessage());
+    }
+
+    @Test
     void everyOptimizerStartsAtZeroAndReachesTheSameOptimum() {
         List<Run> runs = irisComparison(SoftmaxCrossEntropy.DEFAULT_HESSIAN_BUDGET_BYTES)
                 .runAll(fullBatch(), STOP, new Comparison.Observer() { });
