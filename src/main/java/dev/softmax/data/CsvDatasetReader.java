@@ -262,8 +262,10 @@ public final class CsvDatasetReader {
             int j = 0;
             for (int c = 0; c < columns; c++) {
                 if (c == label) {
-                    if (cells[c].isEmpty()) {
-                        throw new InvalidDataException(file, "line", rowLine, "empty label");
+                    if (cells[c].isBlank()) {
+                        // A quoted blank too: no class name that shows (Dataset refuses it, without the line).
+                        throw new InvalidDataException(file, "line", rowLine, cells[c].isEmpty() ? "empty label"
+                                : "blank label");
                     }
                     rawLabels[i] = cells[c];
                     continue;

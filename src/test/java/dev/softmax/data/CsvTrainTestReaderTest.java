@@ -75,6 +75,7 @@ class CsvTrainTestReaderTest {
         assertError("no column named 'kind' in header [x, y, l]", new CsvDatasetReader("kind"),
                 csv("c8.csv", "x,y,l\n1,2,a\n"));
         assertError("line 2: empty label", last, csv("c9.csv", "1,2,a\n3,4,\n"));
+        assertError("line 3: blank label", last, csv("c10.csv", "1,2,a\n2,3,b\n3,4,\" \"\n"));
     }
 
     @Test
