@@ -26,8 +26,21 @@ import picocli.CommandLine.ParseResult;
         description = "Multinomial logistic (softmax) regression on ND4J.")
 public final class Main implements Callable<Integer> {
 
-    /** The top-level command, whose subcommands {@link #commandLine} adds. */
+    /** Where {@code predict --input -} reads from. */
+    private final java.io.InputStream in;
+
+    /** The top-level command, whose subcommands {@link #commandLine} adds, reading the process's standard input. */
     public Main() {
+        this(System.in);
+    }
+
+    private Main(java.io.InputStream in) {
+        this.in = in;
+    }
+
+    /** The standard input of the command line that {@code spec} belongs to. */
+    static java.io.InputStream standardInput(CommandSpec spec) {
+        return spec.root().userObject() instanceof Main main ? main.in : System.in;
     }
 
     /**
@@ -110,7 +123,7 @@ public final class Main implements Callable<Integer> {
         }
         PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
         PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
-        System.exit(run(args, out, err, () -> {
+        System.exit(run(args, System.in, out, err, () -> {
             try {
                 kernels.join();
             } catch (InterruptedException e) {
@@ -194,13 +207,29 @@ public final class Main implements Callable<Integer> {
      * @return the exit status
      */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        return run(args, out, err, () -> { });
+        return run(args, System.in, out, err, () -> { });
+    }
+
+    /**
+     * As {@link #run(String[], PrintWriter, PrintWriter)}, with {@code in} as the standard input
+     * ({@code predict --input -}).
+     *
+     * @param args the command-line arguments
+     * @param in   what the commands read as their standard input
+     * @param out  where the commands' output goes
+     * @param err  where errors go
+     * @return the exit status
+     */
+    public static int run(String[] args, java.io.InputStream in, PrintWriter out, PrintWriter err) {
+        return run(args, in, out, err, () -> { });
     }
 
     /** {@link #run(String[], PrintWriter, PrintWriter)}, calling {@code beforeExecuting} once the command is built. */
-    private static int run(String[] args, PrintWriter out, PrintWriter err, Runnable beforeExecuting) {
+    private static int run(String[] args, java.io.InputStream in, PrintWriter out, PrintWriter err,
+                           Runnable beforeExecuting) {
         String[] effective = args.length == 0 ? new String[] {"train"} : args;
-        CommandLine commandLine = commandLine(out, err, SUBCOMMANDS.containsKey(effective[0]) ? effective[0] : null);
+        CommandLine commandLine = commandLine(in, out, err, SUBCOMMANDS.containsKey(effective[0]) ? effective[0]
+                : null);
         beforeExecuting.run();
         int status;
         try {
@@ -237,12 +266,12 @@ public final class Main implements Callable<Integer> {
      * @return the command line
      */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
-        return commandLine(out, err, null);
+        return commandLine(System.in, out, err, null);
     }
 
     /** The command line with only the subcommand {@code only}, or with all of them and {@code help} if null. */
-    static CommandLine commandLine(PrintWriter out, PrintWriter err, String only) {
-        CommandLine commandLine = new CommandLine(new Main());
+    static CommandLine commandLine(java.io.InputStream in, PrintWriter out, PrintWriter err, String only) {
+        CommandLine commandLine = new CommandLine(new Main(in));
         SUBCOMMANDS.forEach((name, command) -> {
             if (only == null || only.equals(name)) {
                 commandLine.addSubcommand(name, command.get());

@@ -77,7 +77,7 @@ public final class PredictCommand implements Callable<Integer> {
         CommonOptions.checkNotAnInput("--output", output, standardInput ? java.util.Map.of("--model", modelFile)
                 : java.util.Map.of("--input", input, "--model", modelFile));
         SoftmaxRegression model = ModelIO.load(modelFile);
-        FeatureCsvReader.Features features = standardInput ? readStandardInput(model)
+        FeatureCsvReader.Features features = standardInput ? readStandardInput(Main.standardInput(spec), model)
                 : FeatureCsvReader.read(input, model.numFeatures(), model.dataType());
         if (features.ignoredLastColumn()) {
             PrintWriter err = spec.commandLine().getErr();
@@ -133,9 +133,10 @@ public final class PredictCommand implements Callable<Integer> {
         printer.flush();
     }
 
-    /** The rows of the CSV on the standard input, decoded strictly as UTF-8 (not closed). */
-    private static FeatureCsvReader.Features readStandardInput(SoftmaxRegression model) throws IOException {
-        java.io.BufferedReader reader = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+    /** The rows of the CSV on the standard input {@code in}, decoded strictly as UTF-8 (not closed). */
+    private static FeatureCsvReader.Features readStandardInput(java.io.InputStream in, SoftmaxRegression model)
+            throws IOException {
+        java.io.BufferedReader reader = new java.io.BufferedReader(new java.io.InputStreamReader(in,
                 StandardCharsets.UTF_8.newDecoder()));
         try {
             return FeatureCsvReader.read(reader, STANDARD_INPUT, model.numFeatures(), model.dataType());

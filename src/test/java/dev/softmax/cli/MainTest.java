@@ -274,8 +274,8 @@ class MainTest {
         assertEquals(expected, List.copyOf(all.getSubcommands().keySet()));
         all.getSubcommands().forEach((name, sub) -> assertEquals(name, sub.getCommandName()));
         for (String name : Main.SUBCOMMANDS.keySet()) {
-            CommandLine one = Main.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()),
-                    name);
+            CommandLine one = Main.commandLine(System.in, new PrintWriter(new StringWriter()),
+                    new PrintWriter(new StringWriter()), name);
             assertEquals(List.of(name), List.copyOf(one.getSubcommands().keySet()));
             assertEquals(name, one.getSubcommands().get(name).getCommandSpec().userObject().getClass()
                     .getAnnotation(CommandLine.Command.class).name());

@@ -12,6 +12,7 @@ import dev.softmax.model.SoftmaxRegression;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -303,29 +304,28 @@ class ModelCommandsTest {
     }
 
     @Test
-    void dashReadsTheStandardInput() throws IOException {
+    void dashReadsTheStandardInput() {
         // QA: --output - meant the standard output, but --input - was "error: -: file not found".
         assertEquals(0, train().status());
-        java.io.InputStream before = System.in;
-        try {
-            System.setIn(new java.io.ByteArrayInputStream("5.1,3.5,1.4,0.2\n6.7,3.0,5.2,2.3\n"
-                    .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-            Run piped = run("predict", "--model", model.toString(), "--input", "-");
-            assertEquals(0, piped.status(), piped.err());
-            assertEquals(List.of("setosa", "virginica"), piped.out().lines().toList());
-            System.setIn(new java.io.ByteArrayInputStream("5.1,3.5,1.4\n".getBytes(
-                    java.nio.charset.StandardCharsets.UTF_8)));
-            Run narrow = run("predict", "--model", model.toString(), "--input", "-");
-            assertEquals(Main.EXIT_BAD_INPUT, narrow.status());
-            assertTrue(narrow.err().startsWith("error: <stdin>: line 1: expected 4 feature columns"), narrow.err());
-            System.setIn(new java.io.ByteArrayInputStream(new byte[] {'5', ',', (byte) 0xff, '\n'}));
-            Run binary = run("predict", "--model", model.toString(), "--input", "-");
-            assertEquals(Main.EXIT_BAD_INPUT, binary.status());
-            assertTrue(binary.err().startsWith("error: <stdin>: "), binary.err());
-        } finally {
-            System.setIn(before);
-        }
+        Run piped = runWithInput("5.1,3.5,1.4,0.2\n6.7,3.0,5.2,2.3\n".getBytes(StandardCharsets.UTF_8));
+        assertEquals(0, piped.status(), piped.err());
+        assertEquals(List.of("setosa", "virginica"), piped.out().lines().toList());
+        Run narrow = runWithInput("5.1,3.5,1.4\n".getBytes(StandardCharsets.UTF_8));
+        assertEquals(Main.EXIT_BAD_INPUT, narrow.status());
+        assertTrue(narrow.err().startsWith("error: <stdin>: line 1: expected 4 feature columns"), narrow.err());
+        Run binary = runWithInput(new byte[] {'5', ',', (byte) 0xff, '\n'});
+        assertEquals(Main.EXIT_BAD_INPUT, binary.status());
+        assertEquals("error: <stdin>: not UTF-8 text", binary.err().strip());
         assertFalse(Files.exists(Path.of("-")), "no file named -");
+    }
+
+    /** {@code predict --model <model> --input -} reading {@code input}. */
+    private Run runWithInput(byte[] input) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Main.run(new String[] {"predict", "--model", model.toString(), "--input", "-"},
+                new java.io.ByteArrayInputStream(input), new PrintWriter(out), new PrintWriter(err));
+        return new Run(status, out.toString(), err.toString());
     }
 
     @Test
