@@ -251,9 +251,12 @@ public final class DataOptions {
                 prepareKernels();
             }
             // The image loaders apply the limit while reading, so --limit also saves loading time and memory.
+            // Evaluating a model (knownClasses) scores an image set's test split only: its training files are not read.
+            boolean testOnly = knownClasses != null && dataset != DatasetKind.CSV;
             TrainTestSets sets = switch (dataset) {
-                case MNIST, FASHION_MNIST -> loadIdx();
-                case CIFAR10 -> Cifar10BinaryLoader.load(cifarLocation(), dataType, maxTrain);
+                case MNIST, FASHION_MNIST -> loadIdx(testOnly);
+                case CIFAR10 -> testOnly ? testPartOnly(Cifar10BinaryLoader.loadTest(cifarLocation(true), dataType),
+                        cifarLocation(true)) : Cifar10BinaryLoader.load(cifarLocation(false), dataType, maxTrain);
                 default -> {
                     Path file = requireTrainFile(); // checks --label-column before the reader sees it
                     yield new CsvDatasetReader(labelColumn).readTrainTest(file, testFile, dataType, knownClasses);
@@ -394,17 +397,18 @@ public final class DataOptions {
      * MNIST in {@code <data-dir>/mnist}, Fashion-MNIST in {@code <data-dir>/fashion-mnist}; then {@code <data-dir>}
      * itself; then the data set's system folders.
      */
-    private TrainTestSets loadIdx() throws IOException {
+    private TrainTestSets loadIdx(boolean testOnly) throws IOException {
         String folderName = dataset.toString();
         List<Path> candidates = new ArrayList<>();
         candidates.add(dataDir.resolve(folderName));
         candidates.add(dataDir); // --data-dir pointing straight at the IDX files
         candidates.addAll(dataset.systemFolders());
         for (Path folder : candidates) {
-            if (MnistIdxLoader.isPresent(folder)) {
+            if (testOnly ? MnistIdxLoader.isTestPresent(folder) : MnistIdxLoader.isPresent(folder)) {
                 List<String> classes = dataset == DatasetKind.MNIST
                         ? MnistIdxLoader.MNIST_CLASSES : MnistIdxLoader.FASHION_MNIST_CLASSES;
-                return MnistIdxLoader.load(folder, classes, dataType, limit == null ? Long.MAX_VALUE : limit);
+                return testOnly ? testPartOnly(MnistIdxLoader.loadTest(folder, classes, dataType), folder)
+                        : MnistIdxLoader.load(folder, classes, dataType, limit == null ? Long.MAX_VALUE : limit);
             }
         }
         throw new InvalidDataException(candidates.get(0).resolve(MnistIdxLoader.FILE_NAMES.get(0)),
@@ -413,8 +417,16 @@ public final class DataOptions {
                         + candidates.get(0));
     }
 
-    /** {@code <data-dir>/cifar-10-batches-bin}, else {@code <data-dir>/cifar-10-binary.tar.gz}, else the folder itself. */
-    private Path cifarLocation() {
+    /** A test split read alone, with an empty training part of its shape. */
+    private static TrainTestSets testPartOnly(Dataset test, Path source) {
+        return new TrainTestSets(test.subset(new int[0]), test, source.toString());
+    }
+
+    /**
+     * {@code <data-dir>/cifar-10-batches-bin}, else {@code <data-dir>/cifar-10-binary.tar.gz}, else the folder itself
+     * when it holds the first training batch (the test batch, when only the test split is read).
+     */
+    private Path cifarLocation(boolean testOnly) {
         Path folder = dataDir.resolve(Cifar10BinaryLoader.FOLDER_NAME);
         Path archive = dataDir.resolve(Cifar10BinaryLoader.ARCHIVE_NAME);
         if (Files.isDirectory(folder)) {
@@ -423,7 +435,8 @@ public final class DataOptions {
         if (Files.isRegularFile(archive)) {
             return archive;
         }
-        if (Files.isRegularFile(dataDir.resolve(Cifar10BinaryLoader.TRAIN_FILES.get(0)))) {
+        if (Files.isRegularFile(dataDir.resolve(testOnly ? Cifar10BinaryLoader.TEST_FILE
+                : Cifar10BinaryLoader.TRAIN_FILES.get(0)))) {
             return dataDir;
         }
         throw new InvalidDataException(folder, "not found (nor " + archive + ", nor the batch files in " + dataDir

@@ -93,6 +93,32 @@ public final class Cifar10BinaryLoader {
         return loadArchive(location, type, limit);
     }
 
+    /**
+     * Loads the test batch alone (and the class names) from the folder or archive, for evaluating a model: the
+     * training batches are neither needed nor converted.
+     *
+     * @param location the folder {@link #FOLDER_NAME} (or one holding its files) or the archive
+     * @param type     FLOAT or DOUBLE for the features
+     * @return the test set, raw pixel values
+     * @throws InvalidDataException as {@link #load} does, for the test batch and the meta file
+     * @throws IOException          when a file cannot be read
+     */
+    public static Dataset loadTest(Path location, DataType type) throws IOException {
+        if (Files.isDirectory(location)) {
+            Path meta = location.resolve(META_FILE);
+            List<String> classes = Files.isRegularFile(meta)
+                    ? parseClassNames(meta, Files.readAllBytes(meta)) : DEFAULT_CLASSES;
+            return read(List.of(fileBatch(location.resolve(TEST_FILE))), classes, type, Long.MAX_VALUE);
+        }
+        if (!Files.isRegularFile(location)) {
+            throw new InvalidDataException(location, "not found (expected the folder " + FOLDER_NAME
+                    + " or the archive " + ARCHIVE_NAME + ")");
+        }
+        Map<String, byte[]> members = readMembers(location, List.of(TEST_FILE, META_FILE));
+        return read(List.of(memberBatch(location, TEST_FILE, members)), classNames(location, members), type,
+                Long.MAX_VALUE);
+    }
+
     private static TrainTestSets loadFolder(Path folder, DataType type, long limit) throws IOException {
         List<Batch> train = new ArrayList<>();
         for (String name : TRAIN_FILES) {
@@ -134,10 +160,35 @@ public final class Cifar10BinaryLoader {
      * raw bytes, 180 MB in all, are a third of the float matrix they become.
      */
     private static TrainTestSets loadArchive(Path archive, DataType type, long limit) throws IOException {
-        Map<String, byte[]> members = new HashMap<>();
         List<String> wanted = new ArrayList<>(TRAIN_FILES);
         wanted.add(TEST_FILE);
         wanted.add(META_FILE);
+        Map<String, byte[]> members = readMembers(archive, wanted);
+        List<String> classes = classNames(archive, members);
+        List<Batch> train = new ArrayList<>();
+        for (String name : TRAIN_FILES) {
+            train.add(memberBatch(archive, name, members));
+        }
+        Dataset trainSet = read(train, classes, type, limit);
+        for (String name : TRAIN_FILES) {
+            members.remove(name); // lets the 150 MB of raw training bytes go before the test set is converted
+        }
+        Dataset testSet = read(List.of(memberBatch(archive, TEST_FILE, members)), classes, type, Long.MAX_VALUE);
+        return new TrainTestSets(trainSet, testSet, archive.toString());
+    }
+
+    /** The class names of the archive's meta member, or the default ones when it has none. */
+    private static List<String> classNames(Path archive, Map<String, byte[]> members) {
+        byte[] metaBytes = members.get(META_FILE);
+        return metaBytes != null ? parseClassNames(archive.resolve(META_FILE), metaBytes) : DEFAULT_CLASSES;
+    }
+
+    /**
+     * The {@code wanted} members of the archive by base name, read in one pass (tar has no index) to the end of the
+     * gzip stream; every one but the meta file must be there.
+     */
+    private static Map<String, byte[]> readMembers(Path archive, List<String> wanted) throws IOException {
+        Map<String, byte[]> members = new HashMap<>();
         String current = null;
         try (InputStream file = Files.newInputStream(archive);
              InputStream gzip = new GZIPInputStream(new BufferedInputStream(file, 1 << 16), 1 << 16);
@@ -178,19 +229,7 @@ public final class Cifar10BinaryLoader {
                         + FOLDER_NAME + "/" + name + ")");
             }
         }
-        byte[] metaBytes = members.get(META_FILE);
-        List<String> classes = metaBytes != null
-                ? parseClassNames(archive.resolve(META_FILE), metaBytes) : DEFAULT_CLASSES;
-        List<Batch> train = new ArrayList<>();
-        for (String name : TRAIN_FILES) {
-            train.add(memberBatch(archive, name, members));
-        }
-        Dataset trainSet = read(train, classes, type, limit);
-        for (String name : TRAIN_FILES) {
-            members.remove(name); // lets the 150 MB of raw training bytes go before the test set is converted
-        }
-        Dataset testSet = read(List.of(memberBatch(archive, TEST_FILE, members)), classes, type, Long.MAX_VALUE);
-        return new TrainTestSets(trainSet, testSet, archive.toString());
+        return members;
     }
 
     private static Batch memberBatch(Path archive, String name, Map<String, byte[]> members) {

@@ -75,6 +75,31 @@ public final class MnistIdxLoader {
     }
 
     /**
+     * Whether {@code folder} holds a test image file (gzipped or not).
+     *
+     * @param folder the folder to look in
+     * @return whether the test image file is there
+     */
+    public static boolean isTestPresent(Path folder) {
+        return Files.isRegularFile(folder.resolve(TEST_IMAGES + ".gz"))
+                || Files.isRegularFile(folder.resolve(TEST_IMAGES));
+    }
+
+    /**
+     * Loads the official test split alone from {@code folder} (the training files are neither needed nor read).
+     *
+     * @param folder     holds {@code t10k-images-idx3-ubyte[.gz]} and {@code t10k-labels-idx1-ubyte[.gz]}
+     * @param classNames class names, indexed by label
+     * @param type       FLOAT or DOUBLE
+     * @return the test set
+     * @throws InvalidDataException for a missing or malformed file, naming it
+     * @throws IOException          when a file cannot be read
+     */
+    public static Dataset loadTest(Path folder, List<String> classNames, DataType type) throws IOException {
+        return readPair(find(folder, TEST_IMAGES), find(folder, TEST_LABELS), classNames, type, Long.MAX_VALUE);
+    }
+
+    /**
      * Loads the official train and test split from {@code folder}.
      *
      * @param folder     holds {@code train-images-idx3-ubyte[.gz]}, {@code train-labels-idx1-ubyte[.gz]},

@@ -74,6 +74,20 @@ class ModelCommandsTest {
         assertEquals(Main.EXIT_BAD_INPUT, evaluated.status());
         assertEquals("error: " + mnist + ": class '0' is not one of the classes of the model " + fashionModel
                 + ": " + dev.softmax.data.MnistIdxLoader.FASHION_MNIST_CLASSES, evaluated.err().strip());
+
+        // QA: evaluate needed (and read) the 60000 training images, though it scores the test split only.
+        Path testOnly = Files.createDirectories(dir.resolve("test-only/fashion-mnist"));
+        for (String name : List.of("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")) {
+            Files.copy(fashion.resolve(name), testOnly.resolve(name));
+        }
+        Run fromTestFiles = run("evaluate", "--model", fashionModel.toString(), "--dataset", "fashion-mnist",
+                "--data-dir", dir.resolve("test-only").toString(), "--threads", "1");
+        assertEquals(0, fromTestFiles.status(), fromTestFiles.err());
+        Run fromAll = run("evaluate", "--model", fashionModel.toString(), "--dataset", "fashion-mnist",
+                "--threads", "1");
+        assertEquals(0, fromAll.status(), fromAll.err());
+        assertTrue(fromTestFiles.out().contains(": 10000 test rows"), fromTestFiles.out());
+        assertEquals(fromAll.out().lines().skip(2).toList(), fromTestFiles.out().lines().skip(2).toList());
     }
 
     @Test

@@ -255,4 +255,19 @@ class Cifar10BinaryLoaderTest {
         Path folder = writeFolder(dir.resolve("bom"), m);
         assertEquals(NAMES, Cifar10BinaryLoader.load(folder, DataType.FLOAT, 1).train().classNames());
     }
+
+    @Test
+    void theTestSplitAloneNeedsNoTrainingBatch() throws IOException {
+        Path whole = writeArchive(dir.resolve("whole.tar.gz"), members(true));
+        Dataset expected = Cifar10BinaryLoader.load(whole, DataType.FLOAT, Long.MAX_VALUE).test();
+        Map<String, byte[]> testMembers = members(true);
+        testMembers.keySet().removeIf(Cifar10BinaryLoader.TRAIN_FILES::contains);
+        for (Path location : List.of(writeFolder(dir.resolve("test-only"), testMembers),
+                writeArchive(dir.resolve("test-only.tar.gz"), testMembers), whole)) {
+            Dataset test = Cifar10BinaryLoader.loadTest(location, DataType.FLOAT);
+            assertEquals(expected.classNames(), test.classNames(), location.toString());
+            assertArrayEquals(expected.labels(), test.labels(), location.toString());
+            assertEquals(expected.features(), test.features(), location.toString());
+        }
+    }
 }
