@@ -255,8 +255,11 @@ public final class DataOptions {
             boolean testOnly = knownClasses != null && dataset != DatasetKind.CSV;
             TrainTestSets sets = switch (dataset) {
                 case MNIST, FASHION_MNIST -> loadIdx(testOnly);
-                case CIFAR10 -> testOnly ? testPartOnly(Cifar10BinaryLoader.loadTest(cifarLocation(true), dataType),
-                        cifarLocation(true)) : Cifar10BinaryLoader.load(cifarLocation(false), dataType, maxTrain);
+                case CIFAR10 -> {
+                    Path location = cifarLocation(testOnly);
+                    yield testOnly ? testPartOnly(Cifar10BinaryLoader.loadTest(location, dataType), location)
+                            : Cifar10BinaryLoader.load(location, dataType, maxTrain);
+                }
                 default -> {
                     Path file = requireTrainFile(); // checks --label-column before the reader sees it
                     yield new CsvDatasetReader(labelColumn).readTrainTest(file, testFile, dataType, knownClasses);

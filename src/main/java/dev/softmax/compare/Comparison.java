@@ -90,10 +90,10 @@ public final class Comparison {
          * @param skipReason    why it did not run, or {@code null} when it ran
          * @param result        the optimizer's result, {@code null} when skipped
          * @param points        one per history row of {@code result}; copied
-         * @throws IllegalStateException when there are not as many points as history rows
          * @param trainAccuracy accuracy of the final point on the training set
          * @param testAccuracy  accuracy of the final point on the test set
          * @param wallSeconds   the optimizer's own wall time
+         * @throws IllegalStateException when there are not as many points as history rows
          */
         public Run {
             points = List.copyOf(points);

@@ -258,10 +258,10 @@ public final class ComparisonReport {
         row.put("status", run.isSkipped() ? "skipped" : "ran");
         if (run.isSkipped()) {
             // Every key a run has, null: a reader of o["iterations"] gets null, not a missing key.
-            for (String key : List.of("iterations", "function_evaluations", "gradient_evaluations",
-                    "hessian_vector_products", "wall_seconds", "objective", "gap", "relative_gap", "gradient_norm",
-                    "train_accuracy", "test_accuracy", "termination_reason", "converged")) {
-                row.put(key, null);
+            for (String key : SUMMARY_COLUMNS) {
+                if (!row.containsKey(key) && !key.equals("skip_reason")) {
+                    row.put(key, null);
+                }
             }
         } else {
             double f = run.result().value();

@@ -86,11 +86,21 @@ public final class Cifar10BinaryLoader {
         if (Files.isDirectory(location)) {
             return loadFolder(location, type, limit);
         }
+        checkArchiveExists(location);
+        return loadArchive(location, type, limit);
+    }
+
+    private static void checkArchiveExists(Path location) {
         if (!Files.isRegularFile(location)) {
             throw new InvalidDataException(location, "not found (expected the folder " + FOLDER_NAME
                     + " or the archive " + ARCHIVE_NAME + ")");
         }
-        return loadArchive(location, type, limit);
+    }
+
+    /** The class names of the folder's meta file, or the default ones when it has none. */
+    private static List<String> folderClassNames(Path folder) throws IOException {
+        Path meta = folder.resolve(META_FILE);
+        return Files.isRegularFile(meta) ? parseClassNames(meta, Files.readAllBytes(meta)) : DEFAULT_CLASSES;
     }
 
     /**
@@ -105,15 +115,10 @@ public final class Cifar10BinaryLoader {
      */
     public static Dataset loadTest(Path location, DataType type) throws IOException {
         if (Files.isDirectory(location)) {
-            Path meta = location.resolve(META_FILE);
-            List<String> classes = Files.isRegularFile(meta)
-                    ? parseClassNames(meta, Files.readAllBytes(meta)) : DEFAULT_CLASSES;
-            return read(List.of(fileBatch(location.resolve(TEST_FILE))), classes, type, Long.MAX_VALUE);
+            return read(List.of(fileBatch(location.resolve(TEST_FILE))), folderClassNames(location), type,
+                    Long.MAX_VALUE);
         }
-        if (!Files.isRegularFile(location)) {
-            throw new InvalidDataException(location, "not found (expected the folder " + FOLDER_NAME
-                    + " or the archive " + ARCHIVE_NAME + ")");
-        }
+        checkArchiveExists(location);
         Map<String, byte[]> members = readMembers(location, List.of(TEST_FILE, META_FILE));
         return read(List.of(memberBatch(location, TEST_FILE, members)), classNames(location, members), type,
                 Long.MAX_VALUE);
@@ -125,9 +130,7 @@ public final class Cifar10BinaryLoader {
             train.add(fileBatch(folder.resolve(name)));
         }
         Batch test = fileBatch(folder.resolve(TEST_FILE));
-        Path meta = folder.resolve(META_FILE);
-        List<String> classes = Files.isRegularFile(meta)
-                ? parseClassNames(meta, Files.readAllBytes(meta)) : DEFAULT_CLASSES;
+        List<String> classes = folderClassNames(folder);
         return new TrainTestSets(read(train, classes, type, limit), read(List.of(test), classes, type,
                 Long.MAX_VALUE), folder.toString());
     }

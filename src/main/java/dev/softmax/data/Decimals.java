@@ -48,7 +48,8 @@ final class Decimals {
     static void checkFloatRange(double value, String text, java.nio.file.Path file, long line, int column) {
         if (Float.isInfinite((float) value)) {
             throw new InvalidDataException(file, "line", line, "column " + (column + 1) + ": '" + text.trim()
-                    + "' is beyond float32's range (magnitudes up to about 3.4e38; a model trained with --dtype double reads it)");
+                    + "' is beyond float32's range (magnitudes up to about 3.4e38; a model trained with --dtype"
+                    + " double reads it)");
         }
     }
 
