@@ -81,14 +81,30 @@ final class Advice {
                                     : "--scale standard or a larger --l2");
             case DIVERGED -> "the objective stopped changing above where it started: the steps are too large; "
                     + smallerSteps;
-            case STOPPED_BY_LISTENER -> "stopped early";
+            case STOPPED_BY_LISTENER -> lastRose(result)
+                    ? String.format(Locale.ROOT, "the objective rose from %.4g to %.4g before early stopping: the"
+                            + " steps are too large; %s", result.history().get(0).value(),
+                            result.history().get(result.history().size() - 1).value(), smallerSteps)
+                    : "stopped early";
         };
     }
 
     /** Whether the run ended above where it started (beyond rounding): it diverged, whatever stopped it. */
     private static boolean rose(OptimizationResult result) {
-        double start = result.history().get(0).value();
-        return result.value() > start + StoppingCriteria.ROSE_BEYOND * Math.max(1, Math.abs(start));
+        return above(result.value(), result.history().get(0).value());
+    }
+
+    /**
+     * Whether the last iterate was above the start: early stopping keeps a better point, so the result's value
+     * does not show the divergence that made it stop.
+     */
+    private static boolean lastRose(OptimizationResult result) {
+        java.util.List<dev.softmax.optim.IterationRecord> history = result.history();
+        return above(history.get(history.size() - 1).value(), history.get(0).value());
+    }
+
+    private static boolean above(double value, double start) {
+        return value > start + StoppingCriteria.ROSE_BEYOND * Math.max(1, Math.abs(start));
     }
 
     /**

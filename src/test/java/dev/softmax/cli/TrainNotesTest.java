@@ -37,6 +37,22 @@ class TrainNotesTest {
     }
 
     @Test
+    void earlyStoppingAfterADivergenceStillSaysTheStepsAreTooLarge() {
+        // Early stopping keeps the starting weights (every later epoch was worse); the note said only "stopped early".
+        Run run = run("train", "--optimizer", "sgd", "--learning-rate", "1e6", "--scale", "none",
+                "--early-stopping-patience", "3", "--validation-fraction", "0.2", "--threads", "1");
+        assertEquals(0, run.status(), run.err());
+        assertTrue(run.out().contains("STOPPED_BY_LISTENER"), run.out());
+        assertTrue(run.out().contains("note: the objective rose from 1.099 to "), run.out());
+        assertTrue(run.out().contains("before early stopping: the steps are too large; use a smaller"
+                + " --learning-rate"), run.out());
+        Run calm = run("train", "--optimizer", "sgd", "--learning-rate", "100", "--early-stopping-patience", "3",
+                "--validation-fraction", "0.2", "--threads", "1");
+        assertTrue(calm.out().contains("STOPPED_BY_LISTENER"), calm.out());
+        assertTrue(calm.out().contains("note: stopped early"), calm.out());
+    }
+
+    @Test
     void aGradientThatOverflowsAtFiniteWeightsIsPutDownToTheFeatures() throws Exception {
         StringBuilder csv = new StringBuilder();
         for (int i = 0; i < 40; i++) {
