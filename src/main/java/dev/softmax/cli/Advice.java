@@ -75,7 +75,7 @@ final class Advice {
             case LINE_SEARCH_FAILED -> lineSearchFailed(result, options, doubles);
             case NON_FINITE_VALUE -> Double.isFinite(result.history().get(result.history().size() - 1).value())
                     ? "the gradient overflowed at finite weights: the features are too large for the precision; use"
-                            + " --scale standard or --dtype double"
+                            + (doubles ? " --scale standard" : " --scale standard or --dtype double")
                     : "the objective became NaN or infinite and the last finite weights were kept; use "
                             + (stochastic ? "a smaller --learning-rate or a larger --l2"
                                     : "--scale standard or a larger --l2");

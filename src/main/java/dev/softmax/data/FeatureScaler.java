@@ -102,7 +102,8 @@ public record FeatureScaler(Kind kind, double[] shift, double[] scale) {
     }
 
     /**
-     * Z-scores fitted on {@code x [n,d]}: mean and population standard deviation per column, in double. A
+     * Z-scores fitted on {@code x [n,d]}: mean and population standard deviation per column, in double (columns
+     * whose sums overflow, near 1e308, are reduced by a power of two first). A
      * constant column gets scale 1, so it maps to 0 instead of dividing by zero.
      *
      * @param x the training features {@code [n,d]}, {@code n >= 1}, floating point and finite; not mutated
@@ -117,16 +118,55 @@ public record FeatureScaler(Kind kind, double[] shift, double[] scale) {
         INDArray xd = x.castTo(DataType.DOUBLE);
         double[] mean = xd.mean(0).toDoubleVector();
         double[] std = xd.std(false, 0).toDoubleVector();
+        if (!allFinite(mean) || !allFinite(std)) {
+            momentsOfHugeValues(xd, mean, std);
+        }
         for (int j = 0; j < std.length; j++) {
-            if (!Double.isFinite(mean[j]) || !Double.isFinite(std[j])) {
-                throw new FeatureValuesException("feature " + j + " has a mean of " + mean[j]
-                        + " and a standard deviation of " + std[j] + ": the features must be finite");
-            }
             if (!(std[j] > 1e-12 * Math.max(1.0, Math.abs(mean[j])))) {
                 std[j] = 1.0;
             }
         }
         return new FeatureScaler(Kind.STANDARD, mean, std);
+    }
+
+    /**
+     * Mean and standard deviation of columns whose sums overflow (finite values near 1e308): taken on the columns
+     * divided by a power of two near their largest magnitude, which is exact, then multiplied back. Refuses a
+     * column with NaN or infinite values.
+     */
+    private static void momentsOfHugeValues(INDArray xd, double[] mean, double[] std) {
+        double[] largest = xd.amax(0).toDoubleVector();
+        double[] powers = new double[largest.length];
+        for (int j = 0; j < largest.length; j++) {
+            if (!Double.isFinite(largest[j])) {
+                throw notFinite(j, mean[j], std[j]);
+            }
+            powers[j] = largest[j] > Double.MIN_NORMAL ? Math.scalb(1.0, Math.getExponent(largest[j])) : 1.0;
+        }
+        INDArray reduced = xd.divRowVector(Nd4j.createFromArray(powers).reshape(1, powers.length));
+        double[] reducedMean = reduced.mean(0).toDoubleVector();
+        double[] reducedStd = reduced.std(false, 0).toDoubleVector();
+        for (int j = 0; j < powers.length; j++) {
+            mean[j] = reducedMean[j] * powers[j];
+            std[j] = reducedStd[j] * powers[j];
+            if (!Double.isFinite(mean[j]) || !Double.isFinite(std[j])) {
+                throw notFinite(j, mean[j], std[j]);
+            }
+        }
+    }
+
+    private static FeatureValuesException notFinite(int feature, double mean, double std) {
+        return new FeatureValuesException("feature " + feature + " has a mean of " + mean
+                + " and a standard deviation of " + std + ": the features must be finite");
+    }
+
+    private static boolean allFinite(double[] values) {
+        for (double value : values) {
+            if (!Double.isFinite(value)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -201,8 +201,21 @@ class DataCommandLineTest {
     void hugeFiniteDoublesNameTheFile() throws IOException {
         // QA: with --dtype double, 1e308 overflowed the mean or the logits in messages that named no file.
         Path huge = Files.writeString(dir.resolve("huge.csv"), "1e308,1,a\n1e308,2,b\n1e308,3,a\n1e308,4,b\n");
-        assertBadInput(run("train", "--dataset", "csv", "--train", huge.toString(), "--dtype", "double",
-                "--test-fraction", "0"), huge + ": feature 0 has a mean of");
+        // QA: standard scaling refused finite columns whose sums overflow; it now scales them.
+        Path cancelling = Files.writeString(dir.resolve("cancelling.csv"), "1,2,0\n1e308,4,1\n5,6,1\n-1e308,2,0\n");
+        for (Path file : new Path[] {huge, cancelling}) {
+            Run scaled = run("train", "--dataset", "csv", "--train", file.toString(), "--dtype", "double",
+                    "--test-fraction", "0", "--threads", "1");
+            assertEquals(0, scaled.status(), scaled.err());
+            assertTrue(scaled.out().contains("(converged)"), scaled.out());
+        }
+        assertTrue(run("train", "--dataset", "csv", "--train", cancelling.toString(), "--dtype", "double",
+                "--test-fraction", "0", "--threads", "1").out().contains("train accuracy 1.0000"));
+        Run unscaled = run("train", "--dataset", "csv", "--train", cancelling.toString(), "--dtype", "double",
+                "--scale", "none", "--test-fraction", "0", "--threads", "1");
+        assertTrue(unscaled.out().contains("note: the gradient overflowed at finite weights: the features are too"
+                + " large for the precision; use --scale standard\n"), "not --dtype double, which it has: "
+                + unscaled.out());
         Path small = Files.writeString(dir.resolve("small.csv"), "1,1,a\n2,2,b\n1,3,a\n2,4,b\n");
         Path model = dir.resolve("small.model");
         Run trained = run("train", "--dataset", "csv", "--train", small.toString(), "--dtype", "double",

@@ -106,6 +106,38 @@ class SplitsAndScalingTest {
     }
 
     @Test
+    void standardScalerTakesFiniteValuesWhoseSumsOverflow() {
+        // QA: a column of 1, 1e308, 5, -1e308 was refused as "a mean of 0.0 and a standard deviation of Infinity".
+        double[][] rows = {{1, 1e308, 1.7e308, 2}, {1e308, 1e308, 1.7e308, 4}, {5, 1e308, -1.7e308, 6},
+            {-1e308, 1e308, -1.7e308, 8}};
+        FeatureScaler scaler = FeatureScaler.standard(Nd4j.create(rows));
+        for (int j = 0; j < 4; j++) {
+            java.math.BigDecimal sum = java.math.BigDecimal.ZERO;
+            for (double[] row : rows) {
+                sum = sum.add(new java.math.BigDecimal(row[j]));
+            }
+            java.math.BigDecimal mean = sum.divide(java.math.BigDecimal.valueOf(rows.length));
+            java.math.BigDecimal squares = java.math.BigDecimal.ZERO;
+            for (double[] row : rows) {
+                java.math.BigDecimal deviation = new java.math.BigDecimal(row[j]).subtract(mean);
+                squares = squares.add(deviation.multiply(deviation));
+            }
+            double std = squares.divide(java.math.BigDecimal.valueOf(rows.length))
+                    .sqrt(java.math.MathContext.DECIMAL64).doubleValue();
+            int column = j;
+            double magnitude = Arrays.stream(rows).mapToDouble(row -> Math.abs(row[column])).max().orElseThrow();
+            assertEquals(mean.doubleValue(), scaler.shift()[j], 1e-15 * magnitude, "mean of feature " + j);
+            assertEquals(std == 0 ? 1.0 : std, scaler.scale()[j], 1e-15 * magnitude, "scale of feature " + j);
+        }
+        INDArray z = scaler.transform(Nd4j.create(rows));
+        assertArrayEquals(new double[] {1, 0, 1, 1}, z.std(false, 0).toDoubleVector(), 1e-14);
+        assertThrows(FeatureValuesException.class, () -> FeatureScaler.standard(Nd4j.create(new double[][] {
+            {1e308, 1}, {Double.POSITIVE_INFINITY, 2}})));
+        assertThrows(FeatureValuesException.class, () -> FeatureScaler.standard(Nd4j.create(new double[][] {
+            {1e308, 1}, {Double.NaN, 2}})));
+    }
+
+    @Test
     void unitScalerDividesAndNoneCopies() {
         INDArray pixels = Nd4j.create(new float[][] {{0, 255}, {51, 102}});
         assertArrayEquals(new float[] {0.2f, 0.4f}, FeatureScaler.unit(2, 255).transform(pixels).getRow(1).toFloatVector(), 1e-7f);
