@@ -262,7 +262,7 @@ public final class DataOptions {
                 }
                 default -> {
                     Path file = requireTrainFile(); // checks --label-column before the reader sees it
-                    yield new CsvDatasetReader(labelColumn).readTrainTest(file, testFile, dataType, knownClasses);
+                    yield csvReader().readTrainTest(file, testFile, dataType, knownClasses);
                 }
             };
             train = sets.train();
@@ -275,7 +275,7 @@ public final class DataOptions {
             Dataset all;
             if (dataset == DatasetKind.CSV) {
                 Path file = requireTrainFile(); // checks --label-column before the reader sees it
-                all = new CsvDatasetReader(labelColumn).read(file, dataType, knownClasses);
+                all = csvReader().read(file, dataType, knownClasses);
                 source = trainFile.toString();
                 if (knownClasses == null) {
                     checkClassCount(all, source);
@@ -337,6 +337,16 @@ public final class DataOptions {
         }
         loadedSource = source;
         return new Prepared(train, test, source, scale != null ? scale : dataset.defaultScaling(), validation);
+    }
+
+    /** The CSV reader for --label-column, whose warnings (columns float32 blurs) go to the command's stderr. */
+    private CsvDatasetReader csvReader() {
+        return new CsvDatasetReader(labelColumn, message -> {
+            if (command != null) {
+                command.commandLine().getErr().println("warning: " + message + "; --dtype double keeps it");
+                command.commandLine().getErr().flush();
+            }
+        });
     }
 
     /** Reads {@code irisFile}, or the copy in the jar when it does not exist. */

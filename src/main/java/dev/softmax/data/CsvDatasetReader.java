@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -29,6 +30,9 @@ public final class CsvDatasetReader {
     /** Which column holds the label: {@code "last"}, a 0-based index, or a header name. */
     private final String labelColumn;
 
+    /** Receives a line on data that reads but loses information; never an error. */
+    private final Consumer<String> warnings;
+
     /**
      * A reader that takes the labels from {@code labelColumn}.
      *
@@ -37,6 +41,19 @@ public final class CsvDatasetReader {
      *                                  an empty {@code --label-column} the same way)
      */
     public CsvDatasetReader(String labelColumn) {
+        this(labelColumn, message -> { });
+    }
+
+    /**
+     * As {@link #CsvDatasetReader(String)}, telling {@code warnings} about feature columns that float32 blurs: read
+     * as FLOAT, a column whose rounding error is more than 1% of its spread (timestamps near 1e12 that vary by
+     * seconds become one value). The message names the file and the columns.
+     *
+     * @param labelColumn {@code "last"} (or {@code null}), a 0-based column index, or a header name
+     * @param warnings    receives one line per file that has such columns, not {@code null}
+     */
+    public CsvDatasetReader(String labelColumn, Consumer<String> warnings) {
+        this.warnings = java.util.Objects.requireNonNull(warnings, "warnings");
         if (labelColumn != null && labelColumn.isBlank()) {
             throw new IllegalArgumentException("the label column is empty: give a header name, a 0-based index or"
                     + " 'last'");
@@ -287,6 +304,9 @@ public final class CsvDatasetReader {
                 values[i * d + j++] = v;
             }
         }
+        if (type == DataType.FLOAT) {
+            warnOfBlurredColumns(values, rows.size(), d, label, header, file);
+        }
         List<String> names = classNames != null ? List.copyOf(classNames) : sortedDistinct(rawLabels);
         if (classNames == null && names.size() < 2) {
             throw new InvalidDataException(file, "every row has the label '" + names.get(0)
@@ -307,6 +327,46 @@ public final class CsvDatasetReader {
         }
         INDArray features = Nd4j.create(values, new long[] {rows.size(), d}, type);
         return new Parsed(new Dataset(features, labels, names), header);
+    }
+
+    /** Most columns a blurred-columns warning names. */
+    private static final int BLURRED_COLUMNS_NAMED = 5;
+
+    /**
+     * Tells {@link #warnings} of the feature columns whose float32 rounding error (root mean square) is more than
+     * 1% of their standard deviation: read as float32 they lose most of what tells their rows apart.
+     */
+    private void warnOfBlurredColumns(double[] values, int n, int d, int label, String[] header, Path file) {
+        double[] mean = new double[d];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                mean[j] += values[i * d + j] / n;
+            }
+        }
+        double[] spread = new double[d];
+        double[] rounding = new double[d];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                double v = values[i * d + j];
+                spread[j] += (v - mean[j]) * (v - mean[j]);
+                rounding[j] += ((float) v - v) * ((float) v - v);
+            }
+        }
+        List<String> blurred = new ArrayList<>();
+        for (int j = 0; j < d; j++) {
+            if (spread[j] > 0 && Double.isFinite(spread[j]) && rounding[j] > 1e-4 * spread[j]) {
+                int c = j < label ? j : j + 1;
+                blurred.add(String.format(java.util.Locale.ROOT, "%d%s (values near %.3g, standard deviation"
+                        + " %.3g, rounded by %.3g)", c + 1, header == null ? "" : " '" + header[c] + "'", mean[j],
+                        Math.sqrt(spread[j] / n), Math.sqrt(rounding[j] / n)));
+            }
+        }
+        if (!blurred.isEmpty()) {
+            String named = String.join(", ", blurred.subList(0, Math.min(blurred.size(), BLURRED_COLUMNS_NAMED)));
+            warnings.accept(file + ": float32 blurs column" + (blurred.size() == 1 ? " " : "s ") + named
+                    + (blurred.size() > BLURRED_COLUMNS_NAMED ? " and " + (blurred.size() - BLURRED_COLUMNS_NAMED)
+                            + " more" : "") + ": the rounding is more than 1% of the spread");
+        }
     }
 
     private int labelIndex(Path file, String[] header, int columns) {

@@ -228,6 +228,23 @@ class DataCommandLineTest {
     }
 
     @Test
+    void aColumnThatFloat32BlursIsWarnedOf() throws IOException {
+        StringBuilder csv = new StringBuilder("stamp,x,label\n");
+        for (int i = 0; i < 40; i++) {
+            csv.append(1.7e12 + i % 9).append(',').append(i % 4).append(',').append(i % 2).append('\n');
+        }
+        Path stamps = Files.writeString(dir.resolve("stamps.csv"), csv);
+        Run single = run("train", "--dataset", "csv", "--train", stamps.toString(), "--max-iter", "5");
+        assertEquals(0, single.status(), single.err());
+        assertTrue(single.err().startsWith("warning: " + stamps + ": float32 blurs column 1 'stamp' (values near"),
+                single.err());
+        assertTrue(single.err().contains("; --dtype double keeps it"), single.err());
+        Run doubles = run("train", "--dataset", "csv", "--train", stamps.toString(), "--max-iter", "5", "--dtype",
+                "double");
+        assertFalse(doubles.err().contains("warning"), doubles.err());
+    }
+
+    @Test
     void optionsThatDoNotFitAreExitStatusTwo() throws IOException {
         assertBadInput(run("train", "--dataset", "csv"), "--dataset csv needs --train FILE");
         // QA: a folder given as a CSV file said only "Is a directory".

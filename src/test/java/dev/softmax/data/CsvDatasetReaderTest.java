@@ -24,6 +24,34 @@ class CsvDatasetReaderTest {
     }
 
     @Test
+    void columnsThatFloat32BlursAreNamedWhenReadAsFloat() throws IOException {
+        // QA: timestamps near 1.7e12 that vary by about 10 became one float32 value without a word.
+        StringBuilder csv = new StringBuilder("t,x,label\n");
+        for (int i = 0; i < 30; i++) {
+            csv.append(1.7e12 + (i * 7) % 23).append(',').append(i % 5).append(',').append(i % 2).append('\n');
+        }
+        Path file = write("stamps.csv", csv.toString());
+        List<String> warnings = new java.util.ArrayList<>();
+        new CsvDatasetReader("label", warnings::add).read(file, DataType.FLOAT, null);
+        assertEquals(1, warnings.size(), warnings.toString());
+        double[] offsets = java.util.stream.IntStream.range(0, 30).mapToDouble(i -> (i * 7) % 23).toArray();
+        double mean = java.util.Arrays.stream(offsets).average().orElseThrow();
+        double std = Math.sqrt(java.util.Arrays.stream(offsets).map(v -> (v - mean) * (v - mean)).sum() / 30);
+        assertTrue(warnings.get(0).startsWith(file + ": float32 blurs column 1 't' (values near 1.70e+12, standard"
+                + String.format(java.util.Locale.ROOT, " deviation %.3g, rounded by ", std)), warnings.get(0));
+        assertTrue(warnings.get(0).endsWith(": the rounding is more than 1% of the spread"), warnings.get(0));
+        warnings.clear();
+        new CsvDatasetReader("label", warnings::add).read(file, DataType.DOUBLE, null);
+        new CsvDatasetReader("last", warnings::add).read(Path.of("notebooks-data/iris.csv"), DataType.FLOAT, null);
+        assertEquals(List.of(), warnings, "double keeps every column; iris loses nothing in float32");
+        Path plain = write("plain.csv", "1700000000000,1,0\n1700000000000,2,1\n1700000000001.5,3,0\n");
+        new CsvDatasetReader("last", warnings::add).read(plain, DataType.FLOAT, null);
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("float32 blurs column 1 (values near"), "no header, no name: "
+                + warnings.get(0));
+    }
+
+    @Test
     void readsTheShippedIris() throws IOException {
         Dataset iris = TestProblems.iris(DataType.DOUBLE);
         assertEquals(150, iris.numSamples());
