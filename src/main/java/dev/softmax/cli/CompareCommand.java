@@ -102,6 +102,8 @@ public final class CompareCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         StoppingCriteria stop = optimization.stoppingCriteria();
         List<OptimizerKind> kinds = optimizers == null || optimizers.isEmpty() ? defaultKinds() : optimizers;
+        optimization.refuseOptionsNotRead(OptimizerOptions.readers(kinds), "--optimizers " + String.join(",",
+                kinds.stream().map(OptimizerKind::toString).toList()));
         Path dir = outDir != null ? outDir : defaultOutDir(data.dataset().toString());
         AtomicFiles.checkWritableFolder(dir);
         for (String name : OUTPUT_FILES) {
@@ -148,6 +150,11 @@ public final class CompareCommand implements Callable<Integer> {
             if (kind == OptimizerKind.AUTO) {
                 OptimizerKind.Choice choice = kind.resolve(train.numFeatures(), train.numClasses(),
                         optimization.hessianBudgetBytes());
+                java.util.Set<OptimizerKind> readers = java.util.EnumSet.copyOf(kinds);
+                readers.add(choice.kind());
+                optimization.refuseOptionsNotRead(readers, "--optimizers " + String.join(",",
+                        kinds.stream().map(OptimizerKind::toString).toList()) + ", where auto chose "
+                        + choice.kind() + " for this data");
                 out.printf("auto chose %s: %s%n", choice.kind(), choice.reason());
                 concrete = choice.kind();
                 autoChoice = choice;

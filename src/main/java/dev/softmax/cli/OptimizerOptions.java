@@ -16,6 +16,9 @@ public final class OptimizerOptions {
     public OptimizerOptions() {
     }
 
+    @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)
+    picocli.CommandLine.Model.CommandSpec command;
+
     /** {@code --optimizer}'s default (also read by {@link Main} before the command line is parsed). */
     static final String DEFAULT_OPTIMIZER = "auto";
     /** {@code --hessian-budget}'s default (also read by {@link Main} before the command line is parsed). */
@@ -244,6 +247,83 @@ public final class OptimizerOptions {
             return stop;
         } catch (IllegalArgumentException e) {
             throw namingTheFlag(e);
+        }
+    }
+
+    /**
+     * The options that only some optimizers read, with those optimizers ({@link #settingsFor} reports each under
+     * the flag's name); {@code --hessian-budget} is also read by {@code auto}, to choose.
+     */
+    static final Map<String, java.util.Set<OptimizerKind>> READ_BY = Map.ofEntries(
+            Map.entry("--learning-rate", java.util.EnumSet.of(OptimizerKind.SGD, OptimizerKind.ADAM)),
+            Map.entry("--batch-size", java.util.EnumSet.of(OptimizerKind.SGD, OptimizerKind.ADAM)),
+            Map.entry("--momentum", java.util.EnumSet.of(OptimizerKind.SGD)),
+            Map.entry("--nesterov", java.util.EnumSet.of(OptimizerKind.SGD)),
+            Map.entry("--schedule", java.util.EnumSet.of(OptimizerKind.SGD, OptimizerKind.ADAM)),
+            Map.entry("--decay", java.util.EnumSet.of(OptimizerKind.SGD, OptimizerKind.ADAM)),
+            Map.entry("--power", java.util.EnumSet.of(OptimizerKind.SGD, OptimizerKind.ADAM)),
+            Map.entry("--drop-factor", java.util.EnumSet.of(OptimizerKind.SGD, OptimizerKind.ADAM)),
+            Map.entry("--drop-every", java.util.EnumSet.of(OptimizerKind.SGD, OptimizerKind.ADAM)),
+            Map.entry("--beta1", java.util.EnumSet.of(OptimizerKind.ADAM)),
+            Map.entry("--beta2", java.util.EnumSet.of(OptimizerKind.ADAM)),
+            Map.entry("--adam-epsilon", java.util.EnumSet.of(OptimizerKind.ADAM)),
+            Map.entry("--history-size", java.util.EnumSet.of(OptimizerKind.LBFGS)),
+            Map.entry("--cg-max-iter", java.util.EnumSet.of(OptimizerKind.NEWTON_CG)),
+            Map.entry("--cg-pairs", java.util.EnumSet.of(OptimizerKind.NEWTON_CG)),
+            Map.entry("--newton-damping", java.util.EnumSet.of(OptimizerKind.NEWTON)),
+            Map.entry("--hessian-budget", java.util.EnumSet.of(OptimizerKind.NEWTON, OptimizerKind.AUTO)));
+
+    /** The schedule options, with the {@code --schedule} that reads them. */
+    static final Map<String, String> READ_WITH_SCHEDULE = Map.of("--decay", "invscaling", "--power", "invscaling",
+            "--drop-factor", "step", "--drop-every", "step");
+
+    /** What {@code auto} may choose. */
+    static final java.util.Set<OptimizerKind> AUTO_CHOICES = java.util.EnumSet.of(OptimizerKind.NEWTON,
+            OptimizerKind.LBFGS);
+
+    /**
+     * The optimizers that read options when {@code kinds} run: {@code AUTO} adds those it may choose.
+     *
+     * @param kinds the optimizers asked for
+     * @return them, with {@link #AUTO_CHOICES} when {@code auto} is one
+     */
+    static java.util.Set<OptimizerKind> readers(java.util.Collection<OptimizerKind> kinds) {
+        java.util.Set<OptimizerKind> readers = java.util.EnumSet.copyOf(kinds);
+        if (kinds.contains(OptimizerKind.AUTO)) {
+            readers.addAll(AUTO_CHOICES);
+        }
+        return readers;
+    }
+
+    /**
+     * Refuses an option given on the command line that none of {@code readers} reads ({@code --optimizer gd
+     * --learning-rate 0.5} ran with the rate ignored), or a schedule option another {@code --schedule} reads.
+     *
+     * @param readers the optimizers that run (see {@link #readers}), and {@code AUTO} when it chooses
+     * @param running how the message names them, after "not" ({@code --optimizer newton})
+     * @throws IllegalArgumentException naming the first such option, in the order of the command line
+     */
+    void refuseOptionsNotRead(java.util.Set<OptimizerKind> readers, String running) {
+        if (command == null) {
+            return;
+        }
+        for (picocli.CommandLine.Model.OptionSpec given : command.commandLine().getParseResult().matchedOptions()) {
+            String flag = given.longestName();
+            java.util.Set<OptimizerKind> readBy = READ_BY.get(flag);
+            if (readBy == null) {
+                continue;
+            }
+            if (java.util.Collections.disjoint(readBy, readers)) {
+                String names = readBy.stream().map(OptimizerKind::toString)
+                        .collect(java.util.stream.Collectors.joining(" and "));
+                throw new IllegalArgumentException(flag + " is for " + names + ", not " + running
+                        + ": it would change nothing");
+            }
+            String scheduleReading = READ_WITH_SCHEDULE.get(flag);
+            if (scheduleReading != null && !scheduleReading.equals(schedule)) {
+                throw new IllegalArgumentException(flag + " is for --schedule " + scheduleReading + ", not --schedule "
+                        + schedule + ": it would change nothing");
+            }
         }
     }
 

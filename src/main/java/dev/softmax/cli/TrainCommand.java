@@ -80,6 +80,9 @@ public final class TrainCommand implements Callable<Integer> {
         common.warnIfKernelUnused(data.dataType());
         PrintWriter out = spec.commandLine().getOut();
         var stopping = optimization.stoppingCriteria();
+        optimization.refuseOptionsNotRead(OptimizerOptions.readers(List.of(optimization.kind())), "--optimizer "
+                + optimization.kind() + (optimization.kind() == OptimizerKind.AUTO ? " (which chooses newton or lbfgs)"
+                        : ""));
         // Refuse before training, not after: a long run should not end in "file exists". A folder first: --force
         // would not help there.
         for (Path output : new Path[] {save, report}) {
@@ -130,6 +133,10 @@ public final class TrainCommand implements Callable<Integer> {
         Dataset validation = prepared.validation();
         OptimizerKind.Choice choice = optimization.kind().resolve(train.numFeatures(), train.numClasses(),
                 optimization.hessianBudgetBytes());
+        if (optimization.kind() == OptimizerKind.AUTO) {
+            optimization.refuseOptionsNotRead(java.util.EnumSet.of(OptimizerKind.AUTO, choice.kind()),
+                    choice.kind() + ", which --optimizer auto chose for this data");
+        }
         Trainer.Builder builder = Trainer.builder()
                 .l2(optimization.l2())
                 .optimizer(choice.kind().create(optimization, data.seed()))
