@@ -52,7 +52,8 @@ public final class DataOptions {
     Path trainFile;
 
     @Option(names = "--test", paramLabel = "FILE",
-            description = "With --dataset csv: a test CSV file with the same columns (else --test-fraction applies).")
+            description = "With --dataset csv: a test CSV file with the same columns (else --test-fraction applies);"
+                    + " evaluate takes it alone too.")
     Path testFile;
 
     @Option(names = "--label-column", paramLabel = "COLUMN", defaultValue = "last",
@@ -261,6 +262,11 @@ public final class DataOptions {
                             : Cifar10BinaryLoader.load(location, dataType, maxTrain);
                 }
                 default -> {
+                    if (knownClasses != null && trainFile == null) {
+                        // evaluate scores the test file's rows: a training file would only be read and checked.
+                        Path file = csvFileToScore();
+                        yield testPartOnly(csvReader().read(file, dataType, knownClasses), file);
+                    }
                     Path file = requireTrainFile(); // checks --label-column before the reader sees it
                     yield csvReader().readTrainTest(file, testFile, dataType, knownClasses);
                 }
@@ -366,7 +372,22 @@ public final class DataOptions {
             Path irisFile = dataDir.resolve("iris.csv");
             return Files.exists(irisFile) ? CsvDatasetReader.featureColumns(irisFile) : DatasetKind.IRIS_FEATURES;
         }
-        return dataset == DatasetKind.CSV ? CsvDatasetReader.featureColumns(requireTrainFile()) : 0;
+        return dataset == DatasetKind.CSV ? CsvDatasetReader.featureColumns(csvFileToScore()) : 0;
+    }
+
+    /**
+     * For {@code evaluate}: the {@code --train} file, or without it the {@code --test} file, whose rows are then
+     * all scored; checked as {@link #requireTrainFile} checks them.
+     */
+    Path csvFileToScore() {
+        if (trainFile == null && testFile == null) {
+            throw new IllegalArgumentException("--dataset csv needs --test FILE (every row scored), or --train FILE"
+                    + " (and optionally --test FILE)");
+        }
+        checkLabelColumn();
+        checkNotADirectory("--train", trainFile);
+        checkNotADirectory("--test", testFile);
+        return trainFile != null ? trainFile : testFile;
     }
 
     /** The {@code --train} file, after checking that it and {@code --test} are not folders. */

@@ -66,7 +66,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (csvFeatures > 0 && csvFeatures != model.numFeatures()) {
             // Before the labels are mapped onto the model's classes, where a narrower file's last feature column
             // would be taken for labels that the model does not know.
-            throw widthMismatch(model, data.dataset() == DatasetKind.CSV ? data.trainFile.toString() : "iris",
+            throw widthMismatch(model, data.dataset() == DatasetKind.CSV ? data.csvFileToScore().toString() : "iris",
                     csvFeatures);
         }
         DataOptions.Prepared prepared = data.loadWithClasses(model.classNames());

@@ -128,6 +128,36 @@ class ModelCommandsTest {
         assertTrue(evaluated.out().contains("precision"), evaluated.out());
     }
 
+    @Test
+    void evaluateScoresATestFileGivenAlone() throws IOException {
+        // QA: evaluate --dataset csv --test FILE was refused for want of --train.
+        Run trained = train();
+        assertEquals(0, trained.status(), trained.err());
+        List<String> lines = Files.readAllLines(IRIS);
+        Path test = dir.resolve("test.csv");
+        Files.write(test, lines.subList(0, 41));
+        Path train = dir.resolve("anything.csv");
+        Files.write(train, List.of(lines.get(0), lines.get(120), lines.get(130)));
+        Run alone = run("evaluate", "--model", model.toString(), "--dataset", "csv", "--test", test.toString(),
+                "--threads", "1");
+        assertEquals(0, alone.status(), alone.err());
+        assertTrue(alone.out().contains("dataset: csv (" + test + "): 40 test rows"), alone.out());
+        Run paired = run("evaluate", "--model", model.toString(), "--dataset", "csv", "--train", train.toString(),
+                "--test", test.toString(), "--threads", "1");
+        assertEquals(0, paired.status(), paired.err());
+        assertEquals(alone.out().lines().skip(2).toList(), paired.out().lines().skip(2).toList(),
+                "the same rows scored, the same scores");
+        Run narrow = run("evaluate", "--model", model.toString(), "--dataset", "csv", "--test",
+                Files.writeString(dir.resolve("narrow.csv"), "a,b,species\n1,2,setosa\n").toString());
+        assertEquals(Main.EXIT_BAD_INPUT, narrow.status());
+        assertTrue(narrow.err().contains("the model expects 4 features but " + dir.resolve("narrow.csv") + " has 2"),
+                narrow.err());
+        Run neither = run("evaluate", "--model", model.toString(), "--dataset", "csv");
+        assertEquals(Main.EXIT_BAD_INPUT, neither.status());
+        assertEquals("error: --dataset csv needs --test FILE (every row scored), or --train FILE (and optionally"
+                + " --test FILE)", neither.err().strip());
+    }
+
     /**
      * A CSV file may hold only some of the model's classes, even one: its labels are the model's classes, and a label
      * the model does not know is an error naming the file and line.
