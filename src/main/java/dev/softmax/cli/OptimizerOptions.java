@@ -241,6 +241,11 @@ public final class OptimizerOptions {
                 if (!(timeLimitSeconds > 0)) {
                     throw new IllegalArgumentException("--time-limit must be > 0, got " + timeLimitSeconds);
                 }
+                if (timeLimitSeconds * 1e9 >= Long.MAX_VALUE) {
+                    // It was clamped to 9.2e9 s without a word, and reported so.
+                    throw new IllegalArgumentException("--time-limit " + Numbers.setting(timeLimitSeconds)
+                            + " is beyond the longest limit, about 9.2e9 s (292 years); leave it out for none");
+                }
                 // At least a nanosecond: 1e-10 s became a zero Duration, refused with the record's own name for it.
                 stop = stop.withTimeLimit(java.time.Duration.ofNanos(Math.max(1, (long) (timeLimitSeconds * 1e9))));
             }

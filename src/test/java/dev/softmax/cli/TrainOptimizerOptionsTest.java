@@ -45,6 +45,14 @@ class TrainOptimizerOptionsTest {
             assertEquals(Main.EXIT_BAD_INPUT, refused.status, bad);
             assertTrue(refused.err.startsWith("error: --time-limit must be > 0"), refused.err);
         }
+        // These were clamped to 9.2e9 s, and compare's settings line and summary said so.
+        for (String endless : new String[] {"1e300", "Infinity", "9.3e9"}) {
+            Run refused = run("train", "--time-limit", endless, "--threads", "1");
+            assertEquals(Main.EXIT_BAD_INPUT, refused.status, endless);
+            assertEquals("error: --time-limit " + endless + " is beyond the longest limit, about 9.2e9 s (292 years);"
+                    + " leave it out for none", refused.err.strip());
+        }
+        assertEquals(0, run("train", "--time-limit", "9.2e9", "--max-iter", "2", "--threads", "1").status);
         // compare's settings line gave 0.0004 s as "time limit 0 s".
         Run compare = run("compare", "--optimizers", "gd", "--time-limit", "0.0004", "--progress", "none",
                 "--threads", "1", "--out", dir.toString());
