@@ -195,8 +195,21 @@ public record FeatureScaler(Kind kind, double[] shift, double[] scale) {
             return out;
         }
         DataType type = x.dataType();
-        return out.subiRowVector(Nd4j.create(shift, new long[] {1, shift.length}, type))
-                .diviRowVector(Nd4j.create(scale, new long[] {1, scale.length}, type));
+        out.subiRowVector(row(shift, 1, type)).diviRowVector(row(scale, 1, type));
+        if (kind == Kind.STANDARD && !Double.isFinite(out.sumNumber().doubleValue())) {
+            // x - shift overflowed (values and means of both signs near the type's largest): halved first, the
+            // difference cannot overflow, and where it did not, the result has the same bits, as halving is exact.
+            out.assign(x).muli(0.5).subiRowVector(row(shift, 0.5, type)).diviRowVector(row(scale, 0.5, type));
+        }
+        return out;
+    }
+
+    private static INDArray row(double[] values, double factor, DataType type) {
+        double[] row = new double[values.length];
+        for (int j = 0; j < row.length; j++) {
+            row[j] = values[j] * factor;
+        }
+        return Nd4j.create(row, new long[] {1, row.length}, type);
     }
 
     private static void checkFeatureCount(int d) {

@@ -203,7 +203,9 @@ class DataCommandLineTest {
         Path huge = Files.writeString(dir.resolve("huge.csv"), "1e308,1,a\n1e308,2,b\n1e308,3,a\n1e308,4,b\n");
         // QA: standard scaling refused finite columns whose sums overflow; it now scales them.
         Path cancelling = Files.writeString(dir.resolve("cancelling.csv"), "1,2,0\n1e308,4,1\n5,6,1\n-1e308,2,0\n");
-        for (Path file : new Path[] {huge, cancelling}) {
+        Path lopsided = Files.writeString(dir.resolve("lopsided.csv"), "1.2e308,1,a\n1.2e308,2,b\n1.2e308,3,c\n"
+                + "-1.2e308,4,a\n");
+        for (Path file : new Path[] {huge, cancelling, lopsided}) {
             Run scaled = run("train", "--dataset", "csv", "--train", file.toString(), "--dtype", "double",
                     "--test-fraction", "0", "--threads", "1");
             assertEquals(0, scaled.status(), scaled.err());

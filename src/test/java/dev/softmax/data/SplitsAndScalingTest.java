@@ -131,6 +131,19 @@ class SplitsAndScalingTest {
         }
         INDArray z = scaler.transform(Nd4j.create(rows));
         assertArrayEquals(new double[] {1, 0, 1, 1}, z.std(false, 0).toDoubleVector(), 1e-14);
+        // QA: 1.2e308 three times and -1.2e308 once: the mean was right, but -1.2e308 - 6e307 overflowed in
+        // transform, and training ended in NaN.
+        for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+            double big = type == DataType.DOUBLE ? 1.2e308 : 3e38;
+            INDArray lopsided = Nd4j.create(new double[][] {{big, 1}, {big, 2}, {big, 3}, {-big, 4}}).castTo(type);
+            INDArray scaled = FeatureScaler.standard(lopsided).transform(lopsided);
+            double root3 = Math.sqrt(3);
+            assertArrayEquals(new double[] {1 / root3, 1 / root3, 1 / root3, -root3},
+                    scaled.getColumn(0).toDoubleVector(), 1e-6, type.toString());
+            assertArrayEquals(FeatureScaler.standard(Nd4j.create(new double[][] {{1}, {2}, {3}, {4}}).castTo(type))
+                    .transform(Nd4j.create(new double[][] {{1}, {2}, {3}, {4}}).castTo(type)).toDoubleVector(),
+                    scaled.getColumn(1).toDoubleVector(), 0.0, "the other column's bits, as without the huge one");
+        }
         assertThrows(FeatureValuesException.class, () -> FeatureScaler.standard(Nd4j.create(new double[][] {
             {1e308, 1}, {Double.POSITIVE_INFINITY, 2}})));
         assertThrows(FeatureValuesException.class, () -> FeatureScaler.standard(Nd4j.create(new double[][] {
