@@ -345,11 +345,16 @@ public final class DataOptions {
         return new Prepared(train, test, source, scale != null ? scale : dataset.defaultScaling(), validation);
     }
 
+    /** After a warning of columns float32 blurs, for a float32 model ({@code evaluate}, {@code predict}). */
+    static final String FLOAT32_MODEL_BLURS = "; the model, trained in float32, reads it so (one trained with"
+            + " --dtype double keeps it)";
+
     /** The CSV reader for --label-column, whose warnings (columns float32 blurs) go to the command's stderr. */
     private CsvDatasetReader csvReader() {
+        String advice = knownClasses != null ? FLOAT32_MODEL_BLURS : "; --dtype double keeps it";
         return new CsvDatasetReader(labelColumn, message -> {
             if (command != null) {
-                command.commandLine().getErr().println("warning: " + message + "; --dtype double keeps it");
+                command.commandLine().getErr().println("warning: " + message + advice);
                 command.commandLine().getErr().flush();
             }
         });

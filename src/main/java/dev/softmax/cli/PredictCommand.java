@@ -79,6 +79,12 @@ public final class PredictCommand implements Callable<Integer> {
         SoftmaxRegression model = ModelIO.load(modelFile);
         FeatureCsvReader.Features features = standardInput ? readStandardInput(Main.standardInput(spec), model)
                 : FeatureCsvReader.read(input, model.numFeatures(), model.dataType());
+        String blurred = model.dataType() == DataType.FLOAT ? dev.softmax.data.Float32Blur.describe(features, source)
+                : null;
+        if (blurred != null) {
+            spec.commandLine().getErr().println("warning: " + blurred + DataOptions.FLOAT32_MODEL_BLURS);
+            spec.commandLine().getErr().flush();
+        }
         if (features.ignoredLastColumn()) {
             PrintWriter err = spec.commandLine().getErr();
             err.printf("note: %s has %d columns for a model with %d features; the last column is ignored%n", source,

@@ -329,43 +329,11 @@ public final class CsvDatasetReader {
         return new Parsed(new Dataset(features, labels, names), header);
     }
 
-    /** Most columns a blurred-columns warning names. */
-    private static final int BLURRED_COLUMNS_NAMED = 5;
-
-    /**
-     * Tells {@link #warnings} of the feature columns whose float32 rounding error (root mean square) is more than
-     * 1% of their standard deviation: read as float32 they lose most of what tells their rows apart.
-     */
+    /** Tells {@link #warnings} of the feature columns float32 blurs ({@link Float32Blur}). */
     private void warnOfBlurredColumns(double[] values, int n, int d, int label, String[] header, Path file) {
-        double[] mean = new double[d];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < d; j++) {
-                mean[j] += values[i * d + j] / n;
-            }
-        }
-        double[] spread = new double[d];
-        double[] rounding = new double[d];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < d; j++) {
-                double v = values[i * d + j];
-                spread[j] += (v - mean[j]) * (v - mean[j]);
-                rounding[j] += ((float) v - v) * ((float) v - v);
-            }
-        }
-        List<String> blurred = new ArrayList<>();
-        for (int j = 0; j < d; j++) {
-            if (spread[j] > 0 && Double.isFinite(spread[j]) && rounding[j] > 1e-4 * spread[j]) {
-                int c = j < label ? j : j + 1;
-                blurred.add(String.format(java.util.Locale.ROOT, "%d%s (values near %.3g, standard deviation"
-                        + " %.3g, rounded by %.3g)", c + 1, header == null ? "" : " '" + header[c] + "'", mean[j],
-                        Math.sqrt(spread[j] / n), Math.sqrt(rounding[j] / n)));
-            }
-        }
-        if (!blurred.isEmpty()) {
-            String named = String.join(", ", blurred.subList(0, Math.min(blurred.size(), BLURRED_COLUMNS_NAMED)));
-            warnings.accept(file + ": float32 blurs column" + (blurred.size() == 1 ? " " : "s ") + named
-                    + (blurred.size() > BLURRED_COLUMNS_NAMED ? " and " + (blurred.size() - BLURRED_COLUMNS_NAMED)
-                            + " more" : "") + ": the rounding is more than 1% of the spread");
+        String blurred = Float32Blur.describe(values, n, d, j -> j < label ? j : j + 1, header, file);
+        if (blurred != null) {
+            warnings.accept(blurred);
         }
     }
 

@@ -244,6 +244,22 @@ class DataCommandLineTest {
         Run doubles = run("train", "--dataset", "csv", "--train", stamps.toString(), "--max-iter", "5", "--dtype",
                 "double");
         assertFalse(doubles.err().contains("warning"), doubles.err());
+        // A float32 model reads the column so whatever the command: retraining in double is the remedy.
+        Path model = dir.resolve("stamps.model");
+        assertEquals(0, run("train", "--dataset", "csv", "--train", stamps.toString(), "--max-iter", "5", "--save",
+                model.toString()).status());
+        String advice = "; the model, trained in float32, reads it so (one trained with --dtype double keeps it)";
+        Run evaluated = run("evaluate", "--model", model.toString(), "--dataset", "csv", "--test", stamps.toString());
+        assertTrue(evaluated.err().startsWith("warning: " + stamps + ": float32 blurs column 1 'stamp'"),
+                evaluated.err());
+        assertTrue(evaluated.err().contains(advice + "\n"), evaluated.err());
+        Path rows = Files.writeString(dir.resolve("rows.csv"), "stamp,x\n1700000000000,1\n1700000000005,2\n"
+                + "1700000000009,3\n");
+        Run predicted = run("predict", "--model", model.toString(), "--input", rows.toString());
+        assertEquals(0, predicted.status(), predicted.err());
+        assertTrue(predicted.err().startsWith("warning: " + rows + ": float32 blurs column 1 'stamp'"),
+                predicted.err());
+        assertTrue(predicted.err().contains(advice + "\n"), predicted.err());
     }
 
     @Test
