@@ -75,6 +75,11 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (evaluated.numFeatures() != model.numFeatures()) {
             throw widthMismatch(model, prepared.source(), evaluated.numFeatures());
         }
+        if (data.dataset() == DatasetKind.CSV || data.dataset() == DatasetKind.IRIS) {
+            DataOptions.checkFeatureNames(evaluated.featureNames(), model, modelFile,
+                    data.dataset() == DatasetKind.CSV ? (data.testFile != null ? data.testFile : data.trainFile)
+                            : java.nio.file.Path.of(prepared.source()));
+        }
         int[] truth = labelsFor(model, evaluated, prepared.source());
 
         out.printf("model: %s: %d features, %d classes, %s%s%n", modelFile, model.numFeatures(), model.numClasses(),

@@ -79,6 +79,10 @@ public final class PredictCommand implements Callable<Integer> {
         SoftmaxRegression model = ModelIO.load(modelFile);
         FeatureCsvReader.Features features = standardInput ? readStandardInput(Main.standardInput(spec), model)
                 : FeatureCsvReader.read(input, model.numFeatures(), model.dataType());
+        if (features.header() != null) {
+            DataOptions.checkFeatureNames(java.util.Arrays.asList(features.header()).subList(0, model.numFeatures()),
+                    model, modelFile, source);
+        }
         String blurred = model.dataType() == DataType.FLOAT ? dev.softmax.data.Float32Blur.describe(features, source)
                 : null;
         if (blurred != null) {

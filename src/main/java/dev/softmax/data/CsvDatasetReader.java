@@ -326,7 +326,12 @@ public final class CsvDatasetReader {
             labels[i] = k;
         }
         INDArray features = Nd4j.create(values, new long[] {rows.size(), d}, type);
-        return new Parsed(new Dataset(features, labels, names), header);
+        List<String> featureNames = null;
+        if (header != null) {
+            featureNames = new ArrayList<>(Arrays.asList(header));
+            featureNames.remove(label);
+        }
+        return new Parsed(new Dataset(features, labels, names, featureNames), header);
     }
 
     /** Tells {@link #warnings} of the feature columns float32 blurs ({@link Float32Blur}). */

@@ -11,17 +11,20 @@ import org.nd4j.linalg.factory.Nd4j;
  * @param features   {@code [n,d]}, one row per sample; kept by reference (a copy of a large data set would double
  *                   its memory), so it must not change while the data set is in use
  * @param labels     {@code int[n]}, each in {@code [0, classNames.size())}
- * @param classNames names of the classes, indexed by label
+ * @param classNames   names of the classes, indexed by label
+ * @param featureNames names of the feature columns (a CSV file's header), or {@code null} when they have none
  */
-public record Dataset(INDArray features, int[] labels, List<String> classNames) {
+public record Dataset(INDArray features, int[] labels, List<String> classNames, List<String> featureNames) {
 
     /**
      * Checks that the shapes and labels agree.
      *
-     * @param features   {@code [n,d]}, one row per sample; kept by reference
-     * @param labels     {@code int[n]}, each in {@code [0, classNames.size())}; copied
-     * @param classNames distinct names of the classes, indexed by label, as {@link #checkClassNames} takes them;
-     *                   copied
+     * @param features     {@code [n,d]}, one row per sample; kept by reference
+     * @param labels       {@code int[n]}, each in {@code [0, classNames.size())}; copied
+     * @param classNames   distinct names of the classes, indexed by label, as {@link #checkClassNames} takes them;
+     *                     copied
+     * @param featureNames {@code d} names of the feature columns, none {@code null}, repeats allowed; copied; or
+     *                     {@code null} for none
      */
     public Dataset {
         java.util.Objects.requireNonNull(features, "features must not be null");
@@ -30,6 +33,7 @@ public record Dataset(INDArray features, int[] labels, List<String> classNames) 
         if (features.rank() != 2) {
             throw new IllegalArgumentException("features must be [n,d], got shape " + Arrays.toString(features.shape()));
         }
+        featureNames = checkFeatureNames(featureNames, (int) features.columns());
         if (features.rows() != labels.length) {
             throw new IllegalArgumentException("features have " + features.rows() + " rows but there are "
                     + labels.length + " labels");
@@ -42,6 +46,18 @@ public record Dataset(INDArray features, int[] labels, List<String> classNames) 
                         + classNames.size() + ")");
             }
         }
+    }
+
+    /**
+     * Features without column names.
+     *
+     * @param features   {@code [n,d]}, one row per sample; kept by reference
+     * @param labels     {@code int[n]}, each in {@code [0, classNames.size())}; copied
+     * @param classNames distinct names of the classes, indexed by label, as {@link #checkClassNames} takes them;
+     *                   copied
+     */
+    public Dataset(INDArray features, int[] labels, List<String> classNames) {
+        this(features, labels, classNames, null);
     }
 
     /**
@@ -100,17 +116,19 @@ public record Dataset(INDArray features, int[] labels, List<String> classNames) 
         INDArray subFeatures = rows.length == 0
                 ? Nd4j.create(features.dataType(), 0, features.columns())
                 : Nd4j.pullRows(features, 1, rows, 'c');
-        return new Dataset(subFeatures, subLabels, classNames);
+        return new Dataset(subFeatures, subLabels, classNames, featureNames);
     }
 
     /**
      * The same data with other features (same rows).
      *
      * @param newFeatures {@code [n,d']}, one row per sample
-     * @return the new data set, with the same labels and class names
+     * @return the new data set, with the same labels and class names, and the same feature names when
+     *         {@code d' = d}
      */
     public Dataset withFeatures(INDArray newFeatures) {
-        return new Dataset(newFeatures, labels, classNames);
+        return new Dataset(newFeatures, labels, classNames,
+                newFeatures.rank() == 2 && newFeatures.columns() == features.columns() ? featureNames : null);
     }
 
     /**
@@ -124,6 +142,35 @@ public record Dataset(INDArray features, int[] labels, List<String> classNames) 
             counts[label]++;
         }
         return counts;
+    }
+
+    /**
+     * Checks feature names: {@code null} (none), or {@code d} names, none {@code null} nor holding a lone UTF-16
+     * surrogate (a model file could not keep it).
+     *
+     * @param featureNames the names, or {@code null}
+     * @param d            how many there must be
+     * @return an unmodifiable copy, or {@code null}
+     * @throws IllegalArgumentException for a wrong count or a name that is null or not valid text
+     */
+    public static List<String> checkFeatureNames(List<String> featureNames, int d) {
+        if (featureNames == null) {
+            return null;
+        }
+        if (featureNames.size() != d) {
+            throw new IllegalArgumentException("need " + d + " feature names, got " + featureNames.size());
+        }
+        for (int j = 0; j < d; j++) {
+            String name = featureNames.get(j);
+            if (name == null) {
+                throw new IllegalArgumentException("feature names must not be null, got " + featureNames);
+            }
+            if (!java.nio.charset.StandardCharsets.UTF_8.newEncoder().canEncode(name)) {
+                throw new IllegalArgumentException("feature name " + j + " is not valid Unicode text (a lone"
+                        + " surrogate)");
+            }
+        }
+        return List.copyOf(featureNames);
     }
 
     /**

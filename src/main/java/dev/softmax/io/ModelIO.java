@@ -36,7 +36,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <ul>
  *   <li>{@code model.json}: {@code format} ({@value #FORMAT_NAME}), {@code format_version}, {@code dtype}
  *       ({@code float} or {@code double}), {@code num_features} {@code d}, {@code num_classes} {@code K},
- *       {@code class_names}, {@code scaler} ({@code kind}, {@code shift}, {@code scale}: raw features are mapped
+ *       {@code class_names}, {@code feature_names} (the training data's column names, or {@code null}; absent
+ *       from files written before they were kept), {@code scaler} ({@code kind}, {@code shift}, {@code scale}:
+ *       raw features are mapped
  *       to {@code (x - shift) / scale}) and {@code training} (configuration and outcome, or {@code null});</li>
  *   <li>{@code weights.npy}: {@code W}, shape {@code (d, K)};</li>
  *   <li>{@code bias.npy}: {@code b}, shape {@code (K,)};</li>
@@ -131,6 +133,7 @@ public final class ModelIO {
         json.put("num_features", model.numFeatures());
         json.put("num_classes", model.numClasses());
         json.put("class_names", model.classNames());
+        json.put("feature_names", model.featureNames().orElse(null));
         Map<String, Object> scaling = new LinkedHashMap<>();
         scaling.put("kind", scaler.kind().name().toLowerCase(Locale.ROOT));
         scaling.put("shift", scaler.shift());
@@ -182,6 +185,7 @@ public final class ModelIO {
         int k = boundedInt(json, "num_classes", 2, MAX_CLASSES, file);
         checkLimits(d, k, file);
         List<String> classNames = classNames(json, k, file);
+        List<String> featureNames = featureNames(json, d, file);
         FeatureScaler scaler = scaler(json.path("scaler"), d, file);
         TrainingSummary training = training(json.path("training"), file);
 
@@ -194,7 +198,8 @@ public final class ModelIO {
             throw corrupt(file, "the weights or bias contain NaN or infinite values");
         }
         try {
-            return new SoftmaxRegression(weights, bias, classNames, scaler, null, training);
+            return new SoftmaxRegression(weights, bias, classNames, scaler, null, training)
+                    .withFeatureNames(featureNames);
         } catch (IllegalArgumentException e) {
             throw corrupt(file, e.getMessage());
         }
@@ -220,6 +225,27 @@ public final class ModelIO {
         }
         if (out.stream().distinct().count() != k) {
             throw corrupt(file, "class_names are not distinct: " + out);
+        }
+        return out;
+    }
+
+    /** The feature names, or {@code null} where the file has none (written before they were kept, or null). */
+    private static List<String> featureNames(JsonNode json, int d, Path file) {
+        JsonNode names = json.path("feature_names");
+        if (names.isMissingNode() || names.isNull()) {
+            return null;
+        }
+        if (!names.isArray() || names.size() != d) {
+            throw corrupt(file, "feature_names must be null or an array of num_features = " + d + " strings, got "
+                    + (names.isArray() ? names.size() + " entries" : names.getNodeType().toString().toLowerCase()));
+        }
+        List<String> out = new ArrayList<>(d);
+        for (JsonNode name : names) {
+            if (!name.isTextual()) {
+                throw corrupt(file, "feature_names must hold strings, found " + name.getNodeType().toString()
+                        .toLowerCase());
+            }
+            out.add(name.textValue());
         }
         return out;
     }

@@ -48,6 +48,8 @@ public final class SoftmaxRegression {
     private final FeatureScaler scaler;
     private final OptimizationResult trainingResult;
     private final TrainingSummary trainingSummary;
+    /** The training data's feature column names, or {@code null}. */
+    private final List<String> featureNames;
 
     /**
      * A model without a training summary (for example weights made by hand).
@@ -136,6 +138,42 @@ public final class SoftmaxRegression {
         this.scaler = scaler;
         this.trainingResult = withCopiedSolution(trainingResult);
         this.trainingSummary = trainingSummary;
+        this.featureNames = null;
+    }
+
+    /** {@code model} with other feature names; the arrays, immutable, are shared. */
+    private SoftmaxRegression(SoftmaxRegression model, List<String> featureNames) {
+        this.weights = model.weights;
+        this.bias = model.bias;
+        this.rawWeights = model.rawWeights;
+        this.rawBias = model.rawBias;
+        this.scaleFirst = model.scaleFirst;
+        this.classNames = model.classNames;
+        this.scaler = model.scaler;
+        this.trainingResult = model.trainingResult;
+        this.trainingSummary = model.trainingSummary;
+        this.featureNames = Dataset.checkFeatureNames(featureNames, model.numFeatures());
+    }
+
+    /**
+     * This model with the names of its feature columns, which {@link dev.softmax.io.ModelIO} saves, and against
+     * which the command line checks the header of a file it scores. {@link Trainer#fit(Dataset)} gives a model its
+     * training data's {@link Dataset#featureNames()}.
+     *
+     * @param featureNames {@code d} names, as {@link Dataset#checkFeatureNames} takes them, or {@code null} for none
+     * @return a model with the same parameters and these names
+     */
+    public SoftmaxRegression withFeatureNames(List<String> featureNames) {
+        return new SoftmaxRegression(this, featureNames);
+    }
+
+    /**
+     * The names of the feature columns of the training data (a CSV file's header), when it had them.
+     *
+     * @return the {@code d} names, or empty
+     */
+    public Optional<List<String>> featureNames() {
+        return Optional.ofNullable(featureNames);
     }
 
     /**

@@ -129,6 +129,39 @@ class ModelCommandsTest {
     }
 
     @Test
+    void aHeaderThatNamesOtherFeaturesThanTheModelsIsRefused() throws IOException {
+        // QA: iris's columns in reverse order scored 0.33 in evaluate --test, and predicted without a word.
+        Run trained = train();
+        assertEquals(0, trained.status(), trained.err());
+        List<String> lines = Files.readAllLines(IRIS);
+        List<String> reversed = new java.util.ArrayList<>();
+        for (String line : lines) {
+            String[] cells = line.split(",");
+            reversed.add(String.join(",", cells[3], cells[2], cells[1], cells[0], cells[4]));
+        }
+        Path file = dir.resolve("reversed.csv");
+        Files.write(file, reversed);
+        String refusal = "error: " + file + ": feature 1 is 'petal_width' in the header but 'sepal_length' in the"
+                + " model " + model + ": the header must name the model's features in the same order (the model's:"
+                + " sepal_length, sepal_width, petal_length, petal_width), or be left out";
+        Run evaluated = run("evaluate", "--model", model.toString(), "--dataset", "csv", "--test", file.toString());
+        assertEquals(Main.EXIT_BAD_INPUT, evaluated.status());
+        assertEquals(refusal, evaluated.err().strip());
+        Run predicted = run("predict", "--model", model.toString(), "--input", file.toString());
+        assertEquals(Main.EXIT_BAD_INPUT, predicted.status());
+        assertEquals(refusal, predicted.err().strip());
+        // Without a header the columns are the model's by position; a model from header-less data checks nothing.
+        Path bare = dir.resolve("bare.csv");
+        Files.write(bare, reversed.subList(1, reversed.size()));
+        assertEquals(0, run("predict", "--model", model.toString(), "--input", bare.toString()).status());
+        Path bareModel = dir.resolve("bare.model");
+        assertEquals(0, run("train", "--dataset", "csv", "--train", bare.toString(), "--max-iter", "5", "--save",
+                bareModel.toString()).status());
+        assertEquals(0, run("predict", "--model", bareModel.toString(), "--input", file.toString()).status());
+        assertTrue(ModelIO.load(bareModel).featureNames().isEmpty());
+    }
+
+    @Test
     void evaluateScoresATestFileGivenAlone() throws IOException {
         // QA: evaluate --dataset csv --test FILE was refused for want of --train.
         Run trained = train();

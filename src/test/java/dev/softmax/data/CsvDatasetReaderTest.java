@@ -52,6 +52,20 @@ class CsvDatasetReaderTest {
     }
 
     @Test
+    void theHeaderNamesTheFeaturesWithoutTheLabelColumnAndSubsetsKeepThem() throws IOException {
+        Path file = write("named.csv", "a,kind,b,c\n1,x,2,3\n4,y,5,6\n7,x,8,9\n");
+        Dataset data = new CsvDatasetReader("kind").read(file, DataType.DOUBLE, null);
+        assertEquals(List.of("a", "b", "c"), data.featureNames());
+        assertEquals(List.of("a", "b", "c"), data.subset(new int[] {2, 0}).featureNames());
+        assertEquals(List.of("a", "b", "c"), data.withFeatures(data.features().mul(2)).featureNames());
+        assertEquals(null, data.withFeatures(data.features().getColumns(0, 1)).featureNames(), "another width");
+        assertEquals(null, new CsvDatasetReader("1").read(write("bare.csv", "1,x,2\n4,y,5\n"), DataType.DOUBLE,
+                null).featureNames());
+        assertThrows(IllegalArgumentException.class, () -> new Dataset(data.features(), data.labels(),
+                data.classNames(), List.of("a", "b")));
+    }
+
+    @Test
     void readsTheShippedIris() throws IOException {
         Dataset iris = TestProblems.iris(DataType.DOUBLE);
         assertEquals(150, iris.numSamples());

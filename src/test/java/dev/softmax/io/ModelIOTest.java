@@ -82,6 +82,8 @@ class ModelIOTest {
 
         assertEquals(type, loaded.dataType());
         assertEquals(model.classNames(), loaded.classNames());
+        assertEquals(java.util.Optional.of(List.of("sepal_length", "sepal_width", "petal_length", "petal_width")),
+                loaded.featureNames(), "the training file's header, the label column left out");
         assertEquals(model.scaler(), loaded.scaler());
         assertSameValues(model.weights(), loaded.weights());
         assertSameValues(model.bias(), loaded.bias());
@@ -266,7 +268,20 @@ class ModelIOTest {
         assertRefused(editJson(good, json -> ((ArrayNode) json.get("class_names")).set(0, "")),
                 "class_names hold an empty name at index 0");
         assertRefused(editJson(good, json -> json.put("num_features", 5)),
-                "scaler.shift must be an array of num_features = 5 numbers");
+                "feature_names must be null or an array of num_features = 5 strings, got 4 entries");
+        assertRefused(editJson(good, json -> {
+            json.remove("feature_names");
+            json.put("num_features", 5);
+        }), "scaler.shift must be an array of num_features = 5 numbers");
+        assertRefused(editJson(good, json -> ((ArrayNode) json.get("feature_names")).set(2, 7)),
+                "feature_names must hold strings, found number");
+        assertRefused(editJson(good, json -> json.put("feature_names", "sepal_length")),
+                "feature_names must be null or an array of num_features = 4 strings, got string");
+        // Files written before the names were kept have none, and so have files saved from header-less data.
+        for (Consumer<ObjectNode> none : List.<Consumer<ObjectNode>>of(json -> json.remove("feature_names"),
+                json -> json.putNull("feature_names"))) {
+            assertTrue(ModelIO.load(editJson(good, none)).featureNames().isEmpty());
+        }
         assertRefused(rewrite(good, Map.of("bias.npy", b -> npy("<f4", "(4,)", 16))),
                 "bias.npy: shape [4] does not match the expected [1, 3]");
         assertRefused(editJson(good, json -> ((ArrayNode) ((ObjectNode) json.get("scaler")).get("scale")).set(0, -1.0)),
