@@ -165,12 +165,18 @@ public record Dataset(INDArray features, int[] labels, List<String> classNames, 
             if (name == null) {
                 throw new IllegalArgumentException("feature names must not be null, got " + featureNames);
             }
-            if (!java.nio.charset.StandardCharsets.UTF_8.newEncoder().canEncode(name)) {
-                throw new IllegalArgumentException("feature name " + j + " is not valid Unicode text (a lone"
-                        + " surrogate)");
-            }
+            checkText(name, "feature name " + j);
         }
         return List.copyOf(featureNames);
+    }
+
+    /** Refuses a name holding a lone UTF-16 surrogate, which a model file, UTF-8, cannot hold. */
+    private static void checkText(String name, String what) {
+        if (!java.nio.charset.StandardCharsets.UTF_8.newEncoder().canEncode(name)) {
+            throw new IllegalArgumentException(what + " is not valid Unicode text (a lone surrogate): "
+                    + name.codePoints().mapToObj(c -> String.format("U+%04X", c))
+                    .collect(java.util.stream.Collectors.joining(" ")));
+        }
     }
 
     /**
@@ -198,11 +204,7 @@ public record Dataset(INDArray features, int[] labels, List<String> classNames, 
                 throw new IllegalArgumentException("class name " + i + " is " + (name.isEmpty() ? "empty" : "blank")
                         + "; a class needs a name that shows");
             }
-            if (!java.nio.charset.StandardCharsets.UTF_8.newEncoder().canEncode(name)) {
-                throw new IllegalArgumentException("class name " + i + " is not valid Unicode text (a lone"
-                        + " surrogate): " + name.codePoints().mapToObj(c -> String.format("U+%04X", c))
-                        .collect(java.util.stream.Collectors.joining(" ")));
-            }
+            checkText(name, "class name " + i);
         }
         List<String> copy = List.copyOf(classNames);
         if (new java.util.HashSet<>(copy).size() != k) {

@@ -206,22 +206,12 @@ public final class ModelIO {
     }
 
     private static List<String> classNames(JsonNode json, int k, Path file) {
-        JsonNode names = json.path("class_names");
-        if (!names.isArray() || names.size() != k) {
-            throw corrupt(file, "class_names must be an array of num_classes = " + k + " strings, got "
-                    + (names.isArray() ? names.size() + " entries" : names.getNodeType().toString().toLowerCase()));
-        }
-        List<String> out = new ArrayList<>(k);
-        for (JsonNode name : names) {
-            if (!name.isTextual()) {
-                throw corrupt(file, "class_names must hold strings, found " + name.getNodeType().toString()
-                        .toLowerCase());
-            }
-            if (name.textValue().isBlank()) {
+        List<String> out = strings(json, "class_names", "an array of num_classes = " + k, k, file);
+        for (int i = 0; i < k; i++) {
+            if (out.get(i).isBlank()) {
                 // Training refuses empty labels, so only an edited file holds one; predict would print "".
-                throw corrupt(file, "class_names hold an empty name at index " + out.size());
+                throw corrupt(file, "class_names hold an empty name at index " + i);
             }
-            out.add(name.textValue());
         }
         if (out.stream().distinct().count() != k) {
             throw corrupt(file, "class_names are not distinct: " + out);
@@ -232,18 +222,21 @@ public final class ModelIO {
     /** The feature names, or {@code null} where the file has none (written before they were kept, or null). */
     private static List<String> featureNames(JsonNode json, int d, Path file) {
         JsonNode names = json.path("feature_names");
-        if (names.isMissingNode() || names.isNull()) {
-            return null;
-        }
-        if (!names.isArray() || names.size() != d) {
-            throw corrupt(file, "feature_names must be null or an array of num_features = " + d + " strings, got "
+        return names.isMissingNode() || names.isNull() ? null
+                : strings(json, "feature_names", "null or an array of num_features = " + d, d, file);
+    }
+
+    /** The array of {@code count} strings under {@code key}; {@code what} says what it must be, for the message. */
+    private static List<String> strings(JsonNode json, String key, String what, int count, Path file) {
+        JsonNode names = json.path(key);
+        if (!names.isArray() || names.size() != count) {
+            throw corrupt(file, key + " must be " + what + " strings, got "
                     + (names.isArray() ? names.size() + " entries" : names.getNodeType().toString().toLowerCase()));
         }
-        List<String> out = new ArrayList<>(d);
+        List<String> out = new ArrayList<>(count);
         for (JsonNode name : names) {
             if (!name.isTextual()) {
-                throw corrupt(file, "feature_names must hold strings, found " + name.getNodeType().toString()
-                        .toLowerCase());
+                throw corrupt(file, key + " must hold strings, found " + name.getNodeType().toString().toLowerCase());
             }
             out.add(name.textValue());
         }

@@ -63,6 +63,9 @@ class CsvDatasetReaderTest {
                 null).featureNames());
         assertThrows(IllegalArgumentException.class, () -> new Dataset(data.features(), data.labels(),
                 data.classNames(), List.of("a", "b")));
+        assertEquals("feature name 1 is not valid Unicode text (a lone surrogate): U+D800", assertThrows(
+                IllegalArgumentException.class, () -> new Dataset(data.features(), data.labels(), data.classNames(),
+                        List.of("a", "\uD800", "c"))).getMessage());
     }
 
     @Test
