@@ -528,6 +528,11 @@ public final class Trainer {
             throw new IllegalArgumentException("the warm-start model has classes " + warmStart.classNames()
                     + " but the training set has " + train.classNames());
         }
+        List<String> modelNames = warmStart.featureNames().orElse(null);
+        if (modelNames != null && train.featureNames() != null && !modelNames.equals(train.featureNames())) {
+            throw new IllegalArgumentException("the warm-start model has features " + modelNames
+                    + " but the training set has " + train.featureNames());
+        }
     }
 
     private static int[] checkLabels(int[] y, long rows) {

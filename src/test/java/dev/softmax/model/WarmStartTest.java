@@ -48,5 +48,14 @@ class WarmStartTest {
                 () -> warm.fit(fourFeatures, new String[] {"setosa", "virginica"}));
         assertTrue(classes.getMessage().contains("has classes [setosa, versicolor, virginica] but the training set has"
                 + " [setosa, virginica]"), classes.getMessage());
+
+        java.util.List<String> reversed = new java.util.ArrayList<>(iris.featureNames());
+        java.util.Collections.reverse(reversed);
+        IllegalArgumentException names = assertThrows(IllegalArgumentException.class, () -> warm.fit(new Dataset(
+                iris.features(), iris.labels(), iris.classNames(), reversed)));
+        assertEquals("the warm-start model has features [sepal_length, sepal_width, petal_length, petal_width] but the"
+                + " training set has [petal_width, petal_length, sepal_width, sepal_length]", names.getMessage());
+        // Data without names (arrays, a header-less file) are taken by position.
+        assertEquals(4, warm.fit(new Dataset(iris.features(), iris.labels(), iris.classNames())).numFeatures());
     }
 }
