@@ -62,8 +62,10 @@ final class Advice {
         String smallerSteps = stochastic ? "use a smaller --learning-rate (or scaled features: --scale)"
                 : "use scaled features (--scale standard) or a larger --l2";
         if (rose(result) && result.reason() != TerminationReason.NON_FINITE_VALUE) {
-            return String.format(Locale.ROOT, "the objective rose from %.4g to %.4g: the steps are too large; %s",
-                    result.history().get(0).value(), result.value(), smallerSteps);
+            return String.format(Locale.ROOT, "the objective rose from %.4g to %.4g%s: the steps are too large; %s",
+                    result.history().get(0).value(), highest(result),
+                    result.reason() == TerminationReason.STOPPED_BY_LISTENER ? " before early stopping" : "",
+                    smallerSteps);
         }
         // One option under two names: the one that fits the optimizer.
         String limit = stochastic ? "--epochs" : "--max-iter";
@@ -81,30 +83,23 @@ final class Advice {
                                     : "--scale standard or a larger --l2");
             case DIVERGED -> "the objective stopped changing above where it started: the steps are too large; "
                     + smallerSteps;
-            case STOPPED_BY_LISTENER -> lastRose(result)
-                    ? String.format(Locale.ROOT, "the objective rose from %.4g to %.4g before early stopping: the"
-                            + " steps are too large; %s", result.history().get(0).value(),
-                            result.history().get(result.history().size() - 1).value(), smallerSteps)
-                    : "stopped early";
+            case STOPPED_BY_LISTENER -> "stopped early";
         };
     }
 
-    /** Whether the run ended above where it started (beyond rounding): it diverged, whatever stopped it. */
-    private static boolean rose(OptimizationResult result) {
-        return above(result.value(), result.history().get(0).value());
-    }
-
     /**
-     * Whether the last iterate was above the start: early stopping keeps a better point, so the result's value
-     * does not show the divergence that made it stop.
+     * Whether the run ended above where it started (beyond rounding): it diverged, whatever stopped it. Its last
+     * iterate counts too: early stopping keeps a better point, whose value does not show the divergence.
      */
-    private static boolean lastRose(OptimizationResult result) {
-        java.util.List<dev.softmax.optim.IterationRecord> history = result.history();
-        return above(history.get(history.size() - 1).value(), history.get(0).value());
+    private static boolean rose(OptimizationResult result) {
+        double start = result.history().get(0).value();
+        return highest(result) > start + StoppingCriteria.ROSE_BEYOND * Math.max(1, Math.abs(start));
     }
 
-    private static boolean above(double value, double start) {
-        return value > start + StoppingCriteria.ROSE_BEYOND * Math.max(1, Math.abs(start));
+    /** The higher of the result's value and its last iterate's. */
+    private static double highest(OptimizationResult result) {
+        java.util.List<dev.softmax.optim.IterationRecord> history = result.history();
+        return Math.max(result.value(), history.get(history.size() - 1).value());
     }
 
     /**

@@ -46,6 +46,13 @@ class TrainNotesTest {
         assertTrue(run.out().contains("note: the objective rose from 1.099 to "), run.out());
         assertTrue(run.out().contains("before early stopping: the steps are too large; use a smaller"
                 + " --learning-rate"), run.out());
+        // Review: a run that ran out of epochs before its patience did was told to raise --epochs.
+        Run outOfEpochs = run("train", "--optimizer", "sgd", "--learning-rate", "1000", "--scale", "none",
+                "--early-stopping-patience", "100", "--validation-fraction", "0.2", "--epochs", "15", "--threads",
+                "1");
+        assertTrue(outOfEpochs.out().contains("MAX_ITERATIONS"), outOfEpochs.out());
+        assertTrue(outOfEpochs.out().contains("note: the objective rose from 1.099 to "), outOfEpochs.out());
+        assertFalse(outOfEpochs.out().contains("raise --epochs"), outOfEpochs.out());
         Run calm = run("train", "--optimizer", "sgd", "--learning-rate", "100", "--early-stopping-patience", "3",
                 "--validation-fraction", "0.2", "--threads", "1");
         assertTrue(calm.out().contains("STOPPED_BY_LISTENER"), calm.out());
