@@ -156,6 +156,19 @@ public final class DataOptions {
         }
     }
 
+    /** The type of the model being evaluated, while {@link #loadForModel} loads; else {@code null}. */
+    private DataType modelType;
+
+    /** As {@link #loadWithClasses} for {@code model}, whose type the float32 warnings' advice names. */
+    Prepared loadForModel(dev.softmax.model.SoftmaxRegression model) throws IOException {
+        modelType = model.dataType();
+        try {
+            return loadWithClasses(model.classNames());
+        } finally {
+            modelType = null;
+        }
+    }
+
     /**
      * As {@link #load()}; with {@code autoByteFeatures} (neither {@code --byte-features} nor
      * {@code --no-byte-features} given) it then turns byte features on when {@link #byteFeaturesPay} says they pay
@@ -378,7 +391,9 @@ public final class DataOptions {
 
     /** The CSV reader for --label-column, whose warnings (columns float32 blurs) go to the command's stderr. */
     private CsvDatasetReader csvReader() {
-        String advice = knownClasses != null ? FLOAT32_MODEL_BLURS : "; --dtype double keeps it";
+        String advice = modelType == null ? "; --dtype double keeps it"
+                : modelType == DataType.FLOAT ? FLOAT32_MODEL_BLURS
+                : "; the model is in double, and reads the file so without --dtype float";
         return new CsvDatasetReader(labelColumn, message -> {
             if (command != null) {
                 command.commandLine().getErr().println("warning: " + message + advice);
@@ -390,7 +405,7 @@ public final class DataOptions {
     /** Reads {@code irisFile}, or the copy in the jar when it does not exist. */
     private Dataset loadIris(Path irisFile) throws IOException {
         if (Files.exists(irisFile)) {
-            return new CsvDatasetReader("last").read(irisFile, dataType, knownClasses);
+            return csvReader().read(irisFile, dataType, knownClasses); // --label-column is csv's: "last"
         }
         return CsvDatasetReader.iris(dataType, knownClasses);
     }

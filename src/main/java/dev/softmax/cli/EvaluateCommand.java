@@ -69,7 +69,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             throw widthMismatch(model, data.dataset() == DatasetKind.CSV ? data.csvFileToScore().toString() : "iris",
                     csvFeatures);
         }
-        DataOptions.Prepared prepared = data.loadWithClasses(model.classNames());
+        DataOptions.Prepared prepared = data.loadForModel(model);
         boolean allRows = prepared.test().numSamples() == 0;
         Dataset evaluated = allRows ? prepared.train() : prepared.test();
         if (evaluated.numFeatures() != model.numFeatures()) {

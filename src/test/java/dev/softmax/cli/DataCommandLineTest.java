@@ -260,6 +260,16 @@ class DataCommandLineTest {
         assertTrue(predicted.err().startsWith("warning: " + rows + ": float32 blurs column 1 'stamp'"),
                 predicted.err());
         assertTrue(predicted.err().contains(advice + "\n"), predicted.err());
+        // Review: a double model evaluated with --dtype float was said to be trained in float32.
+        Path doubleModel = dir.resolve("stamps-double.model");
+        assertEquals(0, run("train", "--dataset", "csv", "--train", stamps.toString(), "--max-iter", "5", "--dtype",
+                "double", "--save", doubleModel.toString()).status());
+        Run asFloat = run("evaluate", "--model", doubleModel.toString(), "--dataset", "csv", "--test",
+                stamps.toString(), "--dtype", "float");
+        assertTrue(asFloat.err().contains("; the model is in double, and reads the file so without --dtype float\n"),
+                asFloat.err());
+        assertFalse(run("evaluate", "--model", doubleModel.toString(), "--dataset", "csv", "--test",
+                stamps.toString()).err().contains("warning"));
     }
 
     @Test
