@@ -372,8 +372,9 @@ public final class DataOptions {
     static void checkFeatureNames(List<String> fileNames, dev.softmax.model.SoftmaxRegression model, Path modelFile,
                                   Path source) {
         List<String> modelNames = model.featureNames().orElse(null);
-        if (fileNames == null || modelNames == null || fileNames.equals(modelNames)) {
-            return;
+        if (fileNames == null || modelNames == null || fileNames.equals(modelNames)
+                || fileNames.size() != modelNames.size()) {
+            return; // another width is refused as such
         }
         int j = 0;
         while (fileNames.get(j).equals(modelNames.get(j))) {

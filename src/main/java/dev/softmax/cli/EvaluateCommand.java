@@ -69,16 +69,21 @@ public final class EvaluateCommand implements Callable<Integer> {
             throw widthMismatch(model, data.dataset() == DatasetKind.CSV ? data.csvFileToScore().toString() : "iris",
                     csvFeatures);
         }
+        if (data.dataset() == DatasetKind.CSV) {
+            // Before the rows are read: a header in another order may put a feature where the labels are read.
+            java.nio.file.Path scored = data.testFile != null ? data.testFile : data.csvFileToScore();
+            DataOptions.checkFeatureNames(new dev.softmax.data.CsvDatasetReader(data.labelColumn).featureNames(scored),
+                    model, modelFile, scored);
+        }
         DataOptions.Prepared prepared = data.loadForModel(model);
         boolean allRows = prepared.test().numSamples() == 0;
         Dataset evaluated = allRows ? prepared.train() : prepared.test();
         if (evaluated.numFeatures() != model.numFeatures()) {
             throw widthMismatch(model, prepared.source(), evaluated.numFeatures());
         }
-        if (data.dataset() == DatasetKind.CSV || data.dataset() == DatasetKind.IRIS) {
+        if (data.dataset() == DatasetKind.IRIS) {
             DataOptions.checkFeatureNames(evaluated.featureNames(), model, modelFile,
-                    data.dataset() == DatasetKind.CSV ? (data.testFile != null ? data.testFile : data.trainFile)
-                            : java.nio.file.Path.of(prepared.source()));
+                    java.nio.file.Path.of(prepared.source()));
         }
         int[] truth = labelsFor(model, evaluated, prepared.source());
 

@@ -189,6 +189,34 @@ public final class CsvDatasetReader {
         }
     }
 
+    /**
+     * The feature names of {@code file}'s header (the label column left out), or {@code null} when its first line is
+     * a row: read before the rows, so that a caller can check them before every row is read and its labels mapped.
+     *
+     * @param file the CSV file
+     * @return the names, or {@code null}
+     * @throws InvalidDataException when the file does not exist, is not UTF-8 text, or its header lacks the label
+     *                              column
+     * @throws IOException          when the file cannot be read
+     */
+    public List<String> featureNames(Path file) throws IOException {
+        try (BufferedReader reader = open(file)) {
+            String[][] first = {null};
+            CsvRecords.read(reader, file, (cells, line) -> {
+                first[0] = cells;
+                return false;
+            });
+            if (first[0] == null || !looksLikeHeader(first[0])) {
+                return null;
+            }
+            List<String> names = new ArrayList<>(Arrays.asList(first[0]));
+            names.remove(labelIndex(file, first[0], first[0].length));
+            return names;
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new InvalidDataException(file, "not a UTF-8 text file");
+        }
+    }
+
     private static BufferedReader open(Path file) throws IOException {
         if (Files.isDirectory(file)) {
             throw new InvalidDataException(file, "is a directory, not a file");

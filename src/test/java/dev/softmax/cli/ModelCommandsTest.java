@@ -150,6 +150,35 @@ class ModelCommandsTest {
         Run predicted = run("predict", "--model", model.toString(), "--input", file.toString());
         assertEquals(Main.EXIT_BAD_INPUT, predicted.status());
         assertEquals(refusal, predicted.err().strip());
+        // The file scored is named, and checked before its rows: iris with numeric labels and its columns reversed
+        // met "label '5.1' is not one of the training classes" first (review).
+        Run paired = run("evaluate", "--model", model.toString(), "--dataset", "csv", "--train", IRIS.toString(),
+                "--test", file.toString());
+        assertEquals(refusal, paired.err().strip());
+        List<String> numeric = new java.util.ArrayList<>(List.of("species,petal_width,petal_length,sepal_width,"
+                + "sepal_length"));
+        for (String line : reversed.subList(1, reversed.size())) {
+            String[] cells = line.split(",");
+            numeric.add(String.join(",", String.valueOf(List.of("setosa", "versicolor", "virginica")
+                    .indexOf(cells[4])), cells[0], cells[1], cells[2], cells[3]));
+        }
+        Path numericFile = dir.resolve("numeric.csv");
+        Files.write(numericFile, numeric);
+        Path numericModel = dir.resolve("numeric.model");
+        List<String> forward = new java.util.ArrayList<>();
+        for (String line : numeric) {
+            String[] cells = line.split(",");
+            forward.add(String.join(",", cells[4], cells[3], cells[2], cells[1], cells[0]));
+        }
+        Path forwardFile = dir.resolve("forward.csv");
+        Files.write(forwardFile, forward);
+        assertEquals(0, run("train", "--dataset", "csv", "--train", forwardFile.toString(), "--max-iter", "5",
+                "--save", numericModel.toString()).status());
+        Run moved = run("evaluate", "--model", numericModel.toString(), "--dataset", "csv", "--test",
+                numericFile.toString());
+        assertEquals(Main.EXIT_BAD_INPUT, moved.status());
+        assertTrue(moved.err().startsWith("error: " + numericFile + ": feature 1 is 'species' in the header but"
+                + " 'sepal_length' in the model "), moved.err());
         // Without a header the columns are the model's by position; a model from header-less data checks nothing.
         Path bare = dir.resolve("bare.csv");
         Files.write(bare, reversed.subList(1, reversed.size()));
@@ -394,6 +423,10 @@ class ModelCommandsTest {
         assertEquals(Main.EXIT_BAD_INPUT, binary.status());
         assertEquals("error: <stdin>: not UTF-8 text", binary.err().strip());
         assertFalse(Files.exists(Path.of("-")), "no file named -");
+        Run renamed = runWithInput("a,b,c,d\n5.1,3.5,1.4,0.2\n".getBytes(StandardCharsets.UTF_8));
+        assertEquals(Main.EXIT_BAD_INPUT, renamed.status());
+        assertTrue(renamed.err().startsWith("error: <stdin>: feature 1 is 'a' in the header but 'sepal_length' in"
+                + " the model "), renamed.err());
     }
 
     /** {@code predict --model <model> --input -} reading {@code input}. */
