@@ -16,9 +16,11 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.knowm.xchart.XYChart;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -128,6 +130,15 @@ public final class CompareCommand implements Callable<Integer> {
         SoftmaxCrossEntropy objective = new SoftmaxCrossEntropy(xTrain, train.labels(), train.numClasses(),
                 optimization.l2(), optimization.hessianBudgetBytes());
 
+        OptimizerKind.Choice autoChoice = kinds.contains(OptimizerKind.AUTO) ? OptimizerKind.AUTO.resolve(
+                train.numFeatures(), train.numClasses(), optimization.hessianBudgetBytes()) : null;
+        if (autoChoice != null) {
+            Set<OptimizerKind> readers = EnumSet.copyOf(kinds);
+            readers.add(autoChoice.kind());
+            optimization.refuseOptionsNotRead(readers, "--optimizers " + String.join(",",
+                    kinds.stream().map(OptimizerKind::toString).toList()) + ", where auto chose "
+                    + autoChoice.kind() + " for this data");
+        }
         out.printf("dataset: %s (%s): %d train, %d test, %d features, %d classes%n", data.dataset(),
                 prepared.source(), train.numSamples(), test.numSamples(), train.numFeatures(), train.numClasses());
         out.printf("optimizers: %s; l2 %s, dtype %s, max %s, tol %s, ftol %s%s, %s%n",
@@ -144,20 +155,11 @@ public final class CompareCommand implements Callable<Integer> {
         out.flush();
 
         List<Comparison.Candidate> candidates = new ArrayList<>();
-        OptimizerKind.Choice autoChoice = null;
         for (OptimizerKind kind : kinds) {
             OptimizerKind concrete = kind;
             if (kind == OptimizerKind.AUTO) {
-                OptimizerKind.Choice choice = kind.resolve(train.numFeatures(), train.numClasses(),
-                        optimization.hessianBudgetBytes());
-                java.util.Set<OptimizerKind> readers = java.util.EnumSet.copyOf(kinds);
-                readers.add(choice.kind());
-                optimization.refuseOptionsNotRead(readers, "--optimizers " + String.join(",",
-                        kinds.stream().map(OptimizerKind::toString).toList()) + ", where auto chose "
-                        + choice.kind() + " for this data");
-                out.printf("auto chose %s: %s%n", choice.kind(), choice.reason());
-                concrete = choice.kind();
-                autoChoice = choice;
+                out.printf("auto chose %s: %s%n", autoChoice.kind(), autoChoice.reason());
+                concrete = autoChoice.kind();
             }
             // Every stochastic method gets the same --seed, so each sees the same sequence of mini-batches.
             candidates.add(new Comparison.Candidate(kind.toString(), concrete.create(optimization, data.seed())));

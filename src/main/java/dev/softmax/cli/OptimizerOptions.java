@@ -3,10 +3,18 @@ package dev.softmax.cli;
 import dev.softmax.loss.SoftmaxCrossEntropy;
 import dev.softmax.optim.LearningRateSchedule;
 import dev.softmax.optim.StoppingCriteria;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
 /** Optimizer and stopping options shared by the commands that train. */
@@ -16,8 +24,8 @@ public final class OptimizerOptions {
     public OptimizerOptions() {
     }
 
-    @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)
-    picocli.CommandLine.Model.CommandSpec command;
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
     /** {@code --optimizer}'s default (also read by {@link Main} before the command line is parsed). */
     static final String DEFAULT_OPTIMIZER = "auto";
@@ -259,31 +267,31 @@ public final class OptimizerOptions {
      * The options that only some optimizers read, with those optimizers ({@link #settingsFor} reports each under
      * the flag's name); {@code --hessian-budget} is also read by {@code auto}, to choose.
      */
-    static final Map<String, java.util.Set<OptimizerKind>> READ_BY = Map.ofEntries(
-            Map.entry("--learning-rate", java.util.EnumSet.of(OptimizerKind.SGD, OptimizerKind.ADAM)),
-            Map.entry("--batch-size", java.util.EnumSet.of(OptimizerKind.SGD, OptimizerKind.ADAM)),
-            Map.entry("--momentum", java.util.EnumSet.of(OptimizerKind.SGD)),
-            Map.entry("--nesterov", java.util.EnumSet.of(OptimizerKind.SGD)),
-            Map.entry("--schedule", java.util.EnumSet.of(OptimizerKind.SGD, OptimizerKind.ADAM)),
-            Map.entry("--decay", java.util.EnumSet.of(OptimizerKind.SGD, OptimizerKind.ADAM)),
-            Map.entry("--power", java.util.EnumSet.of(OptimizerKind.SGD, OptimizerKind.ADAM)),
-            Map.entry("--drop-factor", java.util.EnumSet.of(OptimizerKind.SGD, OptimizerKind.ADAM)),
-            Map.entry("--drop-every", java.util.EnumSet.of(OptimizerKind.SGD, OptimizerKind.ADAM)),
-            Map.entry("--beta1", java.util.EnumSet.of(OptimizerKind.ADAM)),
-            Map.entry("--beta2", java.util.EnumSet.of(OptimizerKind.ADAM)),
-            Map.entry("--adam-epsilon", java.util.EnumSet.of(OptimizerKind.ADAM)),
-            Map.entry("--history-size", java.util.EnumSet.of(OptimizerKind.LBFGS)),
-            Map.entry("--cg-max-iter", java.util.EnumSet.of(OptimizerKind.NEWTON_CG)),
-            Map.entry("--cg-pairs", java.util.EnumSet.of(OptimizerKind.NEWTON_CG)),
-            Map.entry("--newton-damping", java.util.EnumSet.of(OptimizerKind.NEWTON)),
-            Map.entry("--hessian-budget", java.util.EnumSet.of(OptimizerKind.NEWTON, OptimizerKind.AUTO)));
+    static final Map<String, Set<OptimizerKind>> READ_BY = Map.ofEntries(
+            Map.entry("--learning-rate", EnumSet.of(OptimizerKind.SGD, OptimizerKind.ADAM)),
+            Map.entry("--batch-size", EnumSet.of(OptimizerKind.SGD, OptimizerKind.ADAM)),
+            Map.entry("--momentum", EnumSet.of(OptimizerKind.SGD)),
+            Map.entry("--nesterov", EnumSet.of(OptimizerKind.SGD)),
+            Map.entry("--schedule", EnumSet.of(OptimizerKind.SGD, OptimizerKind.ADAM)),
+            Map.entry("--decay", EnumSet.of(OptimizerKind.SGD, OptimizerKind.ADAM)),
+            Map.entry("--power", EnumSet.of(OptimizerKind.SGD, OptimizerKind.ADAM)),
+            Map.entry("--drop-factor", EnumSet.of(OptimizerKind.SGD, OptimizerKind.ADAM)),
+            Map.entry("--drop-every", EnumSet.of(OptimizerKind.SGD, OptimizerKind.ADAM)),
+            Map.entry("--beta1", EnumSet.of(OptimizerKind.ADAM)),
+            Map.entry("--beta2", EnumSet.of(OptimizerKind.ADAM)),
+            Map.entry("--adam-epsilon", EnumSet.of(OptimizerKind.ADAM)),
+            Map.entry("--history-size", EnumSet.of(OptimizerKind.LBFGS)),
+            Map.entry("--cg-max-iter", EnumSet.of(OptimizerKind.NEWTON_CG)),
+            Map.entry("--cg-pairs", EnumSet.of(OptimizerKind.NEWTON_CG)),
+            Map.entry("--newton-damping", EnumSet.of(OptimizerKind.NEWTON)),
+            Map.entry("--hessian-budget", EnumSet.of(OptimizerKind.NEWTON, OptimizerKind.AUTO)));
 
     /** The schedule options, with the {@code --schedule} that reads them. */
     static final Map<String, String> READ_WITH_SCHEDULE = Map.of("--decay", "invscaling", "--power", "invscaling",
             "--drop-factor", "step", "--drop-every", "step");
 
     /** What {@code auto} may choose. */
-    static final java.util.Set<OptimizerKind> AUTO_CHOICES = java.util.EnumSet.of(OptimizerKind.NEWTON,
+    static final Set<OptimizerKind> AUTO_CHOICES = EnumSet.of(OptimizerKind.NEWTON,
             OptimizerKind.LBFGS);
 
     /**
@@ -292,8 +300,8 @@ public final class OptimizerOptions {
      * @param kinds the optimizers asked for
      * @return them, with {@link #AUTO_CHOICES} when {@code auto} is one
      */
-    static java.util.Set<OptimizerKind> readers(java.util.Collection<OptimizerKind> kinds) {
-        java.util.Set<OptimizerKind> readers = java.util.EnumSet.copyOf(kinds);
+    static Set<OptimizerKind> readers(Collection<OptimizerKind> kinds) {
+        Set<OptimizerKind> readers = EnumSet.copyOf(kinds);
         if (kinds.contains(OptimizerKind.AUTO)) {
             readers.addAll(AUTO_CHOICES);
         }
@@ -308,19 +316,19 @@ public final class OptimizerOptions {
      * @param running how the message names them, after "not" ({@code --optimizer newton})
      * @throws IllegalArgumentException naming the first such option, in the order of the command line
      */
-    void refuseOptionsNotRead(java.util.Set<OptimizerKind> readers, String running) {
+    void refuseOptionsNotRead(Set<OptimizerKind> readers, String running) {
         if (command == null) {
             return;
         }
-        for (picocli.CommandLine.Model.OptionSpec given : command.commandLine().getParseResult().matchedOptions()) {
+        for (OptionSpec given : command.commandLine().getParseResult().matchedOptions()) {
             String flag = given.longestName();
-            java.util.Set<OptimizerKind> readBy = READ_BY.get(flag);
+            Set<OptimizerKind> readBy = READ_BY.get(flag);
             if (readBy == null) {
                 continue;
             }
-            if (java.util.Collections.disjoint(readBy, readers)) {
+            if (Collections.disjoint(readBy, readers)) {
                 String names = readBy.stream().map(OptimizerKind::toString)
-                        .collect(java.util.stream.Collectors.joining(" and "));
+                        .collect(Collectors.joining(" and "));
                 throw new IllegalArgumentException(flag + " is for " + names + ", not " + running
                         + ": it would change nothing");
             }

@@ -13,6 +13,7 @@ import java.io.PrintWriter;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -134,7 +135,7 @@ public final class TrainCommand implements Callable<Integer> {
         OptimizerKind.Choice choice = optimization.kind().resolve(train.numFeatures(), train.numClasses(),
                 optimization.hessianBudgetBytes());
         if (optimization.kind() == OptimizerKind.AUTO) {
-            optimization.refuseOptionsNotRead(java.util.EnumSet.of(OptimizerKind.AUTO, choice.kind()),
+            optimization.refuseOptionsNotRead(EnumSet.of(OptimizerKind.AUTO, choice.kind()),
                     choice.kind() + ", which --optimizer auto chose for this data");
         }
         Trainer.Builder builder = Trainer.builder()

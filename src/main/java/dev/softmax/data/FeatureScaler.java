@@ -198,7 +198,9 @@ public record FeatureScaler(Kind kind, double[] shift, double[] scale) {
         out.subiRowVector(row(shift, 1, type)).diviRowVector(row(scale, 1, type));
         if (kind == Kind.STANDARD && !Double.isFinite(out.sumNumber().doubleValue())) {
             // x - shift overflowed (values and means of both signs near the type's largest): halved first, the
-            // difference cannot overflow, and where it did not, the result has the same bits, as halving is exact.
+            // difference cannot overflow, and where it did not, the result has the same bits, as halving is exact
+            // (but for subnormal values). Also taken, needlessly but harmlessly, when finite results sum to
+            // infinity; the extra pass is small beside the copy, subtraction and division.
             out.assign(x).muli(0.5).subiRowVector(row(shift, 0.5, type)).diviRowVector(row(scale, 0.5, type));
         }
         return out;

@@ -279,7 +279,8 @@ public final class Trainer {
         TrainingSummary summary = TrainingSummary.of(optimizer.name(), l2, stopping, train.numSamples(), result,
                 early == null ? -1 : early.bestIteration());
         return new SoftmaxRegression(layout.weights(theta), layout.bias(theta), train.classNames(), scaler, result,
-                summary).withFeatureNames(train.featureNames());
+                summary).withFeatureNames(train.featureNames() != null || warmStart == null ? train.featureNames()
+                        : warmStart.featureNames().orElse(null));
     }
 
     /**

@@ -37,7 +37,8 @@ public record StoppingCriteria(int maxIterations, double gradientTolerance, doub
      * @param gradientTolerance         relative gradient tolerance, finite and {@code >= 0}; 0 stops only at a
      *                                  gradient of exactly zero
      * @param relativeFunctionTolerance relative function tolerance, finite and {@code >= 0}
-     * @param timeLimit                 wall-clock limit, positive, or {@code null} for none
+     * @param timeLimit                 wall-clock limit, positive and at most {@code Long.MAX_VALUE} nanoseconds,
+     *                                  or {@code null} for none
      */
     public StoppingCriteria {
         if (maxIterations <= 0) {
@@ -52,6 +53,11 @@ public record StoppingCriteria(int maxIterations, double gradientTolerance, doub
         }
         if (timeLimit != null && (timeLimit.isNegative() || timeLimit.isZero())) {
             throw new IllegalArgumentException("timeLimit must be positive, got " + timeLimit);
+        }
+        if (timeLimit != null && timeLimit.compareTo(Duration.ofNanos(Long.MAX_VALUE)) > 0) {
+            // The clock is read in nanoseconds: a longer limit threw ArithmeticException mid-run.
+            throw new IllegalArgumentException("timeLimit must be at most about 292 years (Long.MAX_VALUE"
+                    + " nanoseconds), got " + timeLimit);
         }
     }
 

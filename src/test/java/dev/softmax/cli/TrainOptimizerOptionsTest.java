@@ -175,6 +175,12 @@ class TrainOptimizerOptionsTest {
                 "1");
         assertEquals(0, chosen.status, chosen.err);
         assertTrue(chosen.out.contains("auto chose lbfgs"), chosen.out);
+        // Refused before the settings lines (review: they were printed first).
+        Run autoCompared = run("compare", "--optimizers", "gd,auto", "--history-size", "3", "--threads", "1");
+        assertEquals(Main.EXIT_BAD_INPUT, autoCompared.status, autoCompared.out);
+        assertEquals("", autoCompared.out);
+        assertEquals("error: --history-size is for lbfgs, not --optimizers gd,auto, where auto chose newton for this"
+                + " data: it would change nothing", autoCompared.err.strip());
         Run compared = run("compare", "--optimizers", "gd,lbfgs", "--momentum", "0.5", "--threads", "1");
         assertEquals(Main.EXIT_BAD_INPUT, compared.status, compared.out);
         assertEquals("error: --momentum is for sgd, not --optimizers gd,lbfgs: it would change nothing",

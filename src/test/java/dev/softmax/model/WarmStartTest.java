@@ -55,7 +55,8 @@ class WarmStartTest {
                 iris.features(), iris.labels(), iris.classNames(), reversed)));
         assertEquals("the warm-start model has features [sepal_length, sepal_width, petal_length, petal_width] but the"
                 + " training set has [petal_width, petal_length, sepal_width, sepal_length]", names.getMessage());
-        // Data without names (arrays, a header-less file) are taken by position.
-        assertEquals(4, warm.fit(new Dataset(iris.features(), iris.labels(), iris.classNames())).numFeatures());
+        // Data without names (arrays, a header-less file) are taken by position, and the model keeps its names.
+        assertEquals(model.featureNames(), warm.fit(new Dataset(iris.features(), iris.labels(), iris.classNames()))
+                .featureNames());
     }
 }

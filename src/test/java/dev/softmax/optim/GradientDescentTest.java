@@ -133,6 +133,11 @@ class GradientDescentTest {
         assertThrows(IllegalArgumentException.class, () -> StoppingCriteria.of(10).withGradientTolerance(-1));
         assertThrows(IllegalArgumentException.class, () -> StoppingCriteria.of(10).withRelativeFunctionTolerance(Double.NaN));
         assertThrows(IllegalArgumentException.class, () -> StoppingCriteria.of(10).withTimeLimit(java.time.Duration.ZERO));
+        // Review: 300 years was accepted, and the first check of the clock threw ArithmeticException.
+        assertThrows(IllegalArgumentException.class,
+                () -> StoppingCriteria.of(10).withTimeLimit(java.time.Duration.ofDays(300L * 365)));
+        assertEquals(java.time.Duration.ofNanos(Long.MAX_VALUE),
+                StoppingCriteria.of(10).withTimeLimit(java.time.Duration.ofNanos(Long.MAX_VALUE)).timeLimit());
         assertThrows(IllegalArgumentException.class, () -> new ArmijoLineSearch(0, 0.5, 10));
         assertThrows(IllegalArgumentException.class, () -> new GradientDescent(ArmijoLineSearch.DEFAULT, 0, 1));
     }
