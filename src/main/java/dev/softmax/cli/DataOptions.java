@@ -380,10 +380,20 @@ public final class DataOptions {
         while (fileNames.get(j).equals(modelNames.get(j))) {
             j++;
         }
-        String lists = modelNames.size() <= 20 ? " (the model's: " + String.join(", ", modelNames) + ")" : "";
-        throw new InvalidDataException(source, "feature " + (j + 1) + " is '" + fileNames.get(j) + "' in the header"
-                + " but '" + modelNames.get(j) + "' in the model " + modelFile + ": the header must name the model's"
+        String lists = modelNames.size() <= 20 ? " (the model's: " + String.join(", ", modelNames.stream()
+                .map(DataOptions::shown).toList()) + ")" : "";
+        throw new InvalidDataException(source, "feature " + (j + 1) + " is '" + shown(fileNames.get(j))
+                + "' in the header but '" + shown(modelNames.get(j)) + "' in the model " + modelFile
+                + ": the header must name the model's"
                 + " features in the same order" + lists + ", or be left out");
+    }
+
+    /** A name on one line: control characters (a quoted line break in a header) as Java escapes them. */
+    private static String shown(String name) {
+        StringBuilder out = new StringBuilder();
+        name.codePoints().forEach(c -> out.append(c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t"
+                : Character.isISOControl(c) ? String.format("\\u%04x", c) : Character.toString(c)));
+        return out.toString();
     }
 
     /** After a warning of columns float32 blurs, for a float32 model ({@code evaluate}, {@code predict}). */

@@ -492,6 +492,11 @@ public final class Trainer {
             throw new IllegalArgumentException("the validation set has classes " + validation.classNames()
                     + " but the training set has " + train.classNames());
         }
+        if (validation.featureNames() != null && train.featureNames() != null
+                && !validation.featureNames().equals(train.featureNames())) {
+            throw new IllegalArgumentException("the validation set has features " + validation.featureNames()
+                    + " but the training set has " + train.featureNames());
+        }
         INDArray raw = validation.features().castTo(dataType);
         if (!Blas.allFinite(raw)) {
             throw new IllegalArgumentException("validation features contain NaN or infinite values");

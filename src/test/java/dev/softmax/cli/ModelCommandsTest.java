@@ -179,6 +179,13 @@ class ModelCommandsTest {
         assertEquals(Main.EXIT_BAD_INPUT, moved.status());
         assertTrue(moved.err().startsWith("error: " + numericFile + ": feature 1 is 'species' in the header but"
                 + " 'sepal_length' in the model "), moved.err());
+        // QA: a quoted line break in a name split the one-line error.
+        Path broken = dir.resolve("broken.csv");
+        Files.write(broken, List.of("\"sepal\nlength\",sepal_width,petal_length,petal_width", "5.1,3.5,1.4,0.2"));
+        Run split = run("predict", "--model", model.toString(), "--input", broken.toString());
+        assertEquals(Main.EXIT_BAD_INPUT, split.status());
+        assertEquals(1, split.err().strip().lines().count(), split.err());
+        assertTrue(split.err().contains("feature 1 is 'sepal\\nlength' in the header"), split.err());
         // Without a header the columns are the model's by position; a model from header-less data checks nothing.
         Path bare = dir.resolve("bare.csv");
         Files.write(bare, reversed.subList(1, reversed.size()));

@@ -55,6 +55,12 @@ class WarmStartTest {
                 iris.features(), iris.labels(), iris.classNames(), reversed)));
         assertEquals("the warm-start model has features [sepal_length, sepal_width, petal_length, petal_width] but the"
                 + " training set has [petal_width, petal_length, sepal_width, sepal_length]", names.getMessage());
+        // QA: an early-stopping validation set with other names was accepted.
+        IllegalArgumentException validation = assertThrows(IllegalArgumentException.class, () -> Trainer.builder()
+                .stopping(StoppingCriteria.of(5)).earlyStopping(new Dataset(iris.features(), iris.labels(),
+                        iris.classNames(), reversed), 3).build().fit(iris));
+        assertTrue(validation.getMessage().startsWith("the validation set has features [petal_width,"),
+                validation.getMessage());
         // Data without names (arrays, a header-less file) are taken by position, and the model keeps its names.
         assertEquals(model.featureNames(), warm.fit(new Dataset(iris.features(), iris.labels(), iris.classNames()))
                 .featureNames());
