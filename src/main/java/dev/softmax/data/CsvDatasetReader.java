@@ -177,13 +177,19 @@ public final class CsvDatasetReader {
      * @throws IOException          when the file cannot be read
      */
     public static int featureColumns(Path file) throws IOException {
+        String[] first = firstRecord(file);
+        return first == null ? 0 : Math.max(0, first.length - 1);
+    }
+
+    /** The cells of {@code file}'s first non-blank line, or {@code null} when it has none. */
+    private static String[] firstRecord(Path file) throws IOException {
         try (BufferedReader reader = open(file)) {
-            int[] columns = {0};
+            String[][] first = {null};
             CsvRecords.read(reader, file, (cells, line) -> {
-                columns[0] = Math.max(0, cells.length - 1);
+                first[0] = cells;
                 return false;
             });
-            return columns[0];
+            return first[0];
         } catch (java.nio.charset.MalformedInputException e) {
             throw new InvalidDataException(file, "not a UTF-8 text file");
         }
@@ -200,21 +206,16 @@ public final class CsvDatasetReader {
      * @throws IOException          when the file cannot be read
      */
     public List<String> featureNames(Path file) throws IOException {
-        try (BufferedReader reader = open(file)) {
-            String[][] first = {null};
-            CsvRecords.read(reader, file, (cells, line) -> {
-                first[0] = cells;
-                return false;
-            });
-            if (first[0] == null || !looksLikeHeader(first[0])) {
-                return null;
-            }
-            List<String> names = new ArrayList<>(Arrays.asList(first[0]));
-            names.remove(labelIndex(file, first[0], first[0].length));
-            return names;
-        } catch (java.nio.charset.MalformedInputException e) {
-            throw new InvalidDataException(file, "not a UTF-8 text file");
-        }
+        String[] first = firstRecord(file);
+        return first == null || !looksLikeHeader(first) ? null
+                : withoutLabel(first, labelIndex(file, first, first.length));
+    }
+
+    /** A header's cells but the label column's. */
+    private static List<String> withoutLabel(String[] header, int label) {
+        List<String> names = new ArrayList<>(Arrays.asList(header));
+        names.remove(label);
+        return names;
     }
 
     private static BufferedReader open(Path file) throws IOException {
@@ -354,12 +355,8 @@ public final class CsvDatasetReader {
             labels[i] = k;
         }
         INDArray features = Nd4j.create(values, new long[] {rows.size(), d}, type);
-        List<String> featureNames = null;
-        if (header != null) {
-            featureNames = new ArrayList<>(Arrays.asList(header));
-            featureNames.remove(label);
-        }
-        return new Parsed(new Dataset(features, labels, names, featureNames), header);
+        return new Parsed(new Dataset(features, labels, names, header == null ? null : withoutLabel(header, label)),
+                header);
     }
 
     /** Tells {@link #warnings} of the feature columns float32 blurs ({@link Float32Blur}). */

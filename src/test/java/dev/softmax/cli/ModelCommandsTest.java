@@ -133,12 +133,7 @@ class ModelCommandsTest {
         // QA: iris's columns in reverse order scored 0.33 in evaluate --test, and predicted without a word.
         Run trained = train();
         assertEquals(0, trained.status(), trained.err());
-        List<String> lines = Files.readAllLines(IRIS);
-        List<String> reversed = new java.util.ArrayList<>();
-        for (String line : lines) {
-            String[] cells = line.split(",");
-            reversed.add(String.join(",", cells[3], cells[2], cells[1], cells[0], cells[4]));
-        }
+        List<String> reversed = columns(Files.readAllLines(IRIS), 3, 2, 1, 0, 4);
         Path file = dir.resolve("reversed.csv");
         Files.write(file, reversed);
         String refusal = "error: " + file + ": feature 1 is 'petal_width' in the header but 'sepal_length' in the"
@@ -165,11 +160,7 @@ class ModelCommandsTest {
         Path numericFile = dir.resolve("numeric.csv");
         Files.write(numericFile, numeric);
         Path numericModel = dir.resolve("numeric.model");
-        List<String> forward = new java.util.ArrayList<>();
-        for (String line : numeric) {
-            String[] cells = line.split(",");
-            forward.add(String.join(",", cells[4], cells[3], cells[2], cells[1], cells[0]));
-        }
+        List<String> forward = columns(numeric, 4, 3, 2, 1, 0);
         Path forwardFile = dir.resolve("forward.csv");
         Files.write(forwardFile, forward);
         assertEquals(0, run("train", "--dataset", "csv", "--train", forwardFile.toString(), "--max-iter", "5",
@@ -195,6 +186,16 @@ class ModelCommandsTest {
                 bareModel.toString()).status());
         assertEquals(0, run("predict", "--model", bareModel.toString(), "--input", file.toString()).status());
         assertTrue(ModelIO.load(bareModel).featureNames().isEmpty());
+    }
+
+    /** The comma-separated {@code lines} with their cells in the {@code order} given. */
+    private static List<String> columns(List<String> lines, int... order) {
+        List<String> out = new java.util.ArrayList<>();
+        for (String line : lines) {
+            String[] cells = line.split(",");
+            out.add(String.join(",", java.util.Arrays.stream(order).mapToObj(c -> cells[c]).toList()));
+        }
+        return out;
     }
 
     @Test
