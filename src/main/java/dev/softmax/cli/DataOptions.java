@@ -361,31 +361,74 @@ public final class DataOptions {
     /**
      * Refuses a file whose header names other features, or the model's in another order, than the model was trained
      * on: its columns would be scored as the model's, position by position (QA: a file with iris's columns reversed
-     * scored 0.33 without a word). Nothing to check when either has no names.
+     * scored 0.33 without a word). When the names only differ because the label is in another column, the message
+     * names that column for {@code --label-column}. Nothing to check when either has no names.
      *
-     * @param fileNames the file's feature column names, or {@code null} when it has no header
+     * @param header    the file's header, or {@code null} when it has none
      * @param model     the model, with its feature names if its training data had them
      * @param modelFile the model's file, for the message
      * @param source    the file, for the message
      * @throws InvalidDataException naming the file, the first feature that differs and the model
      */
-    static void checkFeatureNames(List<String> fileNames, dev.softmax.model.SoftmaxRegression model, Path modelFile,
-                                  Path source) {
+    static void checkFeatureNames(dev.softmax.data.CsvHeader header, dev.softmax.model.SoftmaxRegression model,
+                                  Path modelFile, Path source) {
         List<String> modelNames = model.featureNames().orElse(null);
-        if (fileNames == null || modelNames == null || fileNames.equals(modelNames)
-                || fileNames.size() != modelNames.size()) {
+        if (header == null || modelNames == null || header.featureNames().equals(modelNames)
+                || header.featureNames().size() != modelNames.size()) {
             return; // another width is refused as such
         }
+        int label = header.labelColumnLeaving(modelNames);
+        String advice;
+        if (label >= 0) {
+            String name = header.cells().get(label);
+            // A name the shell takes as is, that no other column has and that is not read as an index.
+            boolean byName = java.util.Collections.frequency(header.cells(), name) == 1
+                    && name.matches("[A-Za-z_][A-Za-z0-9_.-]*") && !name.equalsIgnoreCase("last");
+            advice = ": the label is column " + (label + 1) + " ('" + shown(name) + "'), give --label-column "
+                    + (byName ? name : String.valueOf(label));
+        } else {
+            advice = ": the header must name the model's features in the same order" + namesListed(modelNames)
+                    + ", or be left out";
+        }
+        throw new InvalidDataException(source, firstDifference(header.featureNames(), modelNames, "in the header")
+                + " in the model " + modelFile + advice);
+    }
+
+    /**
+     * Refuses a bundled data set ({@code evaluate --dataset iris}) whose features are not the model's: the model was
+     * trained on other data.
+     *
+     * @param names     the data set's feature names
+     * @param model     the model, with its feature names if its training data had them
+     * @param modelFile the model's file, for the message
+     * @param source    the data set's file, for the message
+     * @throws InvalidDataException naming the data set, the first feature that differs and the model
+     */
+    static void checkFeatureNames(List<String> names, dev.softmax.model.SoftmaxRegression model, Path modelFile,
+                                  Path source) {
+        List<String> modelNames = model.featureNames().orElse(null);
+        if (names == null || modelNames == null || names.equals(modelNames) || names.size() != modelNames.size()) {
+            return;
+        }
+        throw new InvalidDataException(source, firstDifference(names, modelNames, "here") + " in the model "
+                + modelFile + ": the model was trained on other features" + namesListed(modelNames)
+                + "; evaluate it on its own kind of data (--dataset csv --test FILE)");
+    }
+
+    /** "feature j is 'a' WHERE but 'b'" for the first feature whose names differ. */
+    private static String firstDifference(List<String> names, List<String> modelNames, String where) {
         int j = 0;
-        while (fileNames.get(j).equals(modelNames.get(j))) {
+        while (names.get(j).equals(modelNames.get(j))) {
             j++;
         }
-        String lists = modelNames.size() <= 20 ? " (the model's: " + String.join(", ", modelNames.stream()
+        return "feature " + (j + 1) + " is '" + shown(names.get(j)) + "' " + where + " but '"
+                + shown(modelNames.get(j)) + "'";
+    }
+
+    /** " (the model's: a, b, c)", or nothing for more than 20 names. */
+    private static String namesListed(List<String> modelNames) {
+        return modelNames.size() <= 20 ? " (the model's: " + String.join(", ", modelNames.stream()
                 .map(DataOptions::shown).toList()) + ")" : "";
-        throw new InvalidDataException(source, "feature " + (j + 1) + " is '" + shown(fileNames.get(j))
-                + "' in the header but '" + shown(modelNames.get(j)) + "' in the model " + modelFile
-                + ": the header must name the model's"
-                + " features in the same order" + lists + ", or be left out");
     }
 
     /** A name on one line: control characters (a quoted line break in a header) as Java escapes them. */

@@ -30,8 +30,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Predict the class of every row of a CSV file with a saved model.",
-            "The CSV has the model's d feature columns and an optional header; a file with d+1 columns (label last,"
-                + " like the training CSV) is accepted and its last column ignored."})
+            "The CSV has the model's d feature columns and an optional header; a file with d+1 columns (a label, like"
+                + " the training CSV) is accepted and its label column (last, or --label-column) ignored."})
 public final class PredictCommand implements Callable<Integer> {
 
     /** A command whose options picocli fills in. */
@@ -48,6 +48,11 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--input", paramLabel = "FILE", required = true, converter = Main.DashOrPath.class,
             description = "CSV of feature rows; - is the standard input.")
     Path input;
+
+    @Option(names = "--label-column", paramLabel = "COLUMN",
+            description = "The label column of an input with one column more than the model's features, ignored: a"
+                    + " header name, a 0-based index or 'last' (default: the last column of such a file).")
+    String labelColumn;
 
     @Option(names = "--proba", description = "Also write the probability of every class, with a header line.")
     boolean proba;
@@ -76,20 +81,26 @@ public final class PredictCommand implements Callable<Integer> {
         Path source = standardInput ? STANDARD_INPUT : input;
         CommonOptions.checkNotAnInput("--output", output, standardInput ? java.util.Map.of("--model", modelFile)
                 : java.util.Map.of("--input", input, "--model", modelFile));
-        SoftmaxRegression model = ModelIO.load(modelFile);
-        FeatureCsvReader.Features features = standardInput ? readStandardInput(Main.standardInput(spec), model)
-                : FeatureCsvReader.read(input, model.numFeatures(), model.dataType());
-        if (features.header() != null) {
-            DataOptions.checkFeatureNames(java.util.Arrays.asList(features.header()).subList(0, model.numFeatures()),
-                    model, modelFile, source);
+        if (labelColumn != null && labelColumn.isBlank()) {
+            throw new IllegalArgumentException("--label-column is empty: give a header name, a 0-based index or"
+                    + " 'last'");
         }
+        SoftmaxRegression model = ModelIO.load(modelFile);
+        FeatureCsvReader.Expected expected = new FeatureCsvReader.Expected(model.numFeatures(), model.dataType(),
+                labelColumn, model.featureNames().orElse(null));
+        // Before the rows: a header in another order would be read as the model's columns.
+        java.util.function.Consumer<dev.softmax.data.CsvHeader> checkNames = header ->
+                DataOptions.checkFeatureNames(header, model, modelFile, source);
+        FeatureCsvReader.Features features = standardInput
+                ? readStandardInput(Main.standardInput(spec), expected, checkNames)
+                : FeatureCsvReader.read(input, expected, checkNames);
         String blurred = model.dataType() == DataType.FLOAT ? dev.softmax.data.Float32Blur.describe(features, source)
                 : null;
         if (blurred != null) {
             spec.commandLine().getErr().println("warning: " + blurred + DataOptions.FLOAT32_MODEL_BLURS);
             spec.commandLine().getErr().flush();
         }
-        if (features.ignoredLastColumn()) {
+        if (features.ignoredColumn() >= 0 && labelColumn == null) {
             PrintWriter err = spec.commandLine().getErr();
             err.printf("note: %s has %d columns for a model with %d features; the last column is ignored%n", source,
                     model.numFeatures() + 1, model.numFeatures());
@@ -144,12 +155,13 @@ public final class PredictCommand implements Callable<Integer> {
     }
 
     /** The rows of the CSV on the standard input {@code in}, decoded strictly as UTF-8 (not closed). */
-    private static FeatureCsvReader.Features readStandardInput(java.io.InputStream in, SoftmaxRegression model)
+    private static FeatureCsvReader.Features readStandardInput(java.io.InputStream in,
+            FeatureCsvReader.Expected expected, java.util.function.Consumer<dev.softmax.data.CsvHeader> onHeader)
             throws IOException {
         java.io.BufferedReader reader = new java.io.BufferedReader(new java.io.InputStreamReader(in,
                 StandardCharsets.UTF_8.newDecoder()));
         try {
-            return FeatureCsvReader.read(reader, STANDARD_INPUT, model.numFeatures(), model.dataType());
+            return FeatureCsvReader.read(reader, STANDARD_INPUT, expected, onHeader);
         } catch (java.nio.charset.MalformedInputException e) {
             throw new dev.softmax.data.InvalidDataException(STANDARD_INPUT, "not UTF-8 text");
         }

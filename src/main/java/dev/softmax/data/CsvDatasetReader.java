@@ -196,26 +196,19 @@ public final class CsvDatasetReader {
     }
 
     /**
-     * The feature names of {@code file}'s header (the label column left out), or {@code null} when its first line is
-     * a row: read before the rows, so that a caller can check them before every row is read and its labels mapped.
+     * The header of {@code file}, with its label column, or {@code null} when its first line is a row: read before
+     * the rows, so that a caller can check the names before every row is read and its labels mapped.
      *
      * @param file the CSV file
-     * @return the names, or {@code null}
+     * @return the header, or {@code null}
      * @throws InvalidDataException when the file does not exist, is not UTF-8 text, or its header lacks the label
      *                              column
      * @throws IOException          when the file cannot be read
      */
-    public List<String> featureNames(Path file) throws IOException {
+    public CsvHeader header(Path file) throws IOException {
         String[] first = firstRecord(file);
         return first == null || !looksLikeHeader(first) ? null
-                : withoutLabel(first, labelIndex(file, first, first.length));
-    }
-
-    /** A header's cells but the label column's. */
-    private static List<String> withoutLabel(String[] header, int label) {
-        List<String> names = new ArrayList<>(Arrays.asList(header));
-        names.remove(label);
-        return names;
+                : new CsvHeader(Arrays.asList(first), labelIndex(labelColumn, file, first, first.length));
     }
 
     private static BufferedReader open(Path file) throws IOException {
@@ -279,7 +272,7 @@ public final class CsvDatasetReader {
             throw new InvalidDataException(file, "need at least one feature column and a label column, found "
                     + columns + " column");
         }
-        int label = labelIndex(file, header, columns);
+        int label = labelIndex(labelColumn, file, header, columns);
         int d = columns - 1;
         if (expectedFeatures > 0 && d != expectedFeatures) {
             throw new InvalidDataException(file, "has " + d + " feature columns but the training file has "
@@ -355,8 +348,8 @@ public final class CsvDatasetReader {
             labels[i] = k;
         }
         INDArray features = Nd4j.create(values, new long[] {rows.size(), d}, type);
-        return new Parsed(new Dataset(features, labels, names, header == null ? null : withoutLabel(header, label)),
-                header);
+        List<String> featureNames = header == null ? null : new CsvHeader(Arrays.asList(header), label).featureNames();
+        return new Parsed(new Dataset(features, labels, names, featureNames), header);
     }
 
     /** Tells {@link #warnings} of the feature columns float32 blurs ({@link Float32Blur}). */
@@ -367,12 +360,22 @@ public final class CsvDatasetReader {
         }
     }
 
-    private int labelIndex(Path file, String[] header, int columns) {
+    /**
+     * The 0-based column that {@code labelColumn} names in a file of {@code columns} columns.
+     *
+     * @param labelColumn {@code "last"}, a 0-based index, or a header name (trimmed, not blank)
+     * @param file        the file, for messages
+     * @param header      the file's header, or {@code null} when it has none
+     * @param columns     the file's column count
+     * @return the column
+     * @throws InvalidDataException for an index beyond the columns, or a name that the header lacks or repeats
+     */
+    static int labelIndex(String labelColumn, Path file, String[] header, int columns) {
         if (labelColumn.equalsIgnoreCase("last")) {
             return columns - 1;
         }
         if (labelColumn.chars().allMatch(Character::isDigit)) {
-            long index = indexGiven();
+            long index = indexGiven(labelColumn);
             if (index >= columns) {
                 throw new InvalidDataException(file, "label column " + index + " does not exist (" + columns
                         + " columns, 0-based)");
@@ -401,7 +404,7 @@ public final class CsvDatasetReader {
     }
 
     /** The label column given as digits, or {@link Long#MAX_VALUE} for an index beyond {@code long}. */
-    private long indexGiven() {
+    private static long indexGiven(String labelColumn) {
         try {
             return Long.parseLong(labelColumn);
         } catch (NumberFormatException e) {
@@ -410,20 +413,28 @@ public final class CsvDatasetReader {
     }
 
     /**
+     * Where the label is in a line of {@code columns} cells before the header is known: the column
+     * {@code labelColumn} gives by position, or -1 when it gives a name (then the first line is the header).
+     */
+    static int labelGuess(String labelColumn, int columns) {
+        if (labelColumn.equalsIgnoreCase("last")) {
+            return columns - 1;
+        }
+        return labelColumn.chars().allMatch(Character::isDigit)
+                ? (int) Math.min(indexGiven(labelColumn), Integer.MAX_VALUE) : -1;
+    }
+
+    /**
      * A first line is a header when no cell outside the label column is a number (always, for a named label). A
      * row with one bad cell (empty, {@code nan}) is then reported as bad, not taken for a header and dropped.
      */
     private boolean looksLikeHeader(String[] cells) {
-        int labelGuess;
-        if (labelColumn.equalsIgnoreCase("last")) {
-            labelGuess = cells.length - 1;
-        } else if (labelColumn.chars().allMatch(Character::isDigit)) {
-            labelGuess = (int) Math.min(indexGiven(), Integer.MAX_VALUE);
-        } else {
+        int label = labelGuess(labelColumn, cells.length);
+        if (label < 0) {
             return true;
         }
         for (int c = 0; c < cells.length; c++) {
-            if (c != labelGuess && Decimals.isNumber(cells[c])) {
+            if (c != label && Decimals.isNumber(cells[c])) {
                 return false;
             }
         }

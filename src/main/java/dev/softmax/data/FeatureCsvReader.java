@@ -8,16 +8,19 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * Reads rows of numeric features to predict on: a comma-separated file with {@code d} feature columns, an
  * optional header, and no label.
  *
- * <p>A file with {@code d + 1} columns is accepted too and its last column is ignored, so that the same CSV that
- * was used for training (label last, as {@link CsvDatasetReader} expects by default) can be given as is. Any
- * other column count is an error. The first line is a header when one of its feature cells is not a number.
+ * <p>A file with {@code d + 1} columns is accepted too and its label column is ignored (the last, unless
+ * {@link Expected#labelColumn()} names another), so that the same CSV that was used for training can be given as
+ * is. Any other column count is an error. The first line is a header when none of its feature cells is a number,
+ * or when its cells hold the model's feature names ({@link Expected#featureNames()}, which may be numbers).
  */
 public final class FeatureCsvReader {
 
@@ -27,11 +30,48 @@ public final class FeatureCsvReader {
     /**
      * Rows read from a file.
      *
-     * @param rows              {@code [n][d]} features, all finite
-     * @param ignoredLastColumn whether the file had {@code d + 1} columns and the last was dropped
-     * @param header            the header cells (all columns), or {@code null} when there was none
+     * @param rows          {@code [n][d]} features, all finite
+     * @param ignoredColumn the 0-based label column that was dropped from a file of {@code d + 1} columns, or -1
+     * @param header        the header, or {@code null} when there was none
      */
-    public record Features(double[][] rows, boolean ignoredLastColumn, String[] header) {
+    public record Features(double[][] rows, int ignoredColumn, CsvHeader header) {
+    }
+
+    /**
+     * What a file is read against.
+     *
+     * @param numFeatures  the number of feature columns, at least 1
+     * @param type         FLOAT or DOUBLE: for FLOAT, a value beyond float32's range is refused
+     * @param labelColumn  the label column to ignore, as {@link CsvDatasetReader} takes it ({@code "last"}, a 0-based
+     *                     index or a header name), which the file must then have; or {@code null} for the last
+     *                     column of a file with {@code d + 1} columns, and none in a file with {@code d}
+     * @param featureNames the model's feature names, or {@code null}: a first line that holds them all is a header
+     *                     even when they are numbers
+     */
+    public record Expected(int numFeatures, DataType type, String labelColumn, List<String> featureNames) {
+
+        /**
+         * Checks the values.
+         *
+         * @param numFeatures  the number of feature columns
+         * @param type         FLOAT or DOUBLE
+         * @param labelColumn  the label column, or {@code null}
+         * @param featureNames the feature names, or {@code null}
+         * @throws IllegalArgumentException for no features, a blank label column or names of another count
+         */
+        public Expected {
+            if (numFeatures < 1) {
+                throw new IllegalArgumentException("need at least one feature, got " + numFeatures);
+            }
+            if (labelColumn != null) {
+                if (labelColumn.isBlank()) {
+                    throw new IllegalArgumentException("the label column is empty: give a header name, a 0-based"
+                            + " index or 'last'");
+                }
+                labelColumn = labelColumn.trim();
+            }
+            featureNames = Dataset.checkFeatureNames(featureNames, numFeatures);
+        }
     }
 
     /**
@@ -59,11 +99,27 @@ public final class FeatureCsvReader {
      * @throws IOException when the file cannot be read
      */
     public static Features read(Path file, int numFeatures, DataType type) throws IOException {
+        return read(file, new Expected(numFeatures, type, null, null), header -> { });
+    }
+
+    /**
+     * Reads {@code file} as {@code expected} says, handing its header (if it has one) to {@code onHeader} before
+     * any row is read, so that a caller can refuse the file early.
+     *
+     * @param file     the CSV file
+     * @param expected the width, type, label column and names to read against
+     * @param onHeader receives the header; may throw
+     * @return the rows read
+     * @throws InvalidDataException for a missing or empty file, a wrong column count, a label column the file does
+     *                              not have, or a cell that is not a finite number, naming the file and line
+     * @throws IOException          when the file cannot be read
+     */
+    public static Features read(Path file, Expected expected, Consumer<CsvHeader> onHeader) throws IOException {
         if (Files.isDirectory(file)) {
             throw new InvalidDataException(file, "is a directory, not a file");
         }
         try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            return read(reader, file, numFeatures, type);
+            return read(reader, file, expected, onHeader);
         } catch (NoSuchFileException e) {
             throw new InvalidDataException(file, "file not found");
         } catch (MalformedInputException e) {
@@ -96,21 +152,35 @@ public final class FeatureCsvReader {
      */
     public static Features read(BufferedReader reader, Path source, int numFeatures, DataType type)
             throws IOException {
+        return read(reader, source, new Expected(numFeatures, type, null, null), header -> { });
+    }
+
+    /**
+     * As {@link #read(Path, Expected, Consumer)} for CSV text from {@code reader} (not closed); {@code source} names
+     * it in messages.
+     *
+     * @param reader   the CSV text
+     * @param source   the file name for messages
+     * @param expected the width, type, label column and names to read against
+     * @param onHeader receives the header before any row is read; may throw
+     * @return the rows read
+     * @throws IOException when reading fails
+     */
+    public static Features read(BufferedReader reader, Path source, Expected expected, Consumer<CsvHeader> onHeader)
+            throws IOException {
+        int numFeatures = expected.numFeatures();
         List<double[]> rows = new ArrayList<>();
-        String[][] header = {null};
+        CsvHeader[] header = {null};
         int[] columns = {-1};
+        int[] label = {-1};
         CsvRecords.read(reader, source, (cells, line) -> {
             int lineNumber = (int) line;
             if (columns[0] < 0) {
-                if (cells.length != numFeatures && cells.length != numFeatures + 1) {
-                    throw new InvalidDataException(source, "line", lineNumber, "expected " + numFeatures
-                            + " feature columns (or " + (numFeatures + 1) + " with a label last, which is ignored),"
-                            + " found " + cells.length);
-                }
                 columns[0] = cells.length;
-                // A header has no number among its feature cells: a row with one bad cell is an error, not a header.
-                if (rows.isEmpty() && header[0] == null && noNumbers(cells, numFeatures)) {
-                    header[0] = cells;
+                label[0] = labelColumn(expected, cells, source, lineNumber);
+                if (isHeader(cells, label[0], expected)) {
+                    header[0] = new CsvHeader(Arrays.asList(cells), label[0]);
+                    onHeader.accept(header[0]);
                     return true;
                 }
             }
@@ -119,20 +189,25 @@ public final class FeatureCsvReader {
                         + " columns like the first line, found " + cells.length);
             }
             double[] row = new double[numFeatures];
-            for (int j = 0; j < numFeatures; j++) {
+            int j = 0;
+            for (int c = 0; c < cells.length; c++) {
+                if (c == label[0]) {
+                    continue;
+                }
                 try {
-                    row[j] = Decimals.parse(cells[j]);
+                    row[j] = Decimals.parse(cells[c]);
                 } catch (NumberFormatException e) {
-                    throw new InvalidDataException(source, "line", lineNumber, "column " + (j + 1) + ": '" + cells[j]
+                    throw new InvalidDataException(source, "line", lineNumber, "column " + (c + 1) + ": '" + cells[c]
                             + "' is not a number");
                 }
                 if (!Double.isFinite(row[j])) {
-                    throw new InvalidDataException(source, "line", lineNumber, "column " + (j + 1) + ": " + cells[j]
+                    throw new InvalidDataException(source, "line", lineNumber, "column " + (c + 1) + ": " + cells[c]
                             + " is not a finite number");
                 }
-                if (type == DataType.FLOAT) {
-                    Decimals.checkFloatRange(row[j], cells[j], source, lineNumber, j);
+                if (expected.type() == DataType.FLOAT) {
+                    Decimals.checkFloatRange(row[j], cells[c], source, lineNumber, c);
                 }
+                j++;
             }
             rows.add(row);
             return true;
@@ -140,16 +215,52 @@ public final class FeatureCsvReader {
         if (rows.isEmpty()) {
             throw new InvalidDataException(source, "no data rows (expected " + numFeatures + " numbers per line)");
         }
-        return new Features(rows.toArray(double[][]::new), columns[0] == numFeatures + 1, header[0]);
+        return new Features(rows.toArray(double[][]::new), label[0], header[0]);
     }
 
-    private static boolean noNumbers(String[] cells, int count) {
-        for (int j = 0; j < count; j++) {
-            if (Decimals.isNumber(cells[j])) {
+    /** The label column of a file whose first line is {@code first}, or -1 when it has only feature columns. */
+    private static int labelColumn(Expected expected, String[] first, Path source, int line) {
+        int d = expected.numFeatures();
+        String given = expected.labelColumn();
+        if (given == null) {
+            if (first.length != d && first.length != d + 1) {
+                throw new InvalidDataException(source, "line", line, "expected " + d + " feature columns (or "
+                        + (d + 1) + " with a label last, which is ignored), found " + first.length);
+            }
+            return first.length == d + 1 ? d : -1;
+        }
+        if (first.length != d + 1) {
+            throw new InvalidDataException(source, "line", line, "expected " + (d + 1) + " columns (" + d
+                    + " features and the label column '" + given + "', which is ignored), found " + first.length);
+        }
+        int guess = CsvDatasetReader.labelGuess(given, first.length);
+        // A label given by name makes the first line the header that names it.
+        return CsvDatasetReader.labelIndex(given, source, guess < 0 ? first : null, first.length);
+    }
+
+    /**
+     * Whether the first line is a header: no number among its feature cells (a row with one bad cell is then an
+     * error, not a header), the model's feature names among its cells, or a label column given by name.
+     */
+    private static boolean isHeader(String[] cells, int label, Expected expected) {
+        if (expected.labelColumn() != null && CsvDatasetReader.labelGuess(expected.labelColumn(), cells.length) < 0) {
+            return true;
+        }
+        boolean numbers = false;
+        for (int c = 0; c < cells.length; c++) {
+            numbers |= c != label && Decimals.isNumber(cells[c]);
+        }
+        return !numbers || expected.featureNames() != null && holdsAll(cells, expected.featureNames());
+    }
+
+    /** Whether {@code cells} hold every name, as often as {@code names} repeats it. */
+    private static boolean holdsAll(String[] cells, List<String> names) {
+        List<String> left = new ArrayList<>(Arrays.asList(cells));
+        for (String name : names) {
+            if (!left.remove(name)) {
                 return false;
             }
         }
         return true;
     }
-
 }

@@ -67,7 +67,7 @@ public final class Float32Blur {
 
     /**
      * As {@link #describe(double[], int, int, IntUnaryOperator, String[], Path)} for rows read by
-     * {@link FeatureCsvReader}, whose feature columns come first.
+     * {@link FeatureCsvReader}, whose label column (if any) is skipped.
      *
      * @param features the rows read
      * @param file     the file, for the message
@@ -80,6 +80,8 @@ public final class Float32Blur {
         for (int i = 0; i < rows.length; i++) {
             System.arraycopy(rows[i], 0, values, i * d, d);
         }
-        return describe(values, rows.length, d, j -> j, features.header(), file);
+        int ignored = features.ignoredColumn();
+        return describe(values, rows.length, d, j -> ignored >= 0 && j >= ignored ? j + 1 : j,
+                features.header() == null ? null : features.header().cells().toArray(String[]::new), file);
     }
 }
