@@ -111,9 +111,10 @@ public final class Downloader {
         try {
             response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
         } catch (HttpConnectTimeoutException e) {
-            throw new DownloadException("cannot reach " + url + ": connection timed out (no network?); " + byHand, e);
+            throw new DownloadException("cannot reach " + url + ": connection timed out" + hint(url) + "; " + byHand,
+                    e);
         } catch (ConnectException e) {
-            throw new DownloadException("cannot reach " + url + ": " + reason(e) + " (no network?); " + byHand, e);
+            throw new DownloadException("cannot reach " + url + ": " + reason(e) + hint(url) + "; " + byHand, e);
         } catch (HttpTimeoutException e) {
             throw new DownloadException(url + ": no response within " + responseTimeout.toSeconds() + " s; "
                     + byHand, e);
@@ -207,6 +208,23 @@ public final class Downloader {
     }
 
     /** A readable cause: exception messages are often null for refused connections. */
+    /**
+     * What to check when {@code url} cannot be reached: the network, or for a mirror on this machine (QA: "no
+     * network?" for {@code --base-url http://localhost:8000/}), whether its server runs.
+     */
+    private static String hint(URI url) {
+        String host = url.getHost();
+        boolean local = false;
+        if (host != null && (host.equalsIgnoreCase("localhost") || host.matches("[0-9.]+|\\[[0-9a-fA-F:.]+]"))) {
+            try {
+                local = host.equalsIgnoreCase("localhost") || java.net.InetAddress.getByName(host).isLoopbackAddress();
+            } catch (java.net.UnknownHostException e) {
+                local = false; // an address literal is not looked up
+            }
+        }
+        return local ? " (is a server listening on " + url.getAuthority() + "?)" : " (no network?)";
+    }
+
     private static String reason(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof java.nio.channels.UnresolvedAddressException || t instanceof java.net.UnknownHostException) {
