@@ -15,6 +15,9 @@ public final class AtomicFiles {
 
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
+    /** Why a file that may not be replaced was not written. */
+    private static final String EXISTS = "exists, and replacing it was not asked for";
+
     private AtomicFiles() {
     }
 
@@ -76,19 +79,47 @@ public final class AtomicFiles {
         }
     }
 
-    /** A file's new contents in its temporary file, not yet moved into place; {@code temp} null when written through. */
-    private record Staged(Path temp, Path absolute) {
+    /**
+     * A file's new contents in its temporary file, not yet moved into place; {@code temp} null when written through.
+     * {@code target} is the name given, for messages.
+     */
+    private record Staged(Path temp, Path absolute, boolean overwrite, Path target) {
         void commit() throws IOException {
             if (temp == null) {
                 return;
             }
             UnfinishedFiles.commit(temp, () -> {
+                if (!overwrite) {
+                    createOnly();
+                    return;
+                }
                 try {
                     Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 } catch (AtomicMoveNotSupportedException e) {
                     Files.move(temp, absolute, StandardCopyOption.REPLACE_EXISTING);
                 }
             });
+        }
+
+        /**
+         * Puts the file in place only if nothing has the name by then: a hard link fails when the name exists,
+         * where a rename replaces it (QA: two threads saving to one new name with overwrite false both returned,
+         * the last one's file kept), and the check in {@link #stage} came before the contents were written.
+         */
+        private void createOnly() throws IOException {
+            try {
+                Files.createLink(absolute, temp);
+                Files.delete(temp);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                throw new java.nio.file.FileAlreadyExistsException(target.toString(), null, EXISTS);
+            } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+                // No hard links on this file system: a move that checks the name first, as the system allows.
+                try {
+                    Files.move(temp, absolute);
+                } catch (java.nio.file.FileAlreadyExistsException taken) {
+                    throw new java.nio.file.FileAlreadyExistsException(target.toString(), null, EXISTS);
+                }
+            }
         }
 
         void discard() throws IOException {
@@ -111,7 +142,7 @@ public final class AtomicFiles {
             OutputStream out = new java.io.FileOutputStream(stream); // not closed: that would close the descriptor
             writer.writeTo(out);
             out.flush();
-            return new Staged(null, given);
+            return new Staged(null, given, true, target);
         }
         checkNotAFolder(target, given);
         if (isDevice(given)) {
@@ -120,14 +151,13 @@ public final class AtomicFiles {
             try (OutputStream out = Files.newOutputStream(given)) {
                 writer.writeTo(out);
             }
-            return new Staged(null, given);
+            return new Staged(null, given, true, target);
         }
         Path absolute = resolveLinks(given);
         Path dir = absolute.getParent();
         createFolders(target, dir);
         if (!overwrite && Files.exists(absolute)) {
-            throw new java.nio.file.FileAlreadyExistsException(target.toString(), null,
-                    "exists, and replacing it was not asked for");
+            throw new java.nio.file.FileAlreadyExistsException(target.toString(), null, EXISTS);
         }
         // Not Files.createTempFile: it creates the file with mode 0600, so a saved model or report would be
         // unreadable to everyone else. CREATE_NEW with a random name gets the usual umask-derived mode instead.
@@ -139,7 +169,7 @@ public final class AtomicFiles {
         } catch (java.nio.file.FileSystemException e) {
             throw new IOException(target + ": cannot create a file in " + dir + reason(e), e);
         }
-        Staged staged = new Staged(UnfinishedFiles.add(temp), absolute);
+        Staged staged = new Staged(UnfinishedFiles.add(temp), absolute, overwrite, target);
         try (FileChannel channel = opened;
              OutputStream out = Channels.newOutputStream(channel)) {
             writer.writeTo(out);

@@ -114,5 +114,20 @@ class AtomicFilesTest {
                 () -> AtomicFiles.write(target, false, out -> out.write(1)));
         assertEquals(target + ": exists, and replacing it was not asked for", refused.getMessage());
         assertEquals("keep", Files.readString(target));
+
+        // QA: a file that appeared while the contents were written (another thread saving to the same new name) was
+        // replaced all the same: the check came before the writing.
+        Path racing = dir.resolve("racing.zip");
+        IOException late = assertThrows(java.nio.file.FileAlreadyExistsException.class,
+                () -> AtomicFiles.write(racing, false, out -> {
+                    Files.writeString(racing, "first");
+                    out.write(2);
+                }));
+        assertEquals(racing + ": exists, and replacing it was not asked for", late.getMessage());
+        assertEquals("first", Files.readString(racing));
+        assertArrayEquals(new String[] {"model.zip", "racing.zip"}, names(dir), "no temporary file left");
+        AtomicFiles.write(dir.resolve("new.zip"), false, out -> out.write(3));
+        assertArrayEquals(new byte[] {3}, Files.readAllBytes(dir.resolve("new.zip")));
+        assertArrayEquals(new String[] {"model.zip", "new.zip", "racing.zip"}, names(dir));
     }
 }
