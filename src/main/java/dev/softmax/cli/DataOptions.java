@@ -156,16 +156,19 @@ public final class DataOptions {
         }
     }
 
-    /** The type of the model being evaluated, while {@link #loadForModel} loads; else {@code null}. */
-    private DataType modelType;
+    /** The model being evaluated, while {@link #loadForModel} loads; else {@code null}. */
+    private dev.softmax.model.SoftmaxRegression modelRead;
 
-    /** As {@link #loadWithClasses} for {@code model}, whose type the float32 warnings' advice names. */
+    /**
+     * As {@link #loadWithClasses} for {@code model}, whose type the float32 warnings' advice names, and whose feature
+     * names make a CSV's first line the header even when they are numbers.
+     */
     Prepared loadForModel(dev.softmax.model.SoftmaxRegression model) throws IOException {
-        modelType = model.dataType();
+        modelRead = model;
         try {
             return loadWithClasses(model.classNames());
         } finally {
-            modelType = null;
+            modelRead = null;
         }
     }
 
@@ -384,8 +387,9 @@ public final class DataOptions {
             // A name the shell takes as is, that no other column has and that is not read as an index.
             boolean byName = java.util.Collections.frequency(header.cells(), name) == 1
                     && name.matches("[A-Za-z_][A-Za-z0-9_.-]*") && !name.equalsIgnoreCase("last");
-            advice = ": the label is column " + (label + 1) + " ('" + shown(name) + "'), give --label-column "
-                    + (byName ? name : String.valueOf(label));
+            // The index 0-based, as --label-column takes it (QA: "column 3 ..., give --label-column 2").
+            advice = ": the label is the column '" + shown(name) + "' (0-based index " + label + "), give"
+                    + " --label-column " + (byName ? name : String.valueOf(label));
         } else {
             advice = ": the header must name the model's features in the same order" + namesListed(modelNames)
                     + ", or be left out";
@@ -445,15 +449,29 @@ public final class DataOptions {
 
     /** The CSV reader for --label-column, whose warnings (columns float32 blurs) go to the command's stderr. */
     private CsvDatasetReader csvReader() {
-        String advice = modelType == null ? "; --dtype double keeps it"
-                : modelType == DataType.FLOAT ? FLOAT32_MODEL_BLURS
+        String advice = modelRead == null ? "; --dtype double keeps it"
+                : modelRead.dataType() == DataType.FLOAT ? FLOAT32_MODEL_BLURS
                 : "; the model is in double, and reads the file so without --dtype float";
         return new CsvDatasetReader(labelColumn, message -> {
             if (command != null) {
                 command.commandLine().getErr().println("warning: " + message + advice);
                 command.commandLine().getErr().flush();
             }
-        });
+        }).expectingFeatureNames(modelRead == null ? null : modelRead.featureNames().orElse(null));
+    }
+
+    /**
+     * The header of the CSV that {@code evaluate} scores, read as {@link #loadForModel} will read it.
+     *
+     * @param file  the file
+     * @param model the model
+     * @return the header, or {@code null} when the file has none
+     * @throws IOException when the file cannot be read
+     */
+    dev.softmax.data.CsvHeader headerForModel(Path file, dev.softmax.model.SoftmaxRegression model)
+            throws IOException {
+        return new CsvDatasetReader(labelColumn).expectingFeatureNames(model.featureNames().orElse(null))
+                .header(file);
     }
 
     /** Reads {@code irisFile}, or the copy in the jar when it does not exist. */

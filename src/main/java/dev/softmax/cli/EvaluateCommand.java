@@ -72,7 +72,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (data.dataset() == DatasetKind.CSV) {
             // Before the rows are read: a header in another order may put a feature where the labels are read.
             java.nio.file.Path scored = data.testFile != null ? data.testFile : data.csvFileToScore();
-            DataOptions.checkFeatureNames(new dev.softmax.data.CsvDatasetReader(data.labelColumn).header(scored),
+            DataOptions.checkFeatureNames(data.headerForModel(scored, model),
                     model, modelFile, scored);
         }
         DataOptions.Prepared prepared = data.loadForModel(model);

@@ -20,7 +20,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Reads a comma-separated file of numeric features and one label column into a {@link Dataset}.
  *
- * <p>The header is optional: the first line is a header when any of its feature cells is not a number. Labels
+ * <p>The header is optional: the first line is a header when none of its feature cells is a number. Labels
  * may be numbers or strings; the class names are the distinct labels, sorted numerically when all are numbers
  * and alphabetically otherwise, so the label order does not depend on the row order. Every problem (missing
  * file, empty file, ragged row, non-numeric or non-finite cell) is reported with the file and line.
@@ -32,6 +32,9 @@ public final class CsvDatasetReader {
 
     /** Receives a line on data that reads but loses information; never an error. */
     private final Consumer<String> warnings;
+
+    /** Names a first line may hold to be the header even when they are numbers, or {@code null}. */
+    private final List<String> featureNames;
 
     /**
      * A reader that takes the labels from {@code labelColumn}.
@@ -59,6 +62,25 @@ public final class CsvDatasetReader {
                     + " 'last'");
         }
         this.labelColumn = labelColumn == null ? "last" : labelColumn.trim();
+        this.featureNames = null;
+    }
+
+    private CsvDatasetReader(CsvDatasetReader reader, List<String> featureNames) {
+        this.labelColumn = reader.labelColumn;
+        this.warnings = reader.warnings;
+        this.featureNames = List.copyOf(featureNames);
+    }
+
+    /**
+     * A reader like this one that also takes a first line holding every one of {@code featureNames} for the header,
+     * when they are numbers too: to read data for a model whose training file's header was read by name
+     * ({@code --label-column y} over {@code 10,20,30,40,y}).
+     *
+     * @param featureNames the names expected (a model's), or {@code null} for none
+     * @return the reader
+     */
+    public CsvDatasetReader expectingFeatureNames(List<String> featureNames) {
+        return featureNames == null ? this : new CsvDatasetReader(this, featureNames);
     }
 
     /**
@@ -397,6 +419,13 @@ public final class CsvDatasetReader {
                     + " at columns " + named + " (0-based); give the index of the label column");
         }
         if (named.isEmpty()) {
+            long words = Arrays.stream(header).filter(cell -> !Decimals.isNumber(cell)).count();
+            if (words <= 1) {
+                // A named label makes the first line the header; this one reads as a row (QA: "in header [1, 2, x]").
+                throw new InvalidDataException(file, "label column '" + labelColumn + "' given by name but the file"
+                        + " has no header (its first line is a row: " + Arrays.toString(header) + "); give the"
+                        + " label's 0-based index");
+            }
             throw new InvalidDataException(file, "no column named '" + labelColumn + "' in header "
                     + Arrays.toString(header));
         }
@@ -425,8 +454,9 @@ public final class CsvDatasetReader {
     }
 
     /**
-     * A first line is a header when no cell outside the label column is a number (always, for a named label). A
-     * row with one bad cell (empty, {@code nan}) is then reported as bad, not taken for a header and dropped.
+     * A first line is a header when no cell outside the label column is a number (always, for a named label), or
+     * when it holds the {@link #expectingFeatureNames expected names}. A row with one bad cell (empty, {@code nan})
+     * is then reported as bad, not taken for a header and dropped.
      */
     private boolean looksLikeHeader(String[] cells) {
         int label = labelGuess(labelColumn, cells.length);
@@ -435,7 +465,7 @@ public final class CsvDatasetReader {
         }
         for (int c = 0; c < cells.length; c++) {
             if (c != label && Decimals.isNumber(cells[c])) {
-                return false;
+                return featureNames != null && CsvHeader.holdsAll(cells, featureNames);
             }
         }
         return true;

@@ -250,17 +250,6 @@ public final class FeatureCsvReader {
         for (int c = 0; c < cells.length; c++) {
             numbers |= c != label && Decimals.isNumber(cells[c]);
         }
-        return !numbers || expected.featureNames() != null && holdsAll(cells, expected.featureNames());
-    }
-
-    /** Whether {@code cells} hold every name, as often as {@code names} repeats it. */
-    private static boolean holdsAll(String[] cells, List<String> names) {
-        List<String> left = new ArrayList<>(Arrays.asList(cells));
-        for (String name : names) {
-            if (!left.remove(name)) {
-                return false;
-            }
-        }
-        return true;
+        return !numbers || expected.featureNames() != null && CsvHeader.holdsAll(cells, expected.featureNames());
     }
 }

@@ -208,12 +208,12 @@ class ModelCommandsTest {
         // QA: "or be left out" was the advice when the label column was the cause.
         Run evaluated = run("evaluate", "--model", model.toString(), "--dataset", "csv", "--test", file.toString());
         assertEquals(Main.EXIT_BAD_INPUT, evaluated.status());
-        assertEquals("error: " + file + ": feature 1 is 'species' in the header but 'sepal_length' in the model "
-                + model + ": the label is column 1 ('species'), give --label-column species", evaluated.err().strip());
+        String refusal = "error: " + file + ": feature 1 is 'species' in the header but 'sepal_length' in the model "
+                + model + ": the label is the column 'species' (0-based index 0), give --label-column species";
+        assertEquals(refusal, evaluated.err().strip());
         Run unlabelled = run("predict", "--model", model.toString(), "--input", file.toString());
         assertEquals(Main.EXIT_BAD_INPUT, unlabelled.status());
-        assertEquals("error: " + file + ": feature 1 is 'species' in the header but 'sepal_length' in the model "
-                + model + ": the label is column 1 ('species'), give --label-column species", unlabelled.err().strip());
+        assertEquals(refusal, unlabelled.err().strip());
         Run featuresOnly = run("predict", "--model", model.toString(), "--input", features.toString(),
                 "--label-column", "0");
         assertEquals(Main.EXIT_BAD_INPUT, featuresOnly.status());
@@ -259,6 +259,17 @@ class ModelCommandsTest {
         Run swappedRun = run("predict", "--model", yearsModel.toString(), "--input", swapped.toString());
         assertEquals(Main.EXIT_BAD_INPUT, swappedRun.status());
         assertTrue(swappedRun.err().contains("feature 1 is '2020' in the header but '2019'"), swappedRun.err());
+        // QA: evaluate read such a header as a row ("label 'class' is not one of the training classes").
+        Run evaluated = run("evaluate", "--model", yearsModel.toString(), "--dataset", "csv", "--test",
+                yearsFile.toString());
+        assertEquals(0, evaluated.status(), evaluated.err());
+        assertTrue(evaluated.out().contains(": 40 test rows"), evaluated.out());
+        Path classFirst = Files.write(dir.resolve("class-first.csv"), columns(years, 2, 0, 1));
+        Run moved = run("evaluate", "--model", yearsModel.toString(), "--dataset", "csv", "--test",
+                classFirst.toString());
+        assertEquals(Main.EXIT_BAD_INPUT, moved.status());
+        assertTrue(moved.err().strip().endsWith(": the label is the column 'class' (0-based index 0), give"
+                + " --label-column class"), moved.err());
         Path rows = Files.write(dir.resolve("rows.csv"), List.of("2019,2021", "3,4"));
         Run numbers = run("predict", "--model", yearsModel.toString(), "--input", rows.toString());
         assertEquals(0, numbers.status(), numbers.err());
