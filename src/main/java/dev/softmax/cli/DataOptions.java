@@ -304,7 +304,7 @@ public final class DataOptions {
                 }
             } else {
                 Path irisFile = dataDir.resolve("iris.csv");
-                source = Files.exists(irisFile) ? irisFile.toString() : "bundled iris.csv";
+                source = Files.exists(irisFile) ? irisFile.toString() : CsvDatasetReader.BUNDLED_IRIS_NAME;
                 all = loadIris(irisFile);
             }
             Splits.Split split = Splits.stratified(all.labels(), all.numClasses(), testFraction, seed);
@@ -388,7 +388,7 @@ public final class DataOptions {
             boolean byName = java.util.Collections.frequency(header.cells(), name) == 1
                     && name.matches("[A-Za-z_][A-Za-z0-9_.-]*") && !name.equalsIgnoreCase("last");
             // The index 0-based, as --label-column takes it (QA: "column 3 ..., give --label-column 2").
-            advice = ": the label is the column '" + shown(name) + "' (0-based index " + label + "), give"
+            advice = ": the label is the column '" + dev.softmax.io.OneLine.of(name) + "' (0-based index " + label + "), give"
                     + " --label-column " + (byName ? name : String.valueOf(label));
         } else {
             advice = ": the header must name the model's features in the same order" + namesListed(modelNames)
@@ -425,22 +425,14 @@ public final class DataOptions {
         while (names.get(j).equals(modelNames.get(j))) {
             j++;
         }
-        return "feature " + (j + 1) + " is '" + shown(names.get(j)) + "' " + where + " but '"
-                + shown(modelNames.get(j)) + "'";
+        return "feature " + (j + 1) + " is '" + dev.softmax.io.OneLine.of(names.get(j)) + "' " + where + " but '"
+                + dev.softmax.io.OneLine.of(modelNames.get(j)) + "'";
     }
 
     /** " (the model's: a, b, c)", or nothing for more than 20 names. */
     private static String namesListed(List<String> modelNames) {
         return modelNames.size() <= 20 ? " (the model's: " + String.join(", ", modelNames.stream()
-                .map(DataOptions::shown).toList()) + ")" : "";
-    }
-
-    /** A name on one line: control characters (a quoted line break in a header) as Java escapes them. */
-    private static String shown(String name) {
-        StringBuilder out = new StringBuilder();
-        name.codePoints().forEach(c -> out.append(c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t"
-                : Character.isISOControl(c) ? String.format("\\u%04x", c) : Character.toString(c)));
-        return out.toString();
+                .map(dev.softmax.io.OneLine::of).toList()) + ")" : "";
     }
 
     /** After a warning of columns float32 blurs, for a float32 model ({@code evaluate}, {@code predict}). */

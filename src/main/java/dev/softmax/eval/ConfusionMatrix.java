@@ -23,8 +23,12 @@ public final class ConfusionMatrix {
      * @param predicted  the predicted labels, as many as {@code truth}
      * @param classNames the class names, indexed by label
      * @return the matrix
+     * @throws IllegalArgumentException for arrays of different lengths or a label that is not a class's
      */
     public static ConfusionMatrix of(int[] truth, int[] predicted, List<String> classNames) {
+        java.util.Objects.requireNonNull(truth, "truth");
+        java.util.Objects.requireNonNull(predicted, "predicted");
+        java.util.Objects.requireNonNull(classNames, "classNames");
         if (truth.length != predicted.length) {
             throw new IllegalArgumentException("truth has " + truth.length + " entries but predictions have "
                     + predicted.length);
@@ -32,9 +36,18 @@ public final class ConfusionMatrix {
         int k = classNames.size();
         long[][] counts = new long[k][k];
         for (int i = 0; i < truth.length; i++) {
+            checkLabel("truth", i, truth[i], k);
+            checkLabel("predicted", i, predicted[i], k);
             counts[truth[i]][predicted[i]]++;
         }
         return new ConfusionMatrix(counts, classNames);
+    }
+
+    private static void checkLabel(String what, int i, int label, int classes) {
+        if (label < 0 || label >= classes) {
+            throw new IllegalArgumentException(what + "[" + i + "] = " + label + " is not one of the " + classes
+                    + " classes");
+        }
     }
 
     /**
@@ -124,11 +137,13 @@ public final class ConfusionMatrix {
     }
 
     /**
-     * Per-class precision, recall, F1 and support as an aligned table.
+     * Per-class precision, recall, F1 and support as an aligned table (class names on one line, as
+     * {@link dev.softmax.io.OneLine#of} shows them).
      *
      * @return the table, one line per class after a header
      */
     public String formatReport() {
+        List<String> classNames = shownNames();
         int width = Math.max(5, classNames.stream().mapToInt(String::length).max().orElse(5));
         StringBuilder out = new StringBuilder();
         out.append(String.format("%-" + width + "s  %9s  %9s  %9s  %7s%n", "class", "precision", "recall", "f1", "support"));
@@ -139,17 +154,24 @@ public final class ConfusionMatrix {
         return out.toString();
     }
 
+    /** The class names as a terminal shows them on one line (QA: a quoted line break split the table's rows). */
+    private List<String> shownNames() {
+        return classNames.stream().map(dev.softmax.io.OneLine::of).toList();
+    }
+
     /** A score to 4 decimals, or {@code -} where it is undefined (a class never predicted, or never present). */
     private static String cell(double score) {
         return Double.isNaN(score) ? "-" : String.format(java.util.Locale.ROOT, "%.4f", score);
     }
 
     /**
-     * The matrix with true classes as rows and predicted classes as columns, labelled by name.
+     * The matrix with true classes as rows and predicted classes as columns, labelled by name (on one line, as
+     * {@link dev.softmax.io.OneLine#of} shows them).
      *
      * @return the matrix as text
      */
     public String formatMatrix() {
+        List<String> classNames = shownNames();
         int width = Math.max(9, classNames.stream().mapToInt(String::length).max().orElse(6));
         for (long[] row : counts) {
             for (long c : row) {

@@ -84,6 +84,10 @@ class CsvDatasetReaderTest {
         assertEquals(iris.features(), bundled.features(), "the jar's copy is the shipped file");
         assertEquals(List.of("virginica", "setosa", "versicolor"),
                 CsvDatasetReader.iris(DataType.FLOAT, List.of("virginica", "setosa", "versicolor")).classNames());
+        // QA: named "classpath:/dev/softmax/data/iris.csv" here and "bundled iris.csv" everywhere else.
+        InvalidDataException other = assertThrows(InvalidDataException.class,
+                () -> CsvDatasetReader.iris(DataType.FLOAT, List.of("a", "b")));
+        assertTrue(other.getMessage().startsWith("bundled iris.csv: line 2: label 'setosa'"), other.getMessage());
     }
 
     @Test

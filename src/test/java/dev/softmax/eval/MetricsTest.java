@@ -65,4 +65,22 @@ class MetricsTest {
         assertTrue(table.lines().count() == 4 && table.contains("true\\pred"), table);
         assertTrue(m.formatReport().lines().anyMatch(l -> l.startsWith("c ") && l.contains("0.8000")), m.formatReport());
     }
+
+    @Test
+    void confusionMatrixRefusesLabelsOutsideTheClassesAndPrintsNamesOnOneLine() {
+        // QA: a label beyond the classes threw ArrayIndexOutOfBoundsException; a null list a bare NPE.
+        IllegalArgumentException beyond = assertThrows(IllegalArgumentException.class,
+                () -> ConfusionMatrix.of(new int[] {0, 3}, new int[] {0, 1}, List.of("a", "b")));
+        assertEquals("truth[1] = 3 is not one of the 2 classes", beyond.getMessage());
+        assertEquals("predicted[0] = -1 is not one of the 2 classes", assertThrows(IllegalArgumentException.class,
+                () -> ConfusionMatrix.of(new int[] {0}, new int[] {-1}, List.of("a", "b"))).getMessage());
+        assertEquals("classNames", assertThrows(NullPointerException.class,
+                () -> ConfusionMatrix.of(new int[] {0}, new int[] {0}, null)).getMessage());
+        // QA: a class name with a quoted line break split the tables' rows.
+        ConfusionMatrix m = ConfusionMatrix.of(new int[] {0, 1}, new int[] {0, 1}, List.of("multi\nline", "b"));
+        assertEquals(3, m.formatReport().lines().count(), m.formatReport());
+        assertEquals(3, m.formatMatrix().lines().count(), m.formatMatrix());
+        assertTrue(m.formatMatrix().contains("multi\\nline"), m.formatMatrix());
+        assertEquals(List.of("multi\nline", "b"), m.classNames(), "the names themselves are kept");
+    }
 }

@@ -1,0 +1,22 @@
+package dev.softmax.io;
+
+/** Names (of classes, of columns) as they are printed in one-line messages and in tables on a terminal. */
+public final class OneLine {
+
+    private OneLine() {
+    }
+
+    /**
+     * {@code name} on one line: its control characters (a quoted line break in a CSV field) as Java escapes them,
+     * {@code \n}, {@code \r}, {@code \t} or {@code \}{@code uXXXX}; other characters as they are.
+     *
+     * @param name the name
+     * @return the name as shown
+     */
+    public static String of(String name) {
+        StringBuilder out = new StringBuilder();
+        name.codePoints().forEach(c -> out.append(c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t"
+                : Character.isISOControl(c) ? String.format("\\u%04x", c) : Character.toString(c)));
+        return out.toString();
+    }
+}
