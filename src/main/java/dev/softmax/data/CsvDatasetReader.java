@@ -110,6 +110,8 @@ public final class CsvDatasetReader {
      */
     public TrainTestSets readTrainTest(Path train, Path test, DataType type, List<String> classNames)
             throws IOException {
+        java.util.Objects.requireNonNull(train, "train");
+        java.util.Objects.requireNonNull(test, "test");
         Parsed trainSet;
         try (BufferedReader reader = open(train)) {
             trainSet = parse(reader, train, type, classNames, null);
@@ -209,6 +211,7 @@ public final class CsvDatasetReader {
 
     /** The cells of {@code file}'s first non-blank line, or {@code null} when it has none. */
     private static String[] firstRecord(Path file) throws IOException {
+        java.util.Objects.requireNonNull(file, "file");
         try (BufferedReader reader = open(file)) {
             String[][] first = {null};
             CsvRecords.read(reader, file, (cells, line) -> {
@@ -238,6 +241,7 @@ public final class CsvDatasetReader {
     }
 
     private static BufferedReader open(Path file) throws IOException {
+        java.util.Objects.requireNonNull(file, "file");
         if (Files.isDirectory(file)) {
             throw new InvalidDataException(file, "is a directory, not a file");
         }
@@ -274,6 +278,7 @@ public final class CsvDatasetReader {
      */
     private Parsed parse(BufferedReader reader, Path source, DataType type, List<String> classNames,
                          Parsed training) throws IOException {
+        checkType(type);
         int expectedFeatures = training == null ? 0 : training.data().numFeatures();
         Path file = source;
         List<String[]> rows = new ArrayList<>();
@@ -384,6 +389,20 @@ public final class CsvDatasetReader {
         if (blurred != null) {
             warnings.accept(blurred);
         }
+    }
+
+    /**
+     * Refuses a feature type other than FLOAT and DOUBLE, which the readers' Javadoc promise (QA: INT was read).
+     *
+     * @param type the type asked for
+     * @return {@code type}
+     * @throws IllegalArgumentException for any other type, or {@code null}
+     */
+    static DataType checkType(DataType type) {
+        if (type != DataType.FLOAT && type != DataType.DOUBLE) {
+            throw new IllegalArgumentException("the feature type must be FLOAT or DOUBLE, got " + type);
+        }
+        return type;
     }
 
     /**

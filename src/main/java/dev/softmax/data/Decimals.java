@@ -49,7 +49,7 @@ final class Decimals {
         if (Float.isInfinite((float) value)) {
             throw new InvalidDataException(file, "line", line, "column " + (column + 1) + ": '" + text.trim()
                     + "' is beyond float32's range (magnitudes up to about 3.4e38; a model trained with --dtype"
-                    + " double reads it)");
+                    + " double, or DataType.DOUBLE in the library, reads it)");
         }
     }
 

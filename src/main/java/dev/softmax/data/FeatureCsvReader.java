@@ -57,12 +57,14 @@ public final class FeatureCsvReader {
          * @param type         FLOAT or DOUBLE
          * @param labelColumn  the label column, or {@code null}
          * @param featureNames the feature names, or {@code null}
-         * @throws IllegalArgumentException for no features, a blank label column or names of another count
+         * @throws IllegalArgumentException for no features, a type other than FLOAT and DOUBLE, a blank label column
+         *                                  or names of another count
          */
         public Expected {
             if (numFeatures < 1) {
                 throw new IllegalArgumentException("need at least one feature, got " + numFeatures);
             }
+            CsvDatasetReader.checkType(type);
             if (labelColumn != null) {
                 if (labelColumn.isBlank()) {
                     throw new IllegalArgumentException("the label column is empty: give a header name, a 0-based"
@@ -115,6 +117,7 @@ public final class FeatureCsvReader {
      * @throws IOException          when the file cannot be read
      */
     public static Features read(Path file, Expected expected, Consumer<CsvHeader> onHeader) throws IOException {
+        java.util.Objects.requireNonNull(file, "file");
         if (Files.isDirectory(file)) {
             throw new InvalidDataException(file, "is a directory, not a file");
         }
@@ -168,6 +171,8 @@ public final class FeatureCsvReader {
      */
     public static Features read(BufferedReader reader, Path source, Expected expected, Consumer<CsvHeader> onHeader)
             throws IOException {
+        java.util.Objects.requireNonNull(expected, "expected");
+        java.util.Objects.requireNonNull(onHeader, "onHeader");
         int numFeatures = expected.numFeatures();
         List<double[]> rows = new ArrayList<>();
         CsvHeader[] header = {null};

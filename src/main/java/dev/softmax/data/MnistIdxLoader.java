@@ -161,7 +161,7 @@ public final class MnistIdxLoader {
             if (n * pixels > MAX_VALUES) {
                 throw new InvalidDataException(file, "the header announces " + dims[0] + " images of " + dims[1]
                         + "x" + dims[2] + " pixels, " + n * pixels + " values, more than one array holds ("
-                        + MAX_VALUES + "); use --limit, or check the file");
+                        + MAX_VALUES + "); use --limit (a limit in the library), or check the file");
             }
             checkPlainSize(file, 16, dims[0], pixels, "images");
             long capacity = initialRows(file, dims[0], n, pixels);

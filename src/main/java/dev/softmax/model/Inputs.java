@@ -96,8 +96,10 @@ final class Inputs {
     }
 
     private static IllegalArgumentException outOfFloatRange(String what) {
+        // Both ways of asking for it: a library user has no --dtype (QA).
         return new FeatureValuesException(what + " beyond FLOAT's range (magnitudes up to about 3.4e38); a DOUBLE"
-                + " model (--dtype double) reads them, or use features on a smaller scale");
+                + " model (Trainer.Builder.dataType(DataType.DOUBLE), or --dtype double on the command line) reads"
+                + " them, or use features on a smaller scale");
     }
 
     /** Checks rank 2, {@code expectedColumns} columns, at least one row and a floating-point type. */

@@ -501,7 +501,16 @@ public final class Trainer {
         if (!Blas.allFinite(raw)) {
             throw new IllegalArgumentException("validation features contain NaN or infinite values");
         }
-        double[] rowWeights = perClass == null ? null : rowWeights(validation.labels(), null, perClass);
+        double[] rowWeights = null;
+        if (perClass != null) {
+            try {
+                rowWeights = rowWeights(validation.labels(), null, perClass);
+            } catch (IllegalArgumentException e) {
+                // QA: this said "every training row", of a validation set whose classes all weigh zero.
+                throw new IllegalArgumentException("the class weights give every validation row weight zero: the"
+                        + " validation set has only classes of weight zero", e);
+            }
+        }
         return scaledObjective(raw, validation.labels(), train.numClasses(), scaler, 0.0, rowWeights);
     }
 

@@ -168,7 +168,7 @@ class CsvDatasetReaderTest {
         InvalidDataException e = assertThrows(InvalidDataException.class,
                 () -> CsvDatasetReader.read(big, DataType.FLOAT));
         assertEquals(big + ": line 3: column 2: '1e39' is beyond float32's range (magnitudes up to about 3.4e38;"
-                + " a model trained with --dtype double reads it)", e.getMessage());
+                + " a model trained with --dtype double, or DataType.DOUBLE in the library, reads it)", e.getMessage());
         Path negative = write("negative.csv", "1,2,a\n-3.5e38,4,b\n");
         assertThrows(InvalidDataException.class, () -> CsvDatasetReader.read(negative, DataType.FLOAT));
         assertEquals(1e39, CsvDatasetReader.read(big, DataType.DOUBLE).features().getDouble(1, 1), 0.0);

@@ -21,7 +21,8 @@ class FeatureCsvReaderTest {
 
     private static FeatureCsvReader.Features read(String text, FeatureCsvReader.Expected expected,
                                                   List<CsvHeader> headers) throws IOException {
-        return FeatureCsvReader.read(new BufferedReader(new StringReader(text)), SOURCE, expected, headers::add);
+        return FeatureCsvReader.read(new BufferedReader(new StringReader(text)), SOURCE, expected,
+                headers == null ? null : headers::add);
     }
 
     @Test
@@ -65,7 +66,7 @@ class FeatureCsvReaderTest {
     }
 
     @Test
-    void whatIsExpectedIsChecked() {
+    void whatIsExpectedIsChecked() throws IOException {
         assertThrows(IllegalArgumentException.class, () -> new FeatureCsvReader.Expected(0, DataType.DOUBLE, null,
                 null));
         assertThrows(IllegalArgumentException.class, () -> new FeatureCsvReader.Expected(2, DataType.DOUBLE, " ",
@@ -73,6 +74,22 @@ class FeatureCsvReaderTest {
         assertThrows(IllegalArgumentException.class, () -> new FeatureCsvReader.Expected(2, DataType.DOUBLE, null,
                 List.of("a")));
         assertEquals("label", new FeatureCsvReader.Expected(2, DataType.DOUBLE, " label ", null).labelColumn());
+        // QA: INT and null types were taken, and null files and callbacks met the JVM's own NPE.
+        assertEquals("the feature type must be FLOAT or DOUBLE, got INT", assertThrows(IllegalArgumentException.class,
+                () -> new FeatureCsvReader.Expected(2, DataType.INT, null, null)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new FeatureCsvReader.Expected(2, null, null, null));
+        FeatureCsvReader.Expected two = new FeatureCsvReader.Expected(2, DataType.DOUBLE, null, null);
+        assertEquals("file", assertThrows(NullPointerException.class,
+                () -> FeatureCsvReader.read((Path) null, two, header -> { })).getMessage());
+        assertEquals("onHeader", assertThrows(NullPointerException.class,
+                () -> read("1,2\n", two, null)).getMessage());
+        assertEquals("the feature type must be FLOAT or DOUBLE, got INT", assertThrows(IllegalArgumentException.class,
+                () -> new CsvDatasetReader("last").read(new BufferedReader(new StringReader("1,a\n2,b\n")), SOURCE,
+                        DataType.INT, null)).getMessage());
+        assertEquals("test", assertThrows(NullPointerException.class,
+                () -> new CsvDatasetReader("last").readTrainTest(SOURCE, null, DataType.FLOAT)).getMessage());
+        assertEquals("file", assertThrows(NullPointerException.class,
+                () -> new CsvDatasetReader("last").header(null)).getMessage());
     }
 
     @Test

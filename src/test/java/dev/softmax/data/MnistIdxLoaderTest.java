@@ -193,7 +193,8 @@ class MnistIdxLoaderTest {
         InvalidDataException e = assertThrows(InvalidDataException.class,
                 () -> MnistIdxLoader.readImages(impossible, DataType.FLOAT, Long.MAX_VALUE));
         assertEquals(impossible + ": the header announces 2147483647 images of 28x28 pixels, 1683627179248 values,"
-                + " more than one array holds (2147483639); use --limit, or check the file", e.getMessage());
+                + " more than one array holds (2147483639); use --limit (a limit in the library), or check the file",
+                e.getMessage());
 
         // 2e9 one-pixel images announced, 12 there: allocated up front that was 8 GB (past the 4 GB the tests
         // run with) before the file was found short; now the matrix grows only as images arrive.

@@ -142,6 +142,10 @@ class BoundaryTest {
                 () -> floats.fit(new double[][] {{1e39}, {1}}, new int[] {0, 1}));
         assertMessage(IllegalArgumentException.class, "features hold values beyond FLOAT's range",
                 () -> floats.fit(Nd4j.create(new double[][] {{1e39}, {1}}), new int[] {0, 1}));
+        // QA: the advice was only the command line's --dtype double.
+        assertMessage(IllegalArgumentException.class, "a DOUBLE model (Trainer.Builder.dataType(DataType.DOUBLE),"
+                + " or --dtype double on the command line) reads them",
+                () -> floats.fit(new double[][] {{1e39}, {1}}, new int[] {0, 1}));
         SoftmaxRegression model = floats.fit(new double[][] {{0}, {1}}, new int[] {0, 1});
         assertMessage(IllegalArgumentException.class, "feature 0 of row 0 is -5.0E38 beyond FLOAT's range",
                 () -> model.predict(new double[][] {{-5e38}}));

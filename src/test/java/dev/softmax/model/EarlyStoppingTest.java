@@ -156,5 +156,13 @@ class EarlyStoppingTest {
         assertEquals("the validation set has 3 features but the training set has 30",
                 assertThrows(IllegalArgumentException.class, () -> trainer.fit(train)).getMessage());
         assertEquals(0, builder("sgd", 5).earlyStopping(null, 0).build().earlyStoppingPatience());
+        // QA: a validation set whose only class weighs zero was said to leave "every training row" weight zero.
+        int classOne = IntStream.range(0, validation.numSamples()).filter(i -> validation.labels()[i] == 1)
+                .findFirst().orElseThrow();
+        Trainer weighted = builder("sgd", 5).classWeights(new double[] {1, 0, 1})
+                .earlyStopping(validation.subset(new int[] {classOne}), 3).build();
+        assertEquals("the class weights give every validation row weight zero: the validation set has only classes"
+                + " of weight zero", assertThrows(IllegalArgumentException.class, () -> weighted.fit(train))
+                .getMessage());
     }
 }
