@@ -139,8 +139,9 @@ public final class CompareCommand implements Callable<Integer> {
                     kinds.stream().map(OptimizerKind::toString).toList()) + ", where auto chose "
                     + autoChoice.kind() + " for this data");
         }
-        out.printf("dataset: %s (%s): %d train, %d test, %d features, %d classes%n", data.dataset(),
-                prepared.source(), train.numSamples(), test.numSamples(), train.numFeatures(), train.numClasses());
+        out.printf("dataset: %s (%s): %d train, %d test, %s, %d classes%n", data.dataset(),
+                prepared.source(), train.numSamples(), test.numSamples(), Numbers.count(train.numFeatures(),
+                        "feature"), train.numClasses());
         out.printf("optimizers: %s; l2 %s, dtype %s, max %s, tol %s, ftol %s%s, %s%n",
                 String.join(",", kinds.stream().map(OptimizerKind::toString).toList()),
                 Numbers.setting(optimization.l2()), dtypeName(type), Numbers.count(stop.maxIterations(), "iteration"),

@@ -312,9 +312,10 @@ public final class DataOptions {
             test = all.subset(split.test());
             if (testFraction > 0 && test.numSamples() == 0) {
                 // evaluate scored every row then, training rows included, where a test split was asked for.
+                // For evaluate, 0 scores every row (QA: "0 means no test split" was train's meaning only).
                 throw new IllegalArgumentException("--test-fraction " + Numbers.setting(testFraction) + " of "
-                        + all.numSamples() + " rows (" + source + ") leaves none to test on; raise it (0 means no"
-                        + " test split)");
+                        + Numbers.count(all.numSamples(), "row") + " (" + source + ") leaves none to test on; raise"
+                        + " it (0 means " + (knownClasses != null ? "every row is scored" : "no test split") + ")");
             }
             if (knownClasses == null) {
                 // Said here, with the flag and the counts, rather than as an empty or single-class training set.
@@ -326,7 +327,7 @@ public final class DataOptions {
                 }
                 if (left != null) {
                     throw new IllegalArgumentException("--test-fraction " + Numbers.setting(testFraction) + " of "
-                            + all.numSamples() + " rows (" + source + ") leaves " + left);
+                            + Numbers.count(all.numSamples(), "row") + " (" + source + ") leaves " + left);
                 }
             }
         }
@@ -351,7 +352,7 @@ public final class DataOptions {
             }
             if (left != null) {
                 throw new IllegalArgumentException("--validation-fraction " + Numbers.setting(validationFraction)
-                        + " of " + before + " training rows leaves " + left);
+                        + " of " + Numbers.count(before, "training row") + " leaves " + left);
             }
         }
         if (knownClasses == null) {

@@ -87,7 +87,8 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         int[] truth = labelsFor(model, evaluated, prepared.source());
 
-        out.printf("model: %s: %d features, %d classes, %s%s%n", modelFile, model.numFeatures(), model.numClasses(),
+        out.printf("model: %s: %s, %d classes, %s%s%n", modelFile, Numbers.count(model.numFeatures(), "feature"),
+                model.numClasses(),
                 model.dataType() == DataType.DOUBLE ? "double" : "float",
                 model.trainingSummary().map(EvaluateCommand::describe).orElse(""));
         out.printf("dataset: %s (%s): %s%n", data.dataset(), prepared.source(),

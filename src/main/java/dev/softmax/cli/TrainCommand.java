@@ -161,10 +161,10 @@ public final class TrainCommand implements Callable<Integer> {
         Trainer trainer = builder.build();
         double[] classWeights = trainer.classWeightsFor(train);
 
-        out.printf("dataset: %s (%s): %d train, %s%d test, %d features, %d classes%n", data.dataset(),
+        out.printf("dataset: %s (%s): %d train, %s%d test, %s, %d classes%n", data.dataset(),
                 prepared.source(), train.numSamples(), validation.numSamples() > 0
-                        ? validation.numSamples() + " validation, " : "", test.numSamples(), train.numFeatures(),
-                train.numClasses());
+                        ? validation.numSamples() + " validation, " : "", test.numSamples(),
+                Numbers.count(train.numFeatures(), "feature"), train.numClasses());
         if (optimization.kind() == OptimizerKind.AUTO) {
             out.printf("auto chose %s: %s%n", choice.kind(), choice.reason());
         }
