@@ -105,7 +105,7 @@ public final class BenchCommand implements Callable<Integer> {
         var parsed = spec.commandLine().getParseResult();
         boolean fromDataset = parsed.hasMatchedOption("--dataset");
         List<String> ignored = (fromDataset ? List.of("--rows", "--features", "--classes", "--pixels")
-                : List.of("--data-dir", "--train", "--test", "--label-column", "--test-fraction",
+                : List.of("--data-dir", "--train", "--test", "--label-column", "--header", "--test-fraction",
                         "--validation-fraction", "--limit", "--scale", "--seed")).stream()
                 .filter(parsed::hasMatchedOption).toList();
         if (!ignored.isEmpty()) {

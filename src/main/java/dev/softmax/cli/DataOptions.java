@@ -61,6 +61,11 @@ public final class DataOptions {
                     + " (default: ${DEFAULT-VALUE}).")
     String labelColumn;
 
+    @Option(names = "--header", negatable = true,
+            description = "With --dataset csv: the first line is the header (--header) or a row (--no-header), for"
+                    + " names that are all numbers (default: a header when none of its feature cells is a number).")
+    Boolean headerLine;
+
     @Option(names = "--test-fraction", paramLabel = "F", defaultValue = "0.2",
             description = "Fraction of each class held out for testing, in [0,1), for data sets without their own"
                     + " test split (iris, csv without --test) (default: ${DEFAULT-VALUE}).")
@@ -253,6 +258,9 @@ public final class DataOptions {
             var parsed = command == null ? null : command.commandLine().getParseResult();
             if (parsed != null && parsed.hasMatchedOption("--label-column")) {
                 csvOnly.add("--label-column");
+            }
+            if (headerLine != null) {
+                csvOnly.add(headerLine ? "--header" : "--no-header");
             }
             if (!csvOnly.isEmpty()) {
                 throw new IllegalArgumentException(String.join(", ", csvOnly) + (csvOnly.size() == 1 ? " is" : " are")
@@ -450,7 +458,8 @@ public final class DataOptions {
                 command.commandLine().getErr().println("warning: " + message + advice);
                 command.commandLine().getErr().flush();
             }
-        }).expectingFeatureNames(modelRead == null ? null : modelRead.featureNames().orElse(null));
+        }).expectingFeatureNames(modelRead == null ? null : modelRead.featureNames().orElse(null))
+                .withHeaderLine(headerLine);
     }
 
     /**
@@ -464,7 +473,7 @@ public final class DataOptions {
     dev.softmax.data.CsvHeader headerForModel(Path file, dev.softmax.model.SoftmaxRegression model)
             throws IOException {
         return new CsvDatasetReader(labelColumn).expectingFeatureNames(model.featureNames().orElse(null))
-                .header(file);
+                .withHeaderLine(headerLine).header(file);
     }
 
     /** Reads {@code irisFile}, or the copy in the jar when it does not exist. */

@@ -54,6 +54,12 @@ public final class PredictCommand implements Callable<Integer> {
                     + " header name, a 0-based index or 'last' (default: the last column of such a file).")
     String labelColumn;
 
+    @Option(names = "--header", negatable = true,
+            description = "The first line is the header (--header) or a row (--no-header), for names that are all"
+                    + " numbers (default: a header when none of its feature cells is a number or it holds the"
+                    + " model's feature names).")
+    Boolean headerLine;
+
     @Option(names = "--proba", description = "Also write the probability of every class, with a header line.")
     boolean proba;
 
@@ -87,7 +93,7 @@ public final class PredictCommand implements Callable<Integer> {
         }
         SoftmaxRegression model = ModelIO.load(modelFile);
         FeatureCsvReader.Expected expected = new FeatureCsvReader.Expected(model.numFeatures(), model.dataType(),
-                labelColumn, model.featureNames().orElse(null));
+                labelColumn, model.featureNames().orElse(null), headerLine);
         // Before the rows: a header in another order would be read as the model's columns.
         java.util.function.Consumer<dev.softmax.data.CsvHeader> checkNames = header ->
                 DataOptions.checkFeatureNames(header, model, modelFile, source);

@@ -20,7 +20,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Reads a comma-separated file of numeric features and one label column into a {@link Dataset}.
  *
- * <p>The header is optional: the first line is a header when none of its feature cells is a number. Labels
+ * <p>The header is optional: the first line is a header when none of its feature cells is a number, or when
+ * {@link #withHeaderLine} says so. Labels
  * may be numbers or strings; the class names are the distinct labels, sorted numerically when all are numbers
  * and alphabetically otherwise, so the label order does not depend on the row order. Every problem (missing
  * file, empty file, ragged row, non-numeric or non-finite cell) is reported with the file and line.
@@ -35,6 +36,9 @@ public final class CsvDatasetReader {
 
     /** Names a first line may hold to be the header even when they are numbers, or {@code null}. */
     private final List<String> featureNames;
+
+    /** Whether the first line is the header, or {@code null} to tell by its cells. */
+    private final Boolean headerLine;
 
     /**
      * A reader that takes the labels from {@code labelColumn}.
@@ -63,12 +67,26 @@ public final class CsvDatasetReader {
         }
         this.labelColumn = labelColumn == null ? "last" : labelColumn.trim();
         this.featureNames = null;
+        this.headerLine = null;
     }
 
-    private CsvDatasetReader(CsvDatasetReader reader, List<String> featureNames) {
+    private CsvDatasetReader(CsvDatasetReader reader, List<String> featureNames, Boolean headerLine) {
         this.labelColumn = reader.labelColumn;
         this.warnings = reader.warnings;
-        this.featureNames = List.copyOf(featureNames);
+        this.featureNames = featureNames == null ? null : List.copyOf(featureNames);
+        this.headerLine = headerLine;
+    }
+
+    /**
+     * A reader like this one that takes the first line for the header ({@code true}), for a row ({@code false}),
+     * or decides as the class Javadoc says ({@code null}): for a header whose names are all numbers
+     * ({@code 2019,2020,2021}), which would be read as a row.
+     *
+     * @param present whether the files have a header, or {@code null} to tell by the first line
+     * @return the reader
+     */
+    public CsvDatasetReader withHeaderLine(Boolean present) {
+        return new CsvDatasetReader(this, featureNames, present);
     }
 
     /**
@@ -80,7 +98,7 @@ public final class CsvDatasetReader {
      * @return the reader
      */
     public CsvDatasetReader expectingFeatureNames(List<String> featureNames) {
-        return featureNames == null ? this : new CsvDatasetReader(this, featureNames);
+        return new CsvDatasetReader(this, featureNames, headerLine);
     }
 
     /**
@@ -482,6 +500,9 @@ public final class CsvDatasetReader {
      * is then reported as bad, not taken for a header and dropped.
      */
     private boolean looksLikeHeader(String[] cells) {
+        if (headerLine != null) {
+            return headerLine;
+        }
         int label = labelGuess(labelColumn, cells.length);
         if (label < 0) {
             return true;

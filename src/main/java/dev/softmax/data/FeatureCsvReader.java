@@ -20,7 +20,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  * <p>A file with {@code d + 1} columns is accepted too and its label column is ignored (the last, unless
  * {@link Expected#labelColumn()} names another), so that the same CSV that was used for training can be given as
  * is. Any other column count is an error. The first line is a header when none of its feature cells is a number,
- * or when its cells hold the model's feature names ({@link Expected#featureNames()}, which may be numbers).
+ * or when its cells hold the model's feature names ({@link Expected#featureNames()}, which may be numbers), or
+ * when {@link Expected#headerLine()} says so.
  */
 public final class FeatureCsvReader {
 
@@ -47,8 +48,22 @@ public final class FeatureCsvReader {
      *                     column of a file with {@code d + 1} columns, and none in a file with {@code d}
      * @param featureNames the model's feature names, or {@code null}: a first line that holds them all is a header
      *                     even when they are numbers
+     * @param headerLine   whether the first line is the header, or {@code null} to tell by its cells
      */
-    public record Expected(int numFeatures, DataType type, String labelColumn, List<String> featureNames) {
+    public record Expected(int numFeatures, DataType type, String labelColumn, List<String> featureNames,
+                           Boolean headerLine) {
+
+        /**
+         * Expects what the cells of the first line say about a header.
+         *
+         * @param numFeatures  the number of feature columns
+         * @param type         FLOAT or DOUBLE
+         * @param labelColumn  the label column, or {@code null}
+         * @param featureNames the feature names, or {@code null}
+         */
+        public Expected(int numFeatures, DataType type, String labelColumn, List<String> featureNames) {
+            this(numFeatures, type, labelColumn, featureNames, null);
+        }
 
         /**
          * Checks the values.
@@ -57,6 +72,7 @@ public final class FeatureCsvReader {
          * @param type         FLOAT or DOUBLE
          * @param labelColumn  the label column, or {@code null}
          * @param featureNames the feature names, or {@code null}
+         * @param headerLine   whether the first line is the header, or {@code null}
          * @throws IllegalArgumentException for no features, a type other than FLOAT and DOUBLE, a blank label column
          *                                  or names of another count
          */
@@ -239,8 +255,9 @@ public final class FeatureCsvReader {
                     + " features and the label column '" + given + "', which is ignored), found " + first.length);
         }
         int guess = CsvDatasetReader.labelGuess(given, first.length);
-        // A label given by name makes the first line the header that names it.
-        return CsvDatasetReader.labelIndex(given, source, guess < 0 ? first : null, first.length);
+        // A label given by name makes the first line the header that names it, unless there is said to be none.
+        boolean header = guess < 0 && !Boolean.FALSE.equals(expected.headerLine());
+        return CsvDatasetReader.labelIndex(given, source, header ? first : null, first.length);
     }
 
     /**
@@ -248,6 +265,9 @@ public final class FeatureCsvReader {
      * error, not a header), the model's feature names among its cells, or a label column given by name.
      */
     private static boolean isHeader(String[] cells, int label, Expected expected) {
+        if (expected.headerLine() != null) {
+            return expected.headerLine();
+        }
         if (expected.labelColumn() != null && CsvDatasetReader.labelGuess(expected.labelColumn(), cells.length) < 0) {
             return true;
         }

@@ -277,6 +277,37 @@ class ModelCommandsTest {
     }
 
     @Test
+    void headerSaysTheFirstLineIsTheHeaderWhenItsNamesAreNumbers() throws IOException {
+        // QA: "5,10,20,30,40" over iris with the label first became a training row of a class '5'.
+        List<String> lines = columns(Files.readAllLines(IRIS), 4, 0, 1, 2, 3);
+        lines.set(0, "5,10,20,30,40");
+        Path file = Files.write(dir.resolve("numbers.csv"), lines);
+        Run guessed = run("train", "--dataset", "csv", "--train", file.toString(), "--label-column", "0",
+                "--max-iter", "20", "--threads", "1");
+        assertEquals(0, guessed.status(), guessed.err());
+        assertTrue(guessed.out().contains("4 classes"), "by default the line is a row: " + guessed.out());
+        Run headed = run("train", "--dataset", "csv", "--train", file.toString(), "--label-column", "0", "--header",
+                "--max-iter", "20", "--threads", "1", "--save", model.toString());
+        assertEquals(0, headed.status(), headed.err());
+        assertTrue(headed.out().contains("4 features, 3 classes"), headed.out());
+        assertEquals(List.of("10", "20", "30", "40"), ModelIO.load(model).featureNames().orElseThrow());
+        for (String command : List.of("evaluate", "predict")) {
+            List<String> args = new java.util.ArrayList<>(List.of(command, "--model", model.toString(),
+                    "--label-column", "0"));
+            args.addAll(command.equals("evaluate") ? List.of("--dataset", "csv", "--test", file.toString())
+                    : List.of("--input", file.toString()));
+            Run run = run(args.toArray(String[]::new));
+            assertEquals(0, run.status(), command + ": the model's names make it a header: " + run.err());
+        }
+        Run noHeader = run("predict", "--model", model.toString(), "--input", IRIS.toString(), "--no-header");
+        assertEquals(Main.EXIT_BAD_INPUT, noHeader.status());
+        assertEquals("error: " + IRIS + ": line 1: column 1: 'sepal_length' is not a number", noHeader.err().strip());
+        Run notCsv = run("train", "--dataset", "iris", "--no-header", "--threads", "1");
+        assertEquals(Main.EXIT_BAD_INPUT, notCsv.status());
+        assertEquals("error: --no-header is for --dataset csv, not --dataset iris", notCsv.err().strip());
+    }
+
+    @Test
     void evaluateOnIrisSaysTheModelWasTrainedOnOtherFeatures() throws IOException {
         // QA: the advice for iris was that its header "must name the model's features ... or be left out".
         List<String> renamed = new java.util.ArrayList<>(Files.readAllLines(IRIS));

@@ -84,6 +84,15 @@ class CsvDatasetReaderTest {
         assertEquals(iris.features(), bundled.features(), "the jar's copy is the shipped file");
         assertEquals(List.of("virginica", "setosa", "versicolor"),
                 CsvDatasetReader.iris(DataType.FLOAT, List.of("virginica", "setosa", "versicolor")).classNames());
+        // QA: a header of numbers ("5,10,20,30,40" with the label first) was read as a row of a class of its own.
+        Path numbers = write("numbers.csv", "5,10,20\na,1,2\nb,3,4\n");
+        Dataset headed = new CsvDatasetReader("0").withHeaderLine(true).read(numbers, DataType.DOUBLE, null);
+        assertEquals(List.of("10", "20"), headed.featureNames());
+        assertEquals(List.of("a", "b"), headed.classNames());
+        assertEquals(3, new CsvDatasetReader("0").read(numbers, DataType.DOUBLE, null).numSamples(), "by default");
+        assertEquals(new CsvHeader(List.of("5", "10", "20"), 0),
+                new CsvDatasetReader("0").withHeaderLine(true).header(numbers));
+        assertEquals(null, new CsvDatasetReader("last").withHeaderLine(false).header(Path.of("notebooks-data/iris.csv")));
         // QA: named "classpath:/dev/softmax/data/iris.csv" here and "bundled iris.csv" everywhere else.
         InvalidDataException other = assertThrows(InvalidDataException.class,
                 () -> CsvDatasetReader.iris(DataType.FLOAT, List.of("a", "b")));

@@ -66,6 +66,20 @@ class FeatureCsvReaderTest {
     }
 
     @Test
+    void aHeaderLineCanBeSaidToBeThereOrNot() throws IOException {
+        FeatureCsvReader.Features numbers = read("2019,2020\n1,2\n",
+                new FeatureCsvReader.Expected(2, DataType.DOUBLE, null, null, true), new ArrayList<>());
+        assertEquals(List.of("2019", "2020"), numbers.header().featureNames());
+        assertEquals(1, numbers.rows().length);
+        InvalidDataException row = assertThrows(InvalidDataException.class, () -> read("a,b\n1,2\n",
+                new FeatureCsvReader.Expected(2, DataType.DOUBLE, null, null, false), new ArrayList<>()));
+        assertEquals(SOURCE + ": line 1: column 1: 'a' is not a number", row.getMessage());
+        InvalidDataException named = assertThrows(InvalidDataException.class, () -> read("1,x,2\n",
+                new FeatureCsvReader.Expected(2, DataType.DOUBLE, "label", null, false), new ArrayList<>()));
+        assertEquals(SOURCE + ": label column 'label' given by name but the file has no header", named.getMessage());
+    }
+
+    @Test
     void whatIsExpectedIsChecked() throws IOException {
         assertThrows(IllegalArgumentException.class, () -> new FeatureCsvReader.Expected(0, DataType.DOUBLE, null,
                 null));
