@@ -83,6 +83,29 @@ class TrainNotesTest {
     }
 
     @Test
+    void aGradientTestLooseForLargeFeaturesIsNoted() throws Exception {
+        // QA: features near 1e37 with --scale none "converged" at objective 0.72 where scikit-learn reaches 2e-6.
+        java.util.Random random = new java.util.Random(1);
+        StringBuilder csv = new StringBuilder("a,b,label\n");
+        for (int i = 0; i < 90; i++) {
+            csv.append((i % 3 + random.nextDouble()) * 1e37).append(',').append(random.nextDouble() * 1e37)
+                    .append(',').append(i % 3).append('\n');
+        }
+        Path file = Files.writeString(dir.resolve("large.csv"), csv);
+        Run unscaled = run("train", "--dataset", "csv", "--train", file.toString(), "--scale", "none", "--threads",
+                "1");
+        assertEquals(0, unscaled.status(), unscaled.err());
+        assertTrue(unscaled.out().contains("GRADIENT_TOLERANCE (converged)"), unscaled.out());
+        assertTrue(unscaled.out().lines().anyMatch(line -> line.startsWith("note: the gradient test is relative to the"
+                + " first gradient norm, ") && line.endsWith(" here (features on a large scale): the run may have"
+                + " stopped well above the optimum; use --scale standard, or a smaller --tol")), unscaled.out());
+        Run scaled = run("train", "--dataset", "csv", "--train", file.toString(), "--threads", "1");
+        assertEquals(0, scaled.status(), scaled.err());
+        assertTrue(scaled.out().contains("GRADIENT_TOLERANCE (converged)"), scaled.out());
+        assertFalse(scaled.out().contains("note:"), scaled.out());
+    }
+
+    @Test
     void theIterationLimitIsNamedAsTheOptimizerCallsIt() {
         Run sgd = run("train", "--optimizer", "sgd", "--epochs", "3", "--threads", "1");
         assertTrue(sgd.out().contains("note: not converged within --epochs 3; raise --epochs"), sgd.out());
