@@ -107,7 +107,8 @@ public final class BenchCommand implements Callable<Integer> {
         List<String> ignored = (fromDataset ? List.of("--rows", "--features", "--classes", "--pixels")
                 : List.of("--data-dir", "--train", "--test", "--label-column", "--header", "--test-fraction",
                         "--validation-fraction", "--limit", "--scale", "--seed")).stream()
-                .filter(parsed::hasMatchedOption).toList();
+                .filter(parsed::hasMatchedOption)
+                .map(name -> name.equals("--header") && !data.headerLine ? "--no-header" : name).toList();
         if (!ignored.isEmpty()) {
             throw new IllegalArgumentException(fromDataset
                     ? String.join(", ", ignored) + (ignored.size() == 1 ? " shapes" : " shape")

@@ -485,6 +485,23 @@ public final class DataOptions {
     }
 
     /**
+     * Refuses a model trained on other features than iris's, for {@code evaluate --dataset iris}: before the labels
+     * are mapped onto the model's classes, whose refusal would not say why (review).
+     *
+     * @param model     the model
+     * @param modelFile the model's file, for the message
+     * @throws IOException when iris's file cannot be read
+     */
+    void checkIrisFeatureNames(dev.softmax.model.SoftmaxRegression model, Path modelFile) throws IOException {
+        Path irisFile = dataDir.resolve("iris.csv");
+        boolean onDisk = Files.exists(irisFile);
+        dev.softmax.data.CsvHeader header = onDisk ? new CsvDatasetReader("last").header(irisFile) : null;
+        List<String> names = onDisk ? (header == null ? null : header.featureNames())
+                : CsvDatasetReader.iris(DataType.DOUBLE).featureNames();
+        checkFeatureNames(names, model, modelFile, onDisk ? irisFile : Path.of(CsvDatasetReader.BUNDLED_IRIS_NAME));
+    }
+
+    /**
      * For the CSV data sets, the feature columns counted on the first line ({@link CsvDatasetReader#featureColumns})
      * of the {@code --train} file, or of iris's file (the bundled one has {@link DatasetKind#IRIS_FEATURES}); else 0.
      */
@@ -527,6 +544,11 @@ public final class DataOptions {
      * (beyond {@code int}, which the reader would report as a missing column without naming the flag).
      */
     private void checkLabelColumn() {
+        checkLabelColumn(labelColumn);
+    }
+
+    /** As {@link #checkLabelColumn()} for {@code labelColumn} ({@code predict}'s too). */
+    static void checkLabelColumn(String labelColumn) {
         if (labelColumn.isBlank()) {
             throw new IllegalArgumentException("--label-column is empty: give a header name, a 0-based index or"
                     + " 'last'");

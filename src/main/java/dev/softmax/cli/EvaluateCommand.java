@@ -75,15 +75,14 @@ public final class EvaluateCommand implements Callable<Integer> {
             DataOptions.checkFeatureNames(data.headerForModel(scored, model),
                     model, modelFile, scored);
         }
+        if (data.dataset() == DatasetKind.IRIS) {
+            data.checkIrisFeatureNames(model, modelFile);
+        }
         DataOptions.Prepared prepared = data.loadForModel(model);
         boolean allRows = prepared.test().numSamples() == 0;
         Dataset evaluated = allRows ? prepared.train() : prepared.test();
         if (evaluated.numFeatures() != model.numFeatures()) {
             throw widthMismatch(model, prepared.source(), evaluated.numFeatures());
-        }
-        if (data.dataset() == DatasetKind.IRIS) {
-            DataOptions.checkFeatureNames(evaluated.featureNames(), model, modelFile,
-                    java.nio.file.Path.of(prepared.source()));
         }
         int[] truth = labelsFor(model, evaluated, prepared.source());
 

@@ -87,9 +87,8 @@ public final class PredictCommand implements Callable<Integer> {
         Path source = standardInput ? STANDARD_INPUT : input;
         CommonOptions.checkNotAnInput("--output", output, standardInput ? java.util.Map.of("--model", modelFile)
                 : java.util.Map.of("--input", input, "--model", modelFile));
-        if (labelColumn != null && labelColumn.isBlank()) {
-            throw new IllegalArgumentException("--label-column is empty: give a header name, a 0-based index or"
-                    + " 'last'");
+        if (labelColumn != null) {
+            DataOptions.checkLabelColumn(labelColumn);
         }
         SoftmaxRegression model = ModelIO.load(modelFile);
         FeatureCsvReader.Expected expected = new FeatureCsvReader.Expected(model.numFeatures(), model.dataType(),
@@ -108,8 +107,8 @@ public final class PredictCommand implements Callable<Integer> {
         }
         if (features.ignoredColumn() >= 0 && labelColumn == null) {
             PrintWriter err = spec.commandLine().getErr();
-            err.printf("note: %s has %d columns for a model with %d features; the last column is ignored%n", source,
-                    model.numFeatures() + 1, model.numFeatures());
+            err.printf("note: %s has %d columns for a model with %s; the last column is ignored%n", source,
+                    model.numFeatures() + 1, Numbers.count(model.numFeatures(), "feature"));
             err.flush();
         }
         String[] names;

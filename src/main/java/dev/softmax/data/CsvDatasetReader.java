@@ -1,5 +1,6 @@
 package dev.softmax.data;
 
+import dev.softmax.io.OneLine;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +21,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Reads a comma-separated file of numeric features and one label column into a {@link Dataset}.
  *
- * <p>The header is optional: the first line is a header when none of its feature cells is a number, or when
+ * <p>The header is optional: the first line is a header when none of its feature cells is a number, when the label
+ * column is given by name, when its feature cells are the {@link #expectingFeatureNames expected names}, or when
  * {@link #withHeaderLine} says so. Labels
  * may be numbers or strings; the class names are the distinct labels, sorted numerically when all are numbers
  * and alphabetically otherwise, so the label order does not depend on the row order. Every problem (missing
@@ -90,8 +92,8 @@ public final class CsvDatasetReader {
     }
 
     /**
-     * A reader like this one that also takes a first line holding every one of {@code featureNames} for the header,
-     * when they are numbers too: to read data for a model whose training file's header was read by name
+     * A reader like this one that also takes a first line whose feature cells are {@code featureNames} in order for
+     * the header, when they are numbers too: to read data for a model whose training file's header was read by name
      * ({@code --label-column y} over {@code 10,20,30,40,y}).
      *
      * @param featureNames the names expected (a model's), or {@code null} for none
@@ -255,7 +257,7 @@ public final class CsvDatasetReader {
     public CsvHeader header(Path file) throws IOException {
         String[] first = firstRecord(file);
         return first == null || !looksLikeHeader(first) ? null
-                : new CsvHeader(Arrays.asList(first), labelIndex(labelColumn, file, first, first.length));
+                : new CsvHeader(Arrays.asList(first), labelIndex(labelColumn, file, first, first.length, headerLine));
     }
 
     private static BufferedReader open(Path file) throws IOException {
@@ -321,7 +323,7 @@ public final class CsvDatasetReader {
             throw new InvalidDataException(file, "need at least one feature column and a label column, found "
                     + columns + " column");
         }
-        int label = labelIndex(labelColumn, file, header, columns);
+        int label = labelIndex(labelColumn, file, header, columns, headerLine);
         int d = columns - 1;
         if (expectedFeatures > 0 && d != expectedFeatures) {
             throw new InvalidDataException(file, "has " + d + " feature columns but the training file has "
@@ -430,10 +432,11 @@ public final class CsvDatasetReader {
      * @param file        the file, for messages
      * @param header      the file's header, or {@code null} when it has none
      * @param columns     the file's column count
+     * @param headerLine  whether the first line was said to be the header, or {@code null} when it was guessed
      * @return the column
      * @throws InvalidDataException for an index beyond the columns, or a name that the header lacks or repeats
      */
-    static int labelIndex(String labelColumn, Path file, String[] header, int columns) {
+    static int labelIndex(String labelColumn, Path file, String[] header, int columns, Boolean headerLine) {
         if (labelColumn.equalsIgnoreCase("last")) {
             return columns - 1;
         }
@@ -446,7 +449,8 @@ public final class CsvDatasetReader {
             return (int) index;
         }
         if (header == null) {
-            throw new InvalidDataException(file, "label column '" + labelColumn + "' given by name but the file has no header");
+            throw new InvalidDataException(file, "label column '" + labelColumn + "' given by name but the file is"
+                    + " read without a header; give the label's 0-based index");
         }
         List<Integer> named = new ArrayList<>();
         for (int c = 0; c < header.length; c++) {
@@ -456,21 +460,23 @@ public final class CsvDatasetReader {
         }
         if (named.size() > 1) {
             // Taking the first would train on the other as a feature, or on the wrong labels, without a word.
-            throw new InvalidDataException(file, "label column '" + labelColumn + "' is ambiguous: the header has it"
-                    + " at columns " + named + " (0-based); give the index of the label column");
+            throw new InvalidDataException(file, "label column '" + OneLine.of(labelColumn) + "' is ambiguous: the"
+                    + " header has it at columns " + named + " (0-based); give the index of the label column");
         }
         if (named.isEmpty()) {
-            long words = Arrays.stream(header).filter(cell -> !Decimals.isNumber(cell)).count();
-            if (words <= 1) {
-                // A named label makes the first line the header; this one reads as a row (QA: "in header [1, 2, x]").
-                throw new InvalidDataException(file, "label column '" + labelColumn + "' given by name but the file"
-                        + " has no header (its first line is a row: " + Arrays.toString(header) + "); give the"
-                        + " label's 0-based index");
-            }
-            throw new InvalidDataException(file, "no column named '" + labelColumn + "' in header "
-                    + Arrays.toString(header));
+            // A named label makes the first line the header, which may be a row: a misspelt name, or no header
+            // (QA: "in header [1, 2, x]"; review: names that are numbers look like a row too).
+            throw new InvalidDataException(file, "no column named '" + OneLine.of(labelColumn) + "' in "
+                    + (Boolean.TRUE.equals(headerLine) ? "the header " + shown(header)
+                    : "the first line " + shown(header) + ", taken for the header (if it is a row, give the label's"
+                            + " 0-based index)"));
         }
         return named.get(0);
+    }
+
+    /** Header cells as a list on one line. */
+    private static String shown(String[] header) {
+        return Arrays.stream(header).map(OneLine::of).toList().toString();
     }
 
     /** The label column given as digits, or {@link Long#MAX_VALUE} for an index beyond {@code long}. */
@@ -494,25 +500,38 @@ public final class CsvDatasetReader {
                 ? (int) Math.min(indexGiven(labelColumn), Integer.MAX_VALUE) : -1;
     }
 
-    /**
-     * A first line is a header when no cell outside the label column is a number (always, for a named label), or
-     * when it holds the {@link #expectingFeatureNames expected names}. A row with one bad cell (empty, {@code nan})
-     * is then reported as bad, not taken for a header and dropped.
-     */
+    /** Whether {@code cells}, the first line, are the header; see {@link #isHeader}. */
     private boolean looksLikeHeader(String[] cells) {
+        int label = labelGuess(labelColumn, cells.length);
+        return isHeader(cells, label, label < 0, featureNames, headerLine);
+    }
+
+    /**
+     * The rule both readers take a first line for the header by: as {@code headerLine} says when it is given;
+     * else always for a label given by name; else when no cell outside the label column is a number, or when those
+     * cells are the expected names in order (a model's, which may be numbers: in any order, a row of rankings
+     * would be taken for a header). A row with one bad cell (empty, {@code nan}) is reported as bad, not taken
+     * for a header and dropped.
+     *
+     * @param cells       the first line's cells
+     * @param label       the label's column, or -1 when the line has none or it is given by name
+     * @param namedLabel  whether the label column is given by name
+     * @param names       the expected feature names, or {@code null}
+     * @param headerLine  whether the first line is the header, or {@code null} to tell by its cells
+     * @return whether it is the header
+     */
+    static boolean isHeader(String[] cells, int label, boolean namedLabel, List<String> names, Boolean headerLine) {
         if (headerLine != null) {
             return headerLine;
         }
-        int label = labelGuess(labelColumn, cells.length);
-        if (label < 0) {
+        if (namedLabel) {
             return true;
         }
-        for (int c = 0; c < cells.length; c++) {
-            if (c != label && Decimals.isNumber(cells[c])) {
-                return featureNames != null && CsvHeader.holdsAll(cells, featureNames);
-            }
+        List<String> features = new ArrayList<>(Arrays.asList(cells));
+        if (label >= 0 && label < cells.length) {
+            features.remove(label);
         }
-        return true;
+        return features.stream().noneMatch(Decimals::isNumber) || features.equals(names);
     }
 
     /**

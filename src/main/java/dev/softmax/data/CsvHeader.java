@@ -53,17 +53,6 @@ public record CsvHeader(List<String> cells, int labelColumn) {
         return -1;
     }
 
-    /** Whether {@code cells} hold every one of {@code names}, as often as {@code names} repeats it. */
-    static boolean holdsAll(String[] cells, List<String> names) {
-        List<String> left = new ArrayList<>(java.util.Arrays.asList(cells));
-        for (String name : names) {
-            if (!left.remove(name)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     private List<String> without(int column) {
         List<String> names = new ArrayList<>(cells);
         if (column >= 0) {

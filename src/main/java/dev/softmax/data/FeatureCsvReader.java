@@ -20,8 +20,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  * <p>A file with {@code d + 1} columns is accepted too and its label column is ignored (the last, unless
  * {@link Expected#labelColumn()} names another), so that the same CSV that was used for training can be given as
  * is. Any other column count is an error. The first line is a header when none of its feature cells is a number,
- * or when its cells hold the model's feature names ({@link Expected#featureNames()}, which may be numbers), or
- * when {@link Expected#headerLine()} says so.
+ * or when they are the model's feature names in order ({@link Expected#featureNames()}, which may be numbers), or
+ * when {@link Expected#headerLine()} says so: {@link CsvDatasetReader}'s rule.
  */
 public final class FeatureCsvReader {
 
@@ -46,8 +46,8 @@ public final class FeatureCsvReader {
      * @param labelColumn  the label column to ignore, as {@link CsvDatasetReader} takes it ({@code "last"}, a 0-based
      *                     index or a header name), which the file must then have; or {@code null} for the last
      *                     column of a file with {@code d + 1} columns, and none in a file with {@code d}
-     * @param featureNames the model's feature names, or {@code null}: a first line that holds them all is a header
-     *                     even when they are numbers
+     * @param featureNames the model's feature names, or {@code null}: a first line whose feature cells are these
+     *                     names in order is a header even when they are numbers
      * @param headerLine   whether the first line is the header, or {@code null} to tell by its cells
      */
     public record Expected(int numFeatures, DataType type, String labelColumn, List<String> featureNames,
@@ -234,7 +234,8 @@ public final class FeatureCsvReader {
             return true;
         });
         if (rows.isEmpty()) {
-            throw new InvalidDataException(source, "no data rows (expected " + numFeatures + " numbers per line)");
+            throw new InvalidDataException(source, header[0] != null ? "no data rows (only a header)"
+                    : "no data rows (expected " + numFeatures + " numbers per line)");
         }
         return new Features(rows.toArray(double[][]::new), label[0], header[0]);
     }
@@ -257,24 +258,13 @@ public final class FeatureCsvReader {
         int guess = CsvDatasetReader.labelGuess(given, first.length);
         // A label given by name makes the first line the header that names it, unless there is said to be none.
         boolean header = guess < 0 && !Boolean.FALSE.equals(expected.headerLine());
-        return CsvDatasetReader.labelIndex(given, source, header ? first : null, first.length);
+        return CsvDatasetReader.labelIndex(given, source, header ? first : null, first.length, expected.headerLine());
     }
 
-    /**
-     * Whether the first line is a header: no number among its feature cells (a row with one bad cell is then an
-     * error, not a header), the model's feature names among its cells, or a label column given by name.
-     */
+    /** Whether the first line is the header, by {@link CsvDatasetReader#isHeader}'s rule. */
     private static boolean isHeader(String[] cells, int label, Expected expected) {
-        if (expected.headerLine() != null) {
-            return expected.headerLine();
-        }
-        if (expected.labelColumn() != null && CsvDatasetReader.labelGuess(expected.labelColumn(), cells.length) < 0) {
-            return true;
-        }
-        boolean numbers = false;
-        for (int c = 0; c < cells.length; c++) {
-            numbers |= c != label && Decimals.isNumber(cells[c]);
-        }
-        return !numbers || expected.featureNames() != null && CsvHeader.holdsAll(cells, expected.featureNames());
+        boolean named = expected.labelColumn() != null
+                && CsvDatasetReader.labelGuess(expected.labelColumn(), cells.length) < 0;
+        return CsvDatasetReader.isHeader(cells, label, named, expected.featureNames(), expected.headerLine());
     }
 }

@@ -109,7 +109,6 @@ public final class AtomicFiles {
         private void createOnly() throws IOException {
             try {
                 Files.createLink(absolute, temp);
-                Files.delete(temp);
             } catch (java.nio.file.FileAlreadyExistsException e) {
                 throw new java.nio.file.FileAlreadyExistsException(target.toString(), null, EXISTS);
             } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
@@ -119,6 +118,12 @@ public final class AtomicFiles {
                 } catch (java.nio.file.FileAlreadyExistsException taken) {
                     throw new java.nio.file.FileAlreadyExistsException(target.toString(), null, EXISTS);
                 }
+                return;
+            }
+            try {
+                Files.delete(temp);
+            } catch (IOException e) {
+                // The file is in place under its name: written, whatever becomes of the second name (discard tries).
             }
         }
 

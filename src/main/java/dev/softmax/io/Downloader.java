@@ -207,7 +207,6 @@ public final class Downloader {
         }
     }
 
-    /** A readable cause: exception messages are often null for refused connections. */
     /**
      * What to check when {@code url} cannot be reached: the network, or for a mirror on this machine (QA: "no
      * network?" for {@code --base-url http://localhost:8000/}), whether its server runs.
@@ -225,6 +224,7 @@ public final class Downloader {
         return local ? " (is a server listening on " + url.getAuthority() + "?)" : " (no network?)";
     }
 
+    /** A readable cause: exception messages are often null for refused connections. */
     private static String reason(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof java.nio.channels.UnresolvedAddressException || t instanceof java.net.UnknownHostException) {

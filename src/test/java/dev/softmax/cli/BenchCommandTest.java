@@ -152,6 +152,11 @@ class BenchCommandTest {
         Main.run(new String[] {"bench", "--limit", "5"}, new PrintWriter(new StringWriter()), new PrintWriter(one));
         assertEquals("error: --limit applies to a --dataset; without one, bench makes synthetic data",
                 one.toString().strip());
+        StringWriter negated = new StringWriter();
+        Main.run(new String[] {"bench", "--no-header"}, new PrintWriter(new StringWriter()),
+                new PrintWriter(negated));
+        assertEquals("error: --no-header applies to a --dataset; without one, bench makes synthetic data",
+                negated.toString().strip(), "named as given (review: it said --header)");
     }
 
     @Test

@@ -224,7 +224,14 @@ class ModelCommandsTest {
         Run absent = run("predict", "--model", model.toString(), "--input", file.toString(), "--label-column",
                 "class");
         assertEquals(Main.EXIT_BAD_INPUT, absent.status());
-        assertTrue(absent.err().startsWith("error: " + file + ": no column named 'class' in header"), absent.err());
+        assertTrue(absent.err().startsWith("error: " + file + ": no column named 'class' in the first line"),
+                absent.err());
+        // Review: an index beyond int was shown as 9223372036854775807, not as given, and without the flag.
+        Run huge = run("predict", "--model", model.toString(), "--input", file.toString(), "--label-column",
+                "99999999999999999999");
+        assertEquals(Main.EXIT_BAD_INPUT, huge.status());
+        assertEquals("error: --label-column 99999999999999999999 is beyond any file's columns (a 0-based index, at"
+                + " most 2147483647)", huge.err().strip());
         Run empty = run("predict", "--model", model.toString(), "--input", file.toString(), "--label-column", " ");
         assertEquals(Main.EXIT_BAD_INPUT, empty.status());
         assertTrue(empty.err().startsWith("error: --label-column is empty"), empty.err());
@@ -255,21 +262,16 @@ class ModelCommandsTest {
         Run withHeader = run("predict", "--model", yearsModel.toString(), "--input", named.toString());
         assertEquals(0, withHeader.status(), withHeader.err());
         assertEquals(2, withHeader.out().lines().count(), withHeader.out());
+        // Review: names that are numbers in another order are a row (rankings), not a header to refuse.
         Path swapped = Files.write(dir.resolve("swapped.csv"), List.of("2020,2019", "3,4"));
         Run swappedRun = run("predict", "--model", yearsModel.toString(), "--input", swapped.toString());
-        assertEquals(Main.EXIT_BAD_INPUT, swappedRun.status());
-        assertTrue(swappedRun.err().contains("feature 1 is '2020' in the header but '2019'"), swappedRun.err());
+        assertEquals(0, swappedRun.status(), swappedRun.err());
+        assertEquals(2, swappedRun.out().lines().count(), swappedRun.out());
         // QA: evaluate read such a header as a row ("label 'class' is not one of the training classes").
         Run evaluated = run("evaluate", "--model", yearsModel.toString(), "--dataset", "csv", "--test",
                 yearsFile.toString());
         assertEquals(0, evaluated.status(), evaluated.err());
         assertTrue(evaluated.out().contains(": 40 test rows"), evaluated.out());
-        Path classFirst = Files.write(dir.resolve("class-first.csv"), columns(years, 2, 0, 1));
-        Run moved = run("evaluate", "--model", yearsModel.toString(), "--dataset", "csv", "--test",
-                classFirst.toString());
-        assertEquals(Main.EXIT_BAD_INPUT, moved.status());
-        assertTrue(moved.err().strip().endsWith(": the label is the column 'class' (0-based index 0), give"
-                + " --label-column class"), moved.err());
         Path rows = Files.write(dir.resolve("rows.csv"), List.of("2019,2021", "3,4"));
         Run numbers = run("predict", "--model", yearsModel.toString(), "--input", rows.toString());
         assertEquals(0, numbers.status(), numbers.err());
@@ -298,6 +300,14 @@ class ModelCommandsTest {
                     : List.of("--input", file.toString()));
             Run run = run(args.toArray(String[]::new));
             assertEquals(0, run.status(), command + ": the model's names make it a header: " + run.err());
+            assertTrue(run.out().contains(command.equals("evaluate") ? ": 150 test rows" : ""), run.out());
+            if (command.equals("predict")) {
+                assertEquals(150, run.out().lines().count(), "the header is not predicted on (review)");
+                args.add("--no-header");
+                Run row = run(args.toArray(String[]::new));
+                assertEquals(0, row.status(), row.err());
+                assertEquals(151, row.out().lines().count(), "--no-header: the first line is a row");
+            }
         }
         Run noHeader = run("predict", "--model", model.toString(), "--input", IRIS.toString(), "--no-header");
         assertEquals(Main.EXIT_BAD_INPUT, noHeader.status());
@@ -310,7 +320,9 @@ class ModelCommandsTest {
     @Test
     void evaluateOnIrisSaysTheModelWasTrainedOnOtherFeatures() throws IOException {
         // QA: the advice for iris was that its header "must name the model's features ... or be left out".
-        List<String> renamed = new java.util.ArrayList<>(Files.readAllLines(IRIS));
+        List<String> renamed = new java.util.ArrayList<>(Files.readAllLines(IRIS).stream()
+                .map(line -> line.replace("setosa", "c0").replace("versicolor", "c1").replace("virginica", "c2"))
+                .toList());
         renamed.set(0, "a,b,c,d,species");
         Path file = Files.write(dir.resolve("renamed.csv"), renamed);
         assertEquals(0, run("train", "--dataset", "csv", "--train", file.toString(), "--max-iter", "20",
