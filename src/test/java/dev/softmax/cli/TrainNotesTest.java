@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -175,6 +177,30 @@ class TrainNotesTest {
                     + " 1, try --scale standard"), dtype + ": " + run.out());
         }
 
+    }
+
+    @Test
+    void aRunAtTheRoundingFloorIsNotCalledFarFromTheOptimumNorConvergedWhenItIsNot() {
+        // QA: newton-cg on iris stopped at the same point with --tol 1e-10 and 1e-11, "usually the optimum to
+        // rounding precision" with one and "far from the optimum" with the other.
+        for (String tol : new String[] {"1e-10", "1e-11", "1e-12"}) {
+            Run run = run("train", "--optimizer", "newton-cg", "--tol", tol, "--threads", "1");
+            assertEquals(0, run.status(), run.err());
+            assertFalse(run.out().contains("far from the optimum"), tol + ": " + run.out());
+        }
+        // QA: float32 gd's steps halved until no weight moved, and it was called converged at a gradient norm 20
+        // times the tolerance, 2.7e-5 (relative) above the optimum that lbfgs reaches in float32 too.
+        Run gd = run("train", "--optimizer", "gd", "--test-fraction", "0", "--threads", "1");
+        assertEquals(0, gd.status(), gd.err());
+        Matcher end = Pattern.compile("gradient norm ([0-9.e+-]+), \\d+ iterations, (\\w+)( \\(converged\\))?")
+                .matcher(gd.out());
+        assertTrue(end.find(), gd.out());
+        if (!end.group(2).equals("GRADIENT_TOLERANCE")) {
+            assertTrue(end.group(2).equals("LINE_SEARCH_FAILED") || end.group(2).equals("FUNCTION_TOLERANCE"),
+                    gd.out());
+            assertTrue(gd.out().contains("gradient descent can go no further in float32; --optimizer lbfgs or"
+                    + " newton get closer, and so does --dtype double"), gd.out());
+        }
     }
 
     @Test

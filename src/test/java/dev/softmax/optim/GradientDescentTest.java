@@ -114,15 +114,39 @@ class GradientDescentTest {
     }
 
     @Test
+    void aStepThatMovesNoWeightIsNotAccepted() {
+        // QA: float32 gradient descent on iris halved its steps until no weight moved, and such a step, leaving f
+        // unchanged, was accepted: "FUNCTION_TOLERANCE (converged)" at a gradient norm 20 times the tolerance.
+        var iris = TestProblems.standardizedIris(DataType.FLOAT);
+        SoftmaxCrossEntropy f = new SoftmaxCrossEntropy(iris.features(), iris.labels(), 3, 1e-4);
+        INDArray x = f.layout().zeros(DataType.FLOAT).addi(1);
+        ValueAndGradient at = f.valueAndGradient(x);
+        RunMonitor monitor = new RunMonitor(StoppingCriteria.of(10), IterationListener.NONE);
+        ArmijoLineSearch.Outcome none = ArmijoLineSearch.DEFAULT.search(f, x, at, at.gradient().neg(), 1e-12,
+                monitor);
+        assertFalse(none.accepted());
+        assertEquals(0, none.trials(), "nothing evaluated: no shorter step can move a weight either");
+        ArmijoLineSearch.Outcome some = ArmijoLineSearch.DEFAULT.search(f, x, at, at.gradient().neg(), 1.0,
+                monitor);
+        assertTrue(some.accepted());
+        assertTrue(some.at().value() < at.value());
+    }
+
+    @Test
     void stopsAtTheRoundingFloorInsteadOfShrinkingTheStepForever() {
         // Regression: with the function tolerance at 0 and a gradient tolerance below what double rounding lets
-        // the line search see, steps that left f unchanged were accepted and halved for ever until max-iter.
+        // the line search see, steps that left f unchanged were accepted and halved for ever until max-iter. Such
+        // steps are no longer taken: the search finds no decrease, which is not convergence (QA).
         var iris = TestProblems.standardizedIris(DataType.DOUBLE);
         SoftmaxCrossEntropy f = new SoftmaxCrossEntropy(iris.features(), iris.labels(), 3, 0.1);
         OptimizationResult result = new GradientDescent().minimize(f, f.layout().zeros(DataType.DOUBLE),
                 StoppingCriteria.of(2000).withGradientTolerance(1e-12).withRelativeFunctionTolerance(0),
                 IterationListener.NONE);
-        assertEquals(TerminationReason.FUNCTION_TOLERANCE, result.reason());
+        assertEquals(TerminationReason.LINE_SEARCH_FAILED, result.reason());
+        assertTrue(result.history().stream().skip(1).allMatch(row -> row.value() < Double.POSITIVE_INFINITY));
+        for (int i = 1; i < result.history().size(); i++) {
+            assertTrue(result.history().get(i).value() < result.history().get(i - 1).value(), "row " + i);
+        }
         assertTrue(result.iterations() < 500, "iterations " + result.iterations());
         assertTrue(result.last().gradientNorm() < 1e-6);
     }
