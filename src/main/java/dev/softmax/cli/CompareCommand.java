@@ -183,7 +183,7 @@ public final class CompareCommand implements Callable<Integer> {
             if (!run.isSkipped() && Advice.wentWrong(run.result())) {
                 OptimizerKind kind = kinds.get(i) == OptimizerKind.AUTO ? autoChoice.kind() : kinds.get(i);
                 out.println("note: " + run.name() + ": " + Advice.forResult(run.result(), optimization, kind,
-                        type == DataType.DOUBLE));
+                        type == DataType.DOUBLE, prepared.scaling()));
             }
         }
         if (optimization.l2() == 0 && runs.stream().anyMatch(run -> run.trainAccuracy() == 1.0)) {

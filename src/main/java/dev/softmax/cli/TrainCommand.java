@@ -215,8 +215,8 @@ public final class TrainCommand implements Callable<Integer> {
                     + " (patience %d)%n", bestValidation[0], (int) bestValidation[1], result.iterations(),
                     earlyStoppingPatience);
         }
-        String advice = Advice.forResult(result, optimization,
-                data.dataType() == org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+        String advice = Advice.forResult(result, optimization, choice.kind(),
+                data.dataType() == org.nd4j.linalg.api.buffer.DataType.DOUBLE, prepared.scaling());
         if (advice != null) {
             out.println("note: " + advice);
         }

@@ -47,7 +47,8 @@ public record ArmijoLineSearch(double c1, double shrink, int maxTrials) {
      * Outcome of a search.
      *
      * @param accepted whether a step satisfied the condition
-     * @param step     the accepted step (the last tried one when not accepted)
+     * @param step     the accepted step; when none was, the last one tried, or the one at which no coordinate moved
+     *                 (not evaluated)
      * @param point    {@code x + step d} (a new array), or {@code null} when not accepted
      * @param at       value and gradient at {@code point}, or {@code null} when not accepted
      * @param trials   number of evaluations made
