@@ -118,8 +118,8 @@ public final class EvaluateCommand implements Callable<Integer> {
             if (!model.classNames().contains(names.get(k))) {
                 // An image data set's own class names (MNIST's digits for a Fashion-MNIST model, say).
                 throw new dev.softmax.data.InvalidDataException(java.nio.file.Path.of(source), "class '"
-                        + names.get(k) + "' is not one of the classes of the model " + modelFile + ": "
-                        + model.classNames());
+                        + dev.softmax.io.OneLine.of(names.get(k)) + "' is not one of the classes of the model "
+                        + modelFile + ": " + dev.softmax.io.OneLine.list(model.classNames()));
             }
             toModel[k] = model.classIndex(names.get(k));
         }

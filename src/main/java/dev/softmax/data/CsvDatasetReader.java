@@ -393,8 +393,8 @@ public final class CsvDatasetReader {
         for (int i = 0; i < rows.size(); i++) {
             Integer k = index.get(rawLabels[i]);
             if (k == null) {
-                throw new InvalidDataException(file, "line", lineNumbers.get(i), "label '" + rawLabels[i]
-                        + "' is not one of the training classes " + names);
+                throw new InvalidDataException(file, "line", lineNumbers.get(i), "label '"
+                        + OneLine.of(rawLabels[i]) + "' is not one of the training classes " + OneLine.list(names));
             }
             labels[i] = k;
         }

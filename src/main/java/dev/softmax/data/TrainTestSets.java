@@ -28,7 +28,8 @@ public record TrainTestSets(Dataset train, Dataset test, String source) {
         }
         if (!train.classNames().equals(test.classNames())) {
             throw new IllegalArgumentException(source + ": train and test have different classes "
-                    + train.classNames() + " vs " + test.classNames());
+                    + dev.softmax.io.OneLine.list(train.classNames()) + " vs "
+                    + dev.softmax.io.OneLine.list(test.classNames()));
         }
     }
 }

@@ -19,4 +19,18 @@ public final class OneLine {
                 : Character.isISOControl(c) ? String.format("\\u%04x", c) : Character.toString(c)));
         return out.toString();
     }
+
+    /**
+     * {@code names} as a list on one line, {@code [a, b, c]}, each as {@link #of} shows it; when a name holds a
+     * comma or a bracket, every name is quoted, {@code ['Iris, setosa', 'versicolor']}, so that the list reads as
+     * the names it has (QA: "[Iris, setosa, versicolor, virginica]" read as four classes).
+     *
+     * @param names the names
+     * @return the list as shown
+     */
+    public static String list(java.util.List<String> names) {
+        boolean quoted = names.stream().anyMatch(name -> name.contains(",") || name.contains("[")
+                || name.contains("]"));
+        return names.stream().map(name -> quoted ? "'" + of(name) + "'" : of(name)).toList().toString();
+    }
 }

@@ -489,8 +489,9 @@ public final class Trainer {
                     + " features but the training set has " + train.numFeatures());
         }
         if (!validation.classNames().equals(train.classNames())) {
-            throw new IllegalArgumentException("the validation set has classes " + validation.classNames()
-                    + " but the training set has " + train.classNames());
+            throw new IllegalArgumentException("the validation set has classes "
+                    + dev.softmax.io.OneLine.list(validation.classNames()) + " but the training set has "
+                    + dev.softmax.io.OneLine.list(train.classNames()));
         }
         if (validation.featureNames() != null && train.featureNames() != null
                 && !validation.featureNames().equals(train.featureNames())) {
@@ -540,8 +541,9 @@ public final class Trainer {
                     + " features but the training set has " + train.numFeatures());
         }
         if (!warmStart.classNames().equals(train.classNames())) {
-            throw new IllegalArgumentException("the warm-start model has classes " + warmStart.classNames()
-                    + " but the training set has " + train.classNames());
+            throw new IllegalArgumentException("the warm-start model has classes "
+                    + dev.softmax.io.OneLine.list(warmStart.classNames()) + " but the training set has "
+                    + dev.softmax.io.OneLine.list(train.classNames()));
         }
         List<String> modelNames = warmStart.featureNames().orElse(null);
         if (modelNames != null && train.featureNames() != null && !modelNames.equals(train.featureNames())) {

@@ -665,6 +665,12 @@ class ModelCommandsTest {
                 "\"Iris, setosa\",", "\"the \"\"other\"\" one\","),
                 predicted.out().lines().map(line -> line.startsWith("predicted") ? line
                         : line.substring(0, line.lastIndexOf('"') + 2)).limit(3).toList());
+        // QA: "[Iris, setosa, the "other" one, virginica]" read as four classes.
+        Run evaluated = run("evaluate", "--model", quotedModel.toString(), "--data-dir", "notebooks-data",
+                "--threads", "1");
+        assertEquals(Main.EXIT_BAD_INPUT, evaluated.status());
+        assertEquals("error: " + IRIS + ": line 2: label 'setosa' is not one of the training classes ['Iris, setosa',"
+                + " 'the \"other\" one', 'virginica']", evaluated.err().strip());
     }
 
     @Test
