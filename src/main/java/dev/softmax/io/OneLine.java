@@ -29,8 +29,18 @@ public final class OneLine {
      * @return the list as shown
      */
     public static String list(java.util.List<String> names) {
+        return "[" + joined(names) + "]";
+    }
+
+    /**
+     * As {@link #list} without the brackets, for a sentence: {@code a, b}, or {@code 'Iris, c', 'Iris, d'}.
+     *
+     * @param names the names
+     * @return the names as shown, separated by commas
+     */
+    public static String joined(java.util.List<String> names) {
         boolean quoted = names.stream().anyMatch(name -> name.contains(",") || name.contains("[")
                 || name.contains("]"));
-        return names.stream().map(name -> quoted ? "'" + of(name) + "'" : of(name)).toList().toString();
+        return String.join(", ", names.stream().map(name -> quoted ? "'" + of(name) + "'" : of(name)).toList());
     }
 }

@@ -47,8 +47,8 @@ public record ArmijoLineSearch(double c1, double shrink, int maxTrials) {
      * Outcome of a search.
      *
      * @param accepted whether a step satisfied the condition
-     * @param step     the accepted step; when none was, the last one tried, or the one at which no coordinate moved
-     *                 (not evaluated)
+     * @param step     the accepted step; when none was, the step after the last one tried (one more shrink), the one
+     *                 at which no coordinate moved (not evaluated), or 0 when {@code direction} is not downhill
      * @param point    {@code x + step d} (a new array), or {@code null} when not accepted
      * @param at       value and gradient at {@code point}, or {@code null} when not accepted
      * @param trials   number of evaluations made

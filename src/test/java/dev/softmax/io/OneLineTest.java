@@ -20,5 +20,7 @@ class OneLineTest {
         assertEquals("['[x]', 'y']", OneLine.list(List.of("[x]", "y")));
         assertEquals("[two\\nlines]", OneLine.list(List.of("two\nlines")));
         assertEquals("[]", OneLine.list(List.of()));
+        assertEquals("'Iris, c', 'Iris, d'", OneLine.joined(List.of("Iris, c", "Iris, d")));
+        assertEquals("a, b", OneLine.joined(List.of("a", "b")));
     }
 }
