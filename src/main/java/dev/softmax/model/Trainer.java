@@ -212,7 +212,7 @@ public final class Trainer {
         }
         if (classWeights != null && classWeights.length != train.numClasses()) {
             throw new IllegalArgumentException("expected one class weight per class (" + train.numClasses() + ": "
-                    + dev.softmax.io.OneLine.joined(train.classNames()) + "), got " + classWeights.length);
+                    + dev.softmax.io.OneLine.list(train.classNames()) + "), got " + classWeights.length);
         }
         return classWeights == null ? null : classWeights.clone();
     }
