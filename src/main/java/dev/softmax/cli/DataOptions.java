@@ -450,15 +450,23 @@ public final class DataOptions {
 
     /** The CSV reader for --label-column, whose warnings (columns float32 blurs) go to the command's stderr. */
     private CsvDatasetReader csvReader() {
-        String advice = modelRead == null ? "; --dtype double keeps it"
-                : modelRead.dataType() == DataType.FLOAT ? FLOAT32_MODEL_BLURS
+        return csvReader(modelRead);
+    }
+
+    /**
+     * The CSV reader for --label-column and --[no-]header, expecting {@code model}'s feature names (none when it is
+     * {@code null}); its warnings' advice fits the model's type.
+     */
+    private CsvDatasetReader csvReader(dev.softmax.model.SoftmaxRegression model) {
+        String advice = model == null ? "; --dtype double keeps it"
+                : model.dataType() == DataType.FLOAT ? FLOAT32_MODEL_BLURS
                 : "; the model is in double, and reads the file so without --dtype float";
         return new CsvDatasetReader(labelColumn, message -> {
             if (command != null) {
                 command.commandLine().getErr().println("warning: " + message + advice);
                 command.commandLine().getErr().flush();
             }
-        }).expectingFeatureNames(modelRead == null ? null : modelRead.featureNames().orElse(null))
+        }).expectingFeatureNames(model == null ? null : model.featureNames().orElse(null))
                 .withHeaderLine(headerLine);
     }
 
@@ -472,8 +480,7 @@ public final class DataOptions {
      */
     dev.softmax.data.CsvHeader headerForModel(Path file, dev.softmax.model.SoftmaxRegression model)
             throws IOException {
-        return new CsvDatasetReader(labelColumn).expectingFeatureNames(model.featureNames().orElse(null))
-                .withHeaderLine(headerLine).header(file);
+        return csvReader(model).header(file);
     }
 
     /** Reads {@code irisFile}, or the copy in the jar when it does not exist. */
