@@ -125,12 +125,17 @@ public final class FeatureGram {
         int parts = (int) Math.max(1, Math.min(Math.min(MAX_PARTS, blocks), MAX_PART_BYTES / (8L * d * d)));
         INDArray[] partGrams = new INDArray[parts];
         INDArray[] partSums = new INDArray[parts];
+        // One block buffer per part, refilled: a new array per block left Fashion-MNIST's 8192 rows in double
+        // (three copies, 150 MB) for the collector, which with the vector kernels runs rarely.
+        INDArray[] blockBuffers = new INDArray[parts];
         NativeThreads.parallelFor(parts, part -> {
             INDArray partGram = Nd4j.zeros(DataType.DOUBLE, d, d);
             INDArray partSum = Nd4j.zeros(DataType.DOUBLE, 1, d);
+            blockBuffers[part] = Nd4j.createUninitialized(DataType.DOUBLE, Math.min(m, BLOCK_ROWS), d);
             for (int b = NativeThreads.chunkStart(blocks, parts, part);
                  b < NativeThreads.chunkStart(blocks, parts, part + 1); b++) {
-                INDArray block = sampledBlock(features, stride, b * BLOCK_ROWS, Math.min(m, (b + 1) * BLOCK_ROWS));
+                INDArray block = sampledBlock(features, stride, b * BLOCK_ROWS, Math.min(m, (b + 1) * BLOCK_ROWS),
+                        blockBuffers[part]);
                 Nd4j.gemm(block, block, partGram, true, false, featureScale * featureScale / m, 1.0);
                 partSum.addi(block.sum(true, 0));
             }
@@ -162,23 +167,36 @@ public final class FeatureGram {
         INDArray rotatedSquares = Nd4j.createUninitialized(type, m, d + 1);
         INDArray featureRows = basis.get(NDArrayIndex.interval(0, d), NDArrayIndex.all());
         INDArray biasRow = basis.get(NDArrayIndex.interval(d, d + 1), NDArrayIndex.all());
-        NativeThreads.parallelFor(blocks, b -> {
-            int from = b * BLOCK_ROWS;
-            int to = Math.min(m, from + BLOCK_ROWS);
-            INDArray block = sampledBlock(features, stride, from, to);
-            INDArray z = Nd4j.createUninitialized(DataType.DOUBLE, to - from, d + 1);
-            Nd4j.gemm(Nd4j.ones(DataType.DOUBLE, to - from, 1), biasRow, z, false, false, 1.0, 0.0);
-            Nd4j.gemm(block, featureRows, z, false, false, featureScale, 1.0);
-            rotatedSquares.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).assign(z.muli(z));
+        NativeThreads.parallelFor(parts, part -> {
+            int rows = Math.min(m, BLOCK_ROWS);
+            INDArray zBuffer = Nd4j.createUninitialized(DataType.DOUBLE, rows, d + 1);
+            INDArray ones = Nd4j.ones(DataType.DOUBLE, rows, 1);
+            for (int b = NativeThreads.chunkStart(blocks, parts, part);
+                 b < NativeThreads.chunkStart(blocks, parts, part + 1); b++) {
+                int from = b * BLOCK_ROWS;
+                int to = Math.min(m, from + BLOCK_ROWS);
+                INDArray block = sampledBlock(features, stride, from, to, blockBuffers[part]);
+                INDArray z = firstRows(zBuffer, to - from);
+                Nd4j.gemm(firstRows(ones, to - from), biasRow, z, false, false, 1.0, 0.0);
+                Nd4j.gemm(block, featureRows, z, false, false, featureScale, 1.0);
+                rotatedSquares.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).assign(z.muli(z));
+            }
         });
         return new FeatureGram(layout, type, n, stride, m, eigenvalues, basis, typedBasis, rotatedSquares);
     }
 
-    /** Subset rows {@code [from, to)} (rows {@code from*stride, (from+1)*stride, ...} of X) as a new DOUBLE array. */
-    private static INDArray sampledBlock(INDArray features, int stride, int from, int to) {
+    /**
+     * Subset rows {@code [from, to)} (rows {@code from*stride, (from+1)*stride, ...} of X) in double, copied into the
+     * first rows of {@code buffer}; returns those rows.
+     */
+    private static INDArray sampledBlock(INDArray features, int stride, int from, int to, INDArray buffer) {
         INDArray view = features.get(NDArrayIndex.interval((long) from * stride, stride, (long) (to - 1) * stride + 1),
                 NDArrayIndex.all());
-        return view.castTo(DataType.DOUBLE).dup('c');
+        return firstRows(buffer, to - from).assign(view);
+    }
+
+    private static INDArray firstRows(INDArray matrix, int rows) {
+        return rows == matrix.rows() ? matrix : matrix.get(NDArrayIndex.interval(0, rows), NDArrayIndex.all());
     }
 
     /**

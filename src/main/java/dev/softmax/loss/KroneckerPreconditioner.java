@@ -1,5 +1,7 @@
 package dev.softmax.loss;
 
+import dev.softmax.Blas;
+
 import dev.softmax.optim.Preconditioner;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -54,6 +56,9 @@ public final class KroneckerPreconditioner implements Preconditioner {
     /** The factors in double, and in the features' type (the same arrays when that is double). */
     private final Factors inDouble;
     private final Factors typed;
+    /** {@link #apply(INDArray, INDArray)}'s two work matrices per type, made at its first call. */
+    private INDArray[] floatWork;
+    private INDArray[] doubleWork;
 
     /** {@code U_G [(d+1),(d+1)]}, {@code U_A [K,K]} and {@code 1 ./ S [(d+1),K]} in one data type. */
     private record Factors(INDArray featureBasis, INDArray classBasis, INDArray inverseScale) {
@@ -144,21 +149,79 @@ public final class KroneckerPreconditioner implements Preconditioner {
      */
     @Override
     public INDArray apply(INDArray residual) {
-        if (residual.length() != layout.dimension()) {
-            throw new IllegalArgumentException("residual must have length (d+1)*K = " + layout.dimension()
-                    + ", got " + residual.length());
-        }
+        checkLength(residual, "residual");
         DataType type = residual.dataType();
-        Factors f = type == typed.dataType() ? typed : type == DataType.DOUBLE ? inDouble : null;
+        Factors f = factorsFor(type);
         if (f == null) {
             return apply(residual.castTo(DataType.DOUBLE)).castTo(type);
         }
-        INDArray flat = residual.isView() || residual.ordering() != 'c' ? residual.dup('c') : residual;
-        INDArray r = flat.reshape('c', layout.features() + 1, layout.classes());
-        INDArray rotated = Nd4j.gemm(f.featureBasis(), r, true, false).mmul(f.classBasis());
+        return multiply(f, plain(residual), Nd4j.createUninitialized(type, residual.shape()));
+    }
+
+    /**
+     * {@link #apply(INDArray)} into {@code out}, through two {@code [(d+1),K]} work matrices kept from the first
+     * call: a conjugate-gradient solve then allocates nothing per step (ND4J frees native memory only when the
+     * garbage collector runs, which with the vector kernels can be rarely). So not for concurrent calls.
+     *
+     * @param residual length {@code (d+1)K}, FLOAT or DOUBLE; not mutated
+     * @param out      a vector of the residual's length, not sharing its memory; overwritten
+     * @return {@code out}
+     */
+    @Override
+    public INDArray apply(INDArray residual, INDArray out) {
+        checkLength(residual, "residual");
+        checkLength(out, "out");
+        if (out.data() == residual.data()) {
+            throw new IllegalArgumentException("out must not share the residual's memory");
+        }
+        DataType type = residual.dataType();
+        Factors f = factorsFor(type);
+        if (f == null || out.dataType() != type || !isPlain(out)) {
+            return out.assign(apply(residual));
+        }
+        return multiply(f, plain(residual), out);
+    }
+
+    private Factors factorsFor(DataType type) {
+        return type == typed.dataType() ? typed : type == DataType.DOUBLE ? inDouble : null;
+    }
+
+    private INDArray multiply(Factors f, INDArray residual, INDArray out) {
+        int rows = layout.features() + 1;
+        int k = layout.classes();
+        DataType type = residual.dataType();
+        INDArray[] work = type == DataType.DOUBLE ? doubleWork : floatWork;
+        if (work == null) {
+            work = new INDArray[] {Nd4j.createUninitialized(type, rows, k), Nd4j.createUninitialized(type, rows, k)};
+            if (type == DataType.DOUBLE) {
+                doubleWork = work;
+            } else {
+                floatWork = work;
+            }
+        }
+        INDArray left = work[0];
+        INDArray rotated = work[1];
+        Blas.gemm(true, false, 1.0, f.featureBasis(), residual.reshape('c', rows, k), 0.0, left);
+        Blas.gemm(false, false, 1.0, left, f.classBasis(), 0.0, rotated);
         rotated.muli(f.inverseScale());
-        INDArray back = Nd4j.gemm(rotated, f.classBasis(), false, true);
-        return f.featureBasis().mmul(back).reshape(residual.shape());
+        Blas.gemm(false, true, 1.0, rotated, f.classBasis(), 0.0, left);
+        Blas.gemm(false, false, 1.0, f.featureBasis(), left, 0.0, out.reshape('c', rows, k));
+        return out;
+    }
+
+    private static INDArray plain(INDArray a) {
+        return isPlain(a) ? a : a.dup('c');
+    }
+
+    private void checkLength(INDArray vector, String name) {
+        if (vector.length() != layout.dimension()) {
+            throw new IllegalArgumentException(name + " must have length (d+1)*K = " + layout.dimension() + ", got "
+                    + vector.length());
+        }
+    }
+
+    private static boolean isPlain(INDArray a) {
+        return a.ordering() == 'c' && a.elementWiseStride() == 1 && !a.isView();
     }
 
     /**

@@ -1147,10 +1147,32 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
          */
         @Override
         public INDArray apply(INDArray v) {
+            return multiply(v, layout.zeros(p.dataType()));
+        }
+
+        /**
+         * {@inheritDoc} In place: {@code out} must be a contiguous 1-D vector of the objective's type that is not
+         * a view (conjugate gradient's own array), and nothing parameter-sized is allocated.
+         *
+         * @throws IllegalArgumentException for an {@code out} of another type, length or layout, or one that
+         *                                  shares {@code v}'s memory
+         */
+        @Override
+        public INDArray apply(INDArray v, INDArray out) {
+            checkTheta(out);
+            if (out.isView() || out.ordering() != 'c' || out.elementWiseStride() != 1) {
+                throw new IllegalArgumentException("out must be a contiguous vector that is not a view");
+            }
+            if (out.data() == v.data()) {
+                throw new IllegalArgumentException("out must not share v's memory");
+            }
+            return multiply(v, out);
+        }
+
+        private INDArray multiply(INDArray v, INDArray out) {
             checkTheta(v);
             INDArray flat = contiguous(v);
             Workspace w = workspace();
-            INDArray out = layout.zeros(p.dataType());
             if (vector != null) {
                 vectorDirection.loadPacked(flat);
                 VectorPass.Partials partials = vectorPartials(w, vector);

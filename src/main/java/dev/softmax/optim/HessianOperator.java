@@ -21,6 +21,19 @@ public interface HessianOperator {
     INDArray apply(INDArray v);
 
     /**
+     * {@code H v} written into {@code out}, for callers that multiply at every step (conjugate gradient) and keep
+     * one array for the product. The default copies {@link #apply(INDArray)}'s new array; an operator that can
+     * write in place overrides it.
+     *
+     * @param v   the vector to multiply; not mutated
+     * @param out a vector of the same length and data type, not sharing {@code v}'s memory; overwritten
+     * @return {@code out}
+     */
+    default INDArray apply(INDArray v, INDArray out) {
+        return out.assign(apply(v));
+    }
+
+    /**
      * The diagonal of {@code H}, a new array (a Jacobi preconditioner for conjugate gradient).
      *
      * @return the diagonal, length {@code dimension()}

@@ -154,14 +154,16 @@ public final class NewtonCg implements Optimizer<TwiceDifferentiableObjective> {
 
     private CgResult conjugateGradient(HessianOperator hessian, INDArray gradient, double tolerance,
                                        RunMonitor monitor, Preconditioner preconditioner, CurvaturePairs pairs) {
+        // One array each for the solve: a step allocates nothing, so no native memory waits for the collector.
         INDArray p = gradient.mul(0);
         INDArray r = gradient.neg();
-        INDArray z = preconditioner == null ? r.dup() : preconditioner.apply(r);
+        INDArray z = preconditioner == null ? r.dup() : preconditioner.apply(r, r.ulike());
         INDArray d = z.dup();
+        INDArray hd = r.ulike();
         double rz = Vectors.dot(r, z);
         int steps = 0;
         while (steps < maxCgIterations) {
-            INDArray hd = hessian.apply(d);
+            hessian.apply(d, hd);
             monitor.countHessianVectorProducts(1);
             steps++;
             double curvature = Vectors.dot(d, hd);
@@ -183,7 +185,11 @@ public final class NewtonCg implements Optimizer<TwiceDifferentiableObjective> {
             if (RunMonitor.norm(r) <= tolerance || monitor.outOfTime()) {
                 break;
             }
-            z = preconditioner == null ? r.dup() : preconditioner.apply(r);
+            if (preconditioner == null) {
+                z.assign(r);
+            } else {
+                preconditioner.apply(r, z);
+            }
             double rzNext = Vectors.dot(r, z);
             d.muli(rzNext / rz).addi(z);
             rz = rzNext;

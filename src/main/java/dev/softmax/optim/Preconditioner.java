@@ -22,6 +22,19 @@ public interface Preconditioner {
     INDArray apply(INDArray residual);
 
     /**
+     * {@code M^{-1} r} written into {@code out}, for callers that apply the preconditioner at every step and keep
+     * one array for the result. The default copies {@link #apply(INDArray)}'s new array; an implementation that
+     * can write in place overrides it and may keep work arrays, so it need not be safe for concurrent calls.
+     *
+     * @param residual a vector of the objective's dimension and data type; not mutated
+     * @param out      a vector of the same length, not sharing the residual's memory; overwritten
+     * @return {@code out}
+     */
+    default INDArray apply(INDArray residual, INDArray out) {
+        return out.assign(apply(residual));
+    }
+
+    /**
      * The Jacobi preconditioner {@code M = diag(H)}: each entry of the residual is divided by the matching
      * diagonal entry. Entries below {@code 1e-10} times the largest one (for softmax, features that are constant
      * zero in the data, with {@code lambda = 0}) are raised to that floor so that the inverse stays finite; with no

@@ -432,6 +432,35 @@ class KroneckerPreconditionerTest {
         }
     }
 
+    /** Conjugate gradient's in-place form gives the new-array form's values, call after call, in either type. */
+    @ParameterizedTest
+    @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
+    void appliesInPlaceWithTheSameValues(DataType type) {
+        double[][] x = features(11);
+        INDArray probabilities = Nd4j.create(probabilities(x, randomTheta(12, 0.5))).castTo(type);
+        FeatureGram gram = FeatureGram.of(array(x, type), SCALE, new ParameterLayout(D, K), 20);
+        KroneckerPreconditioner m = KroneckerPreconditioner.of(gram, probabilities, null, 1e-3);
+        INDArray out = Nd4j.createUninitialized(type, (D + 1) * K);
+        for (long seed = 13; seed < 16; seed++) {
+            INDArray r = TestProblems.randomVector((D + 1) * K, 1.0, seed, type);
+            INDArray before = r.dup();
+            assertTrue(out == m.apply(r, out));
+            assertEquals(m.apply(r), out, "seed " + seed);
+            assertEquals(before, r, "residual not mutated");
+        }
+        // The other type, and an out that is a view, go through a new array: the same values again.
+        DataType other = type == DataType.FLOAT ? DataType.DOUBLE : DataType.FLOAT;
+        INDArray r = TestProblems.randomVector((D + 1) * K, 1.0, 16, other);
+        assertEquals(m.apply(r), m.apply(r, Nd4j.createUninitialized(other, (D + 1) * K)));
+        INDArray wide = Nd4j.zeros(type, 2, (D + 1) * K);
+        INDArray row = wide.getRow(1);
+        m.apply(r.castTo(type), row);
+        assertEquals(m.apply(r.castTo(type)), row);
+        assertEquals(0.0, wide.getRow(0).norm1Number().doubleValue(), "only the view's row is written");
+        assertThrows(IllegalArgumentException.class, () -> m.apply(out, out), "the residual's own memory");
+        assertThrows(IllegalArgumentException.class, () -> m.apply(out, Nd4j.zeros(type, 2)), "a short out");
+    }
+
     @Test
     void rejectsMismatchedShapesAndStaysFiniteWithoutPenalty() {
         double[][] x = features(11);

@@ -16,6 +16,7 @@ import dev.softmax.testutil.TestProblems;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -182,6 +183,27 @@ class SoftmaxHessianTest {
         INDArray v = f.layout().zeros(DataType.DOUBLE);
         f.layout().bias(v).assign(1.0);
         assertTrue(f.hessianAt(theta).apply(v).norm2Number().doubleValue() < 1e-12);
+    }
+
+    /** The in-place product conjugate gradient uses equals the new-array one, for either type and kernel. */
+    @ParameterizedTest
+    @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
+    void productIntoAnArrayEqualsTheNewArrayProduct(DataType type) {
+        SoftmaxCrossEntropy f = new SoftmaxCrossEntropy(TestProblems.randomFeatures(300, 20, 1.0, 21, type),
+                TestProblems.randomLabels(300, 4, 22), 4, 0.05);
+        HessianOperator op = f.hessianAt(TestProblems.randomPoint(f, 0.5, 23));
+        INDArray out = f.layout().zeros(type).addi(7.0);
+        for (long seed = 24; seed < 27; seed++) {
+            INDArray v = TestProblems.randomPoint(f, 1.0, seed);
+            assertTrue(out == op.apply(v, out));
+            assertEquals(op.apply(v), out, "seed " + seed);
+        }
+        INDArray v = TestProblems.randomPoint(f, 1.0, 27);
+        assertThrows(IllegalArgumentException.class, () -> op.apply(v, v), "v's own memory");
+        assertThrows(IllegalArgumentException.class, () -> op.apply(v, Nd4j.zeros(type, 2, v.length()).getRow(1)),
+                "a view");
+        DataType other = type == DataType.FLOAT ? DataType.DOUBLE : DataType.FLOAT;
+        assertThrows(IllegalArgumentException.class, () -> op.apply(v, f.layout().zeros(other)), "another type");
     }
 
     @Test

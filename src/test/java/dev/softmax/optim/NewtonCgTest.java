@@ -90,6 +90,60 @@ class NewtonCgTest {
         assertTrue(limited.value() < limited.history().get(0).value(), "the short solve still descends");
     }
 
+    /**
+     * Each CG step writes its product and its preconditioned residual into arrays of the solve (the new-array forms
+     * would leave native memory for the collector at every step: Fashion-MNIST's default run grew by hundreds of MB).
+     */
+    @Test
+    void conjugateGradientStepsMultiplyAndPreconditionInPlace() {
+        SoftmaxCrossEntropy f = TestProblems.random(200, 12, 4, 1e-3, 5);
+        ForwardingObjective inPlaceOnly = new ForwardingObjective(f) {
+            @Override
+            public HessianOperator hessianAt(INDArray theta) {
+                HessianOperator hessian = f.hessianAt(theta);
+                Preconditioner preconditioner = hessian.preconditioner();
+                return new HessianOperator() {
+                    @Override
+                    public INDArray apply(INDArray v) {
+                        throw new AssertionError("a new array for H v");
+                    }
+
+                    @Override
+                    public INDArray apply(INDArray v, INDArray out) {
+                        return hessian.apply(v, out);
+                    }
+
+                    @Override
+                    public INDArray diagonal() {
+                        return hessian.diagonal();
+                    }
+
+                    @Override
+                    public Preconditioner preconditioner() {
+                        return new Preconditioner() {
+                            @Override
+                            public INDArray apply(INDArray residual) {
+                                throw new AssertionError("a new array for M^-1 r");
+                            }
+
+                            @Override
+                            public INDArray apply(INDArray residual, INDArray out) {
+                                return preconditioner.apply(residual, out);
+                            }
+                        };
+                    }
+                };
+            }
+        };
+        StoppingCriteria stop = new StoppingCriteria(50, 1e-10, 0, null);
+        OptimizationResult inPlace = new NewtonCg().minimize(inPlaceOnly, f.layout().zeros(DataType.DOUBLE), stop,
+                null);
+        OptimizationResult plain = new NewtonCg().minimize(f, f.layout().zeros(DataType.DOUBLE), stop, null);
+        assertTrue(inPlace.converged(), inPlace.reason().toString());
+        assertEquals(plain.solution(), inPlace.solution(), "the same iterates");
+        assertEquals(plain.last().hessianVectorProducts(), inPlace.last().hessianVectorProducts());
+    }
+
     @Test
     void respectsTheCgCapAndStillConverges() {
         SoftmaxCrossEntropy iris = TestProblems.iris(1e-2);
