@@ -291,7 +291,7 @@ public final class OptimizerOptions {
             "--drop-factor", "step", "--drop-every", "step");
 
     /** What {@code auto} may choose. */
-    static final Set<OptimizerKind> AUTO_CHOICES = EnumSet.of(OptimizerKind.NEWTON,
+    static final Set<OptimizerKind> AUTO_CHOICES = EnumSet.of(OptimizerKind.NEWTON, OptimizerKind.NEWTON_CG,
             OptimizerKind.LBFGS);
 
     /**

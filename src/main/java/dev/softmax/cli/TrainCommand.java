@@ -82,7 +82,7 @@ public final class TrainCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         var stopping = optimization.stoppingCriteria();
         optimization.refuseOptionsNotRead(OptimizerOptions.readers(List.of(optimization.kind())), "--optimizer "
-                + optimization.kind() + (optimization.kind() == OptimizerKind.AUTO ? " (which chooses newton or lbfgs)"
+                + optimization.kind() + (optimization.kind() == OptimizerKind.AUTO ? " (which chooses newton, newton-cg or lbfgs)"
                         : ""));
         // Refuse before training, not after: a long run should not end in "file exists". A folder first: --force
         // would not help there.

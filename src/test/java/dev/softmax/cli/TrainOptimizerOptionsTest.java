@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.softmax.loss.SoftmaxCrossEntropy;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
@@ -69,11 +70,22 @@ class TrainOptimizerOptionsTest {
     }
 
     @Test
-    void autoPicksLbfgsForLargeProblems() {
+    void autoPicksNewtonCgWhileItsEigenbasisAppliesElseLbfgs() {
+        OptimizerKind.Choice fashion = OptimizerKind.AUTO.resolve(784, 10, 2L << 30);
+        assertEquals(OptimizerKind.NEWTON_CG, fashion.kind());
+        assertEquals("(d+1)K = 7850 parameters > 2000, too many for dense Newton steps; d+1 = 785 <= 1024, so"
+                + " newton-cg's eigenbasis preconditioner applies: it converges in a few iterations", fashion.reason());
+        int most = SoftmaxCrossEntropy.KRONECKER_MAX_FEATURES;
+        assertEquals(OptimizerKind.NEWTON_CG, OptimizerKind.AUTO.resolve(most - 1, 10, 2L << 30).kind());
+        assertEquals(OptimizerKind.LBFGS, OptimizerKind.AUTO.resolve(most, 10, 2L << 30).kind());
         OptimizerKind.Choice cifar = OptimizerKind.AUTO.resolve(3072, 10, 2L << 30);
         assertEquals(OptimizerKind.LBFGS, cifar.kind());
-        assertTrue(cifar.reason().contains("30730 parameters"), cifar.reason());
-        assertEquals(OptimizerKind.LBFGS, OptimizerKind.AUTO.resolve(4, 3, 100).kind(), "above a tiny budget");
+        assertTrue(cifar.reason().contains("30730 parameters") && cifar.reason().contains("d+1 = 3073 > 1024"),
+                cifar.reason());
+        OptimizerKind.Choice overBudget = OptimizerKind.AUTO.resolve(4, 3, 100);
+        assertEquals(OptimizerKind.NEWTON_CG, overBudget.kind(), "above a tiny budget");
+        assertTrue(overBudget.reason().startsWith("dense Hessian 1.8 KiB, --hessian-budget 100 B: the Hessian does"
+                + " not fit; d+1 = 5 <= 1024"), overBudget.reason());
         assertEquals(OptimizerKind.NEWTON, OptimizerKind.AUTO.resolve(4, 3, 2L << 30).kind());
         assertThrows(IllegalStateException.class, () -> OptimizerKind.AUTO.create(null, 1));
     }
@@ -154,7 +166,7 @@ class TrainOptimizerOptionsTest {
         "lbfgs|--cg-pairs|3|--cg-pairs is for newton-cg, not --optimizer lbfgs",
         "newton-cg|--newton-damping|1|--newton-damping is for newton, not --optimizer newton-cg",
         "lbfgs|--hessian-budget|1k|--hessian-budget is for newton and auto, not --optimizer lbfgs",
-        "auto|--batch-size|8|--batch-size is for sgd and adam, not --optimizer auto (which chooses newton or lbfgs)",
+        "auto|--batch-size|8|--batch-size is for sgd and adam, not --optimizer auto (which chooses newton, newton-cg or lbfgs)",
         "sgd|--decay|0.1|--decay is for --schedule invscaling, not --schedule constant",
         "adam|--drop-every|3|--drop-every is for --schedule step, not --schedule constant"})
     void optionsTheOptimizerDoesNotReadAreRefusedBeforeAnyDataIsRead(String optimizer, String flag, String value,
@@ -171,10 +183,14 @@ class TrainOptimizerOptionsTest {
         assertEquals(Main.EXIT_BAD_INPUT, auto.status, auto.out);
         assertTrue(auto.err.startsWith("error: --history-size is for lbfgs, not newton, which --optimizer auto chose"
                 + " for this data"), auto.err);
-        Run chosen = run("train", "--history-size", "3", "--hessian-budget", "1k", "--max-iter", "5", "--threads",
+        Run overBudget = run("train", "--history-size", "3", "--hessian-budget", "1k", "--threads", "1");
+        assertEquals(Main.EXIT_BAD_INPUT, overBudget.status, overBudget.out);
+        assertTrue(overBudget.err.startsWith("error: --history-size is for lbfgs, not newton-cg, which --optimizer"
+                + " auto chose for this data"), overBudget.err);
+        Run chosen = run("train", "--cg-max-iter", "3", "--hessian-budget", "1k", "--max-iter", "5", "--threads",
                 "1");
         assertEquals(0, chosen.status, chosen.err);
-        assertTrue(chosen.out.contains("auto chose lbfgs"), chosen.out);
+        assertTrue(chosen.out.contains("auto chose newton-cg"), chosen.out);
         // Refused before the settings lines (review: they were printed first).
         Run autoCompared = run("compare", "--optimizers", "gd,auto", "--history-size", "3", "--threads", "1");
         assertEquals(Main.EXIT_BAD_INPUT, autoCompared.status, autoCompared.out);
