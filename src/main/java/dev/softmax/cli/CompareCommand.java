@@ -64,7 +64,7 @@ public final class CompareCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;
 
-    @Option(names = "--optimizers", paramLabel = "LIST", split = ",",
+    @Option(names = "--optimizers", paramLabel = "LIST", split = ",", preprocessor = NoEmptyElement.class,
             converter = OptimizerOptions.OptimizerKindConverter.class,
             description = "Comma-separated optimizers to compare, from: ${COMPLETION-CANDIDATES} "
                     + "(default: all but auto).",
@@ -286,6 +286,24 @@ public final class CompareCommand implements Callable<Integer> {
 
     private static String dtypeName(DataType type) {
         return type == DataType.DOUBLE ? "double" : "float";
+    }
+
+    /**
+     * Refuses an {@code --optimizers} list with an empty element (or an empty list), which picocli's split would
+     * drop at the end ({@code newton,} ran newton alone) or pass on as an unknown name {@code ''}. Spaces around a
+     * name are the converter's to trim.
+     */
+    static final class NoEmptyElement implements picocli.CommandLine.IParameterPreprocessor {
+        @Override
+        public boolean preprocess(java.util.Stack<String> args, CommandSpec command,
+                                  picocli.CommandLine.Model.ArgSpec option, Map<String, Object> info) {
+            // With no value left, picocli reports the missing parameter itself.
+            if (!args.isEmpty() && Arrays.stream(args.peek().split(",", -1)).anyMatch(String::isBlank)) {
+                throw new picocli.CommandLine.ParameterException(command.commandLine(), "--optimizers has an empty"
+                        + " element: '" + args.peek() + "'; give names separated by commas, such as gd,lbfgs");
+            }
+            return false;
+        }
     }
 
     /** Converts {@code --progress} values. */

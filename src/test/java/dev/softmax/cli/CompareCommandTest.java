@@ -253,6 +253,38 @@ class CompareCommandTest {
     }
 
     @Test
+    void refusesAnEmptyOptimizerNameAndTrimsSpacesAroundNames(@TempDir Path dir) throws IOException {
+        // "newton," ran newton alone (picocli's split drops a trailing empty string), and "" ran them all.
+        Path refused = dir.resolve("refused");
+        for (String list : List.of("newton,", "gd,,lbfgs", ",gd", "gd, ", ",", "", " ")) {
+            for (String[] option : List.of(new String[] {"--optimizers", list},
+                    new String[] {"--optimizers=" + list})) {
+                List<String> args = new ArrayList<>(List.of("compare", "--out", refused.toString()));
+                args.addAll(List.of(option));
+                MainTest.Run run = MainTest.run(args.toArray(String[]::new));
+                assertEquals(Main.EXIT_BAD_INPUT, run.status(), String.join(" ", args));
+                assertEquals("error: --optimizers has an empty element: '" + list + "'; give names separated by"
+                        + " commas, such as gd,lbfgs", run.err().strip(), String.join(" ", args));
+                assertEquals("", run.out());
+            }
+        }
+        assertFalse(Files.exists(refused), "nothing written");
+        // Two shell arguments: the first is refused for its empty element, not "lbfgs" for being unmatched.
+        MainTest.Run split = MainTest.run("compare", "--optimizers", "gd,", "lbfgs", "--out", refused.toString());
+        assertEquals(Main.EXIT_BAD_INPUT, split.status());
+        assertTrue(split.err().startsWith("error: --optimizers has an empty element: 'gd,'"), split.err());
+
+        Path spaced = dir.resolve("spaced");
+        MainTest.Run run = MainTest.run("compare", "--optimizers", " gd, lbfgs ", "--max-iter", "2", "--threads",
+                "1", "--progress", "none", "--out", spaced.toString());
+        assertEquals(0, run.status(), run.err());
+        List<String> ran = new ArrayList<>();
+        new ObjectMapper().readTree(spaced.resolve(CompareCommand.SUMMARY_JSON).toFile()).get("optimizers")
+                .forEach(optimizer -> ran.add(optimizer.get("optimizer").asText()));
+        assertEquals(List.of("gd", "lbfgs"), ran);
+    }
+
+    @Test
     void aFolderUnderAnOutputsNameIsRefusedBeforeAnythingRuns(@TempDir Path dir) throws IOException {
         // Found after every optimizer had run, with history.csv and summary.csv written and the rest missing.
         for (String name : CompareCommand.OUTPUT_FILES) {
