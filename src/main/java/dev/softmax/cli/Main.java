@@ -251,11 +251,19 @@ public final class Main implements Callable<Integer> {
         err.printf("error: out of memory (the Java heap may grow to %s): the data or the model are too large for this"
                 + " JVM; start it with a larger -Xmx, or use --limit%n", heap >= 1e9
                 ? String.format(java.util.Locale.ROOT, "%.1f GB", heap / 1e9) : heap / 1000000 + " MB");
-        if (java.util.Arrays.asList(args).contains("--verbose")) {
+        if (verbose(args)) {
             e.printStackTrace(err);
         }
         err.flush();
         return 1;
+    }
+
+    /**
+     * Whether {@code --verbose} is among the arguments, for errors that come before picocli has read them all (a
+     * parse error stops at the flag it could not read, which may come before {@code --verbose}).
+     */
+    private static boolean verbose(String[] args) {
+        return java.util.Arrays.asList(args).contains("--verbose");
     }
 
     /**
@@ -367,8 +375,9 @@ public final class Main implements Callable<Integer> {
     }
 
     /**
-     * A flag picocli could not parse: one line naming it, and for an unknown flag picocli's suggestions and the
-     * usage as well (a misspelt flag is where the list of flags helps; a bad value of a known flag is not).
+     * A flag picocli could not parse: one line naming it (then the stack trace with {@code --verbose}), and for an
+     * unknown flag picocli's suggestions and the usage as well (a misspelt flag is where the list of flags helps; a
+     * bad value of a known flag is not).
      */
     private static int handleParameterException(CommandLine.ParameterException e, String[] args) {
         CommandLine commandLine = e.getCommandLine();
@@ -378,6 +387,9 @@ public final class Main implements Callable<Integer> {
             // picocli names one of the aliases only, so --epochs 3 --max-iter 4 read as --max-iter given twice.
             err.println("error: " + String.join(" and ", option.names()) + " are one option, given more than once;"
                     + " give it once");
+            if (verbose(args)) {
+                e.printStackTrace(err);
+            }
             err.flush();
             return EXIT_BAD_INPUT;
         }
@@ -387,6 +399,9 @@ public final class Main implements Callable<Integer> {
             e = new CommandLine.UnmatchedArgumentException(commandLine, commandLine.getUnmatchedArguments());
         }
         err.println("error: " + e.getMessage());
+        if (verbose(args)) {
+            e.printStackTrace(err);
+        }
         if (e instanceof CommandLine.UnmatchedArgumentException unmatched) {
             CommandLine.UnmatchedArgumentException.printSuggestions(unmatched, err);
             commandLine.usage(err);

@@ -204,6 +204,27 @@ class MainTest {
     }
 
     @Test
+    void parseErrorsAddTheStackTraceWithVerbose() {
+        // picocli's parse errors ignored --verbose, which adds the stack trace to every other error.
+        String[][] cases = {{"train", "--max-iter", "abc"}, {"train", "--no-such-flag"},
+            {"train", "--epochs", "3", "--max-iter", "4"}, {"compare", "--optimizers", "gd,"}};
+        for (String[] args : cases) {
+            Run quiet = run(args);
+            assertEquals(Main.EXIT_BAD_INPUT, quiet.status(), String.join(" ", args));
+            assertFalse(quiet.err().contains("\tat "), quiet.err());
+            String error = quiet.err().lines().findFirst().orElseThrow();
+            for (boolean first : new boolean[] {true, false}) {
+                List<String> withVerbose = new java.util.ArrayList<>(List.of(args));
+                withVerbose.add(first ? 1 : withVerbose.size(), "--verbose");
+                Run verbose = run(withVerbose.toArray(String[]::new));
+                assertEquals(Main.EXIT_BAD_INPUT, verbose.status(), String.join(" ", withVerbose));
+                assertEquals(error, verbose.err().lines().findFirst().orElseThrow(), "the same one line first");
+                assertTrue(verbose.err().contains("\tat picocli."), verbose.err());
+            }
+        }
+    }
+
+    @Test
     void badValuesGiveOneLineAndStatusTwoWithoutStackTrace() {
         Run fraction = run("train", "--test-fraction", "1.5");
         assertEquals(2, fraction.status());
