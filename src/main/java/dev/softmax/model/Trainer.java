@@ -234,8 +234,9 @@ public final class Trainer {
      * @param sampleWeights {@code [n]}, finite and {@code >= 0}, not all zero; multiplied by the class weights,
      *                      if any; {@code null} for all 1; not mutated
      * @return the fitted model
-     * @throws IllegalArgumentException for a weight array of the wrong length, a negative, NaN or infinite
-     *                                  weight, or weights (with the class weights) that are all zero
+     * @throws IllegalArgumentException for features that are not floating point, a weight array of the wrong
+     *                                  length, a negative, NaN or infinite weight, or weights (with the class
+     *                                  weights) that are all zero
      */
     public SoftmaxRegression fit(Dataset train, double[] sampleWeights) {
         java.util.Objects.requireNonNull(train, "train must not be null");
@@ -252,6 +253,8 @@ public final class Trainer {
         if (present < 2) {
             throw new IllegalArgumentException("the training set has a single class; need at least two");
         }
+        // As fit(INDArray) and predict refuse them: a model trained on INT features could not score them.
+        Inputs.checkShapeAndType(train.features(), Inputs.ANY);
         INDArray raw = train.features().castTo(dataType);
         Inputs.checkFiniteAfterCast(train.features(), raw);
         checkWarmStart(train);

@@ -46,6 +46,21 @@ class BoundaryTest {
     }
 
     @Test
+    void integerFeaturesAreRefusedByEveryFit() {
+        INDArray ints = Nd4j.create(new int[][] {{1, 2}, {3, 4}, {5, 6}, {7, 8}});
+        int[] labels = {0, 1, 0, 1};
+        Trainer trainer = Trainer.builder().build();
+        assertMessage(IllegalArgumentException.class, "features must be floating point, got INT",
+                () -> trainer.fit(ints, labels));
+        // A Dataset of INT features was cast and trained; the model then refused those features in predict.
+        assertMessage(IllegalArgumentException.class, "features must be floating point, got INT",
+                () -> trainer.fit(new Dataset(ints, labels, List.of("a", "b"))));
+        SoftmaxRegression model = trainer.fit(new Dataset(ints.castTo(DataType.DOUBLE), labels, List.of("a", "b")));
+        assertMessage(IllegalArgumentException.class, "features must be floating point, got INT",
+                () -> model.predict(ints));
+    }
+
+    @Test
     void aScalerChecksWhatItIsMadeOfAndHandsOutCopies() {
         FeatureScaler scaler = new FeatureScaler(FeatureScaler.Kind.STANDARD, new double[] {1, 2}, new double[] {3, 4});
         scaler.shift()[0] = 1e3;
