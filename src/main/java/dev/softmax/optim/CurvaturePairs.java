@@ -61,18 +61,33 @@ final class CurvaturePairs {
         }
         int pairs = count;
         double[] alpha = new double[pairs];
-        return residual -> {
-            INDArray q = residual.dup();
-            for (int i = pairs - 1; i >= 0; i--) {
-                alpha[i] = inverseCurvature[i] * Vectors.dot(s[i], q);
-                Vectors.axpy(-alpha[i], y[i], q);
+        return new Preconditioner() {
+            /** The two-loop recursion's first vector, kept for the solve as conjugate gradient's own arrays are. */
+            private INDArray q;
+
+            @Override
+            public INDArray apply(INDArray residual) {
+                return apply(residual, residual.ulike());
             }
-            INDArray z = base.apply(q);
-            for (int i = 0; i < pairs; i++) {
-                double beta = inverseCurvature[i] * Vectors.dot(y[i], z);
-                Vectors.axpy(alpha[i] - beta, s[i], z);
+
+            @Override
+            public INDArray apply(INDArray residual, INDArray out) {
+                if (q == null || q.dataType() != residual.dataType() || q.length() != residual.length()) {
+                    q = residual.dup();
+                } else {
+                    q.assign(residual);
+                }
+                for (int i = pairs - 1; i >= 0; i--) {
+                    alpha[i] = inverseCurvature[i] * Vectors.dot(s[i], q);
+                    Vectors.axpy(-alpha[i], y[i], q);
+                }
+                INDArray z = base.apply(q, out);
+                for (int i = 0; i < pairs; i++) {
+                    double beta = inverseCurvature[i] * Vectors.dot(y[i], z);
+                    Vectors.axpy(alpha[i] - beta, s[i], z);
+                }
+                return z;
             }
-            return z;
         };
     }
 

@@ -110,6 +110,15 @@ class CurvaturePairsTest {
         }
         INDArray secant = m.apply(spd.mmul(last.reshape(n, 1)).reshape(n));
         assertEquals(0.0, secant.sub(last).norm2Number().doubleValue(), 1e-10 * last.norm2Number().doubleValue());
+
+        // Conjugate gradient's in-place form: the same values into its array, call after call, the input kept.
+        INDArray out = Nd4j.zeros(DataType.DOUBLE, n);
+        for (int j = 0; j < 3; j++) {
+            INDArray r = unit(n, j).addi(0.25);
+            assertTrue(out == m.apply(r, out));
+            assertEquals(dense.getColumn(j).add(dense.sum(1).muli(0.25)), out);
+            assertEquals(unit(n, j).addi(0.25), r, "the residual is not mutated");
+        }
     }
 
     @Test
