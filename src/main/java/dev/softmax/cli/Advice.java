@@ -81,7 +81,9 @@ final class Advice {
             case MAX_ITERATIONS -> "not converged within " + limit + " " + options.maxIterations
                     + "; raise " + limit + ", loosen --tol, or try another --optimizer";
             case TIME_LIMIT -> "stopped by --time-limit before converging";
-            case LINE_SEARCH_FAILED -> stop.lineSearchFailed();
+            case LINE_SEARCH_FAILED -> stop.lineSearchFailed("the line search found no decrease");
+            case STALLED -> stop.lineSearchFailed(StoppingCriteria.STALLED_ITERATIONS + " iterations in a row found"
+                    + " neither a lower objective nor a smaller gradient,");
             case NON_FINITE_VALUE -> Double.isFinite(result.history().get(result.history().size() - 1).value())
                     ? "the gradient overflowed at finite weights: the features are too large for the precision; use"
                             + (doubles ? " --scale standard" : " --scale standard or --dtype double")
@@ -160,16 +162,21 @@ final class Advice {
             String more = kind == OptimizerKind.GD ? "; --optimizer lbfgs or newton get closer"
                     : kind == OptimizerKind.SGD || kind == OptimizerKind.ADAM
                     ? "; a full-batch --optimizer (lbfgs, newton) gets closer" : "";
-            return String.format(Locale.ROOT, "the objective's relative decrease fell below --ftol %s%s: it may be"
-                    + " short of the optimum; a lower --ftol goes on (0: until it no longer changes)%s%s%s",
-                    Numbers.setting(options.functionTolerance), where(), more, unscaled(), floatRounding());
+            // With --ftol 0 there is no lower one to suggest (QA: "a lower --ftol goes on" after --ftol 0).
+            boolean zero = options.functionTolerance == 0;
+            return String.format(Locale.ROOT, "%s%s: it may be short of the optimum%s%s%s%s",
+                    zero ? "the objective stopped changing (--ftol 0)"
+                            : "the objective's relative decrease fell below --ftol "
+                            + Numbers.setting(options.functionTolerance),
+                    where(), zero ? "" : "; a lower --ftol goes on (0: until it no longer changes)", more, unscaled(),
+                    floatRounding());
         }
 
         /**
-         * A failed line search: usually the rounding floor near the optimum (in float32 well above float64's); far
-         * from it, badly scaled features are the usual cause.
+         * A failed line search, or a Newton run that stalled ({@code what} says which): usually the rounding floor
+         * near the optimum (in float32 well above float64's); far from it, badly scaled features are the usual cause.
          */
-        String lineSearchFailed() {
+        String lineSearchFailed(String what) {
             String why;
             if (far() || unscaledLarge()) {
                 // Unscaled features inflate the first norm, so a run can look near it and be far (review: lbfgs on
@@ -187,7 +194,7 @@ final class Advice {
             } else {
                 why = "usually the optimum to rounding precision" + (doubles ? "" : "; --dtype double gets closer");
             }
-            return "the line search found no decrease" + where() + ": " + why;
+            return what + where() + ": " + why;
         }
 
         /** Unscaled features whose first gradient norm is large: "near the first norm" means little there. */

@@ -82,6 +82,7 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
         monitor.countValueAndGradient();
         double gradNorm = RunMonitor.norm(current.gradient());
         Optional<TerminationReason> reason = monitor.record(0, current.value(), gradNorm, 0, 0, x);
+        ProgressWatch progress = new ProgressWatch(current.value(), gradNorm);
         int iteration = 0;
         while (reason.isEmpty()) {
             if (!Double.isFinite(gradNorm)) {
@@ -129,6 +130,9 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
             x = step.point;
             current = step.at;
             reason = monitor.record(iteration, current.value(), gradNorm, step.step, step.trials, x);
+            if (reason.isEmpty() && progress.stalledAfter(current.value(), gradNorm)) {
+                reason = Optional.of(TerminationReason.STALLED);
+            }
         }
         return monitor.result(x, current.value(), reason.get());
     }

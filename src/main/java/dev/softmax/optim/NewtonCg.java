@@ -101,6 +101,7 @@ public final class NewtonCg implements Optimizer<TwiceDifferentiableObjective> {
         double gradNorm = RunMonitor.norm(current.gradient());
         Optional<TerminationReason> reason = monitor.record(0, current.value(), gradNorm, 0, 0, x);
         CurvaturePairs pairs = curvaturePairs > 0 ? new CurvaturePairs(curvaturePairs) : null;
+        ProgressWatch progress = new ProgressWatch(current.value(), gradNorm);
         int iteration = 0;
         while (reason.isEmpty()) {
             iteration++;
@@ -121,6 +122,9 @@ public final class NewtonCg implements Optimizer<TwiceDifferentiableObjective> {
             current = step.at;
             gradNorm = RunMonitor.norm(current.gradient());
             reason = monitor.record(iteration, current.value(), gradNorm, step.step, cg.iterations, x);
+            if (reason.isEmpty() && progress.stalledAfter(current.value(), gradNorm)) {
+                reason = Optional.of(TerminationReason.STALLED);
+            }
         }
         return monitor.result(x, current.value(), reason.get());
     }

@@ -31,6 +31,12 @@ public record StoppingCriteria(int maxIterations, double gradientTolerance, doub
     public static final double ROSE_BEYOND = 1e-4;
 
     /**
+     * Iterations in a row that reach neither a lower objective nor a lower gradient norm than every iterate before
+     * them, after which {@link Newton} and {@link NewtonCg} stop with {@link TerminationReason#STALLED}.
+     */
+    public static final int STALLED_ITERATIONS = 3;
+
+    /**
      * Validates every field.
      *
      * @param maxIterations             iteration (or epoch) limit, {@code > 0}

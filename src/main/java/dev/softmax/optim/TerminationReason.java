@@ -12,6 +12,12 @@ public enum TerminationReason {
     TIME_LIMIT(false),
     /** The line search found no step with sufficient decrease (often: converged to rounding precision). */
     LINE_SEARCH_FAILED(false),
+    /**
+     * {@link Newton} and {@link NewtonCg}: three iterations in a row reached neither a lower objective nor a lower
+     * gradient norm than every iterate before them. Their steps are rounding noise there: usually the optimum to the
+     * arithmetic's precision, with a {@code --tol} below what it resolves.
+     */
+    STALLED(false),
     /** The objective became NaN or infinite; the result holds the last finite point. */
     NON_FINITE_VALUE(false),
     /**

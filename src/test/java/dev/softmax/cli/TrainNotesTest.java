@@ -212,6 +212,23 @@ class TrainNotesTest {
             assertEquals(0, run.status(), run.err());
             assertFalse(run.out().contains("far from the optimum"), tol + ": " + run.out());
         }
+        // QA: at float32's floor newton-cg's line search kept accepting rounding noise until --max-iter; such a run
+        // now ends STALLED (whether a given run gets there or meets --ftol first depends on the CPU and kernels, so
+        // the note is checked on a made-up history).
+        OptimizerOptions options = new OptimizerOptions();
+        options.gradientTolerance = 1e-13;
+        options.functionTolerance = 1e-12;
+        options.maxIterations = 1000;
+        java.util.List<dev.softmax.optim.IterationRecord> history = java.util.List.of(
+                new dev.softmax.optim.IterationRecord(0, 1.1, 0.5, 0, 0, 1, 1, 0, 1),
+                new dev.softmax.optim.IterationRecord(17, 0.0379, 6.5e-9, 1, 1, 18, 18, 17, 2));
+        dev.softmax.optim.OptimizationResult stalled = new dev.softmax.optim.OptimizationResult(
+                org.nd4j.linalg.factory.Nd4j.zeros(15), 0.0379, dev.softmax.optim.TerminationReason.STALLED, history,
+                new dev.softmax.optim.OptimizationResult.Work(18, 18, 17));
+        assertEquals("3 iterations in a row found neither a lower objective nor a smaller gradient, at gradient norm"
+                + " 6.50e-09 (the tolerance asks for 1.00e-13): usually the optimum to rounding precision; --dtype"
+                + " double gets closer", Advice.forResult(stalled, options, OptimizerKind.NEWTON, false,
+                        dev.softmax.model.Trainer.Scaling.STANDARD));
         // QA: float32 gd's steps halved until no weight moved, and it was called converged at a gradient norm 20
         // times the tolerance, 2.7e-5 (relative) above the optimum that lbfgs reaches in float32 too.
         Run gd = run("train", "--optimizer", "gd", "--test-fraction", "0", "--threads", "1");
@@ -240,6 +257,13 @@ class TrainNotesTest {
         assertTrue(single.out().contains("note: the objective's relative decrease fell below --ftol 1e-6"),
                 single.out());
         assertFalse(single.out().contains("float32's rounding"), "--ftol 1e-6 is far above it: " + single.out());
+        // QA: with --ftol 0 the note suggested a lower --ftol.
+        Run zero = run("train", "--optimizer", "lbfgs", "--dtype", "double", "--tol", "1e-15", "--ftol", "0",
+                "--threads", "1");
+        assertTrue(zero.out().contains("FUNCTION_TOLERANCE (converged)"), zero.out());
+        assertTrue(zero.out().contains("note: the objective stopped changing (--ftol 0) at gradient norm "),
+                zero.out());
+        assertFalse(zero.out().contains("lower --ftol"), zero.out());
     }
 
     @Test
