@@ -105,7 +105,8 @@ public final class CompareCommand implements Callable<Integer> {
         StoppingCriteria stop = optimization.stoppingCriteria();
         List<OptimizerKind> kinds = optimizers == null || optimizers.isEmpty() ? defaultKinds() : optimizers;
         optimization.refuseOptionsNotRead(OptimizerOptions.readers(kinds), "--optimizers " + String.join(",",
-                kinds.stream().map(OptimizerKind::toString).toList()));
+                kinds.stream().map(OptimizerKind::toString).toList())
+                + (kinds.contains(OptimizerKind.AUTO) ? ", where auto " + OptimizerOptions.AUTO_CHOOSES : ""));
         Path dir = outDir != null ? outDir : defaultOutDir(data.dataset().toString());
         AtomicFiles.checkWritableFolder(dir);
         for (String name : OUTPUT_FILES) {

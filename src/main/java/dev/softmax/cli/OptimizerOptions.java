@@ -294,6 +294,9 @@ public final class OptimizerOptions {
     static final Set<OptimizerKind> AUTO_CHOICES = EnumSet.of(OptimizerKind.NEWTON, OptimizerKind.NEWTON_CG,
             OptimizerKind.LBFGS);
 
+    /** How refusals name {@link #AUTO_CHOICES} before the data say which one: "auto (which chooses ...)". */
+    static final String AUTO_CHOOSES = "chooses newton, newton-cg or lbfgs";
+
     /**
      * The optimizers that read options when {@code kinds} run: {@code AUTO} adds those it may choose.
      *

@@ -82,8 +82,8 @@ public final class TrainCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         var stopping = optimization.stoppingCriteria();
         optimization.refuseOptionsNotRead(OptimizerOptions.readers(List.of(optimization.kind())), "--optimizer "
-                + optimization.kind() + (optimization.kind() == OptimizerKind.AUTO ? " (which chooses newton, newton-cg or lbfgs)"
-                        : ""));
+                + optimization.kind() + (optimization.kind() == OptimizerKind.AUTO
+                        ? " (which " + OptimizerOptions.AUTO_CHOOSES + ")" : ""));
         // Refuse before training, not after: a long run should not end in "file exists". A folder first: --force
         // would not help there.
         for (Path output : new Path[] {save, report}) {

@@ -145,7 +145,8 @@ public final class KroneckerPreconditioner implements Preconditioner {
      * {@code M^{-1} r = U_G [(U_G^T R U_A) ./ S] U_A^T} with {@code R} the residual as a {@code [(d+1),K]} matrix.
      *
      * @param residual length {@code (d+1)K}, FLOAT or DOUBLE; not mutated
-     * @return a new array of the residual's shape and data type
+     * @return a new array of the residual's shape and data type (with work arrays of its own: safe to call from
+     *         several threads)
      */
     @Override
     public INDArray apply(INDArray residual) {
@@ -155,7 +156,7 @@ public final class KroneckerPreconditioner implements Preconditioner {
         if (f == null) {
             return apply(residual.castTo(DataType.DOUBLE)).castTo(type);
         }
-        return multiply(f, plain(residual), Nd4j.createUninitialized(type, residual.shape()));
+        return multiply(f, plain(residual), Nd4j.createUninitialized(type, residual.shape()), newWork(type));
     }
 
     /**
@@ -179,26 +180,31 @@ public final class KroneckerPreconditioner implements Preconditioner {
         if (f == null || out.dataType() != type || !isPlain(out)) {
             return out.assign(apply(residual));
         }
-        return multiply(f, plain(residual), out);
-    }
-
-    private Factors factorsFor(DataType type) {
-        return type == typed.dataType() ? typed : type == DataType.DOUBLE ? inDouble : null;
-    }
-
-    private INDArray multiply(Factors f, INDArray residual, INDArray out) {
-        int rows = layout.features() + 1;
-        int k = layout.classes();
-        DataType type = residual.dataType();
         INDArray[] work = type == DataType.DOUBLE ? doubleWork : floatWork;
         if (work == null) {
-            work = new INDArray[] {Nd4j.createUninitialized(type, rows, k), Nd4j.createUninitialized(type, rows, k)};
+            work = newWork(type);
             if (type == DataType.DOUBLE) {
                 doubleWork = work;
             } else {
                 floatWork = work;
             }
         }
+        return multiply(f, plain(residual), out, work);
+    }
+
+    private Factors factorsFor(DataType type) {
+        return type == typed.dataType() ? typed : type == DataType.DOUBLE ? inDouble : null;
+    }
+
+    private INDArray[] newWork(DataType type) {
+        int rows = layout.features() + 1;
+        int k = layout.classes();
+        return new INDArray[] {Nd4j.createUninitialized(type, rows, k), Nd4j.createUninitialized(type, rows, k)};
+    }
+
+    private INDArray multiply(Factors f, INDArray residual, INDArray out, INDArray[] work) {
+        int rows = layout.features() + 1;
+        int k = layout.classes();
         INDArray left = work[0];
         INDArray rotated = work[1];
         Blas.gemm(true, false, 1.0, f.featureBasis(), residual.reshape('c', rows, k), 0.0, left);

@@ -201,6 +201,11 @@ class TrainOptimizerOptionsTest {
         assertEquals(Main.EXIT_BAD_INPUT, compared.status, compared.out);
         assertEquals("error: --momentum is for sgd, not --optimizers gd,lbfgs: it would change nothing",
                 compared.err.strip());
+        // QA: train named what auto may choose, compare did not.
+        Run autoOnly = run("compare", "--optimizers", "auto", "--momentum", "0.5", "--threads", "1");
+        assertEquals(Main.EXIT_BAD_INPUT, autoOnly.status, autoOnly.out);
+        assertEquals("error: --momentum is for sgd, not --optimizers auto, where auto chooses newton, newton-cg or"
+                + " lbfgs: it would change nothing", autoOnly.err.strip());
     }
 
     /** The table of who reads what agrees with the settings each optimizer reports, for every schedule. */

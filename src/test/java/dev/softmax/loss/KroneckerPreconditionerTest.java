@@ -457,6 +457,12 @@ class KroneckerPreconditionerTest {
         m.apply(r.castTo(type), row);
         assertEquals(m.apply(r.castTo(type)), row);
         assertEquals(0.0, wide.getRow(0).norm1Number().doubleValue(), "only the view's row is written");
+        // The new-array form keeps no work arrays: threads applying it at once get the sequential values (QA).
+        INDArray shared = TestProblems.randomVector((D + 1) * K, 1.0, 17, type);
+        INDArray expected = m.apply(shared);
+        java.util.List<INDArray> results = java.util.stream.IntStream.range(0, 64).parallel()
+                .mapToObj(i -> m.apply(shared)).toList();
+        results.forEach(z -> assertEquals(expected, z));
         assertThrows(IllegalArgumentException.class, () -> m.apply(out, out), "the residual's own memory");
         assertThrows(IllegalArgumentException.class, () -> m.apply(out, Nd4j.zeros(type, 2)), "a short out");
     }
