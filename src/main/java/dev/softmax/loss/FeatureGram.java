@@ -167,15 +167,19 @@ public final class FeatureGram {
         INDArray rotatedSquares = Nd4j.createUninitialized(type, m, d + 1);
         INDArray featureRows = basis.get(NDArrayIndex.interval(0, d), NDArrayIndex.all());
         INDArray biasRow = basis.get(NDArrayIndex.interval(d, d + 1), NDArrayIndex.all());
-        NativeThreads.parallelFor(parts, part -> {
+        // Each block's rows are independent here: as many tasks as threads (or blocks), each with its buffers.
+        int tasks = Math.min(blocks, Math.max(parts, NativeThreads.current()));
+        NativeThreads.parallelFor(tasks, task -> {
             int rows = Math.min(m, BLOCK_ROWS);
+            INDArray blockBuffer = task < parts ? blockBuffers[task]
+                    : Nd4j.createUninitialized(DataType.DOUBLE, rows, d);
             INDArray zBuffer = Nd4j.createUninitialized(DataType.DOUBLE, rows, d + 1);
             INDArray ones = Nd4j.ones(DataType.DOUBLE, rows, 1);
-            for (int b = NativeThreads.chunkStart(blocks, parts, part);
-                 b < NativeThreads.chunkStart(blocks, parts, part + 1); b++) {
+            for (int b = NativeThreads.chunkStart(blocks, tasks, task);
+                 b < NativeThreads.chunkStart(blocks, tasks, task + 1); b++) {
                 int from = b * BLOCK_ROWS;
                 int to = Math.min(m, from + BLOCK_ROWS);
-                INDArray block = sampledBlock(features, stride, from, to, blockBuffers[part]);
+                INDArray block = sampledBlock(features, stride, from, to, blockBuffer);
                 INDArray z = firstRows(zBuffer, to - from);
                 Nd4j.gemm(firstRows(ones, to - from), biasRow, z, false, false, 1.0, 0.0);
                 Nd4j.gemm(block, featureRows, z, false, false, featureScale, 1.0);

@@ -48,7 +48,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * contribute no curvature, so the average {@code A (x) G} misjudges the scale of most directions; the corrected
  * diagonal measures it.
  *
- * <p>Instances are immutable.
+ * <p>The factors are fixed when an instance is made. {@link #apply(INDArray)} may be called from several threads at
+ * once; {@link #apply(INDArray, INDArray)} reuses work arrays of the instance and may not.
  */
 public final class KroneckerPreconditioner implements Preconditioner {
 
@@ -164,17 +165,15 @@ public final class KroneckerPreconditioner implements Preconditioner {
      * call: a conjugate-gradient solve then allocates nothing per step (ND4J frees native memory only when the
      * garbage collector runs, which with the vector kernels can be rarely). So not for concurrent calls.
      *
-     * @param residual length {@code (d+1)K}, FLOAT or DOUBLE; not mutated
-     * @param out      a vector of the residual's length, not sharing its memory; overwritten
+     * @param residual length {@code (d+1)K}, FLOAT or DOUBLE; not mutated unless it is {@code out}
+     * @param out      a vector of the residual's length; overwritten; may be {@code residual} itself (the first
+     *                 product reads all of it before the last writes {@code out})
      * @return {@code out}
      */
     @Override
     public INDArray apply(INDArray residual, INDArray out) {
         checkLength(residual, "residual");
         checkLength(out, "out");
-        if (out.data() == residual.data()) {
-            throw new IllegalArgumentException("out must not share the residual's memory");
-        }
         DataType type = residual.dataType();
         Factors f = factorsFor(type);
         if (f == null || out.dataType() != type || !isPlain(out)) {

@@ -1151,20 +1151,17 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         }
 
         /**
-         * {@inheritDoc} In place: {@code out} must be a contiguous 1-D vector of the objective's type that is not
-         * a view (conjugate gradient's own array), and nothing parameter-sized is allocated.
+         * {@inheritDoc} Into a contiguous 1-D {@code out} that is not a view (conjugate gradient's own array)
+         * nothing parameter-sized is allocated; another {@code out} gets a copy of {@link #apply(INDArray)}'s array.
+         * {@code out} may be {@code v} itself.
          *
-         * @throws IllegalArgumentException for an {@code out} of another type, length or layout, or one that
-         *                                  shares {@code v}'s memory
+         * @throws IllegalArgumentException for an {@code out} of another type or length
          */
         @Override
         public INDArray apply(INDArray v, INDArray out) {
             checkTheta(out);
             if (out.isView() || out.ordering() != 'c' || out.elementWiseStride() != 1) {
-                throw new IllegalArgumentException("out must be a contiguous vector that is not a view");
-            }
-            if (out.data() == v.data()) {
-                throw new IllegalArgumentException("out must not share v's memory");
+                return out.assign(apply(v));
             }
             return multiply(v, out);
         }
@@ -1181,7 +1178,9 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
                 partials.sumInto(w.chunks.length, featureScale, lambda, vectorDirection, out);
                 return out;
             }
-            INDArray dW = layout.weights(flat);
+            // The penalty's part is added after the sum overwrites out: from a copy when out is v (review).
+            INDArray dW = lambda != 0 && sharesMemory(flat, out) ? layout.weights(flat).dup()
+                    : layout.weights(flat);
             INDArray db = layout.bias(flat);
             BlasPartials partials = w.blasPartials();
             NativeThreads.parallelFor(w.chunks.length, c -> {
@@ -1327,6 +1326,14 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
     }
 
     /** {@code theta} itself when it is a contiguous {@code 'c'}-order vector, else such a copy. */
+    /** Whether two contiguous arrays overlap in memory (a view or reshape has a buffer object of its own). */
+    private static boolean sharesMemory(INDArray a, INDArray b) {
+        long aStart = a.data().addressPointer().address();
+        long bStart = b.data().addressPointer().address();
+        return aStart < bStart + b.length() * b.data().getElementSize()
+                && bStart < aStart + a.length() * a.data().getElementSize();
+    }
+
     private static INDArray contiguous(INDArray theta) {
         return theta.ordering() == 'c' && (theta.length() <= 1 || theta.elementWiseStride() == 1)
                 ? theta : theta.dup('c');

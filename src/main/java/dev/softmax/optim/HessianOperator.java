@@ -25,8 +25,8 @@ public interface HessianOperator {
      * one array for the product. The default copies {@link #apply(INDArray)}'s new array; an operator that can
      * write in place overrides it.
      *
-     * @param v   the vector to multiply; not mutated
-     * @param out a vector of the same length and data type, not sharing {@code v}'s memory; overwritten
+     * @param v   the vector to multiply; not mutated unless it is {@code out}
+     * @param out a vector of the same length and data type; overwritten; may be {@code v} itself
      * @return {@code out}
      */
     default INDArray apply(INDArray v, INDArray out) {

@@ -37,8 +37,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * <h2>Line search</h2>
  * Backtracking from the full step {@code t = 1} on the Armijo condition. Near the optimum the decrease
  * {@code ~ ||g||^2} falls below the rounding error of {@code f}; a trial is then also accepted when the
- * objective is unchanged to within rounding ({@code 1e-14} relative in double, {@code 1e-6} in float) and the gradient norm decreased (scikit-learn's
- * {@code NewtonSolver} does the same), so the quadratic phase is not cut short by rounding.
+ * objective is unchanged to within rounding ({@code 1e-14} in double, {@code 1e-6} in float, relative to
+ * {@code max(1, |f|)}, so absolute below 1) and the gradient norm decreased (scikit-learn's {@code NewtonSolver} does
+ * the same), so the quadratic phase is not cut short by rounding. At the rounding floor those steps are noise, and the
+ * run ends {@link TerminationReason#STALLED} (see {@link StoppingCriteria#STALLED_ITERATIONS}).
  */
 public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
 
@@ -82,7 +84,7 @@ public final class Newton implements Optimizer<TwiceDifferentiableObjective> {
         monitor.countValueAndGradient();
         double gradNorm = RunMonitor.norm(current.gradient());
         Optional<TerminationReason> reason = monitor.record(0, current.value(), gradNorm, 0, 0, x);
-        ProgressWatch progress = new ProgressWatch(current.value(), gradNorm);
+        ProgressWatch progress = new ProgressWatch(current.value(), gradNorm, Vectors.roundingTolerance(x));
         int iteration = 0;
         while (reason.isEmpty()) {
             if (!Double.isFinite(gradNorm)) {

@@ -101,7 +101,7 @@ public final class NewtonCg implements Optimizer<TwiceDifferentiableObjective> {
         double gradNorm = RunMonitor.norm(current.gradient());
         Optional<TerminationReason> reason = monitor.record(0, current.value(), gradNorm, 0, 0, x);
         CurvaturePairs pairs = curvaturePairs > 0 ? new CurvaturePairs(curvaturePairs) : null;
-        ProgressWatch progress = new ProgressWatch(current.value(), gradNorm);
+        ProgressWatch progress = new ProgressWatch(current.value(), gradNorm, Vectors.roundingTolerance(x));
         int iteration = 0;
         while (reason.isEmpty()) {
             iteration++;

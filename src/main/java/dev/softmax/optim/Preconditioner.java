@@ -26,8 +26,8 @@ public interface Preconditioner {
      * one array for the result. The default copies {@link #apply(INDArray)}'s new array; an implementation that
      * can write in place overrides it and may keep work arrays, so it need not be safe for concurrent calls.
      *
-     * @param residual a vector of the objective's dimension and data type; not mutated
-     * @param out      a vector of the same length, not sharing the residual's memory; overwritten
+     * @param residual a vector of the objective's dimension and data type; not mutated unless it is {@code out}
+     * @param out      a vector of the same length; overwritten; may be {@code residual} itself
      * @return {@code out}
      */
     default INDArray apply(INDArray residual, INDArray out) {

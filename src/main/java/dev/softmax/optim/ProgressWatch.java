@@ -1,26 +1,40 @@
 package dev.softmax.optim;
 
 /**
- * Tells a Newton method when its iterations have stopped making progress:
- * {@value StoppingCriteria#STALLED_ITERATIONS} in a row
- * that reach neither a lower objective nor a lower gradient norm than every iterate before them. At the rounding
- * floor (float32, or a {@code --tol} below what the arithmetic resolves) the line search still accepts steps, as it
- * must near the optimum (where the true decrease is below the objective's rounding), but the values and gradient
- * norms it sees are noise: without this a Newton-CG run went on to {@code --max-iter} at a full CG solve an
- * iteration (Fashion-MNIST's first 2000 rows with {@code --tol 1e-12}: 1000 iterations, 180 s); now such a run
- * ends {@link TerminationReason#STALLED}. A converging run lowers the objective at every Armijo step, so it never
- * stalls.
+ * Tells a Newton method when its iterations have stopped making progress: {@value StoppingCriteria#STALLED_ITERATIONS}
+ * in a row that reach neither a lower objective nor a lower gradient norm than every iterate before them, while the
+ * objective has stayed within rounding of its lowest value ({@code rounding * |lowest|}) over those iterations and the
+ * one before. At the rounding floor (float32, or a {@code --tol} below what the arithmetic resolves) the line search
+ * still accepts steps, as it must near the optimum (where the true decrease is below the objective's rounding), but
+ * the values and gradient norms it sees are noise: without this a Newton-CG run went on to {@code --max-iter} at a
+ * full CG solve an iteration (Fashion-MNIST's first 2000 rows with {@code --tol 1e-12}: 1000 iterations, 180 s); now
+ * such a run ends {@link TerminationReason#STALLED}. The spread condition keeps runs that are still descending: the
+ * line search's rounding allowance is absolute below {@code |f| = 1}, so where the objective is small (badly scaled
+ * or separable data) it lets values rise by far more than their rounding, and three iterations without a new low
+ * happen on the way down (review: float32 newton-cg on columns scaled 1e-3 to 1e3 stopped at 64 times the gradient
+ * tolerance).
  */
 final class ProgressWatch {
 
+    private final double rounding;
+    /** The objective at the last {@code STALLED_ITERATIONS + 1} iterates, oldest first, as a ring. */
+    private final double[] recent = new double[StoppingCriteria.STALLED_ITERATIONS + 1];
+    private int seen;
     private double lowestValue;
     private double lowestGradientNorm;
     private int stalled;
 
-    /** Starts from the first iterate's objective and gradient norm. */
-    ProgressWatch(double value, double gradientNorm) {
+    /**
+     * Starts from the first iterate's objective and gradient norm.
+     *
+     * @param rounding the relative rounding of the objective in the run's precision
+     *                 ({@link Vectors#roundingTolerance})
+     */
+    ProgressWatch(double value, double gradientNorm, double rounding) {
+        this.rounding = rounding;
         lowestValue = value;
         lowestGradientNorm = gradientNorm;
+        remember(value);
     }
 
     /**
@@ -33,6 +47,22 @@ final class ProgressWatch {
         lowestValue = Math.min(lowestValue, value);
         lowestGradientNorm = Math.min(lowestGradientNorm, gradientNorm);
         stalled = progress ? 0 : stalled + 1;
-        return stalled >= StoppingCriteria.STALLED_ITERATIONS;
+        remember(value);
+        return stalled >= StoppingCriteria.STALLED_ITERATIONS && withinRounding();
+    }
+
+    private void remember(double value) {
+        recent[seen % recent.length] = value;
+        seen++;
+    }
+
+    private boolean withinRounding() {
+        double highest = Double.NEGATIVE_INFINITY;
+        double lowest = Double.POSITIVE_INFINITY;
+        for (double value : recent) {
+            highest = Math.max(highest, value);
+            lowest = Math.min(lowest, value);
+        }
+        return highest - lowest <= rounding * Math.abs(lowestValue);
     }
 }

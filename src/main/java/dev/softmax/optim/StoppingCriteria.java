@@ -32,7 +32,8 @@ public record StoppingCriteria(int maxIterations, double gradientTolerance, doub
 
     /**
      * Iterations in a row that reach neither a lower objective nor a lower gradient norm than every iterate before
-     * them, after which {@link Newton} and {@link NewtonCg} stop with {@link TerminationReason#STALLED}.
+     * them, with the objective within rounding of its lowest over them, after which {@link Newton} and
+     * {@link NewtonCg} stop with {@link TerminationReason#STALLED}.
      */
     public static final int STALLED_ITERATIONS = 3;
 

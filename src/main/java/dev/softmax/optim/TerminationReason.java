@@ -14,8 +14,9 @@ public enum TerminationReason {
     LINE_SEARCH_FAILED(false),
     /**
      * {@link Newton} and {@link NewtonCg}: three iterations in a row reached neither a lower objective nor a lower
-     * gradient norm than every iterate before them. Their steps are rounding noise there: usually the optimum to the
-     * arithmetic's precision, with a {@code --tol} below what it resolves.
+     * gradient norm than every iterate before them, and the objective stayed within rounding of its lowest. Their
+     * steps are rounding noise there: usually the optimum to the arithmetic's precision, with a {@code --tol} below
+     * what it resolves.
      */
     STALLED(false),
     /** The objective became NaN or infinite; the result holds the last finite point. */

@@ -269,8 +269,8 @@ class KroneckerPreconditionerTest {
                 }
             }
         }
-        FeatureGram[] grams = new FeatureGram[2];
-        int[] threads = {1, 3};
+        FeatureGram[] grams = new FeatureGram[3];
+        int[] threads = {1, 3, 8};
         try {
             for (int t = 0; t < threads.length; t++) {
                 dev.softmax.NativeThreads.set(threads[t]);
@@ -294,8 +294,24 @@ class KroneckerPreconditionerTest {
         for (int j = 1; j <= d; j++) {
             assertTrue(g[j - 1] <= g[j], "eigenvalues ascending");
         }
-        assertEquals(grams[0].basis(), grams[1].basis());
-        assertEquals(grams[0].eigenvalues(), grams[1].eigenvalues());
+        // The squared rotated rows of the second pass (5 blocks, the last partial), bit for bit for any thread
+        // count, against Z = X~ U squared by loops.
+        double[][] squares = grams[0].rotatedSquaresView().toDoubleMatrix();
+        for (int i = 0; i < n; i += 97) {
+            for (int j = 0; j <= d; j++) {
+                double z = u[d][j];
+                for (int a = 0; a < d; a++) {
+                    z += SCALE * rows[i][a] * u[a][j];
+                }
+                assertEquals(z * z, squares[i][j], 1e-10 * Math.max(1, z * z), "Z^2 at " + i + "," + j);
+            }
+        }
+        for (int t = 1; t < threads.length; t++) {
+            assertTrue(java.util.Arrays.deepEquals(u, grams[t].basis().toDoubleMatrix()), threads[t] + " threads");
+            assertArrayEquals(grams[0].eigenvalues().toDoubleVector(), grams[t].eigenvalues().toDoubleVector());
+            assertTrue(java.util.Arrays.deepEquals(squares, grams[t].rotatedSquaresView().toDoubleMatrix()),
+                    threads[t] + " threads");
+        }
     }
 
     /**
@@ -463,7 +479,9 @@ class KroneckerPreconditionerTest {
         java.util.List<INDArray> results = java.util.stream.IntStream.range(0, 64).parallel()
                 .mapToObj(i -> m.apply(shared)).toList();
         results.forEach(z -> assertEquals(expected, z));
-        assertThrows(IllegalArgumentException.class, () -> m.apply(out, out), "the residual's own memory");
+        INDArray self = TestProblems.randomVector((D + 1) * K, 1.0, 18, type);
+        INDArray selfExpected = m.apply(self);
+        assertEquals(selfExpected, m.apply(self, self), "into the residual itself");
         assertThrows(IllegalArgumentException.class, () -> m.apply(out, Nd4j.zeros(type, 2)), "a short out");
     }
 
