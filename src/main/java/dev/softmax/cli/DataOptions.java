@@ -438,10 +438,9 @@ public final class DataOptions {
                 + dev.softmax.io.OneLine.of(modelNames.get(j)) + "'";
     }
 
-    /** " (the model's: a, b, c)", or nothing for more than 20 names. */
+    /** " (the model's: a, b, c)", quoted when a name holds a comma, or nothing for more than 20 names. */
     private static String namesListed(List<String> modelNames) {
-        return modelNames.size() <= 20 ? " (the model's: " + String.join(", ", modelNames.stream()
-                .map(dev.softmax.io.OneLine::of).toList()) + ")" : "";
+        return modelNames.size() <= 20 ? " (the model's: " + dev.softmax.io.OneLine.joined(modelNames) + ")" : "";
     }
 
     /** After a warning of columns float32 blurs, for a float32 model ({@code evaluate}, {@code predict}). */

@@ -474,9 +474,9 @@ public final class CsvDatasetReader {
         return named.get(0);
     }
 
-    /** Header cells as a list on one line. */
+    /** Header cells as a list on one line, quoted when one holds a comma (so "a,b" does not read as two). */
     private static String shown(String[] header) {
-        return Arrays.stream(header).map(OneLine::of).toList().toString();
+        return OneLine.list(Arrays.asList(header));
     }
 
     /** The label column given as digits, or {@link Long#MAX_VALUE} for an index beyond {@code long}. */

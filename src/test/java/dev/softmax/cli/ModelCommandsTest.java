@@ -333,6 +333,14 @@ class ModelCommandsTest {
         assertEquals("error: " + IRIS + ": feature 1 is 'sepal_length' here but 'a' in the model " + model
                 + ": the model was trained on other features (the model's: a, b, c, d); evaluate it on its own kind"
                 + " of data (--dataset csv --test FILE)", evaluated.err().strip());
+
+        // A feature name holding a comma is quoted with the others.
+        renamed.set(0, "\"a, b\",c,d,e,species");
+        Files.write(file, renamed);
+        assertEquals(0, run("train", "--dataset", "csv", "--train", file.toString(), "--max-iter", "20",
+                "--threads", "1", "--save", model.toString(), "--force").status());
+        Run quoted = run("evaluate", "--model", model.toString(), "--data-dir", "notebooks-data", "--threads", "1");
+        assertTrue(quoted.err().contains("(the model's: 'a, b', 'c', 'd', 'e')"), quoted.err());
     }
 
     /** The comma-separated {@code lines} with their cells in the {@code order} given. */

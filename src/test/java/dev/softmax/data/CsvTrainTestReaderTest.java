@@ -81,6 +81,9 @@ class CsvTrainTestReaderTest {
         assertError("no column named 'kind' in the first line [x\\ny, l], taken for the header (if it is a row, give"
                 + " the label's 0-based index)", new CsvDatasetReader("kind"),
                 csv("c11.csv", "\"x\ny\",l\n1,a\n"));
+        // A cell holding a comma is quoted with the others, so that the list reads as the cells it has.
+        assertError("no column named 'kind' in the header ['x, y', 'l']", new CsvDatasetReader("kind")
+                .withHeaderLine(true), csv("c12.csv", "\"x, y\",l\n1,a\n"));
         assertError("line 2: empty label", last, csv("c9.csv", "1,2,a\n3,4,\n"));
         assertError("line 3: blank label", last, csv("c10.csv", "1,2,a\n2,3,b\n3,4,\" \"\n"));
     }
