@@ -122,7 +122,8 @@ public final class NewtonCg implements Optimizer<TwiceDifferentiableObjective> {
             current = step.at;
             gradNorm = RunMonitor.norm(current.gradient());
             reason = monitor.record(iteration, current.value(), gradNorm, step.step, cg.iterations, x);
-            if (reason.isEmpty() && progress.stalledAfter(current.value(), gradNorm)) {
+            if (reason.isEmpty() && progress.stalledAfter(current.value(), gradNorm,
+                    2L * cg.iterations >= maxCgIterations)) {
                 reason = Optional.of(TerminationReason.STALLED);
             }
         }

@@ -43,10 +43,24 @@ final class ProgressWatch {
      * @return whether the run has now stalled
      */
     boolean stalledAfter(double value, double gradientNorm) {
+        return stalledAfter(value, gradientNorm, true);
+    }
+
+    /**
+     * Records an accepted iterate whose step may not count towards a stall: Newton-CG's, unless its CG solve took at
+     * least half the cap. At the floor the forcing tolerance is out of reach and the solves run long (Fashion-MNIST:
+     * the cap, 100 steps, every iteration; a small random problem 50 to 60, ended by rounding's negative curvature);
+     * a short solve is a run still crawling (QA: float32 on features scaled up to 1e3, 1000 iterations of 1 or 2 CG
+     * steps that went on lowering the objective, which runs of up to 15 without a new low interrupted).
+     *
+     * @param counts whether this iterate may count towards a stall
+     * @return whether the run has now stalled
+     */
+    boolean stalledAfter(double value, double gradientNorm, boolean counts) {
         boolean progress = value < lowestValue || gradientNorm < lowestGradientNorm;
         lowestValue = Math.min(lowestValue, value);
         lowestGradientNorm = Math.min(lowestGradientNorm, gradientNorm);
-        stalled = progress ? 0 : stalled + 1;
+        stalled = progress || !counts ? 0 : stalled + 1;
         remember(value);
         return stalled >= StoppingCriteria.STALLED_ITERATIONS && withinRounding();
     }

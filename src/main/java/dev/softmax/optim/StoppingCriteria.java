@@ -33,7 +33,8 @@ public record StoppingCriteria(int maxIterations, double gradientTolerance, doub
     /**
      * Iterations in a row that reach neither a lower objective nor a lower gradient norm than every iterate before
      * them, with the objective within rounding of its lowest over them, after which {@link Newton} and
-     * {@link NewtonCg} stop with {@link TerminationReason#STALLED}.
+     * {@link NewtonCg} stop with {@link TerminationReason#STALLED} (for Newton-CG, iterations whose CG solve took
+     * at least half its cap).
      */
     public static final int STALLED_ITERATIONS = 3;
 

@@ -36,6 +36,19 @@ class ProgressWatchTest {
         assertFalse(floor.stalledAfter(0.39, 1e-7), "a new low resets the count");
     }
 
+    /** Newton-CG's iterates whose solve stopped short of the CG cap are a crawl, not the floor: they reset. */
+    @Test
+    void iteratesThatDoNotCountResetTheCount() {
+        ProgressWatch watch = new ProgressWatch(0.5, 1e-3, 1e-6);
+        assertFalse(watch.stalledAfter(0.4, 1e-7, true));
+        assertFalse(watch.stalledAfter(0.4, 1e-7, true));
+        assertFalse(watch.stalledAfter(0.4, 1e-7, true));
+        assertFalse(watch.stalledAfter(0.4, 1e-7, false), "the third without a new low, but a short solve");
+        assertFalse(watch.stalledAfter(0.4, 1e-7, true));
+        assertFalse(watch.stalledAfter(0.4, 1e-7, true));
+        assertTrue(watch.stalledAfter(0.4, 1e-7, true));
+    }
+
     /** Below 1 the line search lets the objective rise by 1e-6 absolute: far more than rounding where it is small. */
     @Test
     void aSmallObjectiveThatRisesBeyondItsRoundingIsNotAStall() {
