@@ -115,6 +115,12 @@ public final class NewtonCg implements Optimizer<TwiceDifferentiableObjective> {
             Step step = NewtonLineSearch.backtrack(objective, x, current, gradNorm, cg.direction,
                     maxLineSearchTrials, monitor, Step::new);
             if (step == null) {
+                // Rounding can leave CG's direction no descent (float32, lambda near 0): one try along the
+                // gradient before giving up, as lbfgs does (QA: iris with --l2 1e-8 stopped 9% above the optimum).
+                step = NewtonLineSearch.backtrack(objective, x, current, gradNorm,
+                        Vectors.likePoint(current.gradient(), x).neg(), maxLineSearchTrials, monitor, Step::new);
+            }
+            if (step == null) {
                 reason = Optional.of(TerminationReason.LINE_SEARCH_FAILED);
                 break;
             }

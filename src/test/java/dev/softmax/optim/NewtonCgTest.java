@@ -144,6 +144,45 @@ class NewtonCgTest {
         assertEquals(plain.last().hessianVectorProducts(), inPlace.last().hessianVectorProducts());
     }
 
+    /**
+     * When CG's direction is no descent (QA: float32 with lambda near 0 on iris, where rounding did it, the run ended
+     * LINE_SEARCH_FAILED 9% above the optimum), the iteration tries the gradient before the run gives up. Here an
+     * operator and a preconditioner of the wrong sign make CG's first step, which it returns on negative curvature,
+     * an ascent.
+     */
+    @Test
+    void aDirectionThatIsNoDescentGetsAGradientStepBeforeTheRunGivesUp() {
+        SoftmaxCrossEntropy f = TestProblems.iris(1e-2);
+        ForwardingObjective wrongSign = new ForwardingObjective(f) {
+            @Override
+            public HessianOperator hessianAt(INDArray theta) {
+                HessianOperator hessian = f.hessianAt(theta);
+                return new HessianOperator() {
+                    @Override
+                    public INDArray apply(INDArray v) {
+                        return hessian.apply(v).neg();
+                    }
+
+                    @Override
+                    public INDArray diagonal() {
+                        return hessian.diagonal().neg();
+                    }
+
+                    @Override
+                    public Preconditioner preconditioner() {
+                        return residual -> residual.neg();
+                    }
+                };
+            }
+        };
+        OptimizationResult result = new NewtonCg(1, true, 50).minimize(wrongSign, f.layout().zeros(DataType.DOUBLE),
+                StoppingCriteria.of(5), null);
+        assertEquals(TerminationReason.MAX_ITERATIONS, result.reason());
+        for (int k = 1; k < result.history().size(); k++) {
+            assertTrue(result.history().get(k).value() < result.history().get(k - 1).value(), "descends at " + k);
+        }
+    }
+
     @Test
     void respectsTheCgCapAndStillConverges() {
         SoftmaxCrossEntropy iris = TestProblems.iris(1e-2);
