@@ -1,7 +1,6 @@
 package dev.softmax.loss;
 
 import dev.softmax.Blas;
-
 import dev.softmax.optim.Preconditioner;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -179,20 +178,18 @@ public final class KroneckerPreconditioner implements Preconditioner {
         if (f == null || out.dataType() != type || !isPlain(out)) {
             return out.assign(apply(residual));
         }
-        INDArray[] work = type == DataType.DOUBLE ? doubleWork : floatWork;
-        if (work == null) {
-            work = newWork(type);
-            if (type == DataType.DOUBLE) {
-                doubleWork = work;
-            } else {
-                floatWork = work;
-            }
-        }
-        return multiply(f, plain(residual), out, work);
+        return multiply(f, plain(residual), out, keptWork(type));
     }
 
     private Factors factorsFor(DataType type) {
         return type == typed.dataType() ? typed : type == DataType.DOUBLE ? inDouble : null;
+    }
+
+    private INDArray[] keptWork(DataType type) {
+        if (type == DataType.DOUBLE) {
+            return doubleWork != null ? doubleWork : (doubleWork = newWork(type));
+        }
+        return floatWork != null ? floatWork : (floatWork = newWork(type));
     }
 
     private INDArray[] newWork(DataType type) {

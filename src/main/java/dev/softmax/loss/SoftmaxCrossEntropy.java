@@ -1325,7 +1325,6 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
         return lambda == 0 ? 0 : 0.5 * lambda * Blas.dot(weights, weights);
     }
 
-    /** {@code theta} itself when it is a contiguous {@code 'c'}-order vector, else such a copy. */
     /** Whether two contiguous arrays overlap in memory (a view or reshape has a buffer object of its own). */
     private static boolean sharesMemory(INDArray a, INDArray b) {
         long aStart = a.data().addressPointer().address();
@@ -1334,6 +1333,7 @@ public final class SoftmaxCrossEntropy implements TwiceDifferentiableObjective, 
                 && bStart < aStart + a.length() * a.data().getElementSize();
     }
 
+    /** {@code theta} itself when it is a contiguous {@code 'c'}-order vector, else such a copy. */
     private static INDArray contiguous(INDArray theta) {
         return theta.ordering() == 'c' && (theta.length() <= 1 || theta.elementWiseStride() == 1)
                 ? theta : theta.dup('c');
