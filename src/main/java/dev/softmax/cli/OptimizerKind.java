@@ -1,6 +1,7 @@
 package dev.softmax.cli;
 
 import dev.softmax.loss.SoftmaxCrossEntropy;
+import dev.softmax.model.AutoOptimizer;
 import dev.softmax.optim.Adam;
 import dev.softmax.optim.GradientDescent;
 import dev.softmax.optim.Lbfgs;
@@ -33,9 +34,6 @@ public enum OptimizerKind {
     AUTO("auto", (options, seed) -> {
         throw new IllegalStateException("auto must be resolved to an optimizer with resolve() before create()");
     });
-
-    /** Largest parameter count {@code (d+1)K} for which {@code auto} picks {@code newton}. */
-    public static final long AUTO_NEWTON_MAX_PARAMETERS = 2000;
 
     /** Builds an optimizer from the options and the run's seed. */
     @FunctionalInterface
@@ -83,14 +81,8 @@ public enum OptimizerKind {
     }
 
     /**
-     * Turns this kind into a concrete one for a problem with {@code features} inputs and {@code classes} classes.
-     * {@code auto} picks {@code newton} when the dense Hessian fits {@code hessianBudgetBytes} and
-     * {@code (d+1)K <= }{@value #AUTO_NEWTON_MAX_PARAMETERS} (then a few Cholesky factorisations are cheap and
-     * the answer is precise). Above that it picks {@code newton-cg} while {@code d + 1 <= }
-     * {@link SoftmaxCrossEntropy#KRONECKER_MAX_FEATURES}, where its eigenbasis preconditioner applies: it reached
-     * the optimum in 5 to 20 iterations on every problem measured, where {@code lbfgs} took hundreds and at times
-     * stopped at 1000 (Fashion-MNIST's first 3000 or 10000 rows) or far short of it. With more features the
-     * preconditioner is Jacobi's, and {@code lbfgs} (gradients only) is chosen.
+     * Turns this kind into a concrete one for a problem with {@code features} inputs and {@code classes} classes;
+     * {@code auto} applies {@link AutoOptimizer#choose(int, int, long)}, the library's rule.
      *
      * @param features           the number of features {@code d}
      * @param classes            the number of classes {@code K}
@@ -99,11 +91,9 @@ public enum OptimizerKind {
      * @throws IllegalArgumentException for {@code newton} when the dense Hessian exceeds the budget
      */
     public Choice resolve(int features, int classes, long hessianBudgetBytes) {
-        long parameters = (long) (features + 1) * classes;
         long hessianBytes = SoftmaxCrossEntropy.denseHessianBytes(features, classes);
-        String hessian = "dense Hessian " + SoftmaxCrossEntropy.formatBytes(hessianBytes) + ", --hessian-budget "
-                + SoftmaxCrossEntropy.formatBytes(hessianBudgetBytes);
         if (this == NEWTON && hessianBytes > hessianBudgetBytes) {
+            long parameters = (long) (features + 1) * classes;
             throw new IllegalArgumentException("newton needs the dense Hessian, " + parameters + " x " + parameters
                     + " doubles = " + SoftmaxCrossEntropy.formatBytes(hessianBytes) + ", above --hessian-budget "
                     + SoftmaxCrossEntropy.formatBytes(hessianBudgetBytes) + "; use --optimizer newton-cg or lbfgs");
@@ -111,24 +101,13 @@ public enum OptimizerKind {
         if (this != AUTO) {
             return new Choice(this, "chosen with --optimizer");
         }
-        String tooLarge;
-        if (parameters > AUTO_NEWTON_MAX_PARAMETERS) {
-            tooLarge = "(d+1)K = " + parameters + " parameters > " + AUTO_NEWTON_MAX_PARAMETERS
-                    + ", too many for dense Newton steps";
-        } else if (hessianBytes > hessianBudgetBytes) {
-            tooLarge = hessian + ": the Hessian does not fit";
-        } else {
-            return new Choice(NEWTON, "(d+1)K = " + parameters + " parameters <= " + AUTO_NEWTON_MAX_PARAMETERS
-                    + ", " + hessian + ": exact Newton converges in a few iterations");
-        }
-        long inputs = features + 1L;
-        int most = SoftmaxCrossEntropy.KRONECKER_MAX_FEATURES;
-        if (inputs <= most) {
-            return new Choice(NEWTON_CG, tooLarge + "; d+1 = " + inputs + " <= " + most
-                    + ", so newton-cg's eigenbasis preconditioner applies: it converges in a few iterations");
-        }
-        return new Choice(LBFGS, tooLarge + "; d+1 = " + inputs + " > " + most
-                + ", too many for newton-cg's eigenbasis preconditioner; L-BFGS needs only gradients");
+        AutoOptimizer.Choice choice = AutoOptimizer.choose(features, classes, hessianBudgetBytes);
+        OptimizerKind kind = switch (choice.method()) {
+            case NEWTON -> NEWTON;
+            case NEWTON_CG -> NEWTON_CG;
+            case LBFGS -> LBFGS;
+        };
+        return new Choice(kind, choice.reason());
     }
 
     /** The command-line name. */

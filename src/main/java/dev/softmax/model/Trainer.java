@@ -6,7 +6,6 @@ import dev.softmax.data.Dataset;
 import dev.softmax.data.FeatureScaler;
 import dev.softmax.loss.ParameterLayout;
 import dev.softmax.loss.SoftmaxCrossEntropy;
-import dev.softmax.optim.Lbfgs;
 import dev.softmax.optim.IterationListener;
 import dev.softmax.optim.IterationRecord;
 import dev.softmax.optim.OptimizationResult;
@@ -104,7 +103,7 @@ public final class Trainer {
     }
 
     /**
-     * The optimizer.
+     * The optimizer; an {@link AutoOptimizer} unless {@link Builder#optimizer} set another.
      *
      * @return the optimizer
      */
@@ -272,14 +271,16 @@ public final class Trainer {
                 : layout.pack(warmStart.weights().castTo(dataType), warmStart.bias());
         EarlyStopping early = validation == null ? null
                 : new EarlyStopping(validationObjective(train, scaler, perClass), patience, validationListener);
-        OptimizationResult result = optimizer.minimize(objective, start, stopping,
+        Optimizer<? super SoftmaxCrossEntropy> method = optimizer instanceof AutoOptimizer
+                ? AutoOptimizer.choose(objective).method().create() : optimizer;
+        OptimizationResult result = method.minimize(objective, start, stopping,
                 early == null ? listener : early.then(listener));
         if (early != null) {
             // The optimizers return their last point; early stopping wants the best one on the validation set.
             result = early.bestOf(result, objective);
         }
         INDArray theta = result.solution();
-        TrainingSummary summary = TrainingSummary.of(optimizer.name(), l2, stopping, train.numSamples(), result,
+        TrainingSummary summary = TrainingSummary.of(method.name(), l2, stopping, train.numSamples(), result,
                 early == null ? -1 : early.bestIteration());
         return new SoftmaxRegression(layout.weights(theta), layout.bias(theta), train.classNames(), scaler, result,
                 summary).withFeatureNames(train.featureNames() != null || warmStart == null ? train.featureNames()
@@ -594,7 +595,7 @@ public final class Trainer {
     /** Settings for a {@link Trainer}; every setter validates its argument. */
     public static final class Builder {
         private double l2 = 1e-4;
-        private Optimizer<? super SoftmaxCrossEntropy> optimizer = new Lbfgs();
+        private Optimizer<? super SoftmaxCrossEntropy> optimizer = new AutoOptimizer();
         private StoppingCriteria stopping = StoppingCriteria.of(1000);
         private DataType dataType = DataType.FLOAT;
         private Scaling scaling = Scaling.STANDARD;
@@ -721,7 +722,9 @@ public final class Trainer {
         }
 
         /**
-         * The optimizer.
+         * The optimizer; by default an {@link AutoOptimizer}, which takes {@code newton}, {@code newton-cg} or
+         * {@code lbfgs} by the problem's shape, as the command line's {@code --optimizer auto} does, and is
+         * recorded in the model's training summary as the method it took.
          *
          * @param method the optimizer, not {@code null}
          * @return this builder

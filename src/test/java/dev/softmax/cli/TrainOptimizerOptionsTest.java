@@ -84,7 +84,7 @@ class TrainOptimizerOptionsTest {
                 cifar.reason());
         OptimizerKind.Choice overBudget = OptimizerKind.AUTO.resolve(4, 3, 100);
         assertEquals(OptimizerKind.NEWTON_CG, overBudget.kind(), "above a tiny budget");
-        assertTrue(overBudget.reason().startsWith("dense Hessian 1.8 KiB, --hessian-budget 100 B: the Hessian does"
+        assertTrue(overBudget.reason().startsWith("dense Hessian 1.8 KiB, Hessian budget 100 B: the Hessian does"
                 + " not fit; d+1 = 5 <= 1024"), overBudget.reason());
         assertEquals(OptimizerKind.NEWTON, OptimizerKind.AUTO.resolve(4, 3, 2L << 30).kind());
         assertThrows(IllegalStateException.class, () -> OptimizerKind.AUTO.create(null, 1));
