@@ -103,7 +103,7 @@ public final class BenchCommand implements Callable<Integer> {
         common.warnIfKernelUnused(data.dataType());
         PrintWriter out = spec.commandLine().getOut();
         var parsed = spec.commandLine().getParseResult();
-        boolean fromDataset = parsed.hasMatchedOption("--dataset");
+        boolean fromDataset = parsed.hasMatchedOption("--dataset") || data.datasetImpliedByFiles();
         List<String> ignored = (fromDataset ? List.of("--rows", "--features", "--classes", "--pixels")
                 : List.of("--data-dir", "--train", "--test", "--label-column", "--header", "--test-fraction",
                         "--validation-fraction", "--limit", "--scale", "--seed")).stream()

@@ -40,20 +40,20 @@ public final class DataOptions {
     @Option(names = "--dataset", paramLabel = "NAME", defaultValue = DEFAULT_DATASET,
             converter = DatasetKindConverter.class,
             completionCandidates = DatasetKindCandidates.class,
-            description = "Data set: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; for bench, synthetic"
-                    + " data).")
+            description = "Data set: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}, or csv with --train or"
+                    + " --test; for bench, synthetic data).")
     DatasetKind dataset;
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "notebooks-data",
             description = "Folder the data sets are looked for in (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
-    @Option(names = "--train", paramLabel = "FILE", description = "With --dataset csv: the training CSV file.")
+    @Option(names = "--train", paramLabel = "FILE", description = "The training CSV file (implies --dataset csv when --dataset is left out).")
     Path trainFile;
 
     @Option(names = "--test", paramLabel = "FILE",
-            description = "With --dataset csv: a test CSV file with the same columns (else --test-fraction applies);"
-                    + " evaluate takes it alone too.")
+            description = "A test CSV file with the same columns as --train's (else --test-fraction applies);"
+                    + " evaluate takes it alone too. Implies --dataset csv when --dataset is left out.")
     Path testFile;
 
     @Option(names = "--label-column", paramLabel = "COLUMN", defaultValue = "last",
@@ -196,7 +196,7 @@ public final class DataOptions {
         Dataset train = prepared.train();
         if (autoByteFeatures && Kernels.useVector() && byteFeaturesPay(train.features().dataType(),
                 prepared.scaling(), (long) train.numSamples() * train.numFeatures(), minValues)
-                && (dataset.imageFeatures() > 0 || SoftmaxCrossEntropy.readableAsBytes(train.features()))) {
+                && (dataset().imageFeatures() > 0 || SoftmaxCrossEntropy.readableAsBytes(train.features()))) {
             Kernels.setByteFeatures(true);
             // After the loading, so collect the compiler's garbage at once (see prepareKernels).
             if (SoftmaxCrossEntropy.warmUpKernels()) {
@@ -245,9 +245,9 @@ public final class DataOptions {
         var matched = command == null ? null : command.commandLine().getParseResult();
         if (hasOwnTestSplit() && matched != null && matched.hasMatchedOption("--test-fraction")) {
             throw new IllegalArgumentException("--test-fraction is for data without a test split; "
-                    + (dataset == DatasetKind.CSV ? "--test gives the test rows" : dataset + " has its own"));
+                    + (dataset() == DatasetKind.CSV ? "--test gives the test rows" : dataset() + " has its own"));
         }
-        if (dataset != DatasetKind.CSV) {
+        if (dataset() != DatasetKind.CSV) {
             List<String> csvOnly = new ArrayList<>();
             if (trainFile != null) {
                 csvOnly.add("--train");
@@ -264,7 +264,7 @@ public final class DataOptions {
             }
             if (!csvOnly.isEmpty()) {
                 throw new IllegalArgumentException(String.join(", ", csvOnly) + (csvOnly.size() == 1 ? " is" : " are")
-                        + " for --dataset csv, not --dataset " + dataset);
+                        + " for --dataset csv, not --dataset " + dataset());
             }
         }
         long maxTrain = limit == null ? Long.MAX_VALUE : limit;
@@ -272,13 +272,13 @@ public final class DataOptions {
         Dataset test;
         String source;
         if (hasOwnTestSplit()) {
-            if (dataset != DatasetKind.CSV && (limit == null || limit >= 1000)) {
+            if (dataset() != DatasetKind.CSV && (limit == null || limit >= 1000)) {
                 prepareKernels();
             }
             // The image loaders apply the limit while reading, so --limit also saves loading time and memory.
             // Evaluating a model (knownClasses) scores an image set's test split only: its training files are not read.
-            boolean testOnly = knownClasses != null && dataset != DatasetKind.CSV;
-            TrainTestSets sets = switch (dataset) {
+            boolean testOnly = knownClasses != null && dataset() != DatasetKind.CSV;
+            TrainTestSets sets = switch (dataset()) {
                 case MNIST, FASHION_MNIST -> loadIdx(testOnly);
                 case CIFAR10 -> {
                     Path location = cifarLocation(testOnly);
@@ -298,12 +298,12 @@ public final class DataOptions {
             train = sets.train();
             test = sets.test();
             source = sets.source();
-            if (dataset == DatasetKind.CSV && knownClasses == null) {
+            if (dataset() == DatasetKind.CSV && knownClasses == null) {
                 checkClassCount(train, trainFile.toString());
             }
         } else {
             Dataset all;
-            if (dataset == DatasetKind.CSV) {
+            if (dataset() == DatasetKind.CSV) {
                 Path file = requireTrainFile(); // checks --label-column before the reader sees it
                 all = csvReader().read(file, dataType, knownClasses);
                 source = trainFile.toString();
@@ -367,7 +367,7 @@ public final class DataOptions {
             checkTrainable(train, source);
         }
         loadedSource = source;
-        return new Prepared(train, test, source, scale != null ? scale : dataset.defaultScaling(), validation);
+        return new Prepared(train, test, source, scale != null ? scale : dataset().defaultScaling(), validation);
     }
 
     /**
@@ -512,11 +512,11 @@ public final class DataOptions {
      * of the {@code --train} file, or of iris's file (the bundled one has {@link DatasetKind#IRIS_FEATURES}); else 0.
      */
     int csvFeatureColumns() throws IOException {
-        if (dataset == DatasetKind.IRIS) {
+        if (dataset() == DatasetKind.IRIS) {
             Path irisFile = dataDir.resolve("iris.csv");
             return Files.exists(irisFile) ? CsvDatasetReader.featureColumns(irisFile) : DatasetKind.IRIS_FEATURES;
         }
-        return dataset == DatasetKind.CSV ? CsvDatasetReader.featureColumns(csvFileToScore()) : 0;
+        return dataset() == DatasetKind.CSV ? CsvDatasetReader.featureColumns(csvFileToScore()) : 0;
     }
 
     /**
@@ -581,14 +581,14 @@ public final class DataOptions {
      * itself; then the data set's system folders.
      */
     private TrainTestSets loadIdx(boolean testOnly) throws IOException {
-        String folderName = dataset.toString();
+        String folderName = dataset().toString();
         List<Path> candidates = new ArrayList<>();
         candidates.add(dataDir.resolve(folderName));
         candidates.add(dataDir); // --data-dir pointing straight at the IDX files
-        candidates.addAll(dataset.systemFolders());
+        candidates.addAll(dataset().systemFolders());
         for (Path folder : candidates) {
             if (testOnly ? MnistIdxLoader.isTestPresent(folder) : MnistIdxLoader.isPresent(folder)) {
-                List<String> classes = dataset == DatasetKind.MNIST
+                List<String> classes = dataset() == DatasetKind.MNIST
                         ? MnistIdxLoader.MNIST_CLASSES : MnistIdxLoader.FASHION_MNIST_CLASSES;
                 return testOnly ? testPartOnly(MnistIdxLoader.loadTest(folder, classes, dataType), folder)
                         : MnistIdxLoader.load(folder, classes, dataType, limit == null ? Long.MAX_VALUE : limit);
@@ -596,7 +596,7 @@ public final class DataOptions {
         }
         throw new InvalidDataException(candidates.get(0).resolve(MnistIdxLoader.FILE_NAMES.get(0)),
                 "file not found (nor in " + candidates.subList(1, candidates.size()) + "); run 'download "
-                        + dataset + "' or put the four IDX files " + MnistIdxLoader.FILE_NAMES + " in "
+                        + dataset() + "' or put the four IDX files " + MnistIdxLoader.FILE_NAMES + " in "
                         + candidates.get(0));
     }
 
@@ -673,18 +673,25 @@ public final class DataOptions {
      * 1.08). Iris and CSV files are left alone: small data do not need the 0.4 s of compiling.
      */
     private void prepareKernels() {
-        if (dataType == DataType.FLOAT && SoftmaxCrossEntropy.warmUpKernels(dataset.imageFeatures())) {
+        if (dataType == DataType.FLOAT && SoftmaxCrossEntropy.warmUpKernels(dataset().imageFeatures())) {
             System.gc();
         }
     }
 
     /**
-     * The dataset's command-line name.
+     * The data set: {@code --dataset}'s value, or {@code csv} where {@code --dataset} is left out and
+     * {@code --train} or {@code --test} names a file.
      *
-     * @return the {@code --dataset} value
+     * @return the data set
      */
     public DatasetKind dataset() {
-        return dataset;
+        return datasetImpliedByFiles() ? DatasetKind.CSV : dataset;
+    }
+
+    /** Whether {@code --dataset} is left out and {@code --train} or {@code --test} given: data set csv. */
+    boolean datasetImpliedByFiles() {
+        var parsed = command == null ? null : command.commandLine().getParseResult();
+        return (trainFile != null || testFile != null) && parsed != null && !parsed.hasMatchedOption("--dataset");
     }
 
     /**
@@ -724,30 +731,30 @@ public final class DataOptions {
         java.util.Map<String, Path> files = new java.util.LinkedHashMap<>();
         files.put("--train", trainFile);
         files.put("--test", testFile);
-        files.put("iris data", dataset == DatasetKind.IRIS ? dataDir.resolve("iris.csv") : null);
+        files.put("iris data", dataset() == DatasetKind.IRIS ? dataDir.resolve("iris.csv") : null);
         // Every place the image loaders look (the files found first are read; the others are kept safe as well).
         List<Path> folders = new ArrayList<>();
         List<String> names = new ArrayList<>();
-        if (dataset == DatasetKind.MNIST || dataset == DatasetKind.FASHION_MNIST) {
-            folders.add(dataDir.resolve(dataset.toString()));
+        if (dataset() == DatasetKind.MNIST || dataset() == DatasetKind.FASHION_MNIST) {
+            folders.add(dataDir.resolve(dataset().toString()));
             folders.add(dataDir);
-            folders.addAll(dataset.systemFolders());
+            folders.addAll(dataset().systemFolders());
             for (String name : MnistIdxLoader.FILE_NAMES) {
                 names.add(name);
                 names.add(name.substring(0, name.length() - ".gz".length())); // the loader reads them unpacked too
             }
-        } else if (dataset == DatasetKind.CIFAR10) {
+        } else if (dataset() == DatasetKind.CIFAR10) {
             folders.add(dataDir.resolve(Cifar10BinaryLoader.FOLDER_NAME));
             folders.add(dataDir);
             names.addAll(Cifar10BinaryLoader.TRAIN_FILES);
             names.add(Cifar10BinaryLoader.TEST_FILE);
             names.add(Cifar10BinaryLoader.META_FILE);
-            files.put(dataset + " data (" + dataDir.resolve(Cifar10BinaryLoader.ARCHIVE_NAME) + ")",
+            files.put(dataset() + " data (" + dataDir.resolve(Cifar10BinaryLoader.ARCHIVE_NAME) + ")",
                     dataDir.resolve(Cifar10BinaryLoader.ARCHIVE_NAME));
         }
         for (Path folder : folders) {
             for (String name : names) {
-                files.putIfAbsent(dataset + " data (" + folder.resolve(name) + ")", folder.resolve(name));
+                files.putIfAbsent(dataset() + " data (" + folder.resolve(name) + ")", folder.resolve(name));
             }
         }
         return files;
@@ -759,7 +766,7 @@ public final class DataOptions {
      * @return {@code true} for the image data sets and a CSV with {@code --test}
      */
     public boolean hasOwnTestSplit() {
-        return dataset.hasOwnTestSplit() || (dataset == DatasetKind.CSV && testFile != null);
+        return dataset().hasOwnTestSplit() || (dataset() == DatasetKind.CSV && testFile != null);
     }
 
     /**

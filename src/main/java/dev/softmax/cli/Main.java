@@ -165,7 +165,10 @@ public final class Main implements Callable<Integer> {
         }
         String budget = optionValue(args, "--hessian-budget", OptimizerOptions.DEFAULT_HESSIAN_BUDGET);
         try {
-            if (DatasetKind.fromName(optionValue(args, "--dataset", DataOptions.DEFAULT_DATASET)) != DatasetKind.IRIS) {
+            // --train or --test without --dataset means csv.
+            String files = optionValue(args, "--train", null) != null || optionValue(args, "--test", null) != null
+                    ? "csv" : DataOptions.DEFAULT_DATASET;
+            if (DatasetKind.fromName(optionValue(args, "--dataset", files)) != DatasetKind.IRIS) {
                 return false;
             }
             long budgetBytes = new OptimizerOptions.ByteSizeConverter().convert(budget);

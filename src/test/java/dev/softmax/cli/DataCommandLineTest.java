@@ -273,6 +273,28 @@ class DataCommandLineTest {
     }
 
     @Test
+    void trainOrTestFilesWithoutDatasetMeanCsv() throws IOException {
+        Path rows = Files.writeString(dir.resolve("implied.csv"), "x,y,label\n1,0,a\n2,1,b\n3,0,a\n4,1,b\n");
+        Run train = run("train", "--train", rows.toString(), "--test-fraction", "0", "--max-iter", "5");
+        assertEquals(0, train.status(), train.err() + train.out());
+        assertTrue(train.out().startsWith("dataset: csv (" + rows + "): 4 train"), train.out());
+
+        Path model = dir.resolve("implied.model");
+        assertEquals(0, run("train", "--train", rows.toString(), "--test-fraction", "0", "--max-iter", "5",
+                "--save", model.toString()).status());
+        Run evaluate = run("evaluate", "--model", model.toString(), "--test", rows.toString());
+        assertEquals(0, evaluate.status(), evaluate.err() + evaluate.out());
+        assertTrue(evaluate.out().contains("\ndataset: csv (" + rows + "): 4 test rows"), evaluate.out());
+
+        Run bench = run("bench", "--train", rows.toString(), "--threads", "1", "--repeats", "1", "--warmups", "0");
+        assertEquals(0, bench.status(), bench.err() + bench.out());
+        assertTrue(bench.out().startsWith("bench: csv"), bench.out());
+        // Named, another data set still refuses the files.
+        assertBadInput(run("train", "--dataset", "iris", "--train", rows.toString()),
+                "--train is for --dataset csv, not --dataset iris");
+    }
+
+    @Test
     void optionsThatDoNotFitAreExitStatusTwo() throws IOException {
         assertBadInput(run("train", "--dataset", "csv"), "--dataset csv needs --train FILE");
         // QA: a folder given as a CSV file said only "Is a directory".
