@@ -60,6 +60,8 @@ public final class AutoOptimizer implements Optimizer<SoftmaxCrossEntropy> {
      */
     public record Choice(Method method, String reason) {
         /**
+         * Checks that both parts are given.
+         *
          * @param method the method chosen, not {@code null}
          * @param reason why, not {@code null}
          */
