@@ -48,7 +48,8 @@ public final class DataOptions {
             description = "Folder the data sets are looked for in (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
-    @Option(names = "--train", paramLabel = "FILE", description = "The training CSV file (implies --dataset csv when --dataset is left out).")
+    @Option(names = "--train", paramLabel = "FILE",
+            description = "The training CSV file (implies --dataset csv when --dataset is left out).")
     Path trainFile;
 
     @Option(names = "--test", paramLabel = "FILE",
