@@ -29,7 +29,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * other sampled rows stand for all the others, so {@code G} and the squares are weighted means (the weights sum to
  * {@code n}). A pixel dark in all but a few images, standardized, is such a feature: missed by the stride, its
  * curvature was taken as lambda alone and Newton-CG's steps along it were cut 16 to 32 times by the line search
- * (standardized Fashion-MNIST: 88 iterations and 73 to 76 s, now 19 and 15 to 17 s, with about 1200 more rows).
+ * (standardized Fashion-MNIST: 88 iterations and 73 to 76 s, now 19 and 15 to 17 s, with about 1050 more rows).
  * Finding them reads {@code X} twice (0.08 s at Fashion-MNIST's size).
  *
  * <h2>Precision</h2>
