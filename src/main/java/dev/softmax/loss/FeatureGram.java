@@ -19,15 +19,16 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *
  * <h2>Rows</h2>
  * {@code G} is estimated on the rows {@code 0, t, 2t, ...} with the stride {@code t = ceil(n / maxRows)}, at most
- * {@code maxRows} (default {@value #DEFAULT_MAX_ROWS}) evenly spread rows. This caps the cost at
- * {@code O(maxRows d^2)} flops (CIFAR-10: about 1.5e11 for {@code G} and as much again for the rotation) and the
- * memory at {@code maxRows (d+1)} entries; on Fashion-MNIST the subset preconditioned as well as all 60000 rows
- * within run-to-run noise (see {@link KroneckerPreconditioner}). The rows are taken in order, so the data should
- * not be sorted by class when it is much larger than {@code maxRows}.
+ * {@code maxRows} (default {@value #DEFAULT_MAX_ROWS}) evenly spread rows, plus at most {@code maxRows} heavy rows
+ * (below). This caps the cost at {@code O(maxRows d^2)} flops (CIFAR-10: about 1.5e11 for {@code G} and as much
+ * again for the rotation) and the memory at {@code 2 maxRows (d+1)} entries; on Fashion-MNIST at pixels / 255 the
+ * subset preconditioned as well as all 60000 rows within run-to-run noise (see {@link KroneckerPreconditioner}). The
+ * rows are taken in order, so the data should not be sorted by class when it is much larger than {@code maxRows}.
  * Rows that a feature's energy is concentrated on are sampled as well: a row whose square in some feature exceeds
- * {@value #HEAVY_FACTOR} {@code t} times that feature's mean square is always taken and stands for itself, and the
- * other sampled rows stand for all the others, so {@code G} and the squares are weighted means (the weights sum to
- * {@code n}). A pixel dark in all but a few images, standardized, is such a feature: missed by the stride, its
+ * {@value #HEAVY_FACTOR} {@code t} times that feature's mean square is always taken and stands for itself (where
+ * more than {@code maxRows} rows do, the heaviest {@code maxRows} of them), and the other sampled rows stand for all
+ * the others, so {@code G} and the squares are weighted means over all {@code n} rows. A pixel dark in all but a
+ * few images, standardized, is such a feature: missed by the stride, its
  * curvature was taken as lambda alone and Newton-CG's steps along it were cut 16 to 32 times by the line search
  * (standardized Fashion-MNIST: 88 iterations and 73 to 76 s, now 19 and 15 to 17 s, with about 1050 more rows).
  * Finding them reads {@code X} twice (0.08 s at Fashion-MNIST's size).
@@ -133,12 +134,12 @@ public final class FeatureGram {
         int n = (int) features.rows();
         int d = layout.features();
         int stride = (n + maxRows - 1) / maxRows;
-        Sample sample = stride == 1 ? null : sample(features, stride);
+        Sample sample = stride == 1 ? null : sample(features, stride, maxRows);
         int m = sample == null ? (n + stride - 1) / stride : sample.index().length;
         int[] index = sample == null ? null : sample.index();
         double[] weight = sample == null ? null : sample.weight();
-        // Unweighted rows: G = s^2 X^T X / m; weighted: G = s^2 sum_i w_i x_i x_i^T / n (the weights sum to n).
-        double normalizer = weight == null ? m : n;
+        // Unweighted rows: G = s^2 X^T X / m; weighted: G = s^2 sum_i w_i x_i x_i^T / sum_i w_i (about n).
+        double normalizer = weight == null ? m : Arrays.stream(weight).sum();
 
         // Pass 1: G = X~^T X~ / m over the subset, in double. The ones column of X~ contributes the column sums
         // (last row and column of G) and m (the corner), so [X, 1] is never built.
@@ -218,7 +219,7 @@ public final class FeatureGram {
                     // The preconditioner averages the rows' squares over m: w_i m / n makes that the weighted mean.
                     double[] rowFactor = new double[to - from];
                     for (int i = from; i < to; i++) {
-                        rowFactor[i - from] = weight[i] * m / n;
+                        rowFactor[i - from] = weight[i] * m / normalizer;
                     }
                     z.muliColumnVector(Nd4j.createFromArray(rowFactor).reshape(to - from, 1));
                 }
@@ -273,7 +274,7 @@ public final class FeatureGram {
      * Rows {@code 0, t, 2t, ...} plus every heavy row ({@link #HEAVY_FACTOR}), weighted as the class comment says;
      * {@code null} when no row is heavy (then plain stride sampling, unweighted, as before heavy rows were taken).
      */
-    private static Sample sample(INDArray features, int stride) {
+    private static Sample sample(INDArray features, int stride, int maxRows) {
         int n = (int) features.rows();
         int d = (int) features.columns();
         INDArray plain = features.ordering() == 'c' && Shape.hasDefaultStridesForShape(features) ? features
@@ -293,25 +294,42 @@ public final class FeatureGram {
                 }
             }
         }
-        double[] limit = new double[d];
+        // Each row's largest square relative to its feature's mean square (0 for all-zero features).
+        double[] inverseMean = new double[d];
         for (int j = 0; j < d; j++) {
-            limit[j] = HEAVY_FACTOR * stride * meanSquares[j] / n;
+            inverseMean[j] = meanSquares[j] > 0 ? n / meanSquares[j] : 0;
         }
-        boolean[] heavy = new boolean[n];
-        int heavyRows = 0;
+        float[] ratio = new float[n];
         for (int from = 0; from < n; from += readRows) {
             int to = Math.min(n, from + readRows);
             reader.read((long) from * d, values, (to - from) * d);
             for (int i = from; i < to; i++) {
                 int row = (i - from) * d;
+                double most = 0;
                 for (int j = 0; j < d; j++) {
-                    double v = values[row + j];
-                    if (v * v > limit[j]) {
-                        heavy[i] = true;
-                        heavyRows++;
-                        break;
-                    }
+                    most = Math.max(most, values[row + j] * values[row + j] * inverseMean[j]);
                 }
+                ratio[i] = (float) most;
+            }
+        }
+        // At most maxRows heavy rows (data where most rows are, such as sparse counts, keep the stride's cost): the
+        // heaviest ones.
+        double threshold = HEAVY_FACTOR * stride;
+        int candidates = 0;
+        for (float r : ratio) {
+            candidates += r > threshold ? 1 : 0;
+        }
+        if (candidates > maxRows) {
+            float[] sorted = ratio.clone();
+            Arrays.sort(sorted);
+            threshold = Math.max(threshold, sorted[n - maxRows - 1]);
+        }
+        boolean[] heavy = new boolean[n];
+        int heavyRows = 0;
+        for (int i = 0; i < n; i++) {
+            if (ratio[i] > threshold) {
+                heavy[i] = true;
+                heavyRows++;
             }
         }
         if (heavyRows == 0) {

@@ -300,6 +300,39 @@ class KroneckerPreconditionerTest {
     }
 
     /**
+     * Where most rows are heavy (one-hot rows over many features, as sparse counts are), at most {@code maxRows} of
+     * them are added, the heaviest, so the sample stays within {@code 2 maxRows} rows and {@code G} a weighted mean.
+     */
+    @Test
+    void heavyRowsAreCappedAtMaxRows() {
+        int n = 3000;
+        int d = 300;
+        int maxRows = 500;
+        java.util.Random random = new java.util.Random(9);
+        double[][] x = new double[n][d];
+        int[] counts = new int[d];
+        for (double[] row : x) {
+            int j = random.nextInt(d);
+            row[j] = 1.0;
+            counts[j]++;
+        }
+        FeatureGram gram = FeatureGram.of(array(x, DataType.FLOAT), 1.0, new ParameterLayout(d, K), maxRows);
+        assertTrue(gram.sampledRows() > maxRows && gram.sampledRows() <= 2 * maxRows, "sampled " + gram.sampledRows());
+        double[][] u = gram.basis().toDoubleMatrix();
+        double[] g = gram.eigenvalues().toDoubleVector();
+        double corner = 0;
+        double trace = 0;
+        for (int j = 0; j <= d; j++) {
+            corner += u[d][j] * g[j] * u[d][j];
+            trace += g[j];
+            assertTrue(g[j] > -1e-12, "G is positive semidefinite");
+        }
+        assertEquals(1.0, corner, 1e-9, "the weights are normalized");
+        // Every row has one square of 1: trace(G) = 1 (features) + 1 (the ones column), whatever the weights.
+        assertEquals(2.0, trace, 1e-6);
+    }
+
+    /**
      * With more rows than one block, the first pass splits its blocks into parts that the worker threads sum
      * separately: {@code G = U diag(g) U^T} must still be the Gram matrix of all the sampled rows, and the result
      * the same bit for bit with 1 and 3 threads.
