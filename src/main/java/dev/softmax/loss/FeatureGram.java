@@ -356,8 +356,9 @@ public final class FeatureGram {
     }
 
     /**
-     * Subset rows {@code [from, to)} (rows {@code from*stride, (from+1)*stride, ...} of X) in double, copied into the
-     * first rows of {@code buffer}; returns those rows.
+     * Subset rows {@code [from, to)} (rows {@code index[from..to)} of X, or without an index rows
+     * {@code from*stride, (from+1)*stride, ...}) in double, copied into the first rows of {@code buffer}; returns
+     * those rows.
      */
     private static INDArray sampledBlock(INDArray features, int stride, int[] index, int from, int to,
                                          INDArray buffer) {
