@@ -216,7 +216,8 @@ public final class FeatureGram {
                 Nd4j.gemm(block, featureRows, z, false, false, featureScale, 1.0);
                 z.muli(z);
                 if (weight != null) {
-                    // The preconditioner averages the rows' squares over m: w_i m / n makes that the weighted mean.
+                    // The preconditioner averages the rows' squares over m: w_i m / sum(w) makes that the weighted
+                    // mean.
                     double[] rowFactor = new double[to - from];
                     for (int i = from; i < to; i++) {
                         rowFactor[i - from] = weight[i] * m / normalizer;
@@ -266,7 +267,7 @@ public final class FeatureGram {
         }
     }
 
-    /** Sampled rows in ascending order and their weights (summing to n). */
+    /** Sampled rows in ascending order and their weights (summing to n, or less where no light row is sampled). */
     private record Sample(int[] index, double[] weight) {
     }
 

@@ -133,10 +133,21 @@ public final class AutoOptimizer implements Optimizer<SoftmaxCrossEntropy> {
         return "auto";
     }
 
-    /** Runs the method {@link #choose(SoftmaxCrossEntropy)} picks for {@code objective}, with its defaults. */
+    /**
+     * The optimizer this rule runs for {@code objective}: {@link #choose(SoftmaxCrossEntropy)}'s method, with its
+     * defaults.
+     *
+     * @param objective the objective to be minimised
+     * @return a new instance of the chosen method
+     */
+    public static Optimizer<? super SoftmaxCrossEntropy> optimizerFor(SoftmaxCrossEntropy objective) {
+        return choose(objective).method().create();
+    }
+
+    /** Runs {@link #optimizerFor(SoftmaxCrossEntropy)} on {@code objective}. */
     @Override
     public OptimizationResult minimize(SoftmaxCrossEntropy objective, INDArray start, StoppingCriteria stop,
                                        IterationListener listener) {
-        return choose(objective).method().create().minimize(objective, start, stop, listener);
+        return optimizerFor(objective).minimize(objective, start, stop, listener);
     }
 }

@@ -272,7 +272,7 @@ public final class Trainer {
         EarlyStopping early = validation == null ? null
                 : new EarlyStopping(validationObjective(train, scaler, perClass), patience, validationListener);
         Optimizer<? super SoftmaxCrossEntropy> method = optimizer instanceof AutoOptimizer
-                ? AutoOptimizer.choose(objective).method().create() : optimizer;
+                ? AutoOptimizer.optimizerFor(objective) : optimizer;
         OptimizationResult result = method.minimize(objective, start, stopping,
                 early == null ? listener : early.then(listener));
         if (early != null) {
